@@ -1,0 +1,100 @@
+# glmm.R: the front door. glmm() is a short chain of stages:
+# formula -> model frame -> fixed design -> random-effect terms -> C++ core + optimizer -> fitted object.
+
+#' Fit a linear or generalized linear mixed model
+#'
+#' Fits a mixed model with random effects given as `(terms | group)` in the formula, as in
+#' 'glmmTMB' and 'lme4'. Gaussian models with the identity link are fitted by penalized least
+#' squares with a sparse Cholesky factor and the profiled (restricted) likelihood; other families
+#' by the Laplace approximation. Maximum likelihood is the default, as in 'glmmTMB'.
+#'
+#' Random-effect syntax: `(1 | g)` random intercepts; `(x | g)` correlated intercepts and slopes;
+#' `(x || g)` uncorrelated; `(0 + x | g)` slopes only; `(1 | a/b)` nested (`a` and `b` within
+#' `a`, named `b:a`); `(1 | a) + (1 | b)` crossed.
+#'
+#' @param formula a two-sided formula: response, fixed effects and random-effect terms.
+#' @param data a data frame (or list) holding the variables; when missing, variables are taken
+#'   from the formula's environment.
+#' @param family a family: a family object (`gaussian()`, `poisson()`, ...), a family function,
+#'   or a name such as `"gaussian"`.
+#' @param REML logical: fit by restricted maximum likelihood (gaussian models only)?
+#' @param weights optional prior weights: precision weights for gaussian models (as `lm()`).
+#' @param offset optional offset added to the linear predictor (as are `offset()` terms).
+#' @param subset optional expression selecting the rows of `data` to use.
+#' @param na.action how to handle missing values (default `getOption("na.action")`, i.e. drop).
+#' @param start optional list of starting values, with element `theta` (relative covariance
+#'   factors, as lme4).
+#' @param control a list from [glmm_control()].
+#' @param verbose logical or integer: print the optimizer's progress (every `verbose`-th step).
+#' @return An object of class `"glmm"`, with methods for `summary()`, `VarCorr()`, `fixef()`,
+#'   `ranef()`, `coef()`, `predict()` and the other usual generics.
+#' @seealso [glmm_control()], [VarCorr.glmm()], [predict.glmm()]
+#' @examples
+#' set.seed(1)
+#' g <- factor(rep(letters[1:8], each = 10))
+#' x <- rnorm(80)
+#' y <- 1 + 0.5 * x + rnorm(8)[g] + rnorm(80, sd = 0.5)
+#' m <- glmm(y ~ x + (1 | g))
+#' summary(m)
+#' VarCorr(m)
+#' @export
+glmm <- function(formula, data = NULL, family = gaussian(), REML = FALSE, weights, offset,
+                 subset, na.action, start = NULL, control = glmm_control(), verbose = FALSE) {
+  mc <- match.call(expand.dots = FALSE)
+  formula <- check_formula(formula, mc, parent.frame())
+  family <- resolve_family(family)
+  control <- check_control(control, verbose)
+  if (!is.logical(REML) || length(REML) != 1L || is.na(REML)) stop("`REML` must be TRUE or FALSE", call. = FALSE)
+  mf <- build_model_frame(mc, formula, parent.frame())
+  fixed <- build_fixed_design(formula, mf)
+  is_lmm <- family$family == "gaussian" && family$link == "identity"
+  re <- build_re_terms(formula, mf, gaussian_family = family$family == "gaussian")
+  if (!length(re)) stop("the formula has no random-effect terms such as (1 | group); use lm() or glm() for models without them", call. = FALSE)
+  y <- model_response(mf, family)
+  weights <- model_weights(mf)
+  if (is_lmm) {
+    fit <- fit_lmm(fixed$X, y, weights, fixed$offset, re, REML, start, control)
+  } else {
+    if (REML) stop("REML = TRUE is only available for gaussian models with the identity link", call. = FALSE)
+    fit <- fit_glmm(fixed$X, y, weights, fixed$offset, re, family, start, control)
+  }
+  new_glmm_fit(fit, call = mc, formula = formula, family = family, REML = REML, frame = mf,
+               fixed = fixed, re = re, y = y, weights = weights)
+}
+
+# The formula, evaluated if it was given as a name or string; checked to be two-sided.
+check_formula <- function(formula, mc, env) {
+  if (is.character(formula)) formula <- stats::as.formula(formula, env = env)
+  if (!inherits(formula, "formula")) stop("`formula` must be a formula such as y ~ x + (1 | group)", call. = FALSE)
+  if (length(formula) != 3L) stop("`formula` needs a response on its left-hand side, as in y ~ x + (1 | group)", call. = FALSE)
+  formula
+}
+
+#' Control settings for glmm()
+#'
+#' @param optimizer the optimizer; only `"bobyqa"` (NLopt's BOBYQA through 'nloptr') for now.
+#' @param ftol_abs,ftol_rel absolute and relative tolerance on the change in the objective.
+#' @param xtol_abs absolute tolerance on the change in the parameters.
+#' @param maxeval maximum number of evaluations of the objective.
+#' @param check_singular tolerance below which a variance parameter is reported as zero.
+#' @return A list of settings for [glmm()].
+#' @examples
+#' glmm_control(maxeval = 5000)
+#' @export
+glmm_control <- function(optimizer = "bobyqa", ftol_abs = 1e-12, ftol_rel = 1e-14, xtol_abs = 1e-10,
+                         maxeval = 100000L, check_singular = 1e-4) {
+  optimizer <- match.arg(optimizer)
+  list(optimizer = optimizer, ftol_abs = ftol_abs, ftol_rel = ftol_rel, xtol_abs = xtol_abs,
+       maxeval = as.integer(maxeval), check_singular = check_singular, verbose = 0L)
+}
+
+# Validate a control list and fold `verbose` into it.
+check_control <- function(control, verbose) {
+  if (!is.list(control)) stop("`control` must be a list from glmm_control()", call. = FALSE)
+  out <- glmm_control()
+  unknown <- setdiff(names(control), names(out))
+  if (length(unknown)) stop("unknown control setting: ", paste(unknown, collapse = ", "), call. = FALSE)
+  out[names(control)] <- control
+  out$verbose <- if (isTRUE(verbose)) 1L else if (is.numeric(verbose)) as.integer(verbose) else 0L
+  out
+}

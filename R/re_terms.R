@@ -1,0 +1,94 @@
+# re_terms.R: stage 3. Turn each `(lhs | group)` term into its grouping factor and model
+# matrix, the input of the C++ core (see src/re_design.h for Z and Lambda).
+
+# Random-effect terms of `formula` evaluated in the model frame `mf`; `family` for checks.
+build_re_terms <- function(formula, mf, gaussian_family = TRUE) {
+  bars <- find_re_terms(formula)
+  n <- nrow(mf)
+  lapply(bars, function(bar) {
+    group <- group_label(bar$group)
+    fac <- grouping_factor(bar$group, mf, group)
+    Xt <- re_model_matrix(bar$lhs, mf, group)
+    nlev <- nlevels(fac)
+    if (nlev < 2L) {
+      stop(sprintf("grouping factor %s has only one level: a variance among groups cannot be estimated from one group",
+                   sQuote(group, FALSE)), call. = FALSE)
+    }
+    if (gaussian_family && nlev * ncol(Xt) >= n) {
+      stop(sprintf(paste("grouping factor %s has %d levels for %d observations: its random effects cannot be",
+                         "told apart from the residual (a gaussian model needs fewer levels than observations)"),
+                   sQuote(group, FALSE), nlev, n), call. = FALSE)
+    }
+    list(group = group, lhs = bar$lhs, factor = fac, codes = as.integer(fac) - 1L, nlev = nlev,
+         levels = levels(fac), Xt = Xt, cnms = colnames(Xt))
+  })
+}
+
+# Grouping factor of a term: a variable or an interaction `a:b`, with unused levels dropped.
+grouping_factor <- function(g, mf, label) {
+  vars <- all.vars(g)
+  cols <- lapply(vars, function(v) {
+    x <- mf[[v]]
+    if (is.null(x)) x <- eval(str2lang(v), mf, environment(attr(mf, "formula")))
+    x
+  })
+  if (length(cols) == 1L && identical(g, as.name(vars))) {
+    fac <- cols[[1L]]
+    if (!is.factor(fac)) fac <- factor(fac)
+    fac <- droplevels(fac)
+  } else {
+    parts <- lapply(all_interaction_parts(g), function(e) as.factor(eval(e, mf, environment(attr(mf, "formula")))))
+    fac <- interaction(parts, drop = TRUE, sep = ":", lex.order = FALSE)
+  }
+  if (anyNA(fac)) stop(sprintf("grouping factor %s has missing values", sQuote(label, FALSE)), call. = FALSE)
+  fac
+}
+
+# `a:b:c` -> list(a, b, c)
+all_interaction_parts <- function(g) {
+  if (is.call(g) && identical(g[[1L]], as.name(":"))) {
+    return(c(all_interaction_parts(g[[2L]]), all_interaction_parts(g[[3L]])))
+  }
+  list(g)
+}
+
+# Model matrix of a term's left-hand side (e.g. `1`, `x`, `0 + x`, `f`).
+re_model_matrix <- function(lhs, mf, group) {
+  f <- stats::as.formula(call("~", lhs), env = environment(attr(mf, "formula")))
+  X <- stats::model.matrix(f, mf)
+  if (ncol(X) == 0L) stop(sprintf("random-effect term for %s has no columns", sQuote(group, FALSE)), call. = FALSE)
+  if (any(!is.finite(X))) {
+    stop(sprintf("random-effect term for %s has non-finite values in %s", sQuote(group, FALSE),
+                 paste(colnames(X)[colSums(!is.finite(X)) > 0], collapse = ", ")), call. = FALSE)
+  }
+  attr(X, "assign") <- NULL
+  attr(X, "contrasts") <- NULL
+  X
+}
+
+# Number of theta parameters of each term: p (p + 1) / 2.
+theta_lengths <- function(re) vapply(re, function(t) { p <- ncol(t$Xt); p * (p + 1L) / 2L }, numeric(1))
+
+# Starting theta: identity factors (1 on diagonals, 0 below), as lme4.
+theta_start <- function(re) {
+  unlist(lapply(re, function(t) {
+    p <- ncol(t$Xt)
+    m <- diag(p)
+    m[lower.tri(m, diag = TRUE)]
+  }))
+}
+
+# Lower-triangular factor T_i of each term from theta (column-major lower triangle).
+theta_to_factors <- function(theta, re) {
+  out <- vector("list", length(re))
+  pos <- 0L
+  for (i in seq_along(re)) {
+    p <- ncol(re[[i]]$Xt)
+    k <- p * (p + 1L) / 2L
+    Ti <- matrix(0, p, p)
+    Ti[lower.tri(Ti, diag = TRUE)] <- theta[pos + seq_len(k)]
+    out[[i]] <- Ti
+    pos <- pos + k
+  }
+  out
+}

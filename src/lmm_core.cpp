@@ -1,0 +1,112 @@
+// lmm_core.cpp: penalized least squares and the profiled deviance (notation in lmm_core.h).
+#include "lmm_core.h"
+#include <cmath>
+#include <limits>
+
+using Eigen::MatrixXd;
+using Eigen::VectorXd;
+
+LmmCore::LmmCore(const MatrixXd& X, const VectorXd& y, const VectorXd& w, const VectorXd& offset,
+                 ReDesign re)
+    : n_(X.rows()), p_(X.cols()), re_(std::move(re)) {
+  const VectorXd sw = w.array().sqrt();
+  const MatrixXd Xw = sw.asDiagonal() * X;
+  VectorXd yw = sw.asDiagonal() * (y - offset);
+  // shift y by its weighted least-squares fit on X: conditions y'Wy, leaves theta unchanged
+  beta_shift_ = VectorXd::Zero(p_);
+  if (p_ > 0) {
+    Eigen::ColPivHouseholderQR<MatrixXd> qr(Xw);
+    beta_shift_ = qr.solve(yw);
+    yw -= Xw * beta_shift_;
+  }
+  const SpMat Zw = sw.asDiagonal() * re_.Z;
+  ZtWZ_ = SpMat(Zw.transpose()) * Zw;
+  ZtWX_ = Zw.transpose() * Xw;
+  ZtWy_ = Zw.transpose() * yw;
+  XtWX_ = Xw.transpose() * Xw;
+  XtWy_ = Xw.transpose() * yw;
+  ytWy_ = yw.squaredNorm();
+  sum_log_w_ = w.array().log().sum();
+  identity_.resize(re_.q, re_.q);
+  identity_.setIdentity();
+}
+
+// Factor A(theta) = Lambda' Z'WZ Lambda + I; the symbolic analysis is done once.
+void LmmCore::factor_A(const VectorXd& theta) {
+  re_.set_theta(theta.data());
+  const SpMat LtZtZL = SpMat(re_.Lambda.transpose()) * ZtWZ_ * re_.Lambda;
+  const SpMat A = LtZtZL + identity_;
+  if (A.nonZeros() != pattern_nnz_) {
+    chol_.analyzePattern(A);
+    pattern_nnz_ = A.nonZeros();
+  }
+  chol_.factorize(A);
+}
+
+double LmmCore::deviance(const VectorXd& theta, bool reml) {
+  const double inf = std::numeric_limits<double>::infinity();
+  if (theta.size() != re_.ntheta) Rcpp::stop("theta has length %d, expected %d", (int)theta.size(), re_.ntheta);
+  for (int k = 0; k < theta.size(); ++k) if (!std::isfinite(theta[k])) return inf;
+  factor_A(theta);
+  if (chol_.info() != Eigen::Success) return inf;
+  const SpMat LambdaT = re_.Lambda.transpose();
+  // cu and RZX: half-solves with L of the permuted system
+  cu_ = chol_.permutationP() * (LambdaT * ZtWy_);
+  chol_.matrixL().solveInPlace(cu_);
+  RZX_ = chol_.permutationP() * (LambdaT * ZtWX_);
+  chol_.matrixL().solveInPlace(RZX_);
+  ldL2_ = 0;
+  ldL2_ = 2.0 * chol_.matrixL().nestedExpression().diagonal().array().log().sum();
+  VectorXd cbeta = XtWy_ - RZX_.transpose() * cu_;
+  ldRX2_ = 0;
+  beta_ = VectorXd::Zero(p_);
+  RX_ = MatrixXd::Zero(p_, p_);
+  double cbeta2 = 0;
+  if (p_ > 0) {
+    const MatrixXd M = XtWX_ - RZX_.transpose() * RZX_;
+    Eigen::LLT<MatrixXd> llt(M);
+    if (llt.info() != Eigen::Success) return inf;
+    RX_ = llt.matrixU();
+    llt.matrixL().solveInPlace(cbeta);
+    cbeta2 = cbeta.squaredNorm();
+    beta_ = cbeta;
+    llt.matrixU().solveInPlace(beta_);
+    for (int j = 0; j < p_; ++j) ldRX2_ += 2.0 * std::log(RX_(j, j));
+  }
+  // u = P' L^{-T} (cu - RZX beta)
+  VectorXd v = cu_ - RZX_ * beta_;
+  chol_.matrixU().solveInPlace(v);
+  u_ = chol_.permutationPinv() * v;
+  pwrss_ = ytWy_ - cu_.squaredNorm() - cbeta2;
+  if (!(pwrss_ > 0)) pwrss_ = std::numeric_limits<double>::min();
+  const double nmp = reml ? double(n_ - p_) : double(n_);
+  double dev = ldL2_ + nmp * (1.0 + std::log(2.0 * M_PI * pwrss_ / nmp)) - sum_log_w_;
+  if (reml) dev += ldRX2_;
+  return dev;
+}
+
+// -2 log L(theta, beta, sigma) = log|L|^2 + n log(2 pi sigma^2) + (r2 + |RX (beta - betahat)|^2) / sigma^2 - sum log w
+double LmmCore::deviance_full(const VectorXd& theta, const VectorXd& beta, double sigma) {
+  const double d = deviance(theta, false);
+  if (!std::isfinite(d)) return d;
+  const VectorXd delta = RX_ * (beta - beta_shift_ - beta_);
+  return ldL2_ + n_ * std::log(2.0 * M_PI * sigma * sigma) + (pwrss_ + delta.squaredNorm()) / (sigma * sigma) -
+         sum_log_w_;
+}
+
+// Diagonal blocks of Lambda A^{-1} Lambda' for one term, side by side (multiply by sigma^2
+// for the conditional covariance of the random effects given the data and theta).
+MatrixXd LmmCore::cond_var_blocks(int term) const {
+  const int p = re_.term_ncol[term], nlev = re_.term_nlev[term], off = re_.term_offset[term];
+  MatrixXd out(p, p * nlev);
+  const SpMat LambdaT = re_.Lambda.transpose();
+  for (int lev = 0; lev < nlev; ++lev) {
+    // columns of Lambda' for this block, then A^{-1} applied through the factor
+    MatrixXd E = MatrixXd(LambdaT.middleCols(off + lev * p, p));
+    MatrixXd S = chol_.permutationP() * E;
+    chol_.matrixL().solveInPlace(S);
+    out.middleCols(lev * p, p) = S.transpose() * S;
+    if (lev % 256 == 255) Rcpp::checkUserInterrupt();
+  }
+  return out;
+}

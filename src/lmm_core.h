@@ -1,0 +1,58 @@
+// lmm_core.h: penalized least squares for linear mixed models (profiled ML and REML).
+//
+// Notation (Bates et al. 2015, "Fitting linear mixed-effects models using lme4"):
+// W = diag(prior weights), A(theta) = Lambda' Z'WZ Lambda + I = P' L L' P (sparse Cholesky,
+// fill-reducing permutation P found once), RZX = L^{-1} P Lambda' Z'WX, RX'RX = X'WX - RZX'RZX,
+// cu = L^{-1} P Lambda' Z'Wy, cbeta = RX^{-T}(X'Wy - RZX' cu). The penalized weighted residual
+// sum of squares is r2 = y'Wy - |cu|^2 - |cbeta|^2, and the profiled deviances are
+//   ML:   log|L|^2 + n (1 + log(2 pi r2 / n)) - sum(log w)
+//   REML: log|L|^2 + log|RX|^2 + (n - p)(1 + log(2 pi r2 / (n - p))) - sum(log w).
+// All cross-products are formed once; one evaluation costs nothing that grows with n.
+// y is replaced internally by its weighted least-squares residual on X (beta_shift), which
+// changes nothing in theta but keeps y'Wy of the size of r2 (no cancellation).
+#ifndef GLMMLAB_LMM_CORE_H
+#define GLMMLAB_LMM_CORE_H
+
+#include "re_design.h"
+
+class LmmCore {
+ public:
+  LmmCore(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const Eigen::VectorXd& weights,
+          const Eigen::VectorXd& offset, ReDesign re);
+
+  // Profiled deviance at theta (ML or REML); updates the state read by the accessors below.
+  double deviance(const Eigen::VectorXd& theta, bool reml);
+  // -2 log-likelihood at (theta, beta, sigma), not profiled (for the joint Hessian).
+  double deviance_full(const Eigen::VectorXd& theta, const Eigen::VectorXd& beta, double sigma);
+
+  Eigen::VectorXd beta() const { return beta_ + beta_shift_; }
+  Eigen::VectorXd u() const { return u_; }
+  Eigen::VectorXd b() const { return re_.Lambda * u_; }
+  double pwrss() const { return pwrss_; }
+  double logdet_L2() const { return ldL2_; }
+  double logdet_RX2() const { return ldRX2_; }
+  Eigen::MatrixXd RX() const { return RX_; }                  // upper triangular, p x p
+  Eigen::MatrixXd cond_var_blocks(int term) const;          // p_i x (p_i * nlev_i): blocks of Lambda A^{-1} Lambda'
+  int n() const { return n_; }
+  int p() const { return p_; }
+  const ReDesign& design() const { return re_; }
+  double sum_log_weights() const { return sum_log_w_; }
+
+ private:
+  void factor_A(const Eigen::VectorXd& theta);
+
+  int n_, p_;
+  ReDesign re_;
+  SpMat ZtWZ_, identity_;
+  Eigen::MatrixXd ZtWX_, XtWX_;
+  Eigen::VectorXd ZtWy_, XtWy_, beta_shift_;
+  double ytWy_, sum_log_w_;
+  Eigen::SimplicialLLT<SpMat, Eigen::Lower, Eigen::AMDOrdering<int> > chol_;
+  Eigen::Index pattern_nnz_ = -1;
+  // state of the last evaluation
+  Eigen::MatrixXd RZX_, RX_;
+  Eigen::VectorXd cu_, beta_, u_;
+  double pwrss_ = 0, ldL2_ = 0, ldRX2_ = 0;
+};
+
+#endif

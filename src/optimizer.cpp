@@ -1,0 +1,113 @@
+// optimizer.cpp: BOBYQA through nloptr's C API (see optimizer.h for the choice).
+#include "optimizer.h"
+#include <nloptrAPI.h>
+#include <limits>
+
+namespace {
+
+struct Objective {
+  const std::function<double(const Eigen::VectorXd&)>* f;
+  nlopt_opt opt;
+  int evaluations;
+  int verbose;
+  bool interrupted;
+  bool failed;
+  std::string error;
+};
+
+// R_CheckUserInterrupt longjmps; run it at top level so that no C++ frame is skipped.
+void check_interrupt_fn(void*) { R_CheckUserInterrupt(); }
+bool user_interrupted() { return R_ToplevelExec(check_interrupt_fn, NULL) == FALSE; }
+
+double nlopt_objective(unsigned n, const double* x, double* /*grad*/, void* data) {
+  Objective* obj = static_cast<Objective*>(data);
+  ++obj->evaluations;
+  if (obj->evaluations % 16 == 0 && user_interrupted()) {
+    obj->interrupted = true;
+    nlopt_force_stop(obj->opt);
+    return std::numeric_limits<double>::infinity();
+  }
+  Eigen::VectorXd par = Eigen::Map<const Eigen::VectorXd>(x, n);
+  double value;
+  try {
+    value = (*obj->f)(par);
+  } catch (std::exception& e) {   // never let an exception cross NLopt's C frames
+    obj->failed = true;
+    obj->error = e.what();
+    nlopt_force_stop(obj->opt);
+    return std::numeric_limits<double>::infinity();
+  }
+  if (obj->verbose > 0 && obj->evaluations % obj->verbose == 0) {
+    Rprintf("%5d: %.8f  [", obj->evaluations, value);
+    for (unsigned k = 0; k < n && k < 8; ++k) Rprintf(" %.5g", x[k]);
+    Rprintf("%s ]\n", n > 8 ? " ..." : "");
+  }
+  return std::isnan(value) ? std::numeric_limits<double>::infinity() : value;
+}
+
+// Frees the NLopt object however the scope is left.
+struct NloptHandle {
+  nlopt_opt opt;
+  explicit NloptHandle(unsigned n) : opt(nlopt_create(NLOPT_LN_BOBYQA, n)) {}
+  ~NloptHandle() { if (opt) nlopt_destroy(opt); }
+};
+
+}  // namespace
+
+OptimResult minimize_bobyqa(const std::function<double(const Eigen::VectorXd&)>& f,
+                            const Eigen::VectorXd& x0, const Eigen::VectorXd& lower,
+                            const Eigen::VectorXd& upper, const OptimControl& control) {
+  const unsigned n = x0.size();
+  OptimResult res;
+  res.par = x0;
+  res.interrupted = false;
+  if (n == 0) {
+    res.value = f(x0);
+    res.evaluations = 1;
+    res.status = NLOPT_SUCCESS;
+    res.message = "no parameters to optimize";
+    return res;
+  }
+  NloptHandle h(n);
+  if (!h.opt) Rcpp::stop("could not create the NLopt optimizer");
+  Objective obj = {&f, h.opt, 0, control.verbose, false, false, ""};
+  nlopt_set_min_objective(h.opt, nlopt_objective, &obj);
+  nlopt_set_lower_bounds(h.opt, lower.data());
+  nlopt_set_upper_bounds(h.opt, upper.data());
+  nlopt_set_ftol_abs(h.opt, control.ftol_abs);
+  nlopt_set_ftol_rel(h.opt, control.ftol_rel);
+  nlopt_set_xtol_abs1(h.opt, control.xtol_abs);
+  nlopt_set_xtol_rel(h.opt, control.xtol_rel);
+  nlopt_set_maxeval(h.opt, control.maxeval);
+  if (control.initial_step > 0) nlopt_set_initial_step1(h.opt, control.initial_step);
+  double fmin = std::numeric_limits<double>::infinity();
+  const nlopt_result status = nlopt_optimize(h.opt, res.par.data(), &fmin);
+  if (obj.failed) Rcpp::stop(obj.error);
+  if (obj.interrupted) throw Rcpp::internal::InterruptedException();
+  res.value = fmin;
+  res.evaluations = obj.evaluations;
+  res.status = status;
+  switch (status) {
+    case NLOPT_SUCCESS: res.message = "success"; break;
+    case NLOPT_STOPVAL_REACHED: res.message = "stopval reached"; break;
+    case NLOPT_FTOL_REACHED: res.message = "converged: relative or absolute change in the objective below tolerance"; break;
+    case NLOPT_XTOL_REACHED: res.message = "converged: change in the parameters below tolerance"; break;
+    case NLOPT_MAXEVAL_REACHED: res.message = "maximum number of evaluations reached"; break;
+    case NLOPT_MAXTIME_REACHED: res.message = "maximum time reached"; break;
+    case NLOPT_ROUNDOFF_LIMITED: res.message = "stopped by roundoff"; break;
+    default: res.message = "optimizer failure"; break;
+  }
+  return res;
+}
+
+OptimControl optim_control_from_list(const Rcpp::List& control) {
+  OptimControl c;
+  if (control.containsElementNamed("ftol_abs")) c.ftol_abs = Rcpp::as<double>(control["ftol_abs"]);
+  if (control.containsElementNamed("ftol_rel")) c.ftol_rel = Rcpp::as<double>(control["ftol_rel"]);
+  if (control.containsElementNamed("xtol_abs")) c.xtol_abs = Rcpp::as<double>(control["xtol_abs"]);
+  if (control.containsElementNamed("xtol_rel")) c.xtol_rel = Rcpp::as<double>(control["xtol_rel"]);
+  if (control.containsElementNamed("maxeval")) c.maxeval = Rcpp::as<int>(control["maxeval"]);
+  if (control.containsElementNamed("initial_step")) c.initial_step = Rcpp::as<double>(control["initial_step"]);
+  if (control.containsElementNamed("verbose")) c.verbose = Rcpp::as<int>(control["verbose"]);
+  return c;
+}

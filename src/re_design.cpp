@@ -1,0 +1,79 @@
+// re_design.cpp: builds Z and the Lambda template (see re_design.h for the notation).
+#include "re_design.h"
+#include <limits>
+
+ReDesign build_re_design(const Rcpp::List& terms, int n) {
+  ReDesign re;
+  re.n = n;
+  const int nterms = terms.size();
+  int q = 0, ntheta = 0;
+  for (int i = 0; i < nterms; ++i) {
+    Rcpp::List term = terms[i];
+    Rcpp::NumericMatrix Xt = term["Xt"];
+    const int nlev = Rcpp::as<int>(term["nlev"]);
+    if (Xt.nrow() != n) Rcpp::stop("random-effect term %d: model matrix has %d rows, expected %d",
+                                   i + 1, Xt.nrow(), n);
+    if (nlev < 1) Rcpp::stop("random-effect term %d has no levels", i + 1);
+    re.term_offset.push_back(q);
+    re.term_ncol.push_back(Xt.ncol());
+    re.term_nlev.push_back(nlev);
+    q += nlev * Xt.ncol();
+    ntheta += Xt.ncol() * (Xt.ncol() + 1) / 2;
+  }
+  re.q = q;
+  re.ntheta = ntheta;
+
+  // Z from triplets; explicit zeros are kept so that the pattern does not depend on the data.
+  std::vector<Eigen::Triplet<double> > zt;
+  std::vector<Eigen::Triplet<double> > lt;
+  re.theta_lower.resize(ntheta);
+  int theta_off = 0;
+  for (int i = 0; i < nterms; ++i) {
+    Rcpp::List term = terms[i];
+    Rcpp::IntegerVector codes = term["codes"];
+    Rcpp::NumericMatrix Xt = term["Xt"];
+    const int p = re.term_ncol[i], nlev = re.term_nlev[i], off = re.term_offset[i];
+    if (codes.size() != n) Rcpp::stop("random-effect term %d: grouping factor has the wrong length", i + 1);
+    for (int r = 0; r < n; ++r) {
+      const int lev = codes[r];
+      if (lev < 0 || lev >= nlev) Rcpp::stop("random-effect term %d: level code out of range", i + 1);
+      for (int k = 0; k < p; ++k) {
+        const double x = Xt(r, k);
+        if (!std::isfinite(x)) Rcpp::stop("random-effect term %d: non-finite value in its model matrix", i + 1);
+        zt.push_back(Eigen::Triplet<double>(r, off + lev * p + k, x));
+      }
+    }
+    // lower bounds: 0 on the diagonal of T_i
+    int idx = theta_off;
+    for (int c = 0; c < p; ++c)
+      for (int r = c; r < p; ++r, ++idx)
+        re.theta_lower[idx] = (r == c) ? 0.0 : -std::numeric_limits<double>::infinity();
+    for (int lev = 0; lev < nlev; ++lev)
+      for (int c = 0; c < p; ++c)
+        for (int r = c; r < p; ++r)
+          lt.push_back(Eigen::Triplet<double>(off + lev * p + r, off + lev * p + c, 1.0));
+    theta_off += p * (p + 1) / 2;
+  }
+  re.Z.resize(n, q);
+  re.Z.setFromTriplets(zt.begin(), zt.end());
+  re.Lambda.resize(q, q);
+  re.Lambda.setFromTriplets(lt.begin(), lt.end());
+  re.Lambda.makeCompressed();
+
+  // theta index of each stored entry of Lambda, in storage order
+  re.lambda_index.resize(re.Lambda.nonZeros());
+  for (int i = 0, toff = 0; i < nterms; ++i) {
+    const int p = re.term_ncol[i], off = re.term_offset[i];
+    for (int j = off; j < off + re.term_nlev[i] * p; ++j) {
+      const int c = (j - off) % p;
+      for (SpMat::InnerIterator it(re.Lambda, j); it; ++it) {
+        const int r = (it.row() - off) % p;
+        // column-major position of (r, c) in the lower triangle of a p x p matrix
+        const int pos = c * p - c * (c - 1) / 2 + (r - c);
+        re.lambda_index[&it.valueRef() - re.Lambda.valuePtr()] = toff + pos;
+      }
+    }
+    toff += p * (p + 1) / 2;
+  }
+  return re;
+}

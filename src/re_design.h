@@ -1,0 +1,35 @@
+// re_design.h: the random-effects design of a mixed model.
+//
+// Notation: n observations; random-effect term i has p_i columns (its model matrix Xt_i,
+// n x p_i) and nlev_i levels of its grouping factor (codes_i, 0-based); q = sum_i nlev_i p_i.
+// Z (n x q, sparse) holds term i in the columns off_i + level * p_i + k (level-major, as lme4).
+// Lambda (q x q, sparse) is block diagonal: term i contributes nlev_i copies of a p_i x p_i
+// lower-triangular factor T_i whose entries are theta, column-major over the lower triangle.
+// The covariance of the random effects b = Lambda u is sigma^2 Lambda Lambda'.
+#ifndef GLMMLAB_RE_DESIGN_H
+#define GLMMLAB_RE_DESIGN_H
+
+#include <RcppEigen.h>
+#include <vector>
+
+typedef Eigen::SparseMatrix<double, Eigen::ColMajor, int> SpMat;
+
+struct ReDesign {
+  int n = 0, q = 0, ntheta = 0;
+  SpMat Z;                    // n x q
+  SpMat Lambda;               // q x q, fixed sparsity pattern
+  std::vector<int> lambda_index;   // theta index of each stored entry of Lambda
+  Eigen::VectorXd theta_lower;     // 0 for diagonal elements of T_i, -Inf otherwise
+  std::vector<int> term_offset, term_ncol, term_nlev;   // per term: first column in Z, p_i, nlev_i
+
+  // Write theta into the stored values of Lambda (the pattern never changes).
+  void set_theta(const double* theta) {
+    double* v = Lambda.valuePtr();
+    for (std::size_t k = 0; k < lambda_index.size(); ++k) v[k] = theta[lambda_index[k]];
+  }
+};
+
+// Build Z and the Lambda template from R's list of terms (codes, nlev, Xt); checks inputs.
+ReDesign build_re_design(const Rcpp::List& terms, int n);
+
+#endif
