@@ -1,4 +1,23 @@
 # fitted_object.R: stage 6. Assemble the "glmm" object, one plain list (the S3 class "glmm").
+#
+# Fields of a "glmm" object (methods read these; nothing else is stored):
+#   call, formula, family (a stats family object), REML (logical)
+#   frame          model frame (all variables, NA rows removed; attr "formula")
+#   terms          terms of the fixed part; X its model matrix (n x p, rank-deficient columns dropped)
+#   y, prior_weights, offset          numeric, length n
+#   re             list of random-effect terms, formula order, each list(group = "patch:pop",
+#                  lhs = language, codes = 0-based level of each row, nlev, levels, Xt = n x p_i
+#                  model matrix, cnms = its column names)
+#   theta          relative covariance factors (lower triangles, column-major), lme4's theta
+#   beta           named fixed effects; vcov their covariance (p x p)
+#   sigma          residual SD (gaussian); dispersion: family dispersion (GLMMs), else NULL
+#   cov_re         named list per term: covariance matrix p_i x p_i (variances, covariances)
+#   b, u           named lists per term: nlev x p_i matrices of conditional modes (b = Lambda u)
+#   eta, eta_fixed linear predictor with and without random effects (offset included in both)
+#   fitted         family$linkinv(eta)
+#   loglik, deviance (-2 loglik; the REML criterion for REML fits), df (number of parameters), nobs
+#   optinfo        list(optimizer, evaluations, status, message, singular, dropped)
+#   core           external pointer to the C++ core (NULL-pointer after saveRDS/readRDS)
 
 # Build the fitted object from the core's results and the model's pieces.
 new_glmm_fit <- function(fit, call, formula, family, REML, frame, fixed, re, y, weights) {

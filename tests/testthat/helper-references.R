@@ -428,13 +428,13 @@ glmm_refs$penicillin_ml_lme4 <- list(
   REML = FALSE,
   logLik = -166.094174334257,
   df = 4,
-  beta = c("(Intercept)" = 22.9722222222232),
-  se = c("(Intercept)" = 0.744596265748445),
+  beta = c("(Intercept)" = 22.9722222222258),
+  se = c("(Intercept)" = 0.744596265708622),
   vc = list(
-    "plate" = matrix(c(0.714992873520823), 1, 1, dimnames = list(c("(Intercept)"), c("(Intercept)"))),
-    "sample" = matrix(c(3.135192318832), 1, 1, dimnames = list(c("(Intercept)"), c("(Intercept)")))
+    "plate" = matrix(c(0.714992873546145), 1, 1, dimnames = list(c("(Intercept)"), c("(Intercept)"))),
+    "sample" = matrix(c(3.13519231846967), 1, 1, dimnames = list(c("(Intercept)"), c("(Intercept)")))
   ),
-  sigma = 0.549932139516881
+  sigma = 0.549932139516696
 )
 
 # lme4 1.1-31: lmer(diameter ~ 1 + (1 | plate) + (1 | sample), data=Penicillin, REML=TRUE)
@@ -443,15 +443,15 @@ glmm_refs$penicillin_reml_lme4 <- list(
   formula = "diameter ~ 1 + (1 | plate) + (1 | sample)",
   family = "gaussian",
   REML = TRUE,
-  logLik = -165.430294499802,
+  logLik = -165.430294499803,
   df = 4,
-  beta = c("(Intercept)" = 22.9722222222219),
-  se = c("(Intercept)" = 0.808595361386344),
+  beta = c("(Intercept)" = 22.9722222222137),
+  se = c("(Intercept)" = 0.808595361420651),
   vc = list(
-    "plate" = matrix(c(0.716905141000605), 1, 1, dimnames = list(c("(Intercept)"), c("(Intercept)"))),
-    "sample" = matrix(c(3.7311318423045), 1, 1, dimnames = list(c("(Intercept)"), c("(Intercept)")))
+    "plate" = matrix(c(0.716905140876719), 1, 1, dimnames = list(c("(Intercept)"), c("(Intercept)"))),
+    "sample" = matrix(c(3.73113184267277), 1, 1, dimnames = list(c("(Intercept)"), c("(Intercept)")))
   ),
-  sigma = 0.549922682062881
+  sigma = 0.549922682070483
 )
 
 # glmmTMB 1.1.5: glmmTMB(diameter ~ 1 + (1 | plate) + (1 | sample), data=Penicillin)
@@ -880,14 +880,14 @@ glmm_refs$grouse_pois_lme4 <- list(
   formula = "TICKS ~ YEAR + scale(HEIGHT) + (1 | BROOD) + (1 | INDEX) + (1 | LOCATION)",
   family = "poisson",
   REML = FALSE,
-  logLik = -890.271353492835,
+  logLik = -890.271353495299,
   df = 7,
-  beta = c("(Intercept)" = 0.372782207225645, "YEAR96" = 1.18041771668082, "YEAR97" = -0.978677482278778, "scale(HEIGHT)" = -0.8543382941753),
-  se = c("(Intercept)" = 0.196365730749169, "YEAR96" = 0.238122283878591, "YEAR97" = 0.262776299527921, "scale(HEIGHT)" = 0.123630354326974),
+  beta = c("(Intercept)" = 0.37278681478389, "YEAR96" = 1.18040931989149, "YEAR97" = -0.978693381386839, "scale(HEIGHT)" = -0.854342701402807),
+  se = c("(Intercept)" = 0.196365651377066, "YEAR96" = 0.238122074490618, "YEAR97" = 0.262773940433742, "scale(HEIGHT)" = 0.123631337529374),
   vc = list(
-    "INDEX" = matrix(c(0.293232385344461), 1, 1, dimnames = list(c("(Intercept)"), c("(Intercept)"))),
-    "BROOD" = matrix(c(0.56255000329192), 1, 1, dimnames = list(c("(Intercept)"), c("(Intercept)"))),
-    "LOCATION" = matrix(c(0.279544321137138), 1, 1, dimnames = list(c("(Intercept)"), c("(Intercept)")))
+    "INDEX" = matrix(c(0.293231910618213), 1, 1, dimnames = list(c("(Intercept)"), c("(Intercept)"))),
+    "BROOD" = matrix(c(0.562537675128139), 1, 1, dimnames = list(c("(Intercept)"), c("(Intercept)"))),
+    "LOCATION" = matrix(c(0.279564892081472), 1, 1, dimnames = list(c("(Intercept)"), c("(Intercept)")))
   ),
   sigma = NA
 )
