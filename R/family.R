@@ -1,34 +1,100 @@
-# family.R: families and links accepted by glmm(), and the response for each.
+# family.R: families and links accepted by glmm(), their codes in the C++ core (one table,
+# read from C++ by cpp_family_table()), and the response for each family.
 
-# A family object from a family object, a family function or a name ("gaussian", "poisson", ...).
+#' Negative binomial families for glmm()
+#'
+#' `nbinom2()`: variance `mu + mu^2 / theta` (theta is the size, reported as the dispersion);
+#' `nbinom1()`: variance `mu * (1 + phi)`. Both with a log link by default, as in 'glmmTMB'.
+#' Families can also be given by name: `family = "nbinom2"`.
+#' @param link the link function, `"log"` (the default) or `"sqrt"`/`"identity"`.
+#' @return A family object of class `"family"`.
+#' @examples
+#' nbinom2()
+#' nbinom1()$variance(2)
+#' @export
+nbinom2 <- function(link = "log") make_nbinom_family("nbinom2", link)
+
+#' @rdname nbinom2
+#' @export
+nbinom1 <- function(link = "log") make_nbinom_family("nbinom1", link)
+
+# A family object for the negative binomial variants (variance uses the dispersion when given).
+make_nbinom_family <- function(name, link) {
+  lk <- stats::make.link(link)
+  variance <- if (name == "nbinom2") function(mu, theta = Inf) mu + mu^2 / theta else function(mu, phi = 0) mu * (1 + phi)
+  structure(list(family = name, link = link, linkfun = lk$linkfun, linkinv = lk$linkinv,
+                 mu.eta = lk$mu.eta, valideta = lk$valideta, variance = variance,
+                 dev.resids = function(y, mu, wt) stats::poisson()$dev.resids(y, mu, wt),
+                 aic = function(...) NA_real_),
+            class = "family")
+}
+
+# A family object from a family object, a family function or a name ("gaussian", "nbinom2", ...).
 resolve_family <- function(family) {
   if (is.character(family)) {
     if (length(family) != 1L) stop("`family` must be a single name", call. = FALSE)
     fam_fun <- switch(family, gaussian = stats::gaussian, binomial = stats::binomial,
-                      poisson = stats::poisson, Gamma = stats::Gamma,
-                      stop(sprintf("unknown family %s; use gaussian, binomial, poisson or Gamma", sQuote(family, FALSE)),
-                           call. = FALSE))
+                      poisson = stats::poisson, Gamma = stats::Gamma, nbinom2 = nbinom2, nbinom1 = nbinom1,
+                      stop(sprintf("unknown family %s; use gaussian, binomial, poisson, Gamma, nbinom2 or nbinom1",
+                                   sQuote(family, FALSE)), call. = FALSE))
     family <- fam_fun()
   }
   if (is.function(family)) family <- family()
   if (!inherits(family, "family")) stop("`family` must be a family such as gaussian() or a family name", call. = FALSE)
+  family_codes(family)   # checks that the core supports it
   family
 }
 
-# The response vector from the model frame, checked for the family's support.
+# Integer codes of a family and its link in the C++ core; a clear error if unsupported.
+family_codes <- function(family) {
+  tab <- cpp_family_table()
+  fam <- match(family$family, tab$family) - 1L
+  lnk <- match(family$link, tab$link) - 1L
+  if (is.na(fam)) stop(sprintf("family %s is not supported; use one of %s", sQuote(family$family, FALSE),
+                               paste(tab$family, collapse = ", ")), call. = FALSE)
+  if (is.na(lnk)) stop(sprintf("link %s is not supported; use one of %s", sQuote(family$link, FALSE),
+                               paste(tab$link, collapse = ", ")), call. = FALSE)
+  list(family = fam, link = lnk, has_dispersion = tab$has_dispersion[fam + 1L])
+}
+
+# The response (and binomial trials as weights) from the model frame, checked for the family.
 model_response <- function(mf, family) {
   y <- stats::model.response(mf)
   yname <- deparse(attr(mf, "formula")[[2L]])
   if (is.null(y)) stop("the formula has no response", call. = FALSE)
-  if (family$family == "gaussian") {
-    if (!is.numeric(y) || !is.null(dim(y))) stop(sprintf("response %s must be a numeric vector for a gaussian model", sQuote(yname, FALSE)), call. = FALSE)
-    if (any(!is.finite(y))) stop(sprintf("response %s has non-finite values (Inf or NaN)", sQuote(yname, FALSE)), call. = FALSE)
-    if (length(unique(y)) < 2L) stop(sprintf("response %s is constant: there is no variance to partition", sQuote(yname, FALSE)), call. = FALSE)
+  if (family$family == "binomial") return(binomial_response(y, yname))
+  if (!is.numeric(y) || !is.null(dim(y))) {
+    stop(sprintf("response %s must be a numeric vector for a %s model", sQuote(yname, FALSE), family$family), call. = FALSE)
   }
-  as.numeric(y)
+  if (any(!is.finite(y))) stop(sprintf("response %s has non-finite values (Inf or NaN)", sQuote(yname, FALSE)), call. = FALSE)
+  y <- as.numeric(y)
+  fam <- family$family
+  if (fam == "gaussian" && length(unique(y)) < 2L) {
+    stop(sprintf("response %s is constant: there is no variance to partition", sQuote(yname, FALSE)), call. = FALSE)
+  }
+  if (fam %in% c("poisson", "nbinom1", "nbinom2")) {
+    if (any(y < 0)) stop(sprintf("response %s has negative values: counts must be >= 0 for a %s model", sQuote(yname, FALSE), fam), call. = FALSE)
+    if (any(abs(y - round(y)) > 1e-8)) warning(sprintf("response %s has non-integer values for a %s model", sQuote(yname, FALSE), fam), call. = FALSE)
+  }
+  if (fam == "Gamma" && any(y <= 0)) stop(sprintf("response %s must be positive for a Gamma model", sQuote(yname, FALSE)), call. = FALSE)
+  structure(y, trials = NULL)
 }
 
-# GLMMs arrive with the next milestone; the seam is here.
-fit_glmm <- function(X, y, weights, offset, re, family, start, control) {
-  stop(sprintf("family %s is not supported yet: glmmlab fits gaussian (identity link) models", family$family), call. = FALSE)
+# Binomial response: 0/1, logical, factor (first level = failure), proportions, or cbind(successes, failures).
+binomial_response <- function(y, yname) {
+  trials <- NULL
+  if (is.matrix(y)) {
+    if (ncol(y) != 2L) stop(sprintf("binomial response %s must have two columns (successes, failures)", sQuote(yname, FALSE)), call. = FALSE)
+    if (any(!is.finite(y)) || any(y < 0)) stop(sprintf("binomial response %s must have non-negative counts", sQuote(yname, FALSE)), call. = FALSE)
+    trials <- y[, 1L] + y[, 2L]
+    if (any(trials == 0)) stop(sprintf("binomial response %s has rows with zero trials", sQuote(yname, FALSE)), call. = FALSE)
+    return(structure(y[, 1L] / trials, trials = trials))
+  }
+  if (is.factor(y)) y <- as.numeric(y != levels(y)[1L])
+  if (is.logical(y)) y <- as.numeric(y)
+  if (!is.numeric(y) || any(!is.finite(y)) || any(y < 0 | y > 1)) {
+    stop(sprintf("binomial response %s must be 0/1, a factor, proportions between 0 and 1, or cbind(successes, failures)",
+                 sQuote(yname, FALSE)), call. = FALSE)
+  }
+  structure(as.numeric(y), trials = NULL)
 }

@@ -31,7 +31,7 @@ new_glmm_fit <- function(fit, call, formula, family, REML, frame, fixed, re, y, 
     frame = frame, terms = fixed$terms, X = X, y = y, prior_weights = weights, offset = fixed$offset,
     re = lapply(re, function(t) t[c("group", "lhs", "codes", "nlev", "levels", "Xt", "cnms")]),
     theta = fit$theta, beta = fit$beta, sigma = fit$sigma, vcov = fit$vcov,
-    cov_re = re_covariances(fit$theta, fit$sigma, re), b = b, u = u,
+    cov_re = re_covariances(fit$theta, if (is_gaussian_identity(family)) fit$sigma else 1, re), b = b, u = u,
     eta = eta, eta_fixed = eta_fixed, fitted = family$linkinv(eta),
     loglik = fit$loglik, deviance = fit$deviance, df = fit$df, nobs = length(y),
     dispersion = fit$dispersion,
@@ -40,6 +40,9 @@ new_glmm_fit <- function(fit, call, formula, family, REML, frame, fixed, re, y, 
     core = fit$core
   ), class = "glmm")
 }
+
+# Is this the linear mixed model (gaussian, identity link), fitted by the LMM core?
+is_gaussian_identity <- function(family) family$family == "gaussian" && family$link == "identity"
 
 # Split a vector of length q (term-major, then level, then column) into nlev x p matrices.
 split_by_term <- function(v, re) {

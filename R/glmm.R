@@ -47,11 +47,13 @@ glmm <- function(formula, data = NULL, family = gaussian(), REML = FALSE, weight
   if (!is.logical(REML) || length(REML) != 1L || is.na(REML)) stop("`REML` must be TRUE or FALSE", call. = FALSE)
   mf <- build_model_frame(mc, formula, parent.frame())
   fixed <- build_fixed_design(formula, mf)
-  is_lmm <- family$family == "gaussian" && family$link == "identity"
+  is_lmm <- is_gaussian_identity(family)
   re <- build_re_terms(formula, mf, gaussian_family = family$family == "gaussian")
   if (!length(re)) stop("the formula has no random-effect terms such as (1 | group); use lm() or glm() for models without them", call. = FALSE)
   y <- model_response(mf, family)
   weights <- model_weights(mf)
+  if (!is.null(attr(y, "trials"))) weights <- weights * attr(y, "trials")
+  attr(y, "trials") <- NULL
   if (is_lmm) {
     fit <- fit_lmm(fixed$X, y, weights, fixed$offset, re, REML, start, control)
   } else {

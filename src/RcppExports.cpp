@@ -11,6 +11,125 @@ Rcpp::Rostream<true>&  Rcpp::Rcout = Rcpp::Rcpp_cout_get();
 Rcpp::Rostream<false>& Rcpp::Rcerr = Rcpp::Rcpp_cerr_get();
 #endif
 
+// cpp_family_table
+Rcpp::List cpp_family_table();
+RcppExport SEXP _glmmlab_cpp_family_table() {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    rcpp_result_gen = Rcpp::wrap(cpp_family_table());
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_family_eval
+Rcpp::NumericMatrix cpp_family_eval(int family, int link, const Eigen::VectorXd y, const Eigen::VectorXd eta, const Eigen::VectorXd weights, double phi);
+RcppExport SEXP _glmmlab_cpp_family_eval(SEXP familySEXP, SEXP linkSEXP, SEXP ySEXP, SEXP etaSEXP, SEXP weightsSEXP, SEXP phiSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< int >::type family(familySEXP);
+    Rcpp::traits::input_parameter< int >::type link(linkSEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type y(ySEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type eta(etaSEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type weights(weightsSEXP);
+    Rcpp::traits::input_parameter< double >::type phi(phiSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_family_eval(family, link, y, eta, weights, phi));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_glmm_create
+SEXP cpp_glmm_create(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> weights, const Eigen::Map<Eigen::VectorXd> offset, Rcpp::List terms, int family, int link);
+RcppExport SEXP _glmmlab_cpp_glmm_create(SEXP XSEXP, SEXP ySEXP, SEXP weightsSEXP, SEXP offsetSEXP, SEXP termsSEXP, SEXP familySEXP, SEXP linkSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type X(XSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type y(ySEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type weights(weightsSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type offset(offsetSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type terms(termsSEXP);
+    Rcpp::traits::input_parameter< int >::type family(familySEXP);
+    Rcpp::traits::input_parameter< int >::type link(linkSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_glmm_create(X, y, weights, offset, terms, family, link));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_glmm_objective
+double cpp_glmm_objective(SEXP ptr, const Eigen::VectorXd par);
+RcppExport SEXP _glmmlab_cpp_glmm_objective(SEXP ptrSEXP, SEXP parSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type par(parSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_glmm_objective(ptr, par));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_glmm_state
+Rcpp::List cpp_glmm_state(SEXP ptr, const Eigen::VectorXd par);
+RcppExport SEXP _glmmlab_cpp_glmm_state(SEXP ptrSEXP, SEXP parSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type par(parSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_glmm_state(ptr, par));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_glmm_theta_lower
+Rcpp::NumericVector cpp_glmm_theta_lower(SEXP ptr);
+RcppExport SEXP _glmmlab_cpp_glmm_theta_lower(SEXP ptrSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_glmm_theta_lower(ptr));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_glmm_optimize
+Rcpp::List cpp_glmm_optimize(SEXP ptr, const Eigen::VectorXd par0, const Eigen::VectorXd lower, const Eigen::VectorXd upper, Rcpp::List control);
+RcppExport SEXP _glmmlab_cpp_glmm_optimize(SEXP ptrSEXP, SEXP par0SEXP, SEXP lowerSEXP, SEXP upperSEXP, SEXP controlSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type par0(par0SEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type lower(lowerSEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type upper(upperSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type control(controlSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_glmm_optimize(ptr, par0, lower, upper, control));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_glmm_hessian
+Rcpp::NumericMatrix cpp_glmm_hessian(SEXP ptr, const Eigen::VectorXd par, const Eigen::VectorXd h);
+RcppExport SEXP _glmmlab_cpp_glmm_hessian(SEXP ptrSEXP, SEXP parSEXP, SEXP hSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type par(parSEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type h(hSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_glmm_hessian(ptr, par, h));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_glmm_condvar
+Rcpp::NumericMatrix cpp_glmm_condvar(SEXP ptr, const Eigen::VectorXd par, int term);
+RcppExport SEXP _glmmlab_cpp_glmm_condvar(SEXP ptrSEXP, SEXP parSEXP, SEXP termSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type par(parSEXP);
+    Rcpp::traits::input_parameter< int >::type term(termSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_glmm_condvar(ptr, par, term));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_lmm_create
 SEXP cpp_lmm_create(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> weights, const Eigen::Map<Eigen::VectorXd> offset, Rcpp::List terms);
 RcppExport SEXP _glmmlab_cpp_lmm_create(SEXP XSEXP, SEXP ySEXP, SEXP weightsSEXP, SEXP offsetSEXP, SEXP termsSEXP) {
@@ -105,6 +224,15 @@ END_RCPP
 }
 
 static const R_CallMethodDef CallEntries[] = {
+    {"_glmmlab_cpp_family_table", (DL_FUNC) &_glmmlab_cpp_family_table, 0},
+    {"_glmmlab_cpp_family_eval", (DL_FUNC) &_glmmlab_cpp_family_eval, 6},
+    {"_glmmlab_cpp_glmm_create", (DL_FUNC) &_glmmlab_cpp_glmm_create, 7},
+    {"_glmmlab_cpp_glmm_objective", (DL_FUNC) &_glmmlab_cpp_glmm_objective, 2},
+    {"_glmmlab_cpp_glmm_state", (DL_FUNC) &_glmmlab_cpp_glmm_state, 2},
+    {"_glmmlab_cpp_glmm_theta_lower", (DL_FUNC) &_glmmlab_cpp_glmm_theta_lower, 1},
+    {"_glmmlab_cpp_glmm_optimize", (DL_FUNC) &_glmmlab_cpp_glmm_optimize, 5},
+    {"_glmmlab_cpp_glmm_hessian", (DL_FUNC) &_glmmlab_cpp_glmm_hessian, 3},
+    {"_glmmlab_cpp_glmm_condvar", (DL_FUNC) &_glmmlab_cpp_glmm_condvar, 3},
     {"_glmmlab_cpp_lmm_create", (DL_FUNC) &_glmmlab_cpp_lmm_create, 5},
     {"_glmmlab_cpp_lmm_deviance", (DL_FUNC) &_glmmlab_cpp_lmm_deviance, 3},
     {"_glmmlab_cpp_lmm_theta_lower", (DL_FUNC) &_glmmlab_cpp_lmm_theta_lower, 1},

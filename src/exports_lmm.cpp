@@ -74,7 +74,7 @@ Rcpp::NumericMatrix cpp_lmm_condvar(SEXP ptr, const Eigen::VectorXd theta, int t
   LmmCore* core = core_from(ptr);
   core->deviance(theta, false);
   if (term < 1 || term > (int)core->design().term_ncol.size()) Rcpp::stop("no random-effect term %d", term);
-  return Rcpp::wrap(core->cond_var_blocks(term - 1));
+  return Rcpp::wrap(core->cond_var(term - 1));
 }
 
 // Covariance of the ML fixed effects from the joint Hessian of -2 log L in (beta, theta, log sigma),

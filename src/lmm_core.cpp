@@ -93,20 +93,3 @@ double LmmCore::deviance_full(const VectorXd& theta, const VectorXd& beta, doubl
   return ldL2_ + n_ * std::log(2.0 * M_PI * sigma * sigma) + (pwrss_ + delta.squaredNorm()) / (sigma * sigma) -
          sum_log_w_;
 }
-
-// Diagonal blocks of Lambda A^{-1} Lambda' for one term, side by side (multiply by sigma^2
-// for the conditional covariance of the random effects given the data and theta).
-MatrixXd LmmCore::cond_var_blocks(int term) const {
-  const int p = re_.term_ncol[term], nlev = re_.term_nlev[term], off = re_.term_offset[term];
-  MatrixXd out(p, p * nlev);
-  const SpMat LambdaT = re_.Lambda.transpose();
-  for (int lev = 0; lev < nlev; ++lev) {
-    // columns of Lambda' for this block, then A^{-1} applied through the factor
-    MatrixXd E = MatrixXd(LambdaT.middleCols(off + lev * p, p));
-    MatrixXd S = chol_.permutationP() * E;
-    chol_.matrixL().solveInPlace(S);
-    out.middleCols(lev * p, p) = S.transpose() * S;
-    if (lev % 256 == 255) Rcpp::checkUserInterrupt();
-  }
-  return out;
-}

@@ -32,7 +32,7 @@ class LmmCore {
   double logdet_L2() const { return ldL2_; }
   double logdet_RX2() const { return ldRX2_; }
   Eigen::MatrixXd RX() const { return RX_; }                  // upper triangular, p x p
-  Eigen::MatrixXd cond_var_blocks(int term) const;          // p_i x (p_i * nlev_i): blocks of Lambda A^{-1} Lambda'
+  Eigen::MatrixXd cond_var(int term) const { return cond_var_blocks(re_, chol_, term); }   // blocks of Lambda A^{-1} Lambda'
   int n() const { return n_; }
   int p() const { return p_; }
   const ReDesign& design() const { return re_; }

@@ -79,7 +79,8 @@ OptimResult minimize_bobyqa(const std::function<double(const Eigen::VectorXd&)>&
   nlopt_set_xtol_abs1(h.opt, control.xtol_abs);
   nlopt_set_xtol_rel(h.opt, control.xtol_rel);
   nlopt_set_maxeval(h.opt, control.maxeval);
-  if (control.initial_step > 0) nlopt_set_initial_step1(h.opt, control.initial_step);
+  if (control.initial_steps.size() == (Eigen::Index)n) nlopt_set_initial_step(h.opt, control.initial_steps.data());
+  else if (control.initial_step > 0) nlopt_set_initial_step1(h.opt, control.initial_step);
   double fmin = std::numeric_limits<double>::infinity();
   const nlopt_result status = nlopt_optimize(h.opt, res.par.data(), &fmin);
   if (obj.failed) Rcpp::stop(obj.error);
@@ -108,6 +109,7 @@ OptimControl optim_control_from_list(const Rcpp::List& control) {
   if (control.containsElementNamed("xtol_rel")) c.xtol_rel = Rcpp::as<double>(control["xtol_rel"]);
   if (control.containsElementNamed("maxeval")) c.maxeval = Rcpp::as<int>(control["maxeval"]);
   if (control.containsElementNamed("initial_step")) c.initial_step = Rcpp::as<double>(control["initial_step"]);
+  if (control.containsElementNamed("initial_steps")) c.initial_steps = Rcpp::as<Eigen::VectorXd>(control["initial_steps"]);
   if (control.containsElementNamed("verbose")) c.verbose = Rcpp::as<int>(control["verbose"]);
   return c;
 }

@@ -26,6 +26,7 @@ struct OptimControl {
   double ftol_abs = 1e-12, ftol_rel = 1e-14, xtol_abs = 1e-10, xtol_rel = 0;
   int maxeval = 100000;
   double initial_step = 0;   // 0: NLopt's default
+  Eigen::VectorXd initial_steps;   // per parameter, overrides initial_step when set
   int verbose = 0;           // print every verbose-th evaluation
 };
 

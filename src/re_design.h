@@ -29,6 +29,22 @@ struct ReDesign {
   }
 };
 
+// Diagonal blocks of Lambda A^{-1} Lambda' for one term, side by side (p_i x p_i nlev_i), where
+// chol is a SimplicialLLT of A = P' L L' P: the conditional covariance of b, up to sigma^2.
+template <class Cholesky>
+Eigen::MatrixXd cond_var_blocks(const ReDesign& re, const Cholesky& chol, int term) {
+  const int p = re.term_ncol[term], nlev = re.term_nlev[term], off = re.term_offset[term];
+  Eigen::MatrixXd out(p, p * nlev);
+  const SpMat LambdaT = re.Lambda.transpose();
+  for (int lev = 0; lev < nlev; ++lev) {
+    Eigen::MatrixXd S = chol.permutationP() * Eigen::MatrixXd(LambdaT.middleCols(off + lev * p, p));
+    chol.matrixL().solveInPlace(S);
+    out.middleCols(lev * p, p) = S.transpose() * S;
+    if (lev % 256 == 255) Rcpp::checkUserInterrupt();
+  }
+  return out;
+}
+
 // Build Z and the Lambda template from R's list of terms (codes, nlev, Xt); checks inputs.
 ReDesign build_re_design(const Rcpp::List& terms, int n);
 

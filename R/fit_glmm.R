@@ -1,0 +1,133 @@
+# fit_glmm.R: stages 4-5 for generalized linear mixed models. The C++ core evaluates the
+# Laplace approximation (PIRLS inside); BOBYQA minimizes it over (theta, beta, log phi).
+# The fixed-effects design is conditioned first: X = Q R, and the core sees X A with
+# A = sqrt(n) R^{-1} (orthogonal columns of norm sqrt(n)), so raw-scale predictors (the chapter's
+# MAP is in the thousands) need no rescaling by the user; estimates return to the user's scale.
+
+# Fit a GLMM: returns theta, beta, dispersion, b, u, vcov, deviance and the optimizer's report.
+fit_glmm <- function(X, y, weights, offset, re, family, start, control) {
+  codes <- family_codes(family)
+  cond <- condition_design(X)
+  core <- cpp_glmm_create(cond$X, y, weights, offset, re_terms_for_core(re), codes$family, codes$link)
+  ntheta <- length(theta_start(re))
+  p <- ncol(X)
+  init <- glm_start(X, y, weights, offset, family)
+  par0 <- c(start_theta(start, re), solve(cond$A, init$beta), if (codes$has_dispersion) log(init$phi))
+  lower <- c(cpp_glmm_theta_lower(core), rep(-Inf, p + codes$has_dispersion))
+  upper <- rep(Inf, length(par0))
+  steps <- c(rep(0.5, ntheta), rep(0.2, p), if (codes$has_dispersion) 0.5)
+  opt <- cpp_glmm_optimize(core, par0, lower, upper, c(control, list(initial_steps = steps)))
+  if (!is.finite(opt$deviance)) stop("the Laplace approximation is not finite at the optimum; check the data for extreme values", call. = FALSE)
+  theta <- opt$par[seq_len(ntheta)]
+  beta <- drop(cond$A %*% opt$par[ntheta + seq_len(p)])
+  names(beta) <- colnames(X)
+  phi <- if (codes$has_dispersion) exp(opt$par[ntheta + p + 1L]) else NULL
+  vc <- if (is_singular(theta, re, 1e-6)) glmm_vcov_beta(core, opt$par, ntheta, p, cond$A)
+        else tmb_vcov_beta(core, opt$par, re, p, cond$A, family$family, codes$has_dispersion)
+  dimnames(vc) <- list(colnames(X), colnames(X))
+  list(theta = theta, beta = beta, sigma = if (is.null(phi)) 1 else phi, dispersion = phi,
+       vcov = vc, b = opt$b, u = opt$u, deviance = opt$deviance, loglik = -opt$deviance / 2,
+       df = ntheta + p + codes$has_dispersion, evaluations = opt$evaluations, status = opt$status,
+       message = opt$message, singular = is_singular(theta, re, control$check_singular),
+       par = opt$par, core = core, conditioning = cond$A)
+}
+
+# X = Q R -> list(X = X A, A) with A = sqrt(n) R^{-1}; beta = A beta_scaled.
+condition_design <- function(X) {
+  p <- ncol(X)
+  if (p == 0L) return(list(X = X, A = matrix(0, 0, 0)))
+  R <- qr.R(qr(X))
+  A <- sqrt(nrow(X)) * backsolve(R, diag(p))
+  list(X = X %*% A, A = A)
+}
+
+# Starting fixed effects and dispersion from a GLM without random effects.
+glm_start <- function(X, y, weights, offset, family) {
+  fam <- family$family
+  glm_family <- switch(fam, nbinom1 = , nbinom2 = stats::poisson(link = family$link), family)
+  fit <- tryCatch(suppressWarnings(stats::glm.fit(X, y, weights = weights, offset = offset, family = glm_family)),
+                  error = function(e) NULL)
+  beta <- if (!is.null(fit) && all(is.finite(fit$coefficients))) fit$coefficients else rep(0, ncol(X))
+  mu <- if (!is.null(fit)) fit$fitted.values else rep(mean(y), length(y))
+  phi <- switch(fam,
+    gaussian = sqrt(sum(weights * (y - mu)^2) / length(y)),
+    Gamma = sqrt(sum(((y - mu) / mu)^2) / length(y)),
+    nbinom2 = { excess <- mean((y - mu)^2 - mu); if (excess > 0) mean(mu^2) / excess else 1 },
+    nbinom1 = max(mean((y - mu)^2 / mu) - 1, 0.1),
+    NA_real_)
+  list(beta = unname(beta), phi = if (is.finite(phi) && phi > 0) phi else 1)
+}
+
+# Covariance of beta from the Hessian of the Laplace deviance in all parameters (as glmmTMB);
+# conditional on the variance parameters when that Hessian is not positive definite (singular fits).
+glmm_vcov_beta <- function(core, par, ntheta, p, A) {
+  if (p == 0L) return(matrix(0, 0, 0))
+  h <- 2e-4 * pmax(abs(par), 1)
+  H <- cpp_glmm_hessian(core, par, h)
+  idx <- ntheta + seq_len(p)
+  V <- tryCatch({
+    ch <- chol(H)
+    2 * chol2inv(ch)[idx, idx, drop = FALSE]
+  }, error = function(e) NULL)
+  if (is.null(V)) V <- tryCatch(2 * solve(H[idx, idx, drop = FALSE]), error = function(e) matrix(NA_real_, p, p))
+  A %*% V %*% t(A)
+}
+
+# Covariance of beta as glmmTMB reports it: TMB's sdreport() inverts optimHess() of the exact
+# gradient with steps 1e-3 in glmmTMB's parameters (raw beta, log dispersion on glmmTMB's scale,
+# log SDs). With predictors on raw scales (slopes near 1e-3) those steps are not small, so the
+# printed SEs depend on them; we reproduce the computation to print the same numbers. Our
+# gradient is by a five-point stencil in the conditioned parameters (error ~1e-9).
+tmb_vcov_beta <- function(core, par, re, p, A, family_name, has_dispersion) {
+  if (p == 0L) return(matrix(0, 0, 0))
+  ntheta <- length(par) - p - has_dispersion
+  is_diag <- theta_diagonal_mask(re)
+  disp_scale <- switch(family_name, gaussian = 0.5, Gamma = -0.5, 1)   # log phi = disp_scale * betad
+  to_z <- function(psi) {
+    beta <- psi[seq_len(p)]
+    th <- psi[p + seq_len(ntheta)]
+    th[is_diag] <- exp(th[is_diag])
+    c(th, solve(A, beta), if (has_dispersion) disp_scale * psi[p + ntheta + 1L])
+  }
+  dz_dpsi <- function(psi) {   # Jacobian of to_z, block diagonal
+    J <- matrix(0, length(psi), length(psi))
+    th <- psi[p + seq_len(ntheta)]
+    J[seq_len(ntheta), p + seq_len(ntheta)] <- diag(ifelse(is_diag, exp(th), 1), ntheta)
+    J[ntheta + seq_len(p), seq_len(p)] <- solve(A)
+    if (has_dispersion) J[length(psi), length(psi)] <- disp_scale
+    J
+  }
+  objective <- function(z) cpp_glmm_objective(core, z) / 2
+  gradient <- function(psi) {
+    z <- to_z(psi)
+    hz <- 1e-3 * pmax(abs(z), 1)
+    gz <- vapply(seq_along(z), function(i) {   # five-point stencil: error O(h^4)
+      e <- replace(numeric(length(z)), i, hz[i])
+      (objective(z - 2 * e) - 8 * objective(z - e) + 8 * objective(z + e) - objective(z + 2 * e)) / (12 * hz[i])
+    }, numeric(1))
+    drop(crossprod(dz_dpsi(psi), gz))
+  }
+  th <- par[seq_len(ntheta)]
+  th[is_diag] <- log(th[is_diag])
+  psi <- c(drop(A %*% par[ntheta + seq_len(p)]), th, if (has_dispersion) par[length(par)] / disp_scale)
+  H <- t(vapply(seq_along(psi), function(i) {
+    e <- replace(numeric(length(psi)), i, 1e-3)
+    (gradient(psi + e) - gradient(psi - e)) / 2e-3
+  }, numeric(length(psi))))
+  H <- (H + t(H)) / 2
+  cpp_glmm_objective(core, par)   # leave the core at the optimum
+  V <- tryCatch(solve(H)[seq_len(p), seq_len(p), drop = FALSE], error = function(e) NULL)
+  if (is.null(V) || any(!is.finite(diag(V))) || any(diag(V) <= 0)) {
+    return(glmm_vcov_beta(core, par, ntheta, p, A))
+  }
+  V
+}
+
+# Which theta entries are diagonal elements of their term's factor T_i.
+theta_diagonal_mask <- function(re) {
+  unlist(lapply(re, function(t) {
+    k <- ncol(t$Xt)
+    m <- diag(k) == 1
+    m[lower.tri(m, diag = TRUE)]
+  }))
+}

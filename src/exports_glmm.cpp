@@ -1,0 +1,126 @@
+// exports_glmm.cpp: the R entry points of the GLMM core (all named cpp_glmm_*) and the family
+// table shared with R. The outer parameters are packed as (theta, beta, log phi).
+#include "glmm_core.h"
+#include "families.h"
+#include "optimizer.h"
+
+using Eigen::MatrixXd;
+using Eigen::VectorXd;
+
+namespace {
+GlmmCore* glmm_core_from(SEXP ptr) {
+  if (TYPEOF(ptr) != EXTPTRSXP || R_ExternalPtrAddr(ptr) == NULL)
+    Rcpp::stop("the model's C++ core is not available (was the fit saved and reloaded?)");
+  return static_cast<GlmmCore*>(R_ExternalPtrAddr(ptr));
+}
+}  // namespace
+
+// [[Rcpp::export]]
+Rcpp::List cpp_family_table() {
+  Rcpp::CharacterVector fam(FAM_COUNT), lnk(LINK_COUNT);
+  Rcpp::LogicalVector disp(FAM_COUNT);
+  for (int i = 0; i < FAM_COUNT; ++i) {
+    fam[i] = family_names[i];
+    disp[i] = family_has_dispersion(i);
+  }
+  for (int i = 0; i < LINK_COUNT; ++i) lnk[i] = link_names[i];
+  return Rcpp::List::create(Rcpp::Named("family") = fam, Rcpp::Named("link") = lnk,
+                            Rcpp::Named("has_dispersion") = disp);
+}
+
+// Per-observation log-likelihood, gradient and information (for tests against stats::family()).
+// [[Rcpp::export]]
+Rcpp::NumericMatrix cpp_family_eval(int family, int link, const Eigen::VectorXd y, const Eigen::VectorXd eta,
+                                    const Eigen::VectorXd weights, double phi) {
+  Rcpp::NumericMatrix out(eta.size(), 4);
+  for (int i = 0; i < eta.size(); ++i) {
+    const ObsLogLik o = obs_loglik(family, link, y[i], eta[i], weights[i], phi);
+    out(i, 0) = o.value;
+    out(i, 1) = o.grad;
+    out(i, 2) = o.info;
+    out(i, 3) = link_values(link, eta[i]).mu;
+  }
+  return out;
+}
+
+// [[Rcpp::export]]
+SEXP cpp_glmm_create(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> y,
+                     const Eigen::Map<Eigen::VectorXd> weights, const Eigen::Map<Eigen::VectorXd> offset,
+                     Rcpp::List terms, int family, int link) {
+  const int n = X.rows();
+  if (y.size() != n || weights.size() != n || offset.size() != n)
+    Rcpp::stop("response, weights and offset must have one value per row of the model matrix");
+  ReDesign re = build_re_design(terms, n);
+  Rcpp::XPtr<GlmmCore> ptr(new GlmmCore(X, y, weights, offset, std::move(re), family, link), true);
+  return ptr;
+}
+
+// State of the core at the packed parameters (after evaluating the objective there).
+Rcpp::List glmm_state(GlmmCore* core, const VectorXd& par) {
+  const double dev = core->objective(par);
+  return Rcpp::List::create(
+      Rcpp::Named("par") = par, Rcpp::Named("deviance") = dev, Rcpp::Named("u") = core->u(),
+      Rcpp::Named("b") = core->b(), Rcpp::Named("eta") = core->eta(),
+      Rcpp::Named("loglik_cond") = core->loglik_cond(), Rcpp::Named("logdet_L2") = core->logdet_L2(),
+      Rcpp::Named("pirls_iterations") = core->pirls_iterations());
+}
+
+// [[Rcpp::export]]
+double cpp_glmm_objective(SEXP ptr, const Eigen::VectorXd par) { return glmm_core_from(ptr)->objective(par); }
+
+// [[Rcpp::export]]
+Rcpp::List cpp_glmm_state(SEXP ptr, const Eigen::VectorXd par) { return glmm_state(glmm_core_from(ptr), par); }
+
+// [[Rcpp::export]]
+Rcpp::NumericVector cpp_glmm_theta_lower(SEXP ptr) { return Rcpp::wrap(glmm_core_from(ptr)->design().theta_lower); }
+
+// [[Rcpp::export]]
+Rcpp::List cpp_glmm_optimize(SEXP ptr, const Eigen::VectorXd par0, const Eigen::VectorXd lower,
+                             const Eigen::VectorXd upper, Rcpp::List control) {
+  GlmmCore* core = glmm_core_from(ptr);
+  std::function<double(const VectorXd&)> f = [core](const VectorXd& par) { return core->objective(par); };
+  OptimResult opt = minimize_bobyqa(f, par0.cwiseMax(lower).cwiseMin(upper), lower, upper, optim_control_from_list(control));
+  Rcpp::List state = glmm_state(core, opt.par);
+  state["evaluations"] = opt.evaluations;
+  state["status"] = opt.status;
+  state["message"] = opt.message;
+  return state;
+}
+
+// Hessian of the Laplace deviance at par by central differences with steps h; each evaluation
+// starts PIRLS from the mode at par, so the differences see a smooth function.
+// [[Rcpp::export]]
+Rcpp::NumericMatrix cpp_glmm_hessian(SEXP ptr, const Eigen::VectorXd par, const Eigen::VectorXd h) {
+  GlmmCore* core = glmm_core_from(ptr);
+  const int m = par.size();
+  const double f0 = core->objective(par);
+  const VectorXd u0 = core->u();
+  auto f = [&](const VectorXd& x) { core->set_mode(u0); return core->objective(x); };
+  MatrixXd H(m, m);
+  for (int i = 0; i < m; ++i) {
+    VectorXd a = par, b = par;
+    a[i] += h[i];
+    b[i] -= h[i];
+    H(i, i) = (f(a) - 2.0 * f0 + f(b)) / (h[i] * h[i]);
+    for (int j = 0; j < i; ++j) {
+      VectorXd pp = par, pm = par, mp = par, mm = par;
+      pp[i] += h[i]; pp[j] += h[j];
+      pm[i] += h[i]; pm[j] -= h[j];
+      mp[i] -= h[i]; mp[j] += h[j];
+      mm[i] -= h[i]; mm[j] -= h[j];
+      H(i, j) = H(j, i) = (f(pp) - f(pm) - f(mp) + f(mm)) / (4.0 * h[i] * h[j]);
+    }
+    Rcpp::checkUserInterrupt();
+  }
+  core->set_mode(u0);
+  core->objective(par);   // leave the core at par
+  return Rcpp::wrap(H);
+}
+
+// [[Rcpp::export]]
+Rcpp::NumericMatrix cpp_glmm_condvar(SEXP ptr, const Eigen::VectorXd par, int term) {
+  GlmmCore* core = glmm_core_from(ptr);
+  core->objective(par);
+  if (term < 1 || term > (int)core->design().term_ncol.size()) Rcpp::stop("no random-effect term %d", term);
+  return Rcpp::wrap(core->cond_var(term - 1));
+}

@@ -1,0 +1,150 @@
+// families.cpp: log-likelihoods and their eta-derivatives (notation in families.h).
+// Numerics: binomial terms use log(mu), log(1 - mu) and the ratios mu'/mu, mu'/(1 - mu) in
+// log space, so extreme eta gives finite values; log-link rates are capped at exp(700).
+#include "families.h"
+#include <Rcpp.h>
+#include <cmath>
+#include <limits>
+
+const char* const family_names[FAM_COUNT] = {"gaussian", "binomial", "poisson", "Gamma", "nbinom2", "nbinom1"};
+const char* const link_names[LINK_COUNT] = {"identity", "log", "logit", "probit", "cloglog", "inverse", "sqrt"};
+
+bool family_has_dispersion(int family) {
+  return family == FAM_GAUSSIAN || family == FAM_GAMMA || family == FAM_NBINOM2 || family == FAM_NBINOM1;
+}
+
+namespace {
+const double kMaxEta = 700.0;
+inline double clamp_eta(double eta) { return std::min(std::max(eta, -kMaxEta), kMaxEta); }
+}  // namespace
+
+LinkValues link_values(int link, double eta) {
+  LinkValues v;
+  switch (link) {
+    case LINK_IDENTITY: v.mu = eta; v.dmu = 1; v.h = 0; break;
+    case LINK_LOG: v.mu = std::exp(clamp_eta(eta)); v.dmu = v.mu; v.h = 1; break;
+    case LINK_LOGIT: {
+      v.mu = 1.0 / (1.0 + std::exp(-clamp_eta(eta)));
+      v.dmu = v.mu * (1.0 - v.mu);
+      v.h = 1.0 - 2.0 * v.mu;
+      break;
+    }
+    case LINK_PROBIT: v.mu = R::pnorm(eta, 0, 1, 1, 0); v.dmu = R::dnorm(eta, 0, 1, 0); v.h = -eta; break;
+    case LINK_CLOGLOG: {
+      const double e = std::exp(clamp_eta(eta));
+      v.mu = -std::expm1(-e);
+      v.dmu = std::exp(clamp_eta(eta) - e);
+      v.h = 1.0 - e;
+      break;
+    }
+    case LINK_INVERSE: v.mu = 1.0 / eta; v.dmu = -1.0 / (eta * eta); v.h = -2.0 / eta; break;
+    case LINK_SQRT: v.mu = eta * eta; v.dmu = 2.0 * eta; v.h = 1.0 / eta; break;
+    default: v.mu = v.dmu = v.h = NAN;
+  }
+  return v;
+}
+
+namespace {
+
+// log(mu), log(1 - mu), log(dmu/deta) of a binomial link, stable in the tails.
+void binomial_logs(int link, double eta, double* lmu, double* l1mu, double* ldmu) {
+  switch (link) {
+    case LINK_LOGIT:
+      if (eta > 0) *lmu = -std::log1p(std::exp(-eta)); else *lmu = eta - std::log1p(std::exp(eta));
+      if (eta < 0) *l1mu = -std::log1p(std::exp(eta)); else *l1mu = -eta - std::log1p(std::exp(-eta));
+      *ldmu = *lmu + *l1mu;
+      break;
+    case LINK_PROBIT:
+      *lmu = R::pnorm(eta, 0, 1, 1, 1);
+      *l1mu = R::pnorm(eta, 0, 1, 0, 1);
+      *ldmu = R::dnorm(eta, 0, 1, 1);
+      break;
+    case LINK_CLOGLOG: {
+      const double e = std::exp(clamp_eta(eta));
+      *lmu = std::log(-std::expm1(-e));
+      *l1mu = -e;
+      *ldmu = clamp_eta(eta) - e;
+      break;
+    }
+    default: {   // log link or others: through mu itself
+      LinkValues v = link_values(link, eta);
+      *lmu = std::log(v.mu);
+      *l1mu = std::log1p(-v.mu);
+      *ldmu = std::log(std::abs(v.dmu));
+    }
+  }
+}
+
+// Binomial: k = w y successes of m = w trials.
+ObsLogLik binomial_loglik(int link, double y, double eta, double w) {
+  double lmu, l1mu, ldmu;
+  binomial_logs(link, eta, &lmu, &l1mu, &ldmu);
+  const double k = w * y, f = w - k;
+  ObsLogLik out;
+  out.value = R::lchoose(w, k) + (k > 0 ? k * lmu : 0.0) + (f > 0 ? f * l1mu : 0.0);
+  const double h = link_values(link, eta).h;
+  const double r1 = std::exp(ldmu - lmu), r2 = std::exp(ldmu - l1mu);
+  out.grad = k * r1 - f * r2;
+  out.info = -(k * (r1 * h - r1 * r1) - f * (r2 * h + r2 * r2));
+  return out;
+}
+
+// From dl/dmu and d2l/dmu2 to the eta scale by the chain rule.
+ObsLogLik chain(double value, double lmu1, double lmu2, const LinkValues& v) {
+  ObsLogLik out;
+  out.value = value;
+  out.grad = lmu1 * v.dmu;
+  out.info = -(lmu2 * v.dmu * v.dmu + lmu1 * v.h * v.dmu);
+  return out;
+}
+
+}  // namespace
+
+ObsLogLik obs_loglik(int family, int link, double y, double eta, double w, double phi) {
+  if (family == FAM_BINOMIAL) return binomial_loglik(link, y, eta, w);
+  const LinkValues v = link_values(link, eta);
+  const double mu = v.mu;
+  ObsLogLik nan_out = {-std::numeric_limits<double>::infinity(), NAN, NAN};
+  switch (family) {
+    case FAM_GAUSSIAN: {
+      const double s2 = phi * phi, r = y - mu;
+      return chain(w * (-0.5 * std::log(2 * M_PI * s2) - r * r / (2 * s2)), w * r / s2, -w / s2, v);
+    }
+    case FAM_POISSON: {
+      if (!(mu > 0)) return nan_out;
+      if (link == LINK_LOG) {
+        const double e = clamp_eta(eta);
+        ObsLogLik out = {w * (y * e - mu - std::lgamma(y + 1.0)), w * (y - mu), w * mu};
+        return out;
+      }
+      return chain(w * (y * std::log(mu) - mu - std::lgamma(y + 1.0)), w * (y / mu - 1.0), -w * y / (mu * mu), v);
+    }
+    case FAM_GAMMA: {
+      if (!(mu > 0)) return nan_out;
+      const double nu = 1.0 / (phi * phi);   // phi = sigma = coefficient of variation
+      const double value = w * (nu * std::log(nu) - nu * std::log(mu) + (nu - 1.0) * std::log(y) - nu * y / mu - std::lgamma(nu));
+      return chain(value, w * nu * (y / mu - 1.0) / mu, w * nu * (1.0 / (mu * mu) - 2.0 * y / (mu * mu * mu)), v);
+    }
+    case FAM_NBINOM2: {
+      if (!(mu > 0)) return nan_out;
+      const double th = phi;
+      const double lmu = (link == LINK_LOG) ? clamp_eta(eta) : std::log(mu);
+      const double log_th_mu = std::log(th + mu);
+      const double value = w * (std::lgamma(y + th) - std::lgamma(th) - std::lgamma(y + 1.0) + th * (std::log(th) - log_th_mu) +
+                                y * (lmu - log_th_mu));
+      const double l1 = y / mu - (y + th) / (th + mu);
+      const double l2 = -y / (mu * mu) + (y + th) / ((th + mu) * (th + mu));
+      return chain(value, w * l1, w * l2, v);
+    }
+    case FAM_NBINOM1: {
+      if (!(mu > 0)) return nan_out;
+      const double s = mu / phi;
+      const double value = w * (std::lgamma(y + s) - std::lgamma(s) - std::lgamma(y + 1.0) - s * std::log1p(phi) +
+                                y * (std::log(phi) - std::log1p(phi)));
+      const double l1 = (R::digamma(y + s) - R::digamma(s) - std::log1p(phi)) / phi;
+      const double l2 = (R::trigamma(y + s) - R::trigamma(s)) / (phi * phi);
+      return chain(value, w * l1, w * l2, v);
+    }
+  }
+  return nan_out;
+}

@@ -1,0 +1,28 @@
+// families.h: response distributions and link functions of GLMMs, as the derivatives the
+// Laplace approximation needs. For each observation i with linear predictor eta_i, prior
+// weight w_i and dispersion phi, loglik() returns l_i, dl/deta and -d2l/deta2 (the observed
+// information, not the expected one, so that the Laplace approximation matches glmmTMB's also
+// for non-canonical links and negative binomial models).
+//
+// The codes below are the single source of truth for families and links: R reads them with
+// cpp_family_table() (R/family.R), so the two sides cannot disagree.
+#ifndef GLMMLAB_FAMILIES_H
+#define GLMMLAB_FAMILIES_H
+
+enum FamilyCode { FAM_GAUSSIAN = 0, FAM_BINOMIAL = 1, FAM_POISSON = 2, FAM_GAMMA = 3, FAM_NBINOM2 = 4, FAM_NBINOM1 = 5, FAM_COUNT = 6 };
+enum LinkCode { LINK_IDENTITY = 0, LINK_LOG = 1, LINK_LOGIT = 2, LINK_PROBIT = 3, LINK_CLOGLOG = 4, LINK_INVERSE = 5, LINK_SQRT = 6, LINK_COUNT = 7 };
+
+extern const char* const family_names[FAM_COUNT];
+extern const char* const link_names[LINK_COUNT];
+// does the family have a dispersion parameter estimated in the outer optimization?
+bool family_has_dispersion(int family);
+
+struct LinkValues { double mu, dmu, h; };   // mu(eta), dmu/deta, (d2mu/deta2)/(dmu/deta)
+LinkValues link_values(int link, double eta);
+
+struct ObsLogLik { double value, grad, info; };   // l, dl/deta, -d2l/deta2
+// y: response (a proportion for binomial); w: prior weight (trials for binomial); phi: dispersion
+// (gaussian sigma, Gamma shape^-1, nbinom2 size, nbinom1 variance ratio - 1).
+ObsLogLik obs_loglik(int family, int link, double y, double eta, double w, double phi);
+
+#endif

@@ -1,0 +1,101 @@
+// glmm_core.cpp: PIRLS and the Laplace approximation (notation in glmm_core.h).
+#include "glmm_core.h"
+#include "families.h"
+#include <cmath>
+#include <limits>
+
+using Eigen::MatrixXd;
+using Eigen::VectorXd;
+
+GlmmCore::GlmmCore(const MatrixXd& X, const VectorXd& y, const VectorXd& w, const VectorXd& offset,
+                   ReDesign re, int family, int link)
+    : X_(X), y_(y), w_(w), offset_(offset), re_(std::move(re)), family_(family), link_(link),
+      has_phi_(family_has_dispersion(family)) {
+  if (family < 0 || family >= FAM_COUNT) Rcpp::stop("unknown family code %d", family);
+  if (link < 0 || link >= LINK_COUNT) Rcpp::stop("unknown link code %d", link);
+  identity_.resize(re_.q, re_.q);
+  identity_.setIdentity();
+  u_ = VectorXd::Zero(re_.q);
+  eta_ = offset_;
+  grad_ = info_ = VectorXd::Zero(X_.rows());
+}
+
+double GlmmCore::penalized_deviance(const VectorXd& u, bool derivatives) {
+  eta_ = eta_fixed_ + ZL_ * u;
+  double ll = 0;
+  for (int i = 0; i < eta_.size(); ++i) {
+    const ObsLogLik o = obs_loglik(family_, link_, y_[i], eta_[i], w_[i], phi_);
+    ll += o.value;
+    if (derivatives) {
+      grad_[i] = o.grad;
+      info_[i] = o.info;
+    }
+  }
+  loglik_cond_ = ll;
+  const double dev = -2.0 * ll + u.squaredNorm();
+  return std::isfinite(dev) ? dev : std::numeric_limits<double>::infinity();
+}
+
+// Factor H = ZL' D ZL + I with D = info_ (negative or non-finite information is floored at 0
+// for the Newton direction; H stays positive definite).
+bool GlmmCore::factor_H() {
+  VectorXd d = info_;
+  for (int i = 0; i < d.size(); ++i) if (!(d[i] > 0)) d[i] = 0;
+  const SpMat H = SpMat(ZLt_ * d.asDiagonal()) * ZL_ + identity_;
+  if (H.nonZeros() != pattern_nnz_) {
+    chol_.analyzePattern(H);
+    pattern_nnz_ = H.nonZeros();
+  }
+  chol_.factorize(H);
+  return chol_.info() == Eigen::Success;
+}
+
+double GlmmCore::laplace_deviance(const VectorXd& theta, const VectorXd& beta, double phi) {
+  const double inf = std::numeric_limits<double>::infinity();
+  if (!theta.allFinite() || !beta.allFinite() || !std::isfinite(phi) || (has_phi_ && !(phi > 0))) return inf;
+  phi_ = phi;
+  re_.set_theta(theta.data());
+  ZL_ = re_.Z * re_.Lambda;
+  ZLt_ = ZL_.transpose();
+  eta_fixed_ = X_ * beta + offset_;
+  if (!u_.allFinite()) u_.setZero();
+  double dev = penalized_deviance(u_, true);
+  if (!std::isfinite(dev)) {   // a poor warm start: begin again at u = 0
+    u_.setZero();
+    dev = penalized_deviance(u_, true);
+    if (!std::isfinite(dev)) return inf;
+  }
+  pirls_iter_ = 0;
+  for (int it = 0; it < 100; ++it) {
+    if (!factor_H()) return inf;
+    const VectorXd rhs = ZLt_ * grad_ - u_;
+    const VectorXd delta = chol_.solve(rhs);
+    const double decrement = rhs.dot(delta);
+    ++pirls_iter_;
+    if (!(decrement > 1e-20 * (1.0 + std::abs(dev)))) break;
+    double step = 1.0, dev_new = inf;
+    VectorXd u_new;
+    for (int k = 0; k < 30; ++k, step *= 0.5) {
+      u_new = u_ + step * delta;
+      dev_new = penalized_deviance(u_new, false);
+      if (dev_new <= dev + 1e-13 * std::abs(dev)) break;
+    }
+    if (!(dev_new <= dev + 1e-13 * std::abs(dev))) {   // no descent: at the mode to rounding
+      penalized_deviance(u_, true);
+      break;
+    }
+    u_ = u_new;
+    const double change = dev - dev_new;
+    dev = penalized_deviance(u_, true);
+    if (change < 1e-14 * (1.0 + std::abs(dev)) && decrement < 1e-10) break;
+  }
+  if (!factor_H()) return inf;
+  ldL2_ = 2.0 * chol_.matrixL().nestedExpression().diagonal().array().log().sum();
+  return dev + ldL2_;
+}
+
+double GlmmCore::objective(const VectorXd& par) {
+  const int k = re_.ntheta, p = X_.cols();
+  const double phi = has_phi_ ? std::exp(par[k + p]) : 1.0;
+  return laplace_deviance(par.head(k), par.segment(k, p), phi);
+}

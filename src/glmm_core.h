@@ -1,0 +1,56 @@
+// glmm_core.h: the Laplace approximation for generalized linear mixed models.
+//
+// Notation as in lmm_core.h: u spherical random effects, b = Lambda u, eta = X beta + Z Lambda u
+// + offset. For given (theta, beta, phi), PIRLS finds the conditional mode u^ of
+//   g(u) = -2 sum_i l_i(eta_i) + |u|^2
+// by Newton steps with step halving, with H = Lambda'Z' D Z Lambda + I, D = diag(-d2l/deta2)
+// (the observed information). The Laplace approximation to -2 log L is g(u^) + log|H|, where
+// log|H| = log|L|^2 from the same sparse Cholesky machinery as the LMM core (symbolic analysis once).
+#ifndef GLMMLAB_GLMM_CORE_H
+#define GLMMLAB_GLMM_CORE_H
+
+#include "re_design.h"
+
+class GlmmCore {
+ public:
+  GlmmCore(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const Eigen::VectorXd& weights,
+           const Eigen::VectorXd& offset, ReDesign re, int family, int link);
+
+  // Laplace deviance at (theta, beta, phi); PIRLS starts from the previous mode.
+  double laplace_deviance(const Eigen::VectorXd& theta, const Eigen::VectorXd& beta, double phi);
+  // Laplace deviance at the packed outer parameters (theta, beta, log phi if the family has one).
+  double objective(const Eigen::VectorXd& par);
+
+  int ntheta() const { return re_.ntheta; }
+  int p() const { return X_.cols(); }
+  bool has_dispersion() const { return has_phi_; }
+  const ReDesign& design() const { return re_; }
+  Eigen::VectorXd u() const { return u_; }
+  Eigen::VectorXd b() const { return re_.Lambda * u_; }
+  Eigen::VectorXd eta() const { return eta_; }
+  double loglik_cond() const { return loglik_cond_; }    // sum_i l_i at the mode
+  double logdet_L2() const { return ldL2_; }
+  int pirls_iterations() const { return pirls_iter_; }
+  Eigen::MatrixXd cond_var(int term) const { return cond_var_blocks(re_, chol_, term); }   // blocks of Lambda A^{-1} Lambda'
+  void set_mode(const Eigen::VectorXd& u) { u_ = u; }
+
+ private:
+  // -2 sum l + |u|^2 at u; fills eta, grad, info when wanted
+  double penalized_deviance(const Eigen::VectorXd& u, bool derivatives);
+  bool factor_H();
+
+  Eigen::MatrixXd X_;
+  Eigen::VectorXd y_, w_, offset_;
+  ReDesign re_;
+  int family_, link_;
+  bool has_phi_;
+  double phi_ = 1;
+  SpMat ZL_, ZLt_, identity_;
+  Eigen::VectorXd eta_fixed_, eta_, grad_, info_, u_;
+  double loglik_cond_ = 0, ldL2_ = 0;
+  int pirls_iter_ = 0;
+  Eigen::SimplicialLLT<SpMat, Eigen::Lower, Eigen::AMDOrdering<int> > chol_;
+  Eigen::Index pattern_nnz_ = -1;
+};
+
+#endif
