@@ -9,6 +9,11 @@
 #   nbinom1 Var = mu*(1 + sigma); Gamma sigma = 1/sqrt(shape) (coefficient of variation).
 # glmer.nb entries (lme4) store theta (NB size) in sigma, i.e. the same convention as glmmTMB nbinom2.
 # Entries with suffix _lme4 / _tmb are the same model fitted by lme4 / glmmTMB; _glm is stats::glm.
+# Reproducibility: regenerating in fresh R sessions (8 runs) gives bit-identical numbers for every entry
+#   except three lme4 fits, which flip between two end points from run to run (even with single-threaded
+#   reference BLAS): penicillin_ml_lme4 / penicillin_reml_lme4 (rel. diff <= 1e-13 beta, <= 5e-11 se/vc/sigma)
+#   and grouse_pois_lme4 (rel. diff up to 1.2e-5 beta, 7e-5 vc, 3e-9 logLik). Test tolerances for those
+#   (and for all lme4-vs-glmmTMB cross checks) must be looser than the printed precision.
 
 glmm_refs <- list()
 
@@ -24,6 +29,12 @@ glmm_refs <- list()
 ##   (UBW has 1 NA, LBW 3 NA: n = 204 for UBW ~ 1, n = 202 for UBW ~ LBW; rows with NA dropped)
 ## Eulaema ('Eulaema'): dat = read.csv("/work/shared/datasets/Eulaema.csv", fileEncoding="latin1")
 ##   dat$SA = as.factor(dat$SA)   (n = 178, 72 SA levels; forest cover column is named 'forest.')
+## Check against the chapter's printed output (/work/shared/seed/000_3eab19efc230acf2.txt): glmmTMB 1.1.5
+##   reproduces every printed number (AIC/BIC/logLik, variances, estimates, SEs, head(data), var(groupmeans),
+##   the variance-partition table) for the 5 printed models, except two coef() BLUPs in the last printed digit:
+##   Group4 30.01120 (chapter 30.01121) and Group6 22.34922 (chapter 22.34923), i.e. ~1e-5 optimizer end-point
+##   differences (the chapter used a newer glmmTMB: its summary header says '-2*log(L)' instead of 'deviance').
+##   The Poisson forest. model is not printed in the chapter.
 ## ==========================================================================
 
 # glmmTMB 1.1.5: glmmTMB(y ~ 1 + (1|groupID), data=data)
@@ -58,10 +69,10 @@ glmm_refs$chapter_intercept_lme4 <- list(
   sigma = 3.44507760037563
 )
 
-# coef_cond = as.matrix(coef(m)$cond$groupID);
-# pred_group5 = head(predict(m, newdata=list(x1=newx, groupID=rep("Group5",200)), re.form=NULL), 5)
-#   with newx = seq(min(x1), max(x1), length.out=200)
 # glmmTMB 1.1.5: glmmTMB(y ~ x1 + (1|groupID), data=data)
+#   coef_cond = as.matrix(coef(m)$cond$groupID);
+#   pred_group5 = head(predict(m, newdata=list(x1=newx, groupID=rep("Group5",200)), re.form=NULL), 5)
+#     with newx = seq(min(x1), max(x1), length.out=200)
 glmm_refs$chapter_x1_tmb <- list(
   data = "chapter_sim",
   formula = "y ~ x1 + (1 | groupID)",
@@ -216,8 +227,15 @@ glmm_refs$eulaema_pois_lme4 <- list(
 ## ==========================================================================
 ## Section 2: standard LMMs (lme4 data sets)
 ## ML fits from lme4 (lmer REML=FALSE) and glmmTMB; REML fits from lme4 and glmmTMB(REML=TRUE).
-## NB: for REML fits attr(logLik,'df') differs by package: lme4 counts beta + theta + sigma,
-##     glmmTMB counts only the variance parameters (beta are integrated out).
+## For REML fits, logLik is the restricted log-likelihood; df counts beta + variance parameters in both packages.
+## lme4 and glmmTMB agree on all ML/REML LMMs here (logLik to < 1e-7) EXCEPT the weighted LMM:
+##   lmer(weights=w) uses precision weights (Var(e_i) = sigma^2/w_i); glmmTMB 1.1.5 weights=w multiplies
+##   each observation's log-likelihood by w_i (logLik = sum w_i log f(y_i)), a different model.
+##   glmmTMB reproduces lme4's weighted fit with dispformula = ~ 1 + offset(-log(w)) (gaussian dispformula
+##   is on the log(sigma^2) scale in glmmTMB 1.1.5); see sleep_weights_prec_*_tmb.
+## Standard errors: lmer's are conditional on the variance parameters (sigma^2 (X' V^-1 X)^-1);
+##   glmmTMB's come from the inverse of the full joint Hessian (beta + variance parameters), so they
+##   differ for unbalanced data (blossoms_lbw: +8.3%, blossoms_intercept: +0.16%, chapter_x1: +1.3e-4).
 ## ==========================================================================
 
 # lme4 1.1-31: lmer(Reaction ~ Days + (Days | Subject), data=sleepstudy, REML=FALSE)
@@ -286,8 +304,8 @@ glmm_refs$sleep_slope_reml_tmb <- list(
   sigma = 25.5918286910264
 )
 
-# uncorrelated intercept/slope; glmmTMB equivalent: (1 | Subject) + (0 + Days | Subject)
 # lme4 1.1-31: lmer(Reaction ~ Days + (Days || Subject), data=sleepstudy, REML=FALSE)
+#   uncorrelated intercept/slope; glmmTMB equivalent: (1 | Subject) + (0 + Days | Subject)
 glmm_refs$sleep_diag_ml_lme4 <- list(
   data = "lme4::sleepstudy",
   formula = "Reaction ~ Days + (Days || Subject)",
@@ -419,8 +437,8 @@ glmm_refs$sleep_slopeonly_reml_tmb <- list(
   sigma = 29.0177472407397
 )
 
-# crossed random effects
 # lme4 1.1-31: lmer(diameter ~ 1 + (1 | plate) + (1 | sample), data=Penicillin, REML=FALSE)
+#   crossed random effects
 glmm_refs$penicillin_ml_lme4 <- list(
   data = "lme4::Penicillin",
   formula = "diameter ~ 1 + (1 | plate) + (1 | sample)",
@@ -488,8 +506,8 @@ glmm_refs$penicillin_reml_tmb <- list(
   sigma = 0.549923016697395
 )
 
-# nested random effects
 # lme4 1.1-31: lmer(strength ~ 1 + (1 | batch/cask), data=Pastes, REML=FALSE)
+#   nested random effects
 glmm_refs$pastes_ml_lme4 <- list(
   data = "lme4::Pastes",
   formula = "strength ~ 1 + (1 | batch/cask)",
@@ -557,8 +575,8 @@ glmm_refs$pastes_reml_tmb <- list(
   sigma = 0.823407302052841
 )
 
-# singular fit: lme4 gives Batch variance exactly 0; glmmTMB gives a tiny positive value (boundary)
 # lme4 1.1-31: lmer(Yield ~ 1 + (1 | Batch), data=Dyestuff2, REML=FALSE)
+#   singular fit: lme4 gives Batch variance exactly 0; glmmTMB gives a tiny positive value (boundary)
 #   (fit emitted: boundary (singular) fit: see help('isSingular') )
 glmm_refs$dyestuff2_ml_lme4 <- list(
   data = "lme4::Dyestuff2",
@@ -624,8 +642,10 @@ glmm_refs$dyestuff2_reml_tmb <- list(
   sigma = 3.71568519642911
 )
 
-# weighted LMM, w = rep(c(1,2,0.5,1.5), length.out=180) (precision weights: Var(e_i) = sigma^2/w_i)
 # lme4 1.1-31: lmer(Reaction ~ Days + (1 | Subject), data=sleepstudy, weights=w, REML=FALSE)
+#   weighted LMM, w = rep(c(1,2,0.5,1.5), length.out=180). lme4: precision weights, Var(e_i) = sigma^2/w_i.
+#   The _tmb entries of this block are glmmTMB's likelihood weights (a DIFFERENT model, logLik ~206 lower);
+#   for glmmTMB matching lme4 see sleep_weights_prec_*_tmb.
 glmm_refs$sleep_weights_ml_lme4 <- list(
   data = "lme4::sleepstudy",
   formula = "Reaction ~ Days + (1 | Subject)",
@@ -693,8 +713,45 @@ glmm_refs$sleep_weights_reml_tmb <- list(
   sigma = 30.1352169577211
 )
 
-# LMM with offset(Days*2) in the formula
+# glmmTMB 1.1.5: glmmTMB(Reaction ~ Days + (1 | Subject), dispformula = ~ 1 + offset(-log(w)), data=sleepstudy)
+#   precision weights expressed through the dispersion model: same model as sleep_weights_ml_lme4;
+#   sigma stored = sqrt(exp(betad)) (sigma for w = 1; sigma() itself is not meaningful here)
+glmm_refs$sleep_weights_prec_ml_tmb <- list(
+  data = "lme4::sleepstudy",
+  formula = "Reaction ~ Days + (1 | Subject)",
+  family = "gaussian",
+  REML = FALSE,
+  weights = "rep(c(1,2,0.5,1.5), length.out=180)",
+  logLik = -906.012607244293,
+  df = 4,
+  beta = c("(Intercept)" = 252.314975924031, "Days" = 10.4965679288747),
+  se = c("(Intercept)" = 9.85456072169757, "Days" = 0.790666799224915),
+  vc = list(
+    "Subject" = matrix(c(1406.89277628679), 1, 1, dimnames = list(c("(Intercept)"), c("(Intercept)")))
+  ),
+  sigma = 33.9824543479529
+)
+
+# glmmTMB 1.1.5: glmmTMB(Reaction ~ Days + (1 | Subject), dispformula = ~ 1 + offset(-log(w)), data=sleepstudy, REML=TRUE)
+#   as above, REML: same model as sleep_weights_reml_lme4
+glmm_refs$sleep_weights_prec_reml_tmb <- list(
+  data = "lme4::sleepstudy",
+  formula = "Reaction ~ Days + (1 | Subject)",
+  family = "gaussian",
+  REML = TRUE,
+  weights = "rep(c(1,2,0.5,1.5), length.out=180)",
+  logLik = -902.182672996692,
+  df = 4,
+  beta = c("(Intercept)" = 252.315905774894, "Days" = 10.4965440389216),
+  se = c("(Intercept)" = 10.1045137285842, "Days" = 0.793117043358118),
+  vc = list(
+    "Subject" = matrix(c(1494.57364389084), 1, 1, dimnames = list(c("(Intercept)"), c("(Intercept)")))
+  ),
+  sigma = 34.087764211014
+)
+
 # lme4 1.1-31: lmer(Reaction ~ Days + (1 | Subject) + offset(Days * 2), data=sleepstudy, REML=FALSE)
+#   LMM with offset(Days*2) in the formula
 glmm_refs$sleep_offset_ml_lme4 <- list(
   data = "lme4::sleepstudy",
   formula = "Reaction ~ Days + (1 | Subject) + offset(Days * 2)",
@@ -758,9 +815,9 @@ glmm_refs$sleep_offset_reml_tmb <- list(
   sigma = 30.9912358542859
 )
 
-# factor interactions in the fixed part; temperature is an ORDERED factor, so default
-# contrasts are contr.treatment for recipe and contr.poly for temperature (.L, .Q, .C, ^4, ^5)
 # lme4 1.1-31: lmer(angle ~ recipe * temperature + (1 | recipe:replicate), data=cake, REML=TRUE)
+#   factor interactions in the fixed part; temperature is an ORDERED factor, so default
+#   contrasts are contr.treatment for recipe and contr.poly for temperature (.L, .Q, .C, ^4, ^5)
 glmm_refs$cake_reml_lme4 <- list(
   data = "lme4::cake",
   formula = "angle ~ recipe * temperature + (1 | recipe:replicate)",
@@ -784,6 +841,18 @@ glmm_refs$cake_reml_lme4 <- list(
 ##   y <- rgamma(ng * nper, shape = 2, rate = 2 / exp(1 + 0.5 * x + b[g]))
 ##   gamma_sim <- data.frame(y, x, g)
 ## VerbAgg: full data (7584 rows, 316 id), no subsetting.
+## Both packages use the Laplace approximation, but:
+##   * canonical links (logit binomial, log Poisson): same approximation; glmer's PIRLS-based deviance is
+##     accurate only to ~5e-4 (deviance scale), so glmer logLik is lower by 2e-5..3e-4 (4.8e-3 for VerbAgg),
+##     beta differ ~5e-5..5e-4 (relative) and glmer's finite-difference-Hessian SEs differ from glmmTMB's exact (AD) joint-Hessian SEs
+##     by up to ~1.3% (cbpp), 0.9% (Salamanders), 0.6% (VerbAgg). Prefer the _tmb numbers for tight tests.
+##   * non-canonical links (probit, negative binomial via glmer.nb): glmer's Laplace uses Fisher-scoring
+##     (expected) weights, glmmTMB the exact Hessian, so the approximations differ: logLik differs by
+##     0.038 (cbpp_probit), 0.050 (salamanders_nb2), 0.0018 (owls_nb2), beta by up to 1.1% relative.
+##   * lme4 orders VarCorr terms by number of levels (grouse_*_lme4: INDEX first); compare vc by name.
+##   * glmer(family = Gamma) is not stored: it is not the same model (scale not estimated by ML;
+##     logLik -685.10 vs glmmTMB -689.35).
+##   * nbinom1 and Gamma: glmmTMB only (no lme4 equivalent).
 ## ==========================================================================
 
 # glmmTMB 1.1.5: glmmTMB(cbind(incidence, size - incidence) ~ period + (1 | herd), family=binomial, data=cbpp)
@@ -820,8 +889,8 @@ glmm_refs$cbpp_binom_lme4 <- list(
   ranef_head = matrix(c(0.589629436492113, -0.299093326150707, 0.405865809231136), 3, 1, dimnames = list(c("1", "2", "3"), c("(Intercept)")))
 )
 
-# same model as cbpp_binom written as proportions with weights = size
 # glmmTMB 1.1.5: glmmTMB(incidence/size ~ period + (1 | herd), family=binomial, data=cbpp, weights=size)
+#   same model as cbpp_binom written as proportions with weights = size
 glmm_refs$cbpp_prop_tmb <- list(
   data = "lme4::cbpp",
   formula = "incidence/size ~ period + (1 | herd)",
@@ -855,8 +924,8 @@ glmm_refs$cbpp_prop_lme4 <- list(
   sigma = NA
 )
 
-# YEAR is a factor (95/96/97) as stored in lme4::grouseticks; INDEX has one level per row
 # glmmTMB 1.1.5: glmmTMB(TICKS ~ YEAR + scale(HEIGHT) + (1 | BROOD) + (1 | INDEX) + (1 | LOCATION), family=poisson, data=grouseticks)
+#   YEAR is a factor (95/96/97) as stored in lme4::grouseticks; INDEX has one level per row
 glmm_refs$grouse_pois_tmb <- list(
   data = "lme4::grouseticks",
   formula = "TICKS ~ YEAR + scale(HEIGHT) + (1 | BROOD) + (1 | INDEX) + (1 | LOCATION)",
@@ -972,8 +1041,8 @@ glmm_refs$salamanders_nb1_tmb <- list(
   sigma = 2.79016012294086
 )
 
-# negative binomial with an offset
 # glmmTMB 1.1.5: glmmTMB(SiblingNegotiation ~ FoodTreatment + ArrivalTime + offset(log(BroodSize)) + (1 | Nest), family=nbinom2, data=Owls)
+#   negative binomial with an offset
 glmm_refs$owls_nb2_tmb <- list(
   data = "glmmTMB::Owls",
   formula = "SiblingNegotiation ~ FoodTreatment + ArrivalTime + offset(log(BroodSize)) + (1 | Nest)",
@@ -1022,9 +1091,9 @@ glmm_refs$owls_nb1_tmb <- list(
   sigma = 6.35425861110178
 )
 
-# Gamma GLMM on gamma_sim (simulation code in the section header);
-# true values: beta = (1, 0.5), sd(g) = 0.5, shape = 2 (glmmTMB sigma = 1/sqrt(shape) = 0.7071)
 # glmmTMB 1.1.5: glmmTMB(y ~ x + (1 | g), family=Gamma(link="log"), data=gamma_sim)
+#   Gamma GLMM on gamma_sim (simulation code in the section header);
+#   true values: beta = (1, 0.5), sd(g) = 0.5, shape = 2 (glmmTMB sigma = 1/sqrt(shape) = 0.7071)
 glmm_refs$gamma_log_tmb <- list(
   data = "gamma_sim",
   formula = "y ~ x + (1 | g)",
@@ -1072,8 +1141,8 @@ glmm_refs$cbpp_probit_lme4 <- list(
   sigma = NA
 )
 
-# binary 0/1 response (r2: N/Y), full VerbAgg data (7584 rows)
 # glmmTMB 1.1.5: glmmTMB(r2 ~ Anger + Gender + btype + (1 | id), family=binomial, data=VerbAgg)
+#   binary 0/1 response (r2: N/Y), full VerbAgg data (7584 rows)
 glmm_refs$verbagg_tmb <- list(
   data = "lme4::VerbAgg",
   formula = "r2 ~ Anger + Gender + btype + (1 | id)",
@@ -1105,8 +1174,8 @@ glmm_refs$verbagg_lme4 <- list(
   sigma = NA
 )
 
-# observation-level random effect: INDEX has one level per row
 # glmmTMB 1.1.5: glmmTMB(TICKS ~ YEAR + (1 | BROOD) + (1 | INDEX), family=poisson, data=grouseticks)
+#   observation-level random effect: INDEX has one level per row
 glmm_refs$grouse_olre_tmb <- list(
   data = "lme4::grouseticks",
   formula = "TICKS ~ YEAR + (1 | BROOD) + (1 | INDEX)",
@@ -1140,8 +1209,8 @@ glmm_refs$grouse_olre_lme4 <- list(
   sigma = NA
 )
 
-# plain GLM, no random effects (vc = list())
 # R 4.2.2 (stats): glm(cbind(incidence, size - incidence) ~ period, family=binomial, data=cbpp)
+#   plain GLM, no random effects (vc = list())
 glmm_refs$cbpp_glm <- list(
   data = "lme4::cbpp",
   formula = "cbind(incidence, size - incidence) ~ period",
