@@ -55,9 +55,12 @@ split_by_term <- function(v, re) {
                        dimnames = list(re[[i]]$levels, re[[i]]$cnms))
     pos <- pos + k
   }
-  names(out) <- vapply(re, `[[`, "", "group")
+  names(out) <- re_term_names(re)
   out
 }
+
+# Names of the terms: the grouping factor, made unique as lme4 and glmmTMB do ("g", "g.1").
+re_term_names <- function(re) make.unique(vapply(re, `[[`, "", "group"))
 
 # Z b without forming Z: sum over terms of rowSums(Xt * b[level, ]).
 re_contribution <- function(b, re) {
@@ -76,6 +79,6 @@ re_covariances <- function(theta, sigma, re) {
     dimnames(S) <- list(re[[i]]$cnms, re[[i]]$cnms)
     S
   })
-  names(out) <- vapply(re, `[[`, "", "group")
+  names(out) <- re_term_names(re)
   out
 }

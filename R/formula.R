@@ -80,18 +80,23 @@ drop_bars <- function(expr) {
   expr
 }
 
-# A formula naming every variable the model needs (bars turned into `+`), for model.frame().
+# A formula naming every variable the model needs, for model.frame(): each `(lhs | g)` becomes
+# `lhs + g` with the nesting and interaction operators of g turned into `+`; the response and
+# fixed terms are left alone (so `incidence / size ~ ...` stays a ratio).
 frame_formula <- function(formula) {
+  as_sum <- function(g) {
+    if (is.call(g) && as.character(g[[1L]]) %in% c("/", ":")) return(call("+", as_sum(g[[2L]]), as_sum(g[[3L]])))
+    g
+  }
   sub <- function(e) {
     if (!is.call(e)) return(e)
     head <- as.character(e[[1L]])
-    if (head %in% c("|", "||", "/")) e[[1L]] <- as.name("+")
-    if (head %in% c("|", "||", "/", "+", "-", "*", ":", "(", "~", "^")) {
-      for (i in seq_along(e)[-1L]) e[[i]] <- sub(e[[i]])
-    }
+    if (head %in% c("|", "||")) return(call("+", e[[2L]], as_sum(e[[3L]])))
+    if (head %in% c("+", "(")) for (i in seq_along(e)[-1L]) e[[i]] <- sub(e[[i]])
     e
   }
-  out <- sub(formula)
+  rhs <- sub(formula[[length(formula)]])
+  out <- if (length(formula) == 3L) call("~", formula[[2L]], rhs) else call("~", rhs)
   stats::as.formula(out, env = environment(formula))
 }
 

@@ -36,11 +36,12 @@ double GlmmCore::penalized_deviance(const VectorXd& u, bool derivatives) {
   return std::isfinite(dev) ? dev : std::numeric_limits<double>::infinity();
 }
 
-// Factor H = ZL' D ZL + I with D = info_ (negative or non-finite information is floored at 0
-// for the Newton direction; H stays positive definite).
-bool GlmmCore::factor_H() {
+// Factor H = ZL' D ZL + I with D = info_. For Newton directions (floor = true) negative
+// information is floored at 0 so H stays positive definite; the Laplace log-determinant uses
+// the observed information itself (floor = false), as glmmTMB does.
+bool GlmmCore::factor_H(bool floor) {
   VectorXd d = info_;
-  for (int i = 0; i < d.size(); ++i) if (!(d[i] > 0)) d[i] = 0;
+  for (int i = 0; i < d.size(); ++i) if (!std::isfinite(d[i]) || (floor && d[i] < 0)) d[i] = 0;
   const SpMat H = SpMat(ZLt_ * d.asDiagonal()) * ZL_ + identity_;
   if (H.nonZeros() != pattern_nnz_) {
     chol_.analyzePattern(H);
@@ -67,7 +68,7 @@ double GlmmCore::laplace_deviance(const VectorXd& theta, const VectorXd& beta, d
   }
   pirls_iter_ = 0;
   for (int it = 0; it < 100; ++it) {
-    if (!factor_H()) return inf;
+    if (!factor_H(true)) return inf;
     const VectorXd rhs = ZLt_ * grad_ - u_;
     const VectorXd delta = chol_.solve(rhs);
     const double decrement = rhs.dot(delta);
@@ -89,7 +90,7 @@ double GlmmCore::laplace_deviance(const VectorXd& theta, const VectorXd& beta, d
     dev = penalized_deviance(u_, true);
     if (change < 1e-14 * (1.0 + std::abs(dev)) && decrement < 1e-10) break;
   }
-  if (!factor_H()) return inf;
+  if (!factor_H(false)) return inf;   // mode not a maximum of the observed likelihood
   ldL2_ = 2.0 * chol_.matrixL().nestedExpression().diagonal().array().log().sum();
   return dev + ldL2_;
 }

@@ -37,7 +37,7 @@ class GlmmCore {
  private:
   // -2 sum l + |u|^2 at u; fills eta, grad, info when wanted
   double penalized_deviance(const Eigen::VectorXd& u, bool derivatives);
-  bool factor_H();
+  bool factor_H(bool floor);
 
   Eigen::MatrixXd X_;
   Eigen::VectorXd y_, w_, offset_;

@@ -1,0 +1,91 @@
+# Generalized linear mixed models against stored glmmTMB references (helper-references.R):
+# log-likelihood to 1e-4, estimates and SEs to 1e-3; and glm() when there is no random effect.
+
+glmm_cases <- list(
+  list(ref = "eulaema_nb2_tmb", data = "Eulaema", formula = Eulaema_nigrita ~ MAP + (1 | SA), family = "nbinom2"),
+  list(ref = "eulaema_pois_tmb", data = "Eulaema", formula = Eulaema_nigrita ~ forest. + (1 | SA), family = "poisson"),
+  list(ref = "cbpp_binom_tmb", data = "lme4::cbpp", formula = cbind(incidence, size - incidence) ~ period + (1 | herd), family = binomial),
+  list(ref = "cbpp_prop_tmb", data = "lme4::cbpp", formula = incidence / size ~ period + (1 | herd), family = binomial, weights = "size"),
+  list(ref = "cbpp_probit_tmb", data = "lme4::cbpp", formula = cbind(incidence, size - incidence) ~ period + (1 | herd), family = binomial(link = "probit")),
+  list(ref = "grouse_pois_tmb", data = "lme4::grouseticks", formula = TICKS ~ YEAR + scale(HEIGHT) + (1 | BROOD) + (1 | INDEX) + (1 | LOCATION), family = poisson),
+  list(ref = "grouse_olre_tmb", data = "lme4::grouseticks", formula = TICKS ~ YEAR + (1 | BROOD) + (1 | INDEX), family = poisson),
+  list(ref = "salamanders_pois_tmb", data = "glmmTMB::Salamanders", formula = count ~ mined + (1 | site), family = poisson),
+  list(ref = "salamanders_nb2_tmb", data = "glmmTMB::Salamanders", formula = count ~ mined + (1 | site), family = "nbinom2"),
+  list(ref = "salamanders_nb1_tmb", data = "glmmTMB::Salamanders", formula = count ~ mined + (1 | site), family = "nbinom1"),
+  list(ref = "owls_nb2_tmb", data = "glmmTMB::Owls", formula = SiblingNegotiation ~ FoodTreatment + ArrivalTime + offset(log(BroodSize)) + (1 | Nest), family = "nbinom2"),
+  list(ref = "owls_nb1_tmb", data = "glmmTMB::Owls", formula = SiblingNegotiation ~ FoodTreatment + ArrivalTime + offset(log(BroodSize)) + (1 | Nest), family = "nbinom1"),
+  list(ref = "gamma_log_tmb", data = "gamma_sim", formula = y ~ x + (1 | g), family = Gamma(link = "log")),
+  list(ref = "verbagg_tmb", data = "lme4::VerbAgg", formula = r2 ~ Anger + Gender + btype + (1 | id), family = binomial)
+)
+
+for (case in glmm_cases) {
+  test_that(paste("GLMM matches glmmTMB reference", case$ref), {
+    ref <- glmm_refs[[case$ref]]
+    dat <- reference_data(case$data)
+    args <- list(formula = case$formula, data = dat, family = case$family)
+    if (!is.null(case$weights)) args$weights <- dat[[case$weights]]
+    m <- do.call(glmm, args)
+    expect_matches_reference(m, ref, tol_ll = 1e-4, rel_tol = 1e-3)
+    if (!is.na(ref$sigma)) expect_equal(m$dispersion, ref$sigma, tolerance = 1e-3)
+  })
+}
+
+test_that("the chapter's negative binomial model prints the chapter's numbers", {
+  m <- glmm(Eulaema_nigrita ~ MAP + (1 | SA), family = "nbinom2", data = eulaema_data())
+  expect_equal(round(AIC(m), 1), 1790.8)
+  expect_equal(round(BIC(m), 1), 1803.5)
+  expect_equal(round(unname(m$beta), c(6, 6)), c(6.820199, -0.002057))
+  expect_equal(signif(unname(sqrt(diag(m$vcov))), 3), c(0.543, 0.000353))
+  expect_equal(round(m$cov_re$SA[1], 3), 1.382)
+  expect_equal(round(m$dispersion, 2), 1.87)
+})
+
+test_that("with its variance at zero, the Laplace deviance is glm()'s deviance", {
+  # R 4.2.2: glm(cbind(incidence, size - incidence) ~ period, family = binomial, data = cbpp)
+  ref <- glmm_refs$cbpp_glm
+  dat <- reference_data("lme4::cbpp")
+  m <- glmm(cbind(incidence, size - incidence) ~ period + (1 | herd), family = binomial, data = dat)
+  A <- glmmlab:::condition_design(m$X)$A
+  at_glm <- c(0, solve(A, ref$beta[colnames(m$X)]))
+  expect_lt(abs(-glmmlab:::cpp_glmm_objective(m$core, at_glm) / 2 - ref$logLik), 1e-8)
+  fit_glm <- glm(cbind(incidence, size - incidence) ~ period, family = binomial, data = dat)
+  expect_lt(abs(as.numeric(logLik(fit_glm)) - ref$logLik), 1e-8)
+})
+
+test_that("C++ families agree with R's densities and their derivatives over extreme eta", {
+  tab <- glmmlab:::cpp_family_table()
+  eta <- c(-30, -5, -1, 0, 0.5, 3, 20)
+  check <- function(fam, link, y, w, phi, logdens) {
+    out <- glmmlab:::cpp_family_eval(match(fam, tab$family) - 1L, match(link, tab$link) - 1L, rep(y, length(eta)), eta, rep(w, length(eta)), phi)
+    expect_true(all(is.finite(out)), label = paste(fam, link, "finite"))
+    mu <- out[, 4]
+    ok <- is.finite(logdens(mu)) & mu > 1e-300 & mu < 1e300
+    expect_equal(out[ok, 1], logdens(mu)[ok], tolerance = 1e-8, label = paste(fam, link, "value"))
+    h <- 1e-5   # derivatives by central differences of the value
+    mid <- abs(eta) <= 5
+    vp <- glmmlab:::cpp_family_eval(match(fam, tab$family) - 1L, match(link, tab$link) - 1L, rep(y, length(eta)), eta + h, rep(w, length(eta)), phi)[, 1]
+    vm <- glmmlab:::cpp_family_eval(match(fam, tab$family) - 1L, match(link, tab$link) - 1L, rep(y, length(eta)), eta - h, rep(w, length(eta)), phi)[, 1]
+    expect_equal(out[mid, 2], ((vp - vm) / (2 * h))[mid], tolerance = 1e-5, label = paste(fam, link, "gradient"))
+    expect_equal(out[mid, 3], (-(vp - 2 * out[, 1] + vm) / h^2)[mid], tolerance = 1e-3, label = paste(fam, link, "information"))
+  }
+  check("binomial", "logit", 0.3, 10, 1, function(mu) dbinom(3, 10, mu, log = TRUE))
+  check("binomial", "probit", 0.3, 10, 1, function(mu) dbinom(3, 10, mu, log = TRUE))
+  check("binomial", "cloglog", 0.3, 10, 1, function(mu) dbinom(3, 10, mu, log = TRUE))
+  check("poisson", "log", 4, 1, 1, function(mu) dpois(4, mu, log = TRUE))
+  check("nbinom2", "log", 4, 1, 1.7, function(mu) dnbinom(4, size = 1.7, mu = mu, log = TRUE))
+  check("nbinom1", "log", 4, 1, 0.8, function(mu) dnbinom(4, size = mu / 0.8, mu = mu, log = TRUE))
+  check("Gamma", "log", 2.5, 1, 0.7, function(mu) dgamma(2.5, shape = 1 / 0.49, rate = 1 / (0.49 * mu), log = TRUE))
+  check("gaussian", "log", 2.5, 1, 0.7, function(mu) dnorm(2.5, mu, 0.7, log = TRUE))
+  # the R-side family table and the C++ one are the same table
+  expect_identical(glmmlab:::family_codes(poisson())$family, match("poisson", tab$family) - 1L)
+})
+
+test_that("unsupported families and bad responses give clear errors", {
+  dat <- data.frame(y = c(0, 1, 2, 3, 1, 0, 2, 5), g = rep(letters[1:4], 2))
+  expect_error(glmm(y ~ 1 + (1 | g), data = dat, family = "tweedie"), "unknown family")
+  expect_error(glmm(y ~ 1 + (1 | g), data = dat, family = quasipoisson()), "not supported")
+  dat$neg <- dat$y - 3
+  expect_error(glmm(neg ~ 1 + (1 | g), data = dat, family = poisson), "negative")
+  expect_error(glmm(y ~ 1 + (1 | g), data = dat, family = binomial), "binomial response")
+  expect_error(glmm(y ~ 1 + (1 | g), data = dat, family = poisson, REML = TRUE), "REML")
+})

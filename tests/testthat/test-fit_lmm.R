@@ -1,0 +1,92 @@
+# Linear mixed models against stored lme4 / glmmTMB references (helper-references.R), and
+# against live fits when those packages are installed.
+
+lmm_cases <- list(
+  list(ref = "chapter_intercept_tmb", data = "chapter_sim", formula = y ~ 1 + (1 | groupID)),
+  list(ref = "chapter_x1_tmb", data = "chapter_sim", formula = y ~ x1 + (1 | groupID)),
+  list(ref = "blossoms_intercept_tmb", data = "blossoms", formula = UBW ~ 1 + (1 | pop/patch)),
+  list(ref = "blossoms_lbw_tmb", data = "blossoms", formula = UBW ~ LBW + (1 | pop/patch)),
+  list(ref = "sleep_slope_ml_tmb", data = "lme4::sleepstudy", formula = Reaction ~ Days + (Days | Subject)),
+  list(ref = "sleep_slope_reml_lme4", data = "lme4::sleepstudy", formula = Reaction ~ Days + (Days | Subject), REML = TRUE),
+  list(ref = "sleep_diag_ml_lme4", data = "lme4::sleepstudy", formula = Reaction ~ Days + (Days || Subject), se = FALSE),
+  list(ref = "sleep_diag_reml_lme4", data = "lme4::sleepstudy", formula = Reaction ~ Days + (Days || Subject), REML = TRUE),
+  list(ref = "sleep_slopeonly_ml_tmb", data = "lme4::sleepstudy", formula = Reaction ~ Days + (0 + Days | Subject)),
+  list(ref = "sleep_slopeonly_reml_lme4", data = "lme4::sleepstudy", formula = Reaction ~ Days + (0 + Days | Subject), REML = TRUE),
+  list(ref = "penicillin_ml_tmb", data = "lme4::Penicillin", formula = diameter ~ 1 + (1 | plate) + (1 | sample)),
+  list(ref = "penicillin_reml_lme4", data = "lme4::Penicillin", formula = diameter ~ 1 + (1 | plate) + (1 | sample), REML = TRUE),
+  list(ref = "pastes_ml_tmb", data = "lme4::Pastes", formula = strength ~ 1 + (1 | batch/cask)),
+  list(ref = "pastes_reml_lme4", data = "lme4::Pastes", formula = strength ~ 1 + (1 | batch/cask), REML = TRUE),
+  list(ref = "dyestuff2_ml_lme4", data = "lme4::Dyestuff2", formula = Yield ~ 1 + (1 | Batch), se = FALSE),
+  list(ref = "dyestuff2_reml_lme4", data = "lme4::Dyestuff2", formula = Yield ~ 1 + (1 | Batch), REML = TRUE),
+  list(ref = "sleep_weights_ml_lme4", data = "sleepstudy_w", formula = Reaction ~ Days + (1 | Subject), weights = "w", se = FALSE),
+  list(ref = "sleep_weights_reml_lme4", data = "sleepstudy_w", formula = Reaction ~ Days + (1 | Subject), weights = "w", REML = TRUE),
+  list(ref = "sleep_offset_ml_tmb", data = "lme4::sleepstudy", formula = Reaction ~ Days + (1 | Subject) + offset(Days * 2)),
+  list(ref = "sleep_offset_reml_lme4", data = "lme4::sleepstudy", formula = Reaction ~ Days + (1 | Subject) + offset(Days * 2), REML = TRUE),
+  list(ref = "cake_reml_lme4", data = "lme4::cake", formula = angle ~ recipe * temperature + (1 | recipe:replicate), REML = TRUE)
+)
+
+# Fit one case of the table above.
+fit_case <- function(case, family = gaussian()) {
+  dat <- reference_data(case$data)
+  args <- list(formula = case$formula, data = dat, REML = isTRUE(case$REML), family = family)
+  if (!is.null(case$weights)) args$weights <- dat[[case$weights]]
+  do.call(glmm, args)
+}
+
+for (case in lmm_cases) {
+  test_that(paste("LMM matches reference", case$ref), {
+    ref <- glmm_refs[[case$ref]]
+    m <- fit_case(case)
+    expect_s3_class(m, "glmm")
+    # lme4's REML SEs are conditional on theta, as ours; ML SEs follow glmmTMB's joint Hessian
+    expect_matches_reference(m, ref, tol_ll = 1e-6, rel_tol = 2e-4, se = !identical(case$se, FALSE))
+  })
+}
+
+test_that("ML log-likelihoods agree with live lme4 fits to 1e-6", {
+  skip_if_not_installed("lme4")
+  for (case in lmm_cases) {
+    dat <- reference_data(case$data)
+    args <- list(formula = case$formula, data = dat, REML = isTRUE(case$REML))
+    if (!is.null(case$weights)) args$weights <- dat[[case$weights]]
+    fit_lme4 <- suppressMessages(do.call(lme4::lmer, args))
+    m <- fit_case(case)
+    # ours may only be better (higher) where lme4 stops early; never worse by more than 1e-6
+    expect_gt(m$loglik - as.numeric(logLik(fit_lme4)), -1e-6)
+    expect_lt(abs(m$loglik - as.numeric(logLik(fit_lme4))), 1e-5)
+  }
+})
+
+test_that("the chapter's gaussian models print the chapter's numbers", {
+  m0 <- glmm(y ~ 1 + (1 | groupID), data = chapter_sim_data())
+  expect_equal(round(AIC(m0), 1), 1096.4)
+  expect_equal(round(BIC(m0), 1), 1106.3)
+  expect_equal(round(m0$cov_re$groupID[1], 3), 9.205)
+  expect_equal(round(m0$sigma^2, 3), 11.869)
+  expect_equal(round(sqrt(m0$vcov[1]), 4), 0.9899)
+  m1 <- glmm(y ~ x1 + (1 | groupID), data = chapter_sim_data())
+  expect_equal(round(AIC(m1), 1), 896.5)
+  expect_equal(round(unname(m1$beta), 4), c(23.8343, 1.4528))
+  expect_equal(round(unname(sqrt(diag(m1$vcov))), 4), c(1.3018, 0.0764))
+  m2 <- glmm(UBW ~ LBW + (1 | pop/patch), data = blossoms_data())
+  expect_equal(round(AIC(m2), 1), 626.9)
+  expect_equal(round(unname(m2$beta), 5), c(2.83757, 0.82670))
+  expect_equal(round(unname(sqrt(diag(m2$vcov))), 5), c(0.58859, 0.02924))
+  expect_equal(round(m2$cov_re[["patch:pop"]][1], 4), 0.2255)
+  expect_equal(m2$nobs, 202L)
+})
+
+test_that("a boundary fit converges to variance 0 and is reported as singular", {
+  m <- glmm(Yield ~ 1 + (1 | Batch), data = reference_data("lme4::Dyestuff2"))
+  expect_true(m$optinfo$singular)
+  expect_lt(abs(m$theta), 1e-6)
+})
+
+test_that("the profiled deviance is invariant to shifting y by a multiple of X", {
+  dat <- chapter_sim_data()
+  m1 <- glmm(y ~ x1 + (1 | groupID), data = dat)
+  dat$y <- dat$y + 1e4 + 3 * dat$x1
+  m2 <- glmm(y ~ x1 + (1 | groupID), data = dat)
+  expect_lt(abs(m2$loglik - m1$loglik), 1e-8)
+  expect_equal(unname(m2$beta - m1$beta), c(1e4, 3), tolerance = 1e-8)
+})
