@@ -33,6 +33,10 @@ cpp_glmm_hessian <- function(ptr, par, h) {
     .Call(`_glmmlab_cpp_glmm_hessian`, ptr, par, h)
 }
 
+cpp_glmm_set_quadrature <- function(ptr, nodes, weights) {
+    invisible(.Call(`_glmmlab_cpp_glmm_set_quadrature`, ptr, nodes, weights))
+}
+
 cpp_glmm_condvar <- function(ptr, par, term) {
     .Call(`_glmmlab_cpp_glmm_condvar`, ptr, par, term)
 }

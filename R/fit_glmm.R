@@ -5,10 +5,14 @@
 # MAP is in the thousands) need no rescaling by the user; estimates return to the user's scale.
 
 # Fit a GLMM: returns theta, beta, dispersion, b, u, vcov, deviance and the optimizer's report.
-fit_glmm <- function(X, y, weights, offset, re, family, start, control) {
+fit_glmm <- function(X, y, weights, offset, re, family, start, control, nAGQ = 1L) {
   codes <- family_codes(family)
   cond <- condition_design(X)
   core <- cpp_glmm_create(cond$X, y, weights, offset, re_terms_for_core(re), codes$family, codes$link)
+  if (nAGQ > 1L) {
+    rule <- gauss_hermite(nAGQ)
+    cpp_glmm_set_quadrature(core, rule$nodes, rule$weights)
+  }
   ntheta <- length(theta_start(re))
   p <- ncol(X)
   init <- glm_start(X, y, weights, offset, family)
@@ -30,7 +34,18 @@ fit_glmm <- function(X, y, weights, offset, re, family, start, control) {
        vcov = vc, b = opt$b, u = opt$u, deviance = opt$deviance, loglik = -opt$deviance / 2,
        df = ntheta + p + codes$has_dispersion, evaluations = opt$evaluations, status = opt$status,
        message = opt$message, singular = is_singular(theta, re, control$check_singular),
-       par = opt$par, core = core, conditioning = cond$A)
+       par = opt$par, core = core, conditioning = cond$A, nAGQ = nAGQ)
+}
+
+# Gauss-Hermite rule for the integral of exp(-x^2) f(x) (Golub-Welsch: eigen-decomposition of
+# the Jacobi matrix of the Hermite polynomials).
+gauss_hermite <- function(n) {
+  J <- matrix(0, n, n)
+  off <- sqrt(seq_len(n - 1L) / 2)
+  J[cbind(seq_len(n - 1L), 2:n)] <- off
+  J[cbind(2:n, seq_len(n - 1L))] <- off
+  e <- eigen(J, symmetric = TRUE)
+  list(nodes = rev(e$values), weights = rev(sqrt(pi) * e$vectors[1L, ]^2))
 }
 
 # X = Q R -> list(X = X A, A) with A = sqrt(n) R^{-1}; beta = A beta_scaled.

@@ -26,6 +26,8 @@
 #'   factors, as lme4).
 #' @param control a list from [glmm_control()].
 #' @param verbose logical or integer: print the optimizer's progress (every `verbose`-th step).
+#' @param nAGQ number of adaptive Gauss-Hermite quadrature points for GLMMs with a single scalar
+#'   random effect (as lme4's `glmer`); 1, the default, is the Laplace approximation.
 #' @return An object of class `"glmm"`, with methods for `summary()`, `VarCorr()`, `fixef()`,
 #'   `ranef()`, `coef()`, `predict()` and the other usual generics.
 #' @seealso [glmm_control()], [VarCorr.glmm()], [predict.glmm()]
@@ -39,7 +41,7 @@
 #' VarCorr(m)
 #' @export
 glmm <- function(formula, data = NULL, family = gaussian(), REML = FALSE, weights, offset,
-                 subset, na.action, start = NULL, control = glmm_control(), verbose = FALSE) {
+                 subset, na.action, start = NULL, control = glmm_control(), verbose = FALSE, nAGQ = 1L) {
   mc <- match.call(expand.dots = FALSE)
   formula <- check_formula(formula, mc, parent.frame())
   family <- resolve_family(family)
@@ -58,10 +60,21 @@ glmm <- function(formula, data = NULL, family = gaussian(), REML = FALSE, weight
     fit <- fit_lmm(fixed$X, y, weights, fixed$offset, re, REML, start, control)
   } else {
     if (REML) stop("REML = TRUE is only available for gaussian models with the identity link", call. = FALSE)
-    fit <- fit_glmm(fixed$X, y, weights, fixed$offset, re, family, start, control)
+    fit <- fit_glmm(fixed$X, y, weights, fixed$offset, re, family, start, control, check_nagq(nAGQ, re))
   }
   new_glmm_fit(fit, call = mc, formula = formula, family = family, REML = REML, frame = mf,
                fixed = fixed, re = re, y = y, weights = weights)
+}
+
+# nAGQ checked: a whole number >= 1; above 1 only for one scalar random-effect term.
+check_nagq <- function(nAGQ, re) {
+  if (!is.numeric(nAGQ) || length(nAGQ) != 1L || is.na(nAGQ) || nAGQ < 1 || nAGQ != round(nAGQ) || nAGQ > 100) {
+    stop("`nAGQ` must be a whole number between 1 and 100", call. = FALSE)
+  }
+  if (nAGQ > 1 && (length(re) != 1L || ncol(re[[1L]]$Xt) != 1L)) {
+    stop("`nAGQ` > 1 needs a single scalar random-effect term such as (1 | g)", call. = FALSE)
+  }
+  as.integer(nAGQ)
 }
 
 # The formula, evaluated if it was given as a name or string; checked to be two-sided.

@@ -117,6 +117,18 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_glmm_set_quadrature
+void cpp_glmm_set_quadrature(SEXP ptr, const Eigen::VectorXd nodes, const Eigen::VectorXd weights);
+RcppExport SEXP _glmmlab_cpp_glmm_set_quadrature(SEXP ptrSEXP, SEXP nodesSEXP, SEXP weightsSEXP) {
+BEGIN_RCPP
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type nodes(nodesSEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type weights(weightsSEXP);
+    cpp_glmm_set_quadrature(ptr, nodes, weights);
+    return R_NilValue;
+END_RCPP
+}
 // cpp_glmm_condvar
 Rcpp::NumericMatrix cpp_glmm_condvar(SEXP ptr, const Eigen::VectorXd par, int term);
 RcppExport SEXP _glmmlab_cpp_glmm_condvar(SEXP ptrSEXP, SEXP parSEXP, SEXP termSEXP) {
@@ -232,6 +244,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glmmlab_cpp_glmm_theta_lower", (DL_FUNC) &_glmmlab_cpp_glmm_theta_lower, 1},
     {"_glmmlab_cpp_glmm_optimize", (DL_FUNC) &_glmmlab_cpp_glmm_optimize, 5},
     {"_glmmlab_cpp_glmm_hessian", (DL_FUNC) &_glmmlab_cpp_glmm_hessian, 3},
+    {"_glmmlab_cpp_glmm_set_quadrature", (DL_FUNC) &_glmmlab_cpp_glmm_set_quadrature, 3},
     {"_glmmlab_cpp_glmm_condvar", (DL_FUNC) &_glmmlab_cpp_glmm_condvar, 3},
     {"_glmmlab_cpp_lmm_create", (DL_FUNC) &_glmmlab_cpp_lmm_create, 5},
     {"_glmmlab_cpp_lmm_deviance", (DL_FUNC) &_glmmlab_cpp_lmm_deviance, 3},

@@ -118,6 +118,11 @@ Rcpp::NumericMatrix cpp_glmm_hessian(SEXP ptr, const Eigen::VectorXd par, const 
 }
 
 // [[Rcpp::export]]
+void cpp_glmm_set_quadrature(SEXP ptr, const Eigen::VectorXd nodes, const Eigen::VectorXd weights) {
+  glmm_core_from(ptr)->set_quadrature(nodes, weights);
+}
+
+// [[Rcpp::export]]
 Rcpp::NumericMatrix cpp_glmm_condvar(SEXP ptr, const Eigen::VectorXd par, int term) {
   GlmmCore* core = glmm_core_from(ptr);
   core->objective(par);

@@ -92,7 +92,44 @@ double GlmmCore::laplace_deviance(const VectorXd& theta, const VectorXd& beta, d
   }
   if (!factor_H(false)) return inf;   // mode not a maximum of the observed likelihood
   ldL2_ = 2.0 * chol_.matrixL().nestedExpression().diagonal().array().log().sum();
+  if (gh_nodes_.size() > 1) return agq_deviance();
   return dev + ldL2_;
+}
+
+void GlmmCore::set_quadrature(const VectorXd& nodes, const VectorXd& weights) {
+  if (nodes.size() > 1 && (re_.term_ncol.size() != 1 || re_.term_ncol[0] != 1))
+    Rcpp::stop("adaptive Gauss-Hermite quadrature needs a single scalar random-effect term");
+  gh_nodes_ = nodes;
+  gh_weights_ = weights;
+}
+
+// Groups are independent given theta: L = prod_j L_j with, for h_j(u) = sum_{i in j} l_i - u^2/2
+// and s_j = H_jj^{-1/2} at the mode u_j,
+//   L_j = s_j sum_k (w_k / sqrt(pi)) exp(x_k^2 + h_j(u_j + sqrt(2) s_j x_k)).
+double GlmmCore::agq_deviance() {
+  const int q = re_.q, K = gh_nodes_.size();
+  VectorXd Hdiag = VectorXd::Ones(q);
+  for (int j = 0; j < q; ++j)
+    for (SpMat::InnerIterator it(ZL_, j); it; ++it) Hdiag[j] += info_[it.row()] * it.value() * it.value();
+  Eigen::MatrixXd h(q, K);   // h_j at each node
+  for (int k = 0; k < K; ++k) {
+    for (int j = 0; j < q; ++j) {
+      const double s = 1.0 / std::sqrt(Hdiag[j]);
+      const double uk = u_[j] + M_SQRT2 * s * gh_nodes_[k];
+      double hj = -0.5 * uk * uk;
+      for (SpMat::InnerIterator it(ZL_, j); it; ++it) {
+        const int i = it.row();
+        hj += obs_loglik(family_, link_, y_[i], eta_fixed_[i] + it.value() * uk, w_[i], phi_).value;
+      }
+      h(j, k) = hj + gh_nodes_[k] * gh_nodes_[k] + std::log(gh_weights_[k] / std::sqrt(M_PI));
+    }
+  }
+  double loglik = 0;
+  for (int j = 0; j < q; ++j) {
+    const double top = h.row(j).maxCoeff();
+    loglik += top + std::log((h.row(j).array() - top).exp().sum()) - 0.5 * std::log(Hdiag[j]);
+  }
+  return std::isfinite(loglik) ? -2.0 * loglik : std::numeric_limits<double>::infinity();
 }
 
 double GlmmCore::objective(const VectorXd& par) {

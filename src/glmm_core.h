@@ -33,11 +33,16 @@ class GlmmCore {
   int pirls_iterations() const { return pirls_iter_; }
   Eigen::MatrixXd cond_var(int term) const { return cond_var_blocks(re_, chol_, term); }   // blocks of Lambda A^{-1} Lambda'
   void set_mode(const Eigen::VectorXd& u) { u_ = u; }
+  // Adaptive Gauss-Hermite quadrature (one scalar random-effect term only): nodes and weights
+  // of the rule for the integral of exp(-x^2) f(x); an empty rule means the Laplace approximation.
+  void set_quadrature(const Eigen::VectorXd& nodes, const Eigen::VectorXd& weights);
 
  private:
   // -2 sum l + |u|^2 at u; fills eta, grad, info when wanted
   double penalized_deviance(const Eigen::VectorXd& u, bool derivatives);
   bool factor_H(bool floor);
+  // -2 log L by adaptive Gauss-Hermite quadrature around the mode found by PIRLS
+  double agq_deviance();
 
   Eigen::MatrixXd X_;
   Eigen::VectorXd y_, w_, offset_;
@@ -51,6 +56,7 @@ class GlmmCore {
   int pirls_iter_ = 0;
   Eigen::SimplicialLLT<SpMat, Eigen::Lower, Eigen::AMDOrdering<int> > chol_;
   Eigen::Index pattern_nnz_ = -1;
+  Eigen::VectorXd gh_nodes_, gh_weights_;
 };
 
 #endif

@@ -89,3 +89,24 @@ test_that("unsupported families and bad responses give clear errors", {
   expect_error(glmm(y ~ 1 + (1 | g), data = dat, family = binomial), "binomial response")
   expect_error(glmm(y ~ 1 + (1 | g), data = dat, family = poisson, REML = TRUE), "REML")
 })
+
+test_that("adaptive Gauss-Hermite quadrature agrees with lme4's glmer(nAGQ = 9)", {
+  # lme4 1.1-31: f <- glmer(cbind(incidence, size - incidence) ~ period + (1 | herd), family = binomial,
+  #   data = cbpp, nAGQ = 9); logLik(f) = -50.0050180334, fixef(f) as below, getME(f, "theta") = 0.647517861083.
+  # For nAGQ > 1 lme4 reports the log-likelihood less the saturated model's (sum of binomial
+  # log-likelihoods at mu = y), -41.97835377 here; we report the full log-likelihood, as for nAGQ = 1.
+  dat <- reference_data("lme4::cbpp")
+  m <- glmm(cbind(incidence, size - incidence) ~ period + (1 | herd), family = binomial, data = dat, nAGQ = 9)
+  k <- dat$incidence
+  n <- dat$size
+  saturated <- sum(lchoose(n, k) + ifelse(k > 0, k * log(k / n), 0) + ifelse(n > k, (n - k) * log((n - k) / n), 0))
+  expect_lt(abs(m$loglik - saturated - (-50.0050180334)), 1e-4)
+  expect_equal(unname(m$beta), c(-1.39921944386, -0.991408657433, -1.12781283714, -1.57948777358), tolerance = 1e-4)
+  expect_equal(m$theta, 0.647517861083, tolerance = 1e-4)
+  # more points change the answer less and less; one point is the Laplace approximation
+  m1 <- glmm(cbind(incidence, size - incidence) ~ period + (1 | herd), family = binomial, data = dat, nAGQ = 1)
+  expect_lt(abs(m1$loglik - glmm_refs$cbpp_binom_tmb$logLik), 1e-4)
+  expect_error(glmm(TICKS ~ YEAR + (1 | BROOD) + (1 | INDEX), family = poisson, data = reference_data("lme4::grouseticks"), nAGQ = 5),
+               "single scalar random-effect term")
+  expect_error(glmm(cbind(incidence, size - incidence) ~ period + (1 | herd), family = binomial, data = dat, nAGQ = 0), "nAGQ")
+})

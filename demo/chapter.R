@@ -1,0 +1,67 @@
+# The linear mixed models of the course chapter "(Generalized) Linear Mixed Models", fitted with
+# glmmlab: the chapter's calls with library(glmmlab) and glmm() in place of glmmTMB().
+# Run with demo("chapter", package = "glmmlab").
+library(glmmlab)
+if (!interactive()) pdf(file.path(tempdir(), "glmmlab-chapter-demo.pdf"))  # plots go to a file (closed at the end)
+
+## Variance component analysis with simulated data
+set.seed(145)
+x1 = rnorm(200, 10, 2)
+groupmeans = rep(rnorm(10, 20, 4), each=20)
+groupID = as.factor(rep(paste0("Group", 1:10), each=20))
+y = 2 + 1.5*x1 + groupmeans + rnorm(200, 0, 2)
+data = data.frame(y, x1, groupID)
+plot(x1, y, col=as.numeric(groupID), las=1)
+
+m = glmm(y ~ 1 + (1|groupID), data=data)
+summary(m)
+VarCorr(m)
+
+VarAmongGroups = attr(VarCorr(m)$cond$groupID, "stddev")^2
+VarWithinGroups = attr(VarCorr(m)$cond, "sc")^2
+VarAmongGroups
+var(groupmeans)
+VarAmongGroups/(VarAmongGroups+VarWithinGroups)*100
+
+CV2_Among = VarAmongGroups/mean(y)^2
+CV2_Within = VarWithinGroups/mean(y)^2
+CV2_Total = CV2_Among + CV2_Within
+df = data.frame(Mean = mean(y), SD = sd(y),
+                Among = VarAmongGroups/(VarAmongGroups+VarWithinGroups)*100,
+                Within = VarWithinGroups/(VarAmongGroups+VarWithinGroups)*100,
+                CV2_Among, CV2_Within, CV2_Total)
+df = apply(df, MARGIN=2, FUN=round, digits=3)
+df
+
+## Random-intercept regression
+m = glmm(y ~ x1 + (1|groupID), data=data)
+summary(m)
+coef(m)
+
+newx = seq(min(x1), max(x1), length.out=200)
+plot(x1, y, las=1)
+for(i in 1:length(levels(groupID))){
+  y_hat = coef(m)$cond$groupID[i,1] + coef(m)$cond$groupID[i,2]*newx
+  lines(newx, y_hat, col=i)
+}
+y_hat = predict(m, newdata=list(x1=newx, groupID=rep("Group5", 200)), re.form=NULL)
+head(y_hat)
+
+## Nested random effects: the blossoms data (not shipped with glmmlab). The demo looks for
+## blossoms.csv in $GLMMLAB_SHARED/datasets (default ../shared/datasets), datasets/ and
+## datasets/blossoms/ (the course's layout).
+shared = Sys.getenv("GLMMLAB_SHARED", "../shared")
+blossoms_file = Filter(file.exists, file.path(c(file.path(shared, "datasets"), "datasets", "datasets/blossoms"),
+                                              "blossoms.csv"))
+if (length(blossoms_file)) {
+  dat = read.csv(blossoms_file[1])
+  dat$pop = as.factor(dat$pop)
+  dat$patch = as.factor(paste(dat$pop, dat$patch, "_"))
+  m = glmm(UBW ~ 1 + (1|pop/patch), data=dat)
+  print(summary(m))
+  m = glmm(UBW ~ LBW + (1|pop/patch), data=dat)
+  print(summary(m))
+} else {
+  message("blossoms.csv not found: set GLMMLAB_SHARED to the folder holding datasets/blossoms.csv to run the nested models")
+}
+if (!interactive()) invisible(dev.off())

@@ -1,0 +1,179 @@
+# bench.R: time glmmlab against lme4 and glmmTMB on the same models, in one run, and print the
+# ratios of their median fit times and the agreement of their log-likelihoods.
+#
+# Usage, from the repository root (glmmlab, lme4 and glmmTMB installed):
+#   Rscript inst/bench/bench.R
+# Settings through environment variables:
+#   GLMMLAB_SHARED    the shared folder, holding datasets/blossoms.csv (a folder holding the CSV
+#                     files directly also works); default: ../shared beside the repository
+#   GLMMLAB_BENCH_REPS  number of timed batches per fitter (default 11); the median is reported
+#   GLMMLAB_BENCH_MIN_SEC  minimum length of one timed batch, in seconds (default 0.05): fast fits
+#                     are repeated within a batch so the timer's resolution does not matter
+#   GLMMLAB_BENCH_MARKDOWN  if "true", also print the table as Markdown (for the README)
+#
+# Each case is one entry of `bench_cases`: a data loader and one fitting function per package
+# (NULL where a package cannot fit the model). GLMM cases (glmer, glmmTMB with poisson or
+# nbinom2) are added the same way, with `lme4` holding the glmer call.
+
+suppressPackageStartupMessages(library(glmmlab))
+has_lme4 <- requireNamespace("lme4", quietly = TRUE)
+has_tmb <- requireNamespace("glmmTMB", quietly = TRUE)
+
+# The folder holding the course data sets, or NULL when none is found.
+find_datasets_dir <- function() {
+  env <- Sys.getenv("GLMMLAB_SHARED")
+  script <- sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))
+  repo <- if (length(script)) normalizePath(file.path(dirname(script[1]), "..", ".."), mustWork = FALSE) else getwd()
+  candidates <- c(if (nzchar(env)) c(file.path(env, "datasets"), env), file.path(repo, "..", "shared", "datasets"), file.path(getwd(), "..", "shared", "datasets"),
+                  file.path(getwd(), "datasets"))
+  candidates <- candidates[nzchar(candidates) & dir.exists(candidates)]
+  if (length(candidates)) normalizePath(candidates[1]) else NULL
+}
+
+# The course chapter's simulated data (chapter 7, "Variance component analysis").
+chapter_data <- function() {
+  set.seed(145)
+  x1 <- rnorm(200, 10, 2)
+  groupmeans <- rep(rnorm(10, 20, 4), each = 20)
+  groupID <- as.factor(rep(paste0("Group", 1:10), each = 20))
+  y <- 2 + 1.5 * x1 + groupmeans + rnorm(200, 0, 2)
+  data.frame(y, x1, groupID)
+}
+
+# The blossoms data as the chapter prepares it, or NULL when the file is not found.
+blossoms_data <- function() {
+  dir <- find_datasets_dir()
+  path <- if (is.null(dir)) "" else file.path(dir, "blossoms.csv")
+  if (!file.exists(path)) return(NULL)
+  dat <- read.csv(path)
+  dat$pop <- as.factor(dat$pop)
+  dat$patch <- as.factor(paste(dat$pop, dat$patch, "_"))
+  dat
+}
+
+# A data set shipped with lme4, or NULL when lme4 is not installed.
+lme4_data <- function(name) {
+  if (!has_lme4) return(NULL)
+  env <- new.env()
+  utils::data(list = name, package = "lme4", envir = env)
+  env[[name]]
+}
+
+# One benchmark case: a label, a data loader and one fitting function per package.
+bench_case <- function(label, data, glmmlab, lme4 = NULL, glmmTMB = NULL) {
+  list(label = label, data = data, fitters = list(glmmlab = glmmlab, lme4 = lme4, glmmTMB = glmmTMB))
+}
+
+bench_cases <- list(
+  bench_case("chapter: y ~ 1 + (1|groupID), ML", chapter_data,
+             glmmlab = function(d) glmm(y ~ 1 + (1 | groupID), data = d),
+             lme4 = function(d) lme4::lmer(y ~ 1 + (1 | groupID), data = d, REML = FALSE),
+             glmmTMB = function(d) glmmTMB::glmmTMB(y ~ 1 + (1 | groupID), data = d)),
+  bench_case("chapter: y ~ x1 + (1|groupID), ML", chapter_data,
+             glmmlab = function(d) glmm(y ~ x1 + (1 | groupID), data = d),
+             lme4 = function(d) lme4::lmer(y ~ x1 + (1 | groupID), data = d, REML = FALSE),
+             glmmTMB = function(d) glmmTMB::glmmTMB(y ~ x1 + (1 | groupID), data = d)),
+  bench_case("blossoms: UBW ~ LBW + (1|pop/patch), ML", blossoms_data,
+             glmmlab = function(d) glmm(UBW ~ LBW + (1 | pop/patch), data = d),
+             lme4 = function(d) lme4::lmer(UBW ~ LBW + (1 | pop/patch), data = d, REML = FALSE),
+             glmmTMB = function(d) glmmTMB::glmmTMB(UBW ~ LBW + (1 | pop/patch), data = d)),
+  bench_case("sleepstudy: Reaction ~ Days + (Days|Subject), ML", function() lme4_data("sleepstudy"),
+             glmmlab = function(d) glmm(Reaction ~ Days + (Days | Subject), data = d),
+             lme4 = function(d) lme4::lmer(Reaction ~ Days + (Days | Subject), data = d, REML = FALSE),
+             glmmTMB = function(d) glmmTMB::glmmTMB(Reaction ~ Days + (Days | Subject), data = d)),
+  bench_case("sleepstudy: Reaction ~ Days + (Days|Subject), REML", function() lme4_data("sleepstudy"),
+             glmmlab = function(d) glmm(Reaction ~ Days + (Days | Subject), data = d, REML = TRUE),
+             lme4 = function(d) lme4::lmer(Reaction ~ Days + (Days | Subject), data = d, REML = TRUE),
+             glmmTMB = function(d) glmmTMB::glmmTMB(Reaction ~ Days + (Days | Subject), data = d, REML = TRUE)),
+  bench_case("Penicillin: diameter ~ 1 + (1|plate) + (1|sample), ML", function() lme4_data("Penicillin"),
+             glmmlab = function(d) glmm(diameter ~ 1 + (1 | plate) + (1 | sample), data = d),
+             lme4 = function(d) lme4::lmer(diameter ~ 1 + (1 | plate) + (1 | sample), data = d, REML = FALSE),
+             glmmTMB = function(d) glmmTMB::glmmTMB(diameter ~ 1 + (1 | plate) + (1 | sample), data = d))
+)
+
+# Median seconds per fit of `fit(data)`: batches of at least `min_sec`, `reps` batches.
+time_fit <- function(fit, data, reps, min_sec) {
+  first <- system.time(model <- fit(data))[["elapsed"]]
+  per_batch <- max(1L, as.integer(ceiling(min_sec / max(first, 1e-4))))
+  times <- vapply(seq_len(reps), function(r) {
+    start <- proc.time()[["elapsed"]]
+    for (i in seq_len(per_batch)) fit(data)
+    (proc.time()[["elapsed"]] - start) / per_batch
+  }, numeric(1))
+  list(seconds = stats::median(times), model = model)
+}
+
+# Log-likelihood of a fitted model (a glmmlab fit without a logLik method: its `loglik` field).
+model_loglik <- function(model) {
+  ll <- tryCatch(as.numeric(stats::logLik(model)), error = function(e) NULL)
+  if (is.null(ll) && is.list(model)) ll <- model$loglik
+  if (is.null(ll)) NA_real_ else ll
+}
+
+# One row of the results table for one case; NULL when its data cannot be loaded.
+run_case <- function(case, reps, min_sec) {
+  data <- tryCatch(case$data(), error = function(e) NULL)
+  if (is.null(data)) {
+    message("skipped (data not found): ", case$label)
+    return(NULL)
+  }
+  available <- c(glmmlab = TRUE, lme4 = has_lme4, glmmTMB = has_tmb)
+  res <- lapply(names(case$fitters), function(pkg) {
+    fit <- case$fitters[[pkg]]
+    if (is.null(fit) || !available[[pkg]]) return(list(seconds = NA_real_, loglik = NA_real_))
+    out <- tryCatch(suppressWarnings(suppressMessages(time_fit(fit, data, reps, min_sec))),
+                    error = function(e) { message(pkg, " failed on ", case$label, ": ", conditionMessage(e)); NULL })
+    if (is.null(out)) return(list(seconds = NA_real_, loglik = NA_real_))
+    list(seconds = out$seconds, loglik = model_loglik(out$model))
+  })
+  names(res) <- names(case$fitters)
+  ms <- vapply(res, function(r) 1000 * r$seconds, numeric(1))
+  ll <- vapply(res, `[[`, numeric(1), "loglik")
+  data.frame(model = case$label, glmmlab_ms = ms[["glmmlab"]], lme4_ms = ms[["lme4"]], glmmTMB_ms = ms[["glmmTMB"]],
+             lme4_over_glmmlab = ms[["lme4"]] / ms[["glmmlab"]],
+             glmmTMB_over_glmmlab = ms[["glmmTMB"]] / ms[["glmmlab"]],
+             logLik_glmmlab = ll[["glmmlab"]],
+             dlogLik_lme4 = abs(ll[["glmmlab"]] - ll[["lme4"]]),
+             dlogLik_glmmTMB = abs(ll[["glmmlab"]] - ll[["glmmTMB"]]),
+             stringsAsFactors = FALSE)
+}
+
+# The results table as Markdown: ratios first, then the times they come from.
+markdown_table <- function(tab) {
+  fmt_ratio <- function(x) ifelse(is.na(x), "n/a", sprintf("%.1f", x))
+  fmt_ms <- function(x) ifelse(is.na(x), "n/a", sprintf("%.1f", x))
+  fmt_d <- function(x) ifelse(is.na(x), "n/a", formatC(x, format = "e", digits = 0))
+  lines <- c("| model | lme4 / glmmlab | glmmTMB / glmmlab | glmmlab ms | lme4 ms | glmmTMB ms | abs. logLik diff (lme4, glmmTMB) |",
+             "|---|---:|---:|---:|---:|---:|---|")
+  model <- gsub("|", "\\|", tab$model, fixed = TRUE)  # a bare | would end the Markdown cell
+  rows <- sprintf("| %s | %s | %s | %s | %s | %s | %s, %s |", model, fmt_ratio(tab$lme4_over_glmmlab),
+                  fmt_ratio(tab$glmmTMB_over_glmmlab), fmt_ms(tab$glmmlab_ms), fmt_ms(tab$lme4_ms),
+                  fmt_ms(tab$glmmTMB_ms), fmt_d(tab$dlogLik_lme4), fmt_d(tab$dlogLik_glmmTMB))
+  c(lines, rows)
+}
+
+# Run every case and print the table (and, if asked, its Markdown form).
+main <- function() {
+  reps <- as.integer(Sys.getenv("GLMMLAB_BENCH_REPS", "11"))
+  min_sec <- as.numeric(Sys.getenv("GLMMLAB_BENCH_MIN_SEC", "0.05"))
+  cat(sprintf("glmmlab %s, lme4 %s, glmmTMB %s, %s; median of %d batches per fitter\n",
+              utils::packageVersion("glmmlab"),
+              if (has_lme4) as.character(utils::packageVersion("lme4")) else "not installed",
+              if (has_tmb) as.character(utils::packageVersion("glmmTMB")) else "not installed",
+              R.version.string, reps))
+  old <- options(width = max(200L, getOption("width")))
+  on.exit(options(old))
+  rows <- lapply(bench_cases, run_case, reps = reps, min_sec = min_sec)
+  tab <- do.call(rbind, rows[!vapply(rows, is.null, logical(1))])
+  shown <- tab
+  num <- vapply(shown, is.numeric, logical(1))
+  shown[num] <- lapply(names(shown)[num], function(v) {
+    if (startsWith(v, "dlogLik")) signif(shown[[v]], 2) else round(shown[[v]], if (grepl("over", v)) 1 else 2)
+  })
+  print(shown, row.names = FALSE, right = FALSE)
+  cat("ratios above 1: glmmlab is faster; dlogLik: absolute difference from glmmlab's log-likelihood\n")
+  if (identical(tolower(Sys.getenv("GLMMLAB_BENCH_MARKDOWN")), "true")) writeLines(c("", markdown_table(tab)))
+  invisible(tab)
+}
+
+main()
