@@ -22,13 +22,18 @@ fit_glmm <- function(X, y, weights, offset, re, family, start, control, nAGQ = 1
   steps <- c(rep(0.5, ntheta), rep(0.2, p), if (codes$has_dispersion) 0.5)
   opt <- cpp_glmm_optimize(core, par0, lower, upper, c(control, list(initial_steps = steps)))
   if (!is.finite(opt$deviance)) stop("the Laplace approximation is not finite at the optimum; check the data for extreme values", call. = FALSE)
-  opt <- polish_optimum(core, opt, lower, ntheta, control$check_singular)
+  theta <- opt$par[seq_len(ntheta)]
+  vc <- NULL
+  if (!is_singular(theta, re, 1e-6) && p > 0L) {
+    opt <- newton_polish(core, opt, lower)
+    vc <- tmb_hessian(core, opt$par, re, p, cond$A, family$family, codes$has_dispersion)$vcov_beta
+    cpp_glmm_objective(core, opt$par)   # leave the core at the optimum
+  }
+  if (is.null(vc)) vc <- glmm_vcov_beta(core, opt$par, ntheta, p, cond$A)
   theta <- opt$par[seq_len(ntheta)]
   beta <- drop(cond$A %*% opt$par[ntheta + seq_len(p)])
   names(beta) <- colnames(X)
   phi <- if (codes$has_dispersion) exp(opt$par[ntheta + p + 1L]) else NULL
-  vc <- if (is_singular(theta, re, 1e-6)) glmm_vcov_beta(core, opt$par, ntheta, p, cond$A)
-        else tmb_vcov_beta(core, opt$par, re, p, cond$A, family$family, codes$has_dispersion)
   dimnames(vc) <- list(colnames(X), colnames(X))
   list(theta = theta, beta = beta, sigma = if (is.null(phi)) 1 else phi, dispersion = phi,
        vcov = vc, b = opt$b, u = opt$u, deviance = opt$deviance, loglik = -opt$deviance / 2,
@@ -89,37 +94,36 @@ glmm_vcov_beta <- function(core, par, ntheta, p, A) {
   A %*% V %*% t(A)
 }
 
-# Covariance of beta as glmmTMB reports it: TMB's sdreport() inverts optimHess() of the exact
-# gradient with steps 1e-3 in glmmTMB's parameters (raw beta, log dispersion on glmmTMB's scale,
-# log SDs). With predictors on raw scales (slopes near 1e-3) those steps are not small, so the
-# printed SEs depend on them; we reproduce the computation to print the same numbers. Our
-# gradient is by a five-point stencil in the conditioned parameters (error ~1e-9).
-tmb_vcov_beta <- function(core, par, re, p, A, family_name, has_dispersion) {
-  if (p == 0L) return(matrix(0, 0, 0))
+# The Hessian glmmTMB reports standard errors from: TMB's sdreport() inverts optimHess() of the
+# exact gradient with steps 1e-3 in glmmTMB's parameters psi (raw beta, log SDs, log dispersion
+# on glmmTMB's scale). With predictors on raw scales (slopes near 1e-3) those steps are not
+# small, so the printed SEs depend on them; we repeat the computation to print the same numbers.
+# Our gradient is by central differences in the conditioned parameters z (error ~1e-8).
+# Returns psi, the Hessian of -log L there, and the covariance of beta.
+tmb_hessian <- function(core, par, re, p, A, family_name, has_dispersion) {
   ntheta <- length(par) - p - has_dispersion
   is_diag <- theta_diagonal_mask(re)
   disp_scale <- switch(family_name, gaussian = 0.5, Gamma = -0.5, 1)   # log phi = disp_scale * betad
+  A_inv <- solve(A)
   to_z <- function(psi) {
-    beta <- psi[seq_len(p)]
     th <- psi[p + seq_len(ntheta)]
     th[is_diag] <- exp(th[is_diag])
-    c(th, solve(A, beta), if (has_dispersion) disp_scale * psi[p + ntheta + 1L])
+    c(th, drop(A_inv %*% psi[seq_len(p)]), if (has_dispersion) disp_scale * psi[p + ntheta + 1L])
   }
-  dz_dpsi <- function(psi) {   # Jacobian of to_z, block diagonal
+  dz_dpsi <- function(psi) {   # Jacobian of to_z
     J <- matrix(0, length(psi), length(psi))
     th <- psi[p + seq_len(ntheta)]
     J[seq_len(ntheta), p + seq_len(ntheta)] <- diag(ifelse(is_diag, exp(th), 1), ntheta)
-    J[ntheta + seq_len(p), seq_len(p)] <- solve(A)
+    J[ntheta + seq_len(p), seq_len(p)] <- A_inv
     if (has_dispersion) J[length(psi), length(psi)] <- disp_scale
     J
   }
-  objective <- function(z) cpp_glmm_objective(core, z) / 2
   gradient <- function(psi) {
     z <- to_z(psi)
-    hz <- 1e-3 * pmax(abs(z), 1)
-    gz <- vapply(seq_along(z), function(i) {   # five-point stencil: error O(h^4)
+    hz <- 1e-4 * pmax(abs(z), 1)
+    gz <- vapply(seq_along(z), function(i) {
       e <- replace(numeric(length(z)), i, hz[i])
-      (objective(z - 2 * e) - 8 * objective(z - e) + 8 * objective(z + e) - objective(z + 2 * e)) / (12 * hz[i])
+      (cpp_glmm_objective(core, z + e) - cpp_glmm_objective(core, z - e)) / (4 * hz[i])
     }, numeric(1))
     drop(crossprod(dz_dpsi(psi), gz))
   }
@@ -131,12 +135,37 @@ tmb_vcov_beta <- function(core, par, re, p, A, family_name, has_dispersion) {
     (gradient(psi + e) - gradient(psi - e)) / 2e-3
   }, numeric(length(psi))))
   H <- (H + t(H)) / 2
-  cpp_glmm_objective(core, par)   # leave the core at the optimum
-  V <- tryCatch(solve(H)[seq_len(p), seq_len(p), drop = FALSE], error = function(e) NULL)
-  if (is.null(V) || any(!is.finite(diag(V))) || any(diag(V) <= 0)) {
-    return(glmm_vcov_beta(core, par, ntheta, p, A))
+  V <- tryCatch(solve(H), error = function(e) NULL)
+  vcov_beta <- if (!is.null(V) && all(is.finite(diag(V))) && all(diag(V)[seq_len(p)] > 0)) V[seq_len(p), seq_len(p), drop = FALSE]
+  list(psi = psi, H = H, vcov_beta = vcov_beta)
+}
+
+# Newton steps from BOBYQA's end point in the conditioned parameters (gradient by a five-point
+# stencil, exact Hessian by central differences), so that the estimates are exact to the digits
+# glmmTMB prints, whatever the order of the data. A step is kept when it does not raise the
+# objective beyond its rounding noise.
+newton_polish <- function(core, opt, lower) {
+  par <- opt$par
+  best <- opt$deviance
+  f <- function(z) cpp_glmm_objective(core, z)
+  for (iter in 1:2) {
+    h <- 1e-3 * pmax(abs(par), 1)
+    g <- vapply(seq_along(par), function(i) {
+      e <- replace(numeric(length(par)), i, h[i])
+      (f(par - 2 * e) - 8 * f(par - e) + 8 * f(par + e) - f(par + 2 * e)) / (12 * h[i])
+    }, numeric(1))
+    H <- cpp_glmm_hessian(core, par, 2e-4 * pmax(abs(par), 1))
+    step <- tryCatch(solve(H, g), error = function(e) NULL)
+    if (is.null(step) || any(!is.finite(step)) || any(par - step < lower)) break
+    value <- f(par - step)
+    if (!is.finite(value) || value > best + 1e-9) break
+    par <- par - step
+    best <- min(best, value)
+    if (max(abs(step)) < 1e-8) break
   }
-  V
+  state <- cpp_glmm_state(core, par)   # also leaves the core at the optimum
+  state[c("evaluations", "status", "message")] <- opt[c("evaluations", "status", "message")]
+  state
 }
 
 # Which theta entries are diagonal elements of their term's factor T_i.
@@ -146,34 +175,4 @@ theta_diagonal_mask <- function(re) {
     m <- diag(k) == 1
     m[lower.tri(m, diag = TRUE)]
   }))
-}
-
-# Newton steps from BOBYQA's end point (gradient by a five-point stencil, Hessian by central
-# differences, both in the conditioned parameters), so that estimates are exact to the digits
-# glmmTMB prints. Skipped at the boundary, where the optimum is not a stationary point.
-polish_optimum <- function(core, opt, lower, ntheta, tol) {
-  par <- opt$par
-  if (any(par[seq_len(ntheta)] - lower[seq_len(ntheta)] < tol)) return(opt)
-  f <- function(z) cpp_glmm_objective(core, z)
-  best <- f(par)
-  for (iter in 1:3) {
-    h <- 1e-3 * pmax(abs(par), 1)
-    g <- vapply(seq_along(par), function(i) {
-      e <- replace(numeric(length(par)), i, h[i])
-      (f(par - 2 * e) - 8 * f(par - e) + 8 * f(par + e) - f(par + 2 * e)) / (12 * h[i])
-    }, numeric(1))
-    H <- cpp_glmm_hessian(core, par, 2e-4 * pmax(abs(par), 1))
-    step <- tryCatch(solve(H, g), error = function(e) NULL)
-    if (is.null(step) || any(!is.finite(step))) break
-    candidate <- par - step
-    if (any(candidate < lower)) break
-    value <- f(candidate)
-    if (!is.finite(value) || value > best + 1e-9) break
-    par <- candidate
-    best <- value
-    if (max(abs(step)) < 1e-9) break
-  }
-  state <- cpp_glmm_state(core, par)
-  state[c("evaluations", "status", "message")] <- opt[c("evaluations", "status", "message")]
-  state
 }

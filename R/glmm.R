@@ -62,8 +62,22 @@ glmm <- function(formula, data = NULL, family = gaussian(), REML = FALSE, weight
     if (REML) stop("REML = TRUE is only available for gaussian models with the identity link", call. = FALSE)
     fit <- fit_glmm(fixed$X, y, weights, fixed$offset, re, family, start, control, check_nagq(nAGQ, re))
   }
+  report_fit_problems(fit, re)
   new_glmm_fit(fit, call = mc, formula = formula, family = family, REML = REML, frame = mf,
                fixed = fixed, re = re, y = y, weights = weights)
+}
+
+# One clear message for a boundary fit, one warning for an optimizer that did not converge.
+report_fit_problems <- function(fit, re) {
+  if (isTRUE(fit$singular)) {
+    factors <- theta_to_factors(fit$theta, re)
+    at_zero <- vapply(factors, function(Ti) any(abs(diag(Ti)) < 1e-4), logical(1))
+    message(sprintf("boundary (singular) fit: a variance of %s is estimated as 0 (or a correlation as +-1); consider simplifying the random effects",
+                    paste(sQuote(unique(vapply(re[at_zero], `[[`, "", "group")), FALSE), collapse = ", ")))
+  }
+  if (fit$status < 0 || fit$status == 5L) {   # NLopt failures and maxeval reached
+    warning(sprintf("the optimizer did not converge (%s); the estimates may be unreliable", fit$message), call. = FALSE)
+  }
 }
 
 # nAGQ checked: a whole number >= 1; above 1 only for one scalar random-effect term.

@@ -51,6 +51,16 @@ blossoms_data <- function() {
   dat
 }
 
+# The Eulaema bee counts (Latin-1) with study area as a factor, or NULL when not found.
+eulaema_data <- function() {
+  dir <- find_datasets_dir()
+  path <- if (is.null(dir)) "" else file.path(dir, "Eulaema.csv")
+  if (!file.exists(path)) return(NULL)
+  dat <- read.csv(path, fileEncoding = "latin1")
+  dat$SA <- as.factor(dat$SA)
+  dat
+}
+
 # A data set shipped with lme4, or NULL when lme4 is not installed.
 lme4_data <- function(name) {
   if (!has_lme4) return(NULL)
@@ -88,7 +98,23 @@ bench_cases <- list(
   bench_case("Penicillin: diameter ~ 1 + (1|plate) + (1|sample), ML", function() lme4_data("Penicillin"),
              glmmlab = function(d) glmm(diameter ~ 1 + (1 | plate) + (1 | sample), data = d),
              lme4 = function(d) lme4::lmer(diameter ~ 1 + (1 | plate) + (1 | sample), data = d, REML = FALSE),
-             glmmTMB = function(d) glmmTMB::glmmTMB(diameter ~ 1 + (1 | plate) + (1 | sample), data = d))
+             glmmTMB = function(d) glmmTMB::glmmTMB(diameter ~ 1 + (1 | plate) + (1 | sample), data = d)),
+  bench_case("Eulaema: nbinom2, Eulaema_nigrita ~ MAP + (1|SA)", eulaema_data,
+             glmmlab = function(d) glmm(Eulaema_nigrita ~ MAP + (1 | SA), family = "nbinom2", data = d),
+             lme4 = function(d) lme4::glmer.nb(Eulaema_nigrita ~ MAP + (1 | SA), data = d),
+             glmmTMB = function(d) glmmTMB::glmmTMB(Eulaema_nigrita ~ MAP + (1 | SA), family = "nbinom2", data = d)),
+  bench_case("Eulaema: poisson, Eulaema_nigrita ~ forest. + (1|SA)", eulaema_data,
+             glmmlab = function(d) glmm(Eulaema_nigrita ~ forest. + (1 | SA), family = "poisson", data = d),
+             lme4 = function(d) lme4::glmer(Eulaema_nigrita ~ forest. + (1 | SA), family = poisson, data = d),
+             glmmTMB = function(d) glmmTMB::glmmTMB(Eulaema_nigrita ~ forest. + (1 | SA), family = "poisson", data = d)),
+  bench_case("cbpp: binomial, cbind(incidence, size - incidence) ~ period + (1|herd)", function() lme4_data("cbpp"),
+             glmmlab = function(d) glmm(cbind(incidence, size - incidence) ~ period + (1 | herd), family = binomial, data = d),
+             lme4 = function(d) lme4::glmer(cbind(incidence, size - incidence) ~ period + (1 | herd), family = binomial, data = d),
+             glmmTMB = function(d) glmmTMB::glmmTMB(cbind(incidence, size - incidence) ~ period + (1 | herd), family = binomial, data = d)),
+  bench_case("grouseticks: poisson, 3 crossed terms", function() lme4_data("grouseticks"),
+             glmmlab = function(d) glmm(TICKS ~ YEAR + scale(HEIGHT) + (1 | BROOD) + (1 | INDEX) + (1 | LOCATION), family = poisson, data = d),
+             lme4 = function(d) lme4::glmer(TICKS ~ YEAR + scale(HEIGHT) + (1 | BROOD) + (1 | INDEX) + (1 | LOCATION), family = poisson, data = d),
+             glmmTMB = function(d) glmmTMB::glmmTMB(TICKS ~ YEAR + scale(HEIGHT) + (1 | BROOD) + (1 | INDEX) + (1 | LOCATION), family = poisson, data = d))
 )
 
 # Median seconds per fit of `fit(data)`: batches of at least `min_sec`, `reps` batches.

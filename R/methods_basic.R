@@ -1,0 +1,217 @@
+# methods_basic.R: the small accessors of a fitted "glmm" object (likelihood, counts, fixed
+# effects, their covariance, the residual scale, the model's formula, frame and design) and
+# ngrps(), a generic of our own that also serves lme4's when lme4 is loaded.
+
+#' Accessors for fitted glmm models
+#'
+#' The usual extractor functions of R's modelling generics, for a model fitted by [glmm()].
+#' `logLik()` carries the `df` and `nobs` attributes that [stats::AIC()] and [stats::BIC()]
+#' need, so a `glmm` fit can be compared with `lm()` or `glm()` fits in one `AIC()` call.
+#' `fixef()` and `vcov()` return lists with one element, `cond` (the conditional model), as
+#' 'glmmTMB' does, so `fixef(m)$cond` and `vcov(m)$cond` work as in course material written
+#' for it.
+#'
+#' For REML fits `logLik()` is the restricted log-likelihood and `deviance()` the REML
+#' criterion (as in 'lme4'); compare models differing in their fixed effects with ML fits.
+#' `sigma()` is the residual standard deviation of gaussian models and the family's
+#' dispersion parameter otherwise (in 'glmmTMB''s parametrization), or 1 for families without
+#' one (binomial, Poisson).
+#'
+#' @param object,x,fit,formula a model fitted by [glmm()].
+#' @param full logical: the covariance of all parameters including the variance parameters?
+#'   Not available yet: only `full = FALSE` (fixed effects) is implemented.
+#' @param digits number of significant digits to print.
+#' @param scale unused (for compatibility with [stats::extractAIC()]).
+#' @param k penalty per parameter (2 for AIC).
+#' @param ... further arguments, unused.
+#' @return `logLik()`: an object of class `"logLik"`. `nobs()`, `df.residual()`, `sigma()`,
+#'   `deviance()`: a number. `fixef()`: a list of class `"fixef.glmm"` with the named vector
+#'   `cond`. `vcov()`: a list of class `"vcov.glmm"` with the matrix `cond`. `formula()`,
+#'   `family()`, `model.frame()`, `model.matrix()` (fixed effects), `terms()` (fixed part):
+#'   the corresponding pieces of the model. `extractAIC()`: `c(edf, AIC)`.
+#' @examples
+#' set.seed(1)
+#' d <- data.frame(g = factor(rep(letters[1:8], each = 10)), x = rnorm(80))
+#' d$y <- 1 + 0.5 * d$x + rnorm(8)[d$g] + rnorm(80, sd = 0.5)
+#' m <- glmm(y ~ x + (1 | g), data = d)
+#' logLik(m)
+#' AIC(lm(y ~ x, data = d), m)
+#' fixef(m)
+#' fixef(m)$cond
+#' vcov(m)$cond
+#' sigma(m)
+#' c(nobs = nobs(m), df.residual = df.residual(m))
+#' head(model.matrix(m))
+#' @name glmm-accessors
+NULL
+
+# Log-likelihood (restricted for REML fits) with its number of parameters and observations.
+#' @rdname glmm-accessors
+#' @export
+logLik.glmm <- function(object, ...) {
+  structure(object$loglik, df = object$df, nobs = object$nobs, nall = object$nobs, class = "logLik")
+}
+
+# Number of observations used in the fit.
+#' @rdname glmm-accessors
+#' @importFrom stats nobs
+#' @export
+nobs.glmm <- function(object, ...) object$nobs
+
+# Residual degrees of freedom: observations minus estimated parameters.
+#' @rdname glmm-accessors
+#' @importFrom stats df.residual
+#' @export
+df.residual.glmm <- function(object, ...) object$nobs - object$df
+
+# -2 log-likelihood (the REML criterion for REML fits).
+#' @rdname glmm-accessors
+#' @importFrom stats deviance
+#' @export
+deviance.glmm <- function(object, ...) object$deviance
+
+# Equivalent degrees of freedom and AIC, for step-type tools such as drop1().
+#' @rdname glmm-accessors
+#' @importFrom stats extractAIC
+#' @export
+extractAIC.glmm <- function(fit, scale = 0, k = 2, ...) {
+  c(edf = fit$df, AIC = -2 * fit$loglik + k * fit$df)
+}
+
+# Residual SD (gaussian), else the family's dispersion parameter, else 1 (no dispersion).
+#' @rdname glmm-accessors
+#' @importFrom stats sigma
+#' @export
+sigma.glmm <- function(object, ...) {
+  s <- object$sigma
+  if (is.numeric(s) && length(s) == 1L && is.finite(s)) return(s)
+  1
+}
+
+# Does the model's family have a dispersion (scale) parameter: gaussian, or sigma/dispersion stored?
+has_dispersion <- function(object) {
+  if (identical(object$family$family, "gaussian")) return(TRUE)
+  finite_scalar <- function(v) is.numeric(v) && length(v) == 1L && is.finite(v)
+  finite_scalar(object$sigma) || finite_scalar(object$dispersion)
+}
+
+# The model formula, random-effect terms included.
+#' @rdname glmm-accessors
+#' @importFrom stats formula
+#' @export
+formula.glmm <- function(x, ...) x$formula
+
+# The family object of the fit.
+#' @rdname glmm-accessors
+#' @importFrom stats family
+#' @export
+family.glmm <- function(object, ...) object$family
+
+# The model frame (all variables, rows with missing values removed).
+#' @rdname glmm-accessors
+#' @importFrom stats model.frame
+#' @export
+model.frame.glmm <- function(formula, ...) formula$frame
+
+# The fixed-effects model matrix X.
+#' @rdname glmm-accessors
+#' @importFrom stats model.matrix
+#' @export
+model.matrix.glmm <- function(object, ...) object$X
+
+# Terms of the fixed part of the formula.
+#' @rdname glmm-accessors
+#' @importFrom stats terms
+#' @export
+terms.glmm <- function(x, ...) x$terms
+
+# Fixed-effect estimates, as glmmTMB: list(cond = named vector) of class "fixef.glmm".
+#' @rdname glmm-accessors
+#' @export
+fixef.glmm <- function(object, ...) {
+  structure(list(cond = object$beta), class = "fixef.glmm")
+}
+
+# Print each component's fixed effects under its heading ("Conditional model:").
+#' @rdname glmm-accessors
+#' @export
+print.fixef.glmm <- function(x, digits = max(3, getOption("digits") - 3), ...) {
+  for (component in names(x)) {
+    cat(sprintf("\n%s:\n", component_title(component)))
+    if (!length(x[[component]])) {
+      cat("(no coefficients)\n")
+      next
+    }
+    print.default(format(x[[component]], digits = digits), print.gap = 2L, quote = FALSE)
+  }
+  invisible(x)
+}
+
+# Covariance matrix of the fixed effects, as glmmTMB: list(cond = p x p matrix).
+#' @rdname glmm-accessors
+#' @importFrom stats vcov
+#' @export
+vcov.glmm <- function(object, full = FALSE, ...) {
+  if (!isFALSE(full)) {
+    stop("vcov(full = TRUE) is not available for glmm fits: only the fixed effects' covariance (full = FALSE)",
+         call. = FALSE)
+  }
+  structure(list(cond = object$vcov), class = "vcov.glmm")
+}
+
+# Print each component's covariance matrix under its heading.
+#' @rdname glmm-accessors
+#' @export
+print.vcov.glmm <- function(x, ...) {
+  for (component in names(x)) {
+    cat(component_title(component), ":\n", sep = "")
+    print(x[[component]], ...)
+    cat("\n")
+  }
+  invisible(x)
+}
+
+# Heading of a model component as glmmTMB prints it.
+component_title <- function(component) {
+  switch(component, cond = "Conditional model", zi = "Zero-inflation model", disp = "Dispersion model", component)
+}
+
+#' Number of levels of each grouping factor
+#'
+#' The number of groups (levels) of each grouping factor of the random effects, one entry per
+#' distinct factor (a factor used in several terms, as in `(1 | g) + (0 + x | g)`, is counted
+#' once). When 'lme4' is loaded its `ngrps()` generic dispatches here too, and this one hands
+#' objects it does not know (lme4's fits, factors) over to lme4's.
+#'
+#' @param object a model fitted by [glmm()].
+#' @param ... unused.
+#' @return A named integer vector, e.g. `c("patch:pop" = 96, pop = 9)`.
+#' @examples
+#' set.seed(1)
+#' d <- data.frame(g = factor(rep(letters[1:8], each = 10)), x = rnorm(80))
+#' d$y <- 1 + 0.5 * d$x + rnorm(8)[d$g] + rnorm(80, sd = 0.5)
+#' ngrps(glmm(y ~ x + (1 | g), data = d))
+# Generic: number of levels of each grouping factor.
+#' @export
+ngrps <- function(object, ...) UseMethod("ngrps")
+
+# Other objects: hand over to lme4's ngrps() when lme4 is loaded (its models, factors), else an error.
+# The call is evaluated in lme4's namespace so that its dispatch finds lme4's methods, not this one.
+#' @rdname ngrps
+#' @export
+ngrps.default <- function(object, ...) {
+  if (isNamespaceLoaded("lme4")) return(do.call("ngrps", list(object, ...), envir = asNamespace("lme4")))
+  stop(sprintf("ngrps() does not know objects of class %s; it needs a model fitted by glmm()",
+               sQuote(class(object)[1L], FALSE)), call. = FALSE)
+}
+
+# Levels of each distinct grouping factor, named by the factor as printed ("patch:pop").
+#' @rdname ngrps
+#' @export
+#' @rawNamespace S3method(lme4::ngrps, glmm)
+ngrps.glmm <- function(object, ...) {
+  groups <- vapply(object$re, `[[`, "", "group")
+  counts <- vapply(object$re, function(term) as.integer(term$nlev), integer(1))
+  names(counts) <- groups
+  counts[!duplicated(groups)]
+}

@@ -1,0 +1,367 @@
+# methods_predict.R: predictions, fitted values and residuals. Predictions for new data rebuild
+# the fixed-effects model matrix with the training factor levels and contrasts (as predict.lm)
+# and add each random-effect term's contribution, looked up by level in the fit's conditional
+# modes `b`.
+
+#' Predictions from a mixed model
+#'
+#' Predicted values of the linear predictor or of the mean response, for the data of the fit or
+#' for new data, with or without the random effects.
+#'
+#' With `newdata`, the fixed-effects model matrix is rebuilt from the fixed part of the formula
+#' with the factor levels and contrasts of the fit; a factor level not seen in the fit is an
+#' error. Offsets are included: `offset()` terms in the formula are evaluated in `newdata`, and
+#' so is the expression given as the `offset` argument of [glmm()] (e.g. `offset = log(area)`
+#' is recomputed from `newdata$area`); an expression that does not give one value per row of
+#' `newdata` is an error. Each random-effect term adds its conditional mode for the row's level
+#' of the grouping factor (levels may be given as character strings; for nested terms such as
+#' `patch:pop`, the combination of the two variables). Rows with a missing value in a variable
+#' that the prediction needs give `NA` and are kept (with the default `na.action = na.pass`).
+#'
+#' Standard errors (`se.fit = TRUE`) reflect the uncertainty of the fixed effects only,
+#' \eqn{\sqrt{\mathrm{diag}(X V X')}} with `V = vcov(object)`, i.e. they treat the random
+#' effects as known. On the response scale they are obtained by the delta method,
+#' multiplying by \eqn{|d\mu/d\eta|} at the predicted linear predictor.
+#'
+#' @param object a fitted `"glmm"` model from [glmm()].
+#' @param newdata optional data frame or list of variables to predict for; when `NULL`, the
+#'   predictions are for the observations of the fit.
+#' @param re.form which random effects to include: `NULL` (all), `NA` or `~0` (none: the
+#'   population-level prediction), or a formula listing some of the model's random-effect
+#'   terms, e.g. `~ (1 | pop)`.
+#' @param allow.new.levels logical: may `newdata` contain levels of a grouping factor that were
+#'   not in the fit? Their random effects are then set to zero (population level).
+#' @param type `"link"` (linear predictor) or `"response"` (mean, `family$linkinv` of it).
+#' @param se.fit logical: also return standard errors?
+#' @param na.action how to treat rows of `newdata` whose prediction is `NA` because of missing
+#'   values: `na.pass` (keep them, the default), `na.omit` (drop them), `na.exclude` or `na.fail`.
+#' @param ... not used (a warning names them).
+#' @return A numeric vector of predictions; with `se.fit = TRUE`, a list with elements `fit`
+#'   and `se.fit`.
+#' @seealso [fitted.glmm()], [coef.glmm()]
+#' @examples
+#' set.seed(1)
+#' g <- factor(rep(letters[1:8], each = 10))
+#' x <- rnorm(80)
+#' y <- 1 + 0.5 * x + rnorm(8)[g] + rnorm(80, sd = 0.5)
+#' m <- glmm(y ~ x + (1 | g))
+#' newx <- seq(-2, 2, length.out = 5)
+#' predict(m, newdata = list(x = newx, g = rep("c", 5)))   # line of group c
+#' predict(m, newdata = list(x = newx), re.form = NA)       # population-level line
+#' predict(m, newdata = list(x = newx, g = rep("new", 5)), allow.new.levels = TRUE)
+#' predict(m, newdata = data.frame(x = newx), re.form = NA, se.fit = TRUE)
+#' @importFrom stats predict na.pass
+#' @export
+predict.glmm <- function(object, newdata = NULL, re.form = NULL, allow.new.levels = FALSE,
+                         type = c("link", "response"), se.fit = FALSE, na.action = na.pass, ...) {
+  type <- match.arg(type)
+  warn_unused_dots(...)
+  check_flag(allow.new.levels, "allow.new.levels")
+  check_flag(se.fit, "se.fit")
+  terms_used <- selected_re_terms(object, re.form)
+  parts <- if (is.null(newdata)) {
+    prediction_parts_fit(object, terms_used)
+  } else {
+    prediction_parts_newdata(object, newdata, terms_used, allow.new.levels)
+  }
+  fit <- parts$eta
+  se <- if (se.fit) sqrt(rowSums((parts$X %*% object$vcov) * parts$X)) else NULL
+  if (type == "response") {
+    ok <- !is.na(fit)
+    if (se.fit) se[ok] <- se[ok] * abs(object$family$mu.eta(fit[ok]))
+    fit[ok] <- object$family$linkinv(fit[ok])
+  }
+  names(fit) <- parts$names
+  if (se.fit) names(se) <- parts$names
+  if (is.null(newdata)) {
+    fit_na <- attr(object$frame, "na.action")
+    fit <- stats::napredict(fit_na, fit)
+    if (se.fit) se <- stats::napredict(fit_na, se)
+  } else {
+    keep <- rows_kept_by_na_action(fit, na.action)
+    fit <- fit[keep]
+    if (se.fit) se <- se[keep]
+  }
+  if (se.fit) list(fit = fit, se.fit = se) else fit
+}
+
+# A single TRUE or FALSE, or an error naming the argument.
+check_flag <- function(value, name) {
+  if (!is.logical(value) || length(value) != 1L || is.na(value)) {
+    stop(sprintf("`%s` must be TRUE or FALSE", name), call. = FALSE)
+  }
+}
+
+# Warn about arguments in `...` that a method does not use.
+warn_unused_dots <- function(...) {
+  if (...length()) {
+    dots <- names(list(...))
+    label <- if (is.null(dots) || any(dots == "")) "unnamed arguments" else paste(sQuote(dots, FALSE), collapse = ", ")
+    warning("arguments ignored: ", label, call. = FALSE)
+  }
+}
+
+# Indices (into object$re) of the random-effect terms that `re.form` keeps.
+selected_re_terms <- function(object, re.form) {
+  all_terms <- seq_along(object$re)
+  if (is.null(re.form)) return(all_terms)
+  if (length(re.form) == 1L && !is.language(re.form) && is.na(re.form)) return(integer(0))
+  if (!inherits(re.form, "formula")) {
+    stop("`re.form` must be NULL (all random effects), NA or ~0 (none), or a formula such as ~ (1 | group)", call. = FALSE)
+  }
+  wanted <- find_re_terms(re.form)
+  model_keys <- vapply(object$re, function(t) re_term_key(t$lhs, t$group), "")
+  idx <- vapply(wanted, function(w) match(re_term_key(w$lhs, group_label(w$group)), model_keys), 1L)
+  if (anyNA(idx)) {
+    bad <- vapply(wanted[is.na(idx)], function(w) re_term_key(w$lhs, group_label(w$group)), "")
+    stop(sprintf("`re.form` names random-effect term%s not in the model: %s (the model has %s)",
+                 if (length(bad) > 1L) "s" else "", paste(bad, collapse = ", "), paste(model_keys, collapse = ", ")),
+         call. = FALSE)
+  }
+  sort(unique(idx))
+}
+
+# Text "(lhs | group)" identifying a random-effect term.
+re_term_key <- function(lhs, group) paste0("(", paste(deparse(lhs, width.cutoff = 500L), collapse = ""), " | ", group, ")")
+
+# Linear predictor and fixed-effects model matrix for the observations of the fit.
+prediction_parts_fit <- function(object, terms_used) {
+  eta <- if (length(terms_used) == length(object$re)) object$eta else object$eta_fixed
+  if (length(terms_used) && length(terms_used) < length(object$re)) {
+    for (i in terms_used) {
+      term <- object$re[[i]]
+      eta <- eta + rowSums(term$Xt * object$b[[i]][term$codes + 1L, , drop = FALSE])
+    }
+  }
+  list(eta = as.numeric(eta), X = object$X, names = rownames(object$frame))
+}
+
+# Linear predictor and fixed-effects model matrix for new data (NA rows where data are missing).
+prediction_parts_newdata <- function(object, newdata, terms_used, allow.new.levels) {
+  nd <- as_newdata_frame(newdata)
+  fixed <- fixed_part_newdata(object, nd)
+  eta <- fixed$eta
+  for (i in terms_used) eta <- eta + re_contribution_newdata(object, i, nd, allow.new.levels)
+  list(eta = eta, X = fixed$X, names = rownames(nd))
+}
+
+# newdata as a data frame (a list of equal-length variables is accepted).
+as_newdata_frame <- function(newdata) {
+  if (is.data.frame(newdata)) return(newdata)
+  if (!is.list(newdata)) stop("`newdata` must be a data frame or a list of variables, not ", class(newdata)[1L], call. = FALSE)
+  tryCatch(as.data.frame(newdata, optional = TRUE, stringsAsFactors = FALSE),
+           error = function(e) stop("`newdata` could not be made into a data frame: ", conditionMessage(e), call. = FALSE))
+}
+
+# Error unless every variable of `vars` is in newdata (or a single value in the formula's environment).
+check_newdata_has <- function(vars, nd, env, purpose) {
+  missing <- vars[!vars %in% names(nd)]
+  missing <- missing[!vapply(missing, function(v) {
+    exists(v, envir = env) && length(get(v, envir = env)) == 1L
+  }, logical(1))]
+  if (length(missing)) {
+    stop(sprintf("`newdata` lacks variable%s %s, needed for %s", if (length(missing) > 1L) "s" else "",
+                 paste(sQuote(missing, FALSE), collapse = ", "), purpose), call. = FALSE)
+  }
+}
+
+# Fixed part for new data: X beta + offsets, with X built from the fit's levels and contrasts.
+fixed_part_newdata <- function(object, nd) {
+  n <- nrow(nd)
+  env <- environment(object$formula)
+  tt <- with_training_predvars(stats::delete.response(object$terms), object$frame)
+  check_newdata_has(all.vars(tt), nd, env, "the fixed effects")
+  xlev <- stats::.getXlevels(object$terms, object$frame)
+  mf <- new_model_frame(tt, nd, xlev)
+  offset <- newdata_offset(object, mf, nd, env)
+  ok <- stats::complete.cases(mf) & !is.na(offset)
+  X <- matrix(NA_real_, n, ncol(object$X), dimnames = list(NULL, colnames(object$X)))
+  if (any(ok)) {
+    mf_ok <- new_model_frame(tt, nd[ok, , drop = FALSE], xlev)
+    X_ok <- stats::model.matrix(tt, mf_ok, contrasts.arg = attr(object$X, "contrasts"))
+    X[ok, ] <- X_ok[, colnames(object$X), drop = FALSE]
+  }
+  list(eta = drop(X %*% object$beta) + offset, X = X)
+}
+
+# Terms whose variables are evaluated as in the fit: data-dependent transformations such as
+# poly(x, 2) or scale(x) reuse the fit's coefficients (the model frame's "predvars").
+with_training_predvars <- function(tt, frame) {
+  frame_terms <- attr(frame, "terms")
+  frame_pred <- attr(frame_terms, "predvars")
+  if (is.null(frame_pred)) return(tt)
+  label <- function(e) paste(deparse(e, width.cutoff = 500L), collapse = "")
+  frame_vars <- vapply(as.list(attr(frame_terms, "variables"))[-1L], label, "")
+  vars <- as.list(attr(tt, "variables"))[-1L]
+  idx <- match(vapply(vars, label, ""), frame_vars)
+  vars[!is.na(idx)] <- as.list(frame_pred)[-1L][idx[!is.na(idx)]]
+  attr(tt, "predvars") <- as.call(c(list(quote(list)), vars))
+  tt
+}
+
+# model.frame() of new data with the training factor levels, keeping rows with NA.
+new_model_frame <- function(tt, nd, xlev) {
+  tryCatch(stats::model.frame(tt, nd, na.action = stats::na.pass, xlev = xlev),
+           error = function(e) stop("in `newdata`: ", conditionMessage(e), call. = FALSE))
+}
+
+# Offsets for new data: offset() terms plus the `offset` argument of the original call.
+newdata_offset <- function(object, mf, nd, env) {
+  n <- nrow(nd)
+  total <- stats::model.offset(mf)
+  if (is.null(total)) total <- numeric(n)
+  call_offset <- object$call$offset
+  if (!is.null(call_offset)) {
+    value <- eval(call_offset, nd, env)
+    if (length(value) != n) {
+      stop(sprintf(paste("the fit's `offset` argument (%s) gives %d values for the %d rows of `newdata`;",
+                         "write the offset as an offset() term in the formula, with its variables in `newdata`"),
+                   paste(deparse(call_offset), collapse = ""), length(value), n), call. = FALSE)
+    }
+    total <- total + value
+  }
+  as.numeric(total)
+}
+
+# One random-effect term's contribution for new data: the row's level's modes times the term's columns.
+re_contribution_newdata <- function(object, i, nd, allow.new.levels) {
+  term <- object$re[[i]]
+  env <- environment(object$formula)
+  key <- group_keys_newdata(term, nd, env)
+  code <- match(key, term$levels)
+  unknown <- !is.na(key) & is.na(code)
+  if (any(unknown) && !allow.new.levels) {
+    new_levels <- unique(key[unknown])
+    shown <- if (length(new_levels) > 5L) c(new_levels[1:5], "...") else new_levels
+    stop(sprintf("`newdata` has level%s of grouping factor %s not in the fit: %s; use allow.new.levels = TRUE to predict at the population level for them",
+                 if (length(new_levels) > 1L) "s" else "", sQuote(term$group, FALSE),
+                 paste(sQuote(shown, FALSE), collapse = ", ")), call. = FALSE)
+  }
+  Z <- re_columns_newdata(term, object$frame, nd, env)
+  out <- numeric(nrow(nd))
+  known <- !is.na(code)
+  out[known] <- rowSums(Z[known, , drop = FALSE] * object$b[[i]][code[known], , drop = FALSE])
+  out[is.na(key) | rowSums(is.na(Z)) > 0] <- NA_real_
+  out
+}
+
+# Level label of each row of new data for a term's grouping factor ("a:b" for interactions).
+group_keys_newdata <- function(term, nd, env) {
+  g <- str2lang(term$group)
+  check_newdata_has(all.vars(g), nd, env, sprintf("the random effects of %s (or use re.form = NA)", sQuote(term$group, FALSE)))
+  parts <- lapply(all_interaction_parts(g), function(e) {
+    value <- eval(e, nd, env)
+    if (length(value) != nrow(nd)) {
+      stop(sprintf("grouping variable %s has %d values for the %d rows of `newdata`",
+                   sQuote(paste(deparse(e), collapse = ""), FALSE), length(value), nrow(nd)), call. = FALSE)
+    }
+    as.character(value)
+  })
+  key <- do.call(paste, c(parts, sep = ":"))
+  key[Reduce(`|`, lapply(parts, is.na))] <- NA_character_
+  key
+}
+
+# A term's random-effect model matrix (its `lhs`) for new data; NA rows where data are missing.
+re_columns_newdata <- function(term, frame, nd, env) {
+  n <- nrow(nd)
+  p <- length(term$cnms)
+  f <- stats::as.formula(call("~", term$lhs), env = env)
+  if (!length(all.vars(f))) return(matrix(1, n, p, dimnames = list(NULL, term$cnms)))
+  check_newdata_has(all.vars(f), nd, env, sprintf("the random effects of %s", sQuote(term$group, FALSE)))
+  tt <- with_training_predvars(stats::terms(f), frame)
+  xlev <- stats::.getXlevels(tt, frame)
+  mf <- new_model_frame(tt, nd, xlev)
+  ok <- stats::complete.cases(mf)
+  Z <- matrix(NA_real_, n, p, dimnames = list(NULL, term$cnms))
+  if (any(ok)) {
+    Z_ok <- stats::model.matrix(tt, new_model_frame(tt, nd[ok, , drop = FALSE], xlev))
+    Z[ok, ] <- Z_ok[, term$cnms, drop = FALSE]
+  }
+  Z
+}
+
+# Rows of the predictions that `na.action` keeps (na.omit drops NA predictions; na.fail stops).
+rows_kept_by_na_action <- function(fit, na.action) {
+  if (is.character(na.action)) na.action <- get(na.action, mode = "function")
+  if (!is.function(na.action)) stop("`na.action` must be a function such as na.pass or na.omit", call. = FALSE)
+  if (identical(na.action, stats::na.pass)) return(seq_along(fit))
+  checked <- tryCatch(na.action(data.frame(fit = fit)), error = function(e) {
+    stop(sprintf("`na.action` failed: %s (%d rows of `newdata` have missing values in variables the prediction needs)",
+                 conditionMessage(e), sum(is.na(fit))), call. = FALSE)
+  })
+  dropped <- attr(checked, "na.action")
+  if (is.null(dropped) || inherits(dropped, "exclude")) return(seq_along(fit))
+  setdiff(seq_along(fit), as.integer(dropped))
+}
+
+#' Fitted values of a mixed model
+#'
+#' The fitted means of the observations, on the response scale, including the random effects
+#' (`family$linkinv` of the linear predictor).
+#'
+#' @param object a fitted `"glmm"` model from [glmm()].
+#' @param ... not used.
+#' @return A named numeric vector, one value per observation of the fit (padded with `NA` for
+#'   rows dropped by `na.action = na.exclude`).
+#' @examples
+#' set.seed(1)
+#' g <- factor(rep(letters[1:8], each = 10))
+#' x <- rnorm(80)
+#' y <- 1 + 0.5 * x + rnorm(8)[g] + rnorm(80, sd = 0.5)
+#' m <- glmm(y ~ x + (1 | g))
+#' head(fitted(m))
+#' @importFrom stats fitted
+#' @export
+fitted.glmm <- function(object, ...) {
+  out <- stats::setNames(as.numeric(object$fitted), rownames(object$frame))
+  stats::napredict(attr(object$frame, "na.action"), out)
+}
+
+#' Residuals of a mixed model
+#'
+#' Residuals given the random effects (conditional residuals), as in 'lme4' and 'glmmTMB':
+#' `"response"` \eqn{y - \mu}; `"pearson"` \eqn{(y - \mu)\sqrt{w / V(\mu)}} with prior weights
+#' \eqn{w} and the family's variance function \eqn{V} (at the estimated dispersion for the
+#' negative binomial families, as 'glmmTMB'), not divided by the residual standard
+#' deviation (so for a gaussian model \eqn{\sqrt{w}(y - \mu)}, as `residuals()` of an `lmer()`
+#' fit; divide by `sigma` for standardized residuals); `"deviance"` the signed square roots of
+#' the family's deviance contributions; `"working"` \eqn{(y - \mu) / (d\mu/d\eta)}.
+#'
+#' @param object a fitted `"glmm"` model from [glmm()].
+#' @param type the kind of residual (see Details).
+#' @param ... not used.
+#' @return A named numeric vector, one value per observation of the fit (padded with `NA` for
+#'   rows dropped by `na.action = na.exclude`).
+#' @examples
+#' set.seed(1)
+#' g <- factor(rep(letters[1:8], each = 10))
+#' x <- rnorm(80)
+#' y <- 1 + 0.5 * x + rnorm(8)[g] + rnorm(80, sd = 0.5)
+#' m <- glmm(y ~ x + (1 | g))
+#' head(residuals(m))
+#' head(residuals(m, type = "pearson"))
+#' @importFrom stats residuals
+#' @export
+residuals.glmm <- function(object, type = c("response", "pearson", "deviance", "working"), ...) {
+  type <- match.arg(type)
+  family <- object$family
+  y <- object$y
+  mu <- as.numeric(object$fitted)
+  w <- object$prior_weights
+  out <- switch(type,
+    response = y - mu,
+    pearson = (y - mu) * sqrt(w / family_variance(object, mu)),
+    deviance = sign(y - mu) * sqrt(pmax(family$dev.resids(y, mu, w), 0)),
+    working = (y - mu) / family$mu.eta(as.numeric(object$eta))
+  )
+  out <- stats::setNames(out, rownames(object$frame))
+  stats::naresid(attr(object$frame, "na.action"), out)
+}
+
+# The family's variance function at mu, given the dispersion when it takes one (nbinom1, nbinom2).
+family_variance <- function(object, mu) {
+  variance <- object$family$variance
+  if (is.null(variance)) stop(sprintf("family %s has no variance function: Pearson residuals are not available", object$family$family), call. = FALSE)
+  if (length(formals(variance)) > 1L && !is.null(object$dispersion)) variance(mu, object$dispersion) else variance(mu)
+}

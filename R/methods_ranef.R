@@ -1,0 +1,217 @@
+# methods_ranef.R: the random effects of a fit. ranef() gives their conditional modes (BLUPs)
+# with conditional variances from the C++ core; coef() adds them to the fixed effects, one
+# table per grouping factor, as 'glmmTMB' and 'lme4' do.
+
+#' Conditional modes of the random effects
+#'
+#' Extracts the conditional modes (BLUPs) of the random effects, one data frame per grouping
+#' factor (rows: levels; columns: the random-effect columns), inside a list element `cond` as in
+#' 'glmmTMB'. When a grouping factor appears in several terms, as in `(x || g)`, their columns
+#' are combined into one data frame.
+#'
+#' With `condVar = TRUE` each data frame carries an attribute `"condVar"`: for a grouping factor
+#' with one term, an array `p x p x nlev` of the conditional covariance matrices of the random
+#' effects given the data and the variance parameters (lme4's definition,
+#' \eqn{\sigma^2 \Lambda (\Lambda' Z' W Z \Lambda + I)^{-1} \Lambda'}); for a grouping factor with
+#' several terms, a list of such arrays, one per term. The same value is stored as attribute
+#' `"postVar"`, the name that lme4-style plotting code looks for. Conditional variances are only
+#' computed for gaussian models with the identity link so far; for other families the attribute
+#' is absent.
+#'
+#' @param object a fitted `"glmm"` model from [glmm()].
+#' @param condVar logical: attach the conditional variances?
+#' @param ... not used.
+#' @return A list of class `"ranef.glmm"` with element `cond`, a named list of data frames.
+#' @seealso [coef.glmm()], [as.data.frame.ranef.glmm()]
+#' @examples
+#' set.seed(1)
+#' g <- factor(rep(letters[1:8], each = 10))
+#' x <- rnorm(80)
+#' y <- 1 + (0.5 + rnorm(8, sd = 0.3)[g]) * x + rnorm(8)[g] + rnorm(80, sd = 0.5)
+#' m <- glmm(y ~ x + (x | g))
+#' re <- ranef(m)
+#' head(re$cond$g)
+#' dim(attr(re$cond$g, "condVar"))
+#' @method ranef glmm
+#' @export
+ranef.glmm <- function(object, condVar = TRUE, ...) {
+  if (!is.logical(condVar) || length(condVar) != 1L || is.na(condVar)) {
+    stop("`condVar` must be TRUE or FALSE", call. = FALSE)
+  }
+  cond_var <- if (condVar) conditional_variances(object) else NULL
+  groups <- vapply(object$re, `[[`, "", "group")
+  terms_by_group <- split(seq_along(groups), factor(groups, levels = unique(groups)))
+  cond <- lapply(terms_by_group, function(idx) ranef_group_frame(object, idx, cond_var))
+  structure(list(cond = cond), class = "ranef.glmm")
+}
+
+# One grouping factor's conditional modes as a data frame, with its conditional variances.
+ranef_group_frame <- function(object, term_idx, cond_var) {
+  modes <- do.call(cbind, unname(object$b[term_idx]))
+  out <- data.frame(modes, row.names = object$re[[term_idx[1L]]]$levels, check.names = FALSE)
+  if (!is.null(cond_var)) {
+    cv <- cond_var[term_idx]
+    cv <- if (length(cv) == 1L) cv[[1L]] else stats::setNames(cv, term_column_labels(object$re[term_idx]))
+    attr(out, "condVar") <- cv
+    attr(out, "postVar") <- cv
+  }
+  out
+}
+
+# Label of each term by its columns, e.g. "(Intercept)" or "Days".
+term_column_labels <- function(re) vapply(re, function(t) paste(t$cnms, collapse = ", "), "")
+
+# Conditional covariance arrays (p_i x p_i x nlev_i) of every term; NULL for GLMMs.
+conditional_variances <- function(object) {
+  # GLMMs: the conditional variances come from the Laplace core (not written yet); the LMM
+  # formula below would be wrong for them, so report none rather than a wrong number.
+  if (!is_gaussian_identity(object$family)) return(NULL)
+  core <- ensure_core(object)
+  lapply(seq_along(object$re), function(i) {
+    term <- object$re[[i]]
+    p <- length(term$cnms)
+    blocks <- cpp_lmm_condvar(core, object$theta, i) * object$sigma^2
+    array(blocks, dim = c(p, p, term$nlev))
+  })
+}
+
+# The fit's LMM core; rebuilt from the stored design when the pointer was lost by saveRDS().
+ensure_core <- function(object) {
+  core <- object$core
+  if (inherits(core, "externalptr") && !is_null_pointer(core)) return(core)
+  cpp_lmm_create(object$X, object$y, object$prior_weights, object$offset, re_terms_for_core(object$re))
+}
+
+# Does an external pointer point nowhere (as after readRDS)? A serialized copy always does.
+is_null_pointer <- function(ptr) identical(ptr, unserialize(serialize(ptr, NULL)))
+
+#' Print the random effects of a mixed model
+#'
+#' Prints the data frame of conditional modes of each grouping factor, as 'glmmTMB' does.
+#'
+#' @param x a `"ranef.glmm"` object from [ranef.glmm()].
+#' @param ... passed to `print()`.
+#' @return `x`, invisibly.
+#' @examples
+#' set.seed(1)
+#' g <- factor(rep(letters[1:8], each = 10))
+#' x <- rnorm(80)
+#' y <- 1 + 0.5 * x + rnorm(8)[g] + rnorm(80, sd = 0.5)
+#' m <- glmm(y ~ x + (1 | g))
+#' print(ranef(m))
+#' @export
+print.ranef.glmm <- function(x, ...) {
+  print(x$cond, ...)
+  invisible(x)
+}
+
+#' Random effects as a long data frame
+#'
+#' One row per grouping factor, term and level, with the columns of lme4's method: `grpvar`
+#' (grouping factor), `term` (random-effect column), `grp` (level; a factor whose levels are
+#' ordered by the first column's conditional modes, for caterpillar plots), `condval`
+#' (conditional mode) and `condsd` (conditional standard deviation, when available).
+#'
+#' @param x a `"ranef.glmm"` object from [ranef.glmm()].
+#' @param row.names,optional not used (for the generic).
+#' @param ... not used.
+#' @return A data frame.
+#' @examples
+#' set.seed(1)
+#' g <- factor(rep(letters[1:8], each = 10))
+#' x <- rnorm(80)
+#' y <- 1 + (0.5 + rnorm(8, sd = 0.3)[g]) * x + rnorm(8)[g] + rnorm(80, sd = 0.5)
+#' m <- glmm(y ~ x + (x | g))
+#' head(as.data.frame(ranef(m)))
+#' @export
+as.data.frame.ranef.glmm <- function(x, row.names = NULL, optional = FALSE, ...) {
+  pieces <- lapply(names(x$cond), function(g) ranef_long_frame(x$cond[[g]], g))
+  out <- do.call(rbind, pieces)
+  rownames(out) <- NULL
+  out
+}
+
+# One grouping factor's data frame of modes in long form (column-major: term, then level).
+ranef_long_frame <- function(modes, group) {
+  levels_by_mode <- rownames(modes)[order(modes[[1L]])]
+  out <- data.frame(
+    grpvar = rep(group, nrow(modes) * ncol(modes)),
+    term = factor(rep(names(modes), each = nrow(modes)), levels = unique(names(modes))),
+    grp = factor(rep(rownames(modes), ncol(modes)), levels = levels_by_mode),
+    condval = unlist(modes, use.names = FALSE),
+    stringsAsFactors = FALSE
+  )
+  cv <- attr(modes, "condVar")
+  if (!is.null(cv)) {
+    if (!is.list(cv)) cv <- list(cv)
+    out$condsd <- unlist(lapply(cv, conditional_sds), use.names = FALSE)
+  }
+  out
+}
+
+# sqrt of the diagonal of a p x p x nlev array, column by column (all levels of column 1 first).
+conditional_sds <- function(cv) {
+  unlist(lapply(seq_len(dim(cv)[1L]), function(j) sqrt(cv[j, j, ])), use.names = FALSE)
+}
+
+#' Group-level coefficients of a mixed model
+#'
+#' For each grouping factor, the fixed effects plus the conditional modes of the random effects,
+#' one row per level, as in 'glmmTMB' (`coef(m)$cond$group`) and 'lme4'. Every fixed effect gets
+#' a column, in the order of the fixed effects; columns without a random effect repeat the fixed
+#' value. Random-effect columns that are not fixed effects come first, with a fixed value of 0.
+#' Terms sharing a grouping factor, as in `(x || g)`, are combined into one table.
+#'
+#' @param object a fitted `"glmm"` model from [glmm()].
+#' @param ... not used.
+#' @return A list of class `"coef.glmm"` with element `cond`, a named list of data frames.
+#' @seealso [ranef.glmm()]
+#' @examples
+#' set.seed(1)
+#' g <- factor(rep(letters[1:8], each = 10))
+#' x <- rnorm(80)
+#' y <- 1 + 0.5 * x + rnorm(8)[g] + rnorm(80, sd = 0.5)
+#' m <- glmm(y ~ x + (1 | g))
+#' cf <- coef(m)
+#' cf
+#' cf$cond$g[1, 1] + cf$cond$g[1, 2] * 2  # line of group a at x = 2
+#' @importFrom stats coef
+#' @export
+coef.glmm <- function(object, ...) {
+  modes <- ranef.glmm(object, condVar = FALSE)$cond
+  cond <- lapply(modes, function(m) group_coefficients(object$beta, m))
+  structure(list(cond = cond), class = "coef.glmm")
+}
+
+# Fixed effects repeated for each level, plus that level's random effects.
+group_coefficients <- function(beta, modes) {
+  random_only <- setdiff(names(modes), names(beta))
+  fixed <- c(stats::setNames(numeric(length(random_only)), random_only), beta)
+  table <- matrix(fixed, nrow(modes), length(fixed), byrow = TRUE,
+                  dimnames = list(rownames(modes), names(fixed)))
+  for (j in seq_along(modes)) {
+    col <- names(modes)[j]
+    table[, col] <- table[, col] + modes[[j]]
+  }
+  data.frame(table, check.names = FALSE)
+}
+
+#' Print group-level coefficients
+#'
+#' Prints the table of each grouping factor, as 'glmmTMB' does (`$group` followed by the table).
+#'
+#' @param x a `"coef.glmm"` object from [coef.glmm()].
+#' @param ... passed to `print()`.
+#' @return `x`, invisibly.
+#' @examples
+#' set.seed(1)
+#' g <- factor(rep(letters[1:8], each = 10))
+#' x <- rnorm(80)
+#' y <- 1 + 0.5 * x + rnorm(8)[g] + rnorm(80, sd = 0.5)
+#' m <- glmm(y ~ x + (1 | g))
+#' print(coef(m))
+#' @export
+print.coef.glmm <- function(x, ...) {
+  print(x$cond, ...)
+  invisible(x)
+}

@@ -1,0 +1,72 @@
+# methods_simulate.R: new responses from a fitted model, conditional on the estimated random
+# effects or with new ones drawn from their fitted distribution.
+
+#' Simulate responses from a fitted mixed model
+#'
+#' Draws new responses from the fitted model. With `re.form = NA` (the default, as lme4) new
+#' random effects are drawn from their estimated distribution for every simulation; with
+#' `re.form = NULL` the estimated conditional modes are used (simulation conditional on the
+#' random effects). Diagnostic packages such as DHARMa call this method.
+#'
+#' @param object a fit from [glmm()].
+#' @param nsim number of simulations.
+#' @param seed optional seed for the random-number generator (as [stats::simulate()]).
+#' @param re.form `NA` or `~0` for new random effects, `NULL` to condition on the fitted ones.
+#' @param ... unused.
+#' @return A data frame with `nsim` columns (`sim_1`, ...), one row per observation; for a
+#'   binomial response given as `cbind(successes, failures)`, each column is a two-column matrix.
+#'   The seed is in attribute `"seed"`.
+#' @examples
+#' set.seed(1)
+#' g <- factor(rep(1:10, each = 5))
+#' y <- rpois(50, exp(1 + rnorm(10, sd = 0.5)[g]))
+#' m <- glmm(y ~ 1 + (1 | g), family = poisson)
+#' head(simulate(m, nsim = 2, seed = 1))
+#' @export
+simulate.glmm <- function(object, nsim = 1, seed = NULL, re.form = NA, ...) {
+  if (!is.null(seed)) set.seed(seed)
+  seed_used <- if (exists(".Random.seed", envir = globalenv())) get(".Random.seed", envir = globalenv())
+  conditional <- is.null(re.form)
+  if (!conditional && !(identical(re.form, NA) || (inherits(re.form, "formula") && length(re.form[[2L]]) == 1L && re.form[[2L]] == 0))) {
+    stop("`re.form` must be NULL (condition on the fitted random effects) or NA / ~0 (draw new ones)", call. = FALSE)
+  }
+  sims <- lapply(seq_len(nsim), function(i) {
+    eta <- if (conditional) object$eta else object$eta_fixed + re_contribution(draw_random_effects(object), object$re)
+    simulate_response(object, object$family$linkinv(eta))
+  })
+  names(sims) <- paste0("sim_", seq_len(nsim))
+  out <- as.data.frame(lapply(sims, function(s) if (is.matrix(s)) I(s) else s))
+  names(out) <- names(sims)
+  attr(out, "seed") <- seed_used
+  out
+}
+
+# New random effects for every term: b_level = sigma_re * T_i z, z ~ N(0, I).
+draw_random_effects <- function(object) {
+  scale <- if (is_gaussian_identity(object$family)) object$sigma else 1
+  factors <- theta_to_factors(object$theta, object$re)
+  out <- lapply(seq_along(object$re), function(i) {
+    t <- object$re[[i]]
+    z <- matrix(stats::rnorm(t$nlev * ncol(t$Xt)), t$nlev)
+    scale * z %*% t(factors[[i]])
+  })
+  out
+}
+
+# One response vector drawn from the family at means mu (prior weights as in the fit).
+simulate_response <- function(object, mu) {
+  n <- length(mu)
+  w <- object$prior_weights
+  phi <- object$dispersion
+  switch(object$family$family,
+    gaussian = mu + stats::rnorm(n, sd = object$sigma / sqrt(w)),
+    poisson = stats::rpois(n, mu),
+    binomial = {
+      k <- stats::rbinom(n, size = round(w), prob = mu)
+      if (is.matrix(stats::model.response(object$frame))) cbind(k, round(w) - k) else k / round(w)
+    },
+    nbinom2 = stats::rnbinom(n, size = phi, mu = mu),
+    nbinom1 = stats::rnbinom(n, size = mu / phi, mu = mu),
+    Gamma = stats::rgamma(n, shape = 1 / phi^2, scale = mu * phi^2),
+    stop(sprintf("simulate() does not support family %s", object$family$family), call. = FALSE))
+}

@@ -1,0 +1,163 @@
+# methods_summary.R: print() and summary() of a fitted "glmm" object, laid out as glmmTMB's
+# (the course chapter's printed output): family and call, fit statistics, random effects,
+# dispersion, and the table of fixed effects with Wald z tests.
+
+#' Summarize a fitted glmm model
+#'
+#' `summary()` collects what the printed summary shows, in 'glmmTMB''s layout: the table of
+#' fixed effects with Wald z tests is `summary(m)$coefficients$cond` (so `summary(m)$coef$cond`
+#' works too), the random effects `summary(m)$varcor` (as [VarCorr.glmm()]), and the fit
+#' statistics `summary(m)$AICtab`.
+#'
+#' @param object,x a model fitted by [glmm()] (for `summary()` and `print()`), or its summary.
+#' @param digits number of significant digits to print.
+#' @param signif.stars logical: show significance stars after the p-values?
+#' @param ... unused.
+#' @return `summary()`: an object of class `"summary.glmm"`, a list with `coefficients`
+#'   (a list with the matrix `cond`: Estimate, Std. Error, z value, Pr(>|z|)), `varcor`,
+#'   `AICtab` (AIC, BIC, logLik, -2*log(L), df.resid), `logLik`, `sigma`, `dispersion`,
+#'   `ngrps`, `nobs`, `family` and `link` (names), `formula`, `call`, `REML`, `vcov`,
+#'   `singular` and `converged` (logical) and `optimizer_message`.
+#' @examples
+#' set.seed(1)
+#' d <- data.frame(g = factor(rep(letters[1:8], each = 10)), x = rnorm(80))
+#' d$y <- 1 + 0.5 * d$x + rnorm(8)[d$g] + rnorm(80, sd = 0.5)
+#' m <- glmm(y ~ x + (1 | g), data = d)
+#' m
+#' summary(m)
+#' summary(m)$coefficients$cond
+#' @name summary.glmm
+NULL
+
+# Everything the printed summary shows, as a list of class "summary.glmm".
+#' @rdname summary.glmm
+#' @export
+summary.glmm <- function(object, ...) {
+  ll <- logLik.glmm(object)
+  structure(list(
+    coefficients = list(cond = fixed_effects_table(object$beta, object$vcov)),
+    varcor = VarCorr.glmm(object), AICtab = fit_statistics(object), logLik = ll,
+    sigma = sigma.glmm(object), dispersion = object$dispersion,
+    ngrps = ngrps.glmm(object), nobs = object$nobs,
+    family = object$family$family, link = object$family$link,
+    formula = object$formula, call = object$call, REML = isTRUE(object$REML),
+    deviance = object$deviance, vcov = vcov.glmm(object),
+    singular = isTRUE(object$optinfo$singular), converged = fit_converged(object),
+    optimizer_message = object$optinfo$message
+  ), class = "summary.glmm")
+}
+
+# Estimate, Std. Error, z value and two-sided normal p-value of each fixed effect.
+fixed_effects_table <- function(beta, V) {
+  se <- sqrt(diag(V))
+  z <- beta / se
+  out <- cbind(Estimate = beta, "Std. Error" = se, "z value" = z, "Pr(>|z|)" = 2 * stats::pnorm(-abs(z)))
+  rownames(out) <- names(beta)
+  out
+}
+
+# AIC, BIC, logLik, -2*log(L) and residual degrees of freedom.
+fit_statistics <- function(object) {
+  ll <- logLik.glmm(object)
+  c(AIC = stats::AIC(ll), BIC = stats::BIC(ll), logLik = as.numeric(ll),
+    "-2*log(L)" = -2 * as.numeric(ll), df.resid = df.residual.glmm(object))
+}
+
+# Did the optimizer report success (NLopt codes 1 to 4)? Unknown status counts as success.
+fit_converged <- function(object) {
+  status <- object$optinfo$status
+  if (!is.numeric(status) || length(status) != 1L || is.na(status)) return(TRUE)
+  status >= 1 && status <= 4
+}
+
+# Print the summary: header, fit statistics, random effects, dispersion, fixed effects, notes.
+#' @rdname summary.glmm
+#' @export
+print.summary.glmm <- function(x, digits = max(3, getOption("digits") - 3),
+                               signif.stars = getOption("show.signif.stars"), ...) {
+  cat(" Family:", x$family, paste(" (", x$link, ")"), fill = TRUE)
+  print_call_lines(x$formula, x$call)
+  cat("\n")
+  print_fit_statistics(x$AICtab, REML = x$REML, criterion = x$deviance, digits = 1)
+  cat("\n")
+  cat("Random effects:\n")
+  cat("\nConditional model:\n")
+  print(varcorr_table(x$varcor$cond, digits = digits), quote = FALSE)
+  cat(sprintf("Number of obs: %d, groups:  %s\n", as.integer(x$nobs),
+              paste(names(x$ngrps), x$ngrps, sep = ", ", collapse = "; ")))
+  print_dispersion(x$family, x$sigma, x$dispersion)
+  cc <- x$coefficients$cond
+  if (NROW(cc) > 0L) {
+    cat("\nConditional model:\n")
+    stats::printCoefmat(cc, zap.ind = 3, digits = digits, signif.stars = signif.stars)
+  }
+  print_fit_notes(x$singular, x$converged, x$optimizer_message)
+  invisible(x)
+}
+
+# Lines "Formula:", "Data:", and when given "Weights:", "Offset:", "Subset:".
+print_call_lines <- function(formula, call) {
+  cat("Formula:         ", paste(deparse(formula, width.cutoff = 500L), collapse = " "), fill = TRUE)
+  for (arg in c("data", "weights", "offset", "subset")) {
+    value <- call[[arg]]
+    if (is.null(value)) next
+    label <- paste0(toupper(substring(arg, 1, 1)), substring(arg, 2), ":")
+    cat(label, paste(deparse(value), collapse = " "), fill = TRUE)
+  }
+}
+
+# The fit statistics line (rounded to `digits` decimals), or the REML criterion for REML fits.
+print_fit_statistics <- function(stats_vector, REML, criterion, digits) {
+  if (isTRUE(REML)) {
+    cat("REML criterion at convergence:", round(criterion, digits), fill = TRUE)
+    return(invisible())
+  }
+  rounded <- round(stats_vector, digits)
+  text <- format(rounded)
+  text["df.resid"] <- format(rounded["df.resid"])
+  print(text, quote = FALSE)
+}
+
+# The dispersion line: sigma^2 for gaussian and Gamma, the family's parameter for others
+# (read from `dispersion`, else `sigma`), nothing for binomial and Poisson.
+print_dispersion <- function(family, sigma, dispersion) {
+  if (family %in% c("gaussian", "Gamma")) {
+    cat(sprintf("\nDispersion estimate for %s family (sigma^2): %s", family, formatC(sigma^2, digits = 3)), "\n")
+  } else if (!family %in% c("binomial", "poisson")) {
+    value <- if (is.numeric(dispersion) && length(dispersion) == 1L && is.finite(dispersion)) dispersion else sigma
+    cat(sprintf("\nDispersion parameter for %s family (): %s", family, formatC(value, digits = 3)), "\n")
+  }
+}
+
+# Short notes for singular fits and fits whose optimizer did not report convergence.
+print_fit_notes <- function(singular, converged, message) {
+  if (isTRUE(singular)) {
+    cat("\nNote: singular fit: a random-effect variance is estimated at (or near) zero or a\n",
+        "correlation at +/-1; consider a simpler random-effects structure.\n", sep = "")
+  }
+  if (!isTRUE(converged)) {
+    cat(sprintf("\nNote: the optimizer did not converge (%s); the estimates may be unreliable.\n",
+                if (length(message)) message else "no message"))
+  }
+}
+
+# Short display: call, fit statistics, random-effect SDs, group counts, fixed effects.
+#' @rdname summary.glmm
+#' @export
+print.glmm <- function(x, digits = max(3, getOption("digits") - 3), ...) {
+  cat(" Family:", x$family$family, paste(" (", x$family$link, ")"), fill = TRUE)
+  print_call_lines(x$formula, x$call)
+  print_fit_statistics(c(AIC = stats::AIC(logLik.glmm(x)), BIC = stats::BIC(logLik.glmm(x)),
+                         logLik = x$loglik, df.resid = df.residual.glmm(x)),
+                       REML = x$REML, criterion = x$deviance, digits = digits + 1)
+  cat("Random-effects (co)variances:\n")
+  print(VarCorr.glmm(x), digits = digits)
+  groups <- ngrps.glmm(x)
+  cat(sprintf("\nNumber of obs: %d / Conditional model: %s\n", as.integer(x$nobs),
+              paste(names(groups), groups, sep = ", ", collapse = "; ")))
+  print_dispersion(x$family$family, sigma.glmm(x), x$dispersion)
+  cat("\nFixed Effects:\n")
+  print(fixef.glmm(x), digits = digits)
+  print_fit_notes(isTRUE(x$optinfo$singular), fit_converged(x), x$optinfo$message)
+  invisible(x)
+}

@@ -1,0 +1,41 @@
+# helper-data.R: the course chapter's data sets for tests. The CSV files live in the shared
+# folder beside the repository (../shared/datasets, i.e. ../../../shared/datasets from
+# tests/testthat) or under Sys.getenv("GLMMLAB_SHARED"); tests that need them skip otherwise.
+
+# Path of a shared data set, or skip() the calling test when it cannot be found.
+shared_dataset <- function(name) {
+  roots <- c(file.path("..", "..", "..", "shared"), Sys.getenv("GLMMLAB_SHARED"))
+  roots <- roots[nzchar(roots)]
+  candidates <- c(file.path(roots, "datasets", name), file.path(roots, name))
+  found <- candidates[file.exists(candidates)]
+  if (!length(found)) testthat::skip(paste("shared data set not found:", name))
+  found[[1L]]
+}
+
+# The chapter's simulated data (set.seed(145)), leaving the caller's random stream untouched.
+chapter_sim_data <- function() {
+  old_seed <- if (exists(".Random.seed", envir = globalenv())) get(".Random.seed", envir = globalenv())
+  on.exit(if (is.null(old_seed)) rm(".Random.seed", envir = globalenv())
+          else assign(".Random.seed", old_seed, envir = globalenv()))
+  set.seed(145)
+  x1 <- rnorm(200, 10, 2)
+  groupmeans <- rep(rnorm(10, 20, 4), each = 20)
+  groupID <- as.factor(rep(paste0("Group", 1:10), each = 20))
+  y <- 2 + 1.5 * x1 + groupmeans + rnorm(200, 0, 2)
+  data.frame(y, x1, groupID)
+}
+
+# blossoms.csv with the chapter's conversions: pop a factor, patch a factor unique within pop.
+blossoms_data <- function() {
+  dat <- read.csv(shared_dataset("blossoms.csv"))
+  dat$pop <- as.factor(dat$pop)
+  dat$patch <- as.factor(paste(dat$pop, dat$patch, "_"))
+  dat
+}
+
+# Eulaema.csv (Latin-1 encoded) with study area SA as a factor.
+eulaema_data <- function() {
+  dat <- read.csv(shared_dataset("Eulaema.csv"), fileEncoding = "latin1")
+  dat$SA <- as.factor(dat$SA)
+  dat
+}
