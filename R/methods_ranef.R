@@ -61,25 +61,35 @@ ranef_group_frame <- function(object, term_idx, cond_var) {
 # Label of each term by its columns, e.g. "(Intercept)" or "Days".
 term_column_labels <- function(re) vapply(re, function(t) paste(t$cnms, collapse = ", "), "")
 
-# Conditional covariance arrays (p_i x p_i x nlev_i) of every term; NULL for GLMMs.
+# Conditional covariance arrays (p_i x p_i x nlev_i) of every term: sigma^2 Lambda A^{-1} Lambda'
+# for LMMs, Lambda H^{-1} Lambda' at the mode (the inverse of the Laplace Hessian) for GLMMs.
 conditional_variances <- function(object) {
-  # GLMMs: the conditional variances come from the Laplace core (not written yet); the LMM
-  # formula below would be wrong for them, so report none rather than a wrong number.
-  if (!is_gaussian_identity(object$family)) return(NULL)
   core <- ensure_core(object)
+  lmm <- is_gaussian_identity(object$family)
   lapply(seq_along(object$re), function(i) {
     term <- object$re[[i]]
     p <- length(term$cnms)
-    blocks <- cpp_lmm_condvar(core, object$theta, i) * object$sigma^2
+    blocks <- if (lmm) cpp_lmm_condvar(core, object$theta, i) * object$sigma^2 else cpp_glmm_condvar(core, object$par, i)
     array(blocks, dim = c(p, p, term$nlev))
   })
 }
 
-# The fit's LMM core; rebuilt from the stored design when the pointer was lost by saveRDS().
+# The fit's C++ core; rebuilt from the stored design when the pointer was lost by saveRDS().
 ensure_core <- function(object) {
   core <- object$core
   if (inherits(core, "externalptr") && !is_null_pointer(core)) return(core)
-  cpp_lmm_create(object$X, object$y, object$prior_weights, object$offset, re_terms_for_core(object$re))
+  terms <- re_terms_for_core(object$re)
+  if (is_gaussian_identity(object$family)) {
+    return(cpp_lmm_create(object$X, object$y, object$prior_weights, object$offset, terms))
+  }
+  codes <- family_codes(object$family)
+  core <- cpp_glmm_create(object$X %*% object$conditioning, object$y, object$prior_weights, object$offset,
+                          terms, codes$family, codes$link)
+  if (isTRUE(object$nAGQ > 1L)) {
+    rule <- gauss_hermite(object$nAGQ)
+    cpp_glmm_set_quadrature(core, rule$nodes, rule$weights)
+  }
+  core
 }
 
 # Does an external pointer point nowhere (as after readRDS)? A serialized copy always does.
