@@ -1,0 +1,171 @@
+# anova.R: likelihood-ratio tests between nested glmm fits (lme4's table), refitting REML fits
+# by ML when their fixed effects differ; for a single fit, sequential Wald chi-square tests of
+# the fixed-effect terms.
+
+#' Likelihood-ratio tests between nested mixed models
+#'
+#' With two or more models, `anova()` compares them by likelihood-ratio tests, in the table
+#' 'lme4' prints: number of parameters, AIC, BIC, log-likelihood, deviance (\eqn{-2\log L}),
+#' and, from the second row on, the chi-square statistic (twice the gain in log-likelihood over
+#' the row above), its degrees of freedom (the difference in numbers of parameters) and p-value.
+#' Models are sorted by their number of parameters and named as they were passed.
+#'
+#' REML likelihoods are only comparable between models with the same fixed effects. If any
+#' model was fitted by REML and the fixed effects differ (or only some are REML fits), the REML
+#' fits are refitted by maximum likelihood first, with a message. All models must be fitted to
+#' the same observations. Tests of a variance parameter against zero lie on the boundary of the
+#' parameter space, where the chi-square p-value is conservative (roughly twice too large).
+#'
+#' With a single model, `anova()` gives sequential (type I) Wald chi-square tests of the
+#' fixed-effect terms, in the order of the formula: each term is tested after the terms before
+#' it. The tests use the covariance of the fixed effects of [vcov.glmm()] (as 'glmmTMB' computes
+#' it), so for gaussian models they are close to, not equal to, lme4's `anova()` F value times its
+#' numerator degrees of freedom. For the last term the test is the usual marginal Wald test.
+#'
+#' `AIC()` and `BIC()` tables across glmm, `lm()` and `glm()` fits work through [logLik.glmm()].
+#'
+#' @param object a model fitted by [glmm()].
+#' @param ... further fitted models (glmm fits, or `lm()`/`glm()` fits with the same response).
+#' @param refit logical: refit REML fits by ML when needed (see Details)?
+#' @param model.names optional character vector of names for the models.
+#' @return A data frame of class `c("anova", "data.frame")` with a `heading` attribute.
+#' @examples
+#' set.seed(2)
+#' d <- data.frame(g = factor(rep(1:10, each = 8)), x = rnorm(80))
+#' d$y <- 1 + 0.4 * d$x + rnorm(10)[d$g] + rnorm(80)
+#' m0 <- glmm(y ~ 1 + (1 | g), data = d)
+#' m1 <- glmm(y ~ x + (1 | g), data = d)
+#' anova(m0, m1)
+#' AIC(m0, m1)
+#' anova(m1)
+#' @importFrom stats anova
+#' @export
+anova.glmm <- function(object, ..., refit = TRUE, model.names = NULL) {
+  dots <- list(...)
+  is_model <- vapply(dots, is_comparable_fit, logical(1))
+  if (any(!is_model)) {
+    stop("anova() compares fitted models; argument(s) ", paste(which(!is_model) + 1L, collapse = ", "),
+         " are not models fitted by glmm(), lm() or glm()", call. = FALSE)
+  }
+  if (!length(dots)) return(wald_term_tests(object))
+  models <- c(list(object), dots)
+  names(models) <- anova_model_names(models, model.names, match.call(expand.dots = TRUE))
+  check_same_data(models)
+  if (isTRUE(refit)) models <- refit_reml_as_ml(models, parent.frame())
+  lrt_table(models)
+}
+
+# Is this a fit anova() can compare by likelihood: glmm, lm or glm (logLik with df and nobs)?
+is_comparable_fit <- function(x) inherits(x, c("glmm", "lm", "glm"))
+
+# Names of the models: model.names if given, else the expressions the user passed.
+anova_model_names <- function(models, model.names, mc) {
+  if (!is.null(model.names)) {
+    if (length(model.names) != length(models) || anyDuplicated(model.names)) {
+      stop("`model.names` must give ", length(models), " distinct names, one per model", call. = FALSE)
+    }
+    return(as.character(model.names))
+  }
+  args <- as.list(mc)[-1L]
+  arg_names <- if (is.null(names(args))) rep("", length(args)) else names(args)
+  args <- args[!arg_names %in% c("refit", "model.names")]
+  out <- vapply(args, function(a) paste(deparse(a, width.cutoff = 500L), collapse = " "), "")
+  if (length(out) != length(models) || anyDuplicated(out)) out <- paste0("MODEL", seq_along(models))
+  unname(out)
+}
+
+# Stop unless all models were fitted to the same number of observations and the same response.
+check_same_data <- function(models) {
+  n <- vapply(models, stats::nobs, numeric(1))
+  if (length(unique(n)) > 1L) {
+    stop(sprintf("models were not all fitted to the same number of observations (%s): likelihood-ratio tests need the same data",
+                 paste(sprintf("%s: %d", names(models), as.integer(n)), collapse = ", ")), call. = FALSE)
+  }
+  y <- lapply(models, fit_response)
+  same <- vapply(y[-1L], function(v) isTRUE(all.equal(unname(v), unname(y[[1L]]))), logical(1))
+  if (!all(same)) {
+    stop(sprintf("models %s were fitted to a different response than %s: likelihood-ratio tests need the same data",
+                 paste(names(models)[-1L][!same], collapse = ", "), names(models)[1L]), call. = FALSE)
+  }
+}
+
+# The response a fit was fitted to, as a numeric vector (proportions for binomial counts).
+fit_response <- function(fit) {
+  if (inherits(fit, "glmm")) return(as.numeric(fit$y))
+  y <- if (is.null(fit$y)) stats::model.response(stats::model.frame(fit)) else fit$y
+  if (is.matrix(y) && ncol(y) == 2L) y <- y[, 1L] / rowSums(y)
+  as.numeric(y)
+}
+
+# Refit REML fits by ML when the likelihoods would otherwise not be comparable, with a message.
+refit_reml_as_ml <- function(models, envir) {
+  reml <- vapply(models, function(m) inherits(m, "glmm") && isTRUE(m$REML), logical(1))
+  if (!any(reml)) return(models)
+  fixed_names <- lapply(models, function(m) sort(colnames(stats::model.matrix(m))))
+  same_fixed <- all(vapply(fixed_names[-1L], identical, logical(1), fixed_names[[1L]]))
+  if (all(reml) && same_fixed) return(models)
+  message("refitting model(s) with ML (instead of REML)")
+  for (i in which(reml)) models[[i]] <- refit_ml(models[[i]], names(models)[i], envir)
+  models
+}
+
+# One REML fit refitted by ML: its call re-evaluated with REML = FALSE where its data are found.
+refit_ml <- function(fit, name, envir) {
+  cl <- fit$call
+  cl$REML <- FALSE
+  out <- reevaluate_call(cl, fit, envir)
+  if (is.null(out)) {
+    stop(sprintf("could not refit %s by ML (its data were not found): refit it with REML = FALSE yourself", name),
+         call. = FALSE)
+  }
+  out
+}
+
+# lme4's likelihood-ratio table for models sorted by their number of parameters.
+lrt_table <- function(models) {
+  lls <- lapply(models, stats::logLik)
+  npar <- vapply(lls, function(ll) as.numeric(attr(ll, "df")), numeric(1))
+  ord <- order(npar)
+  models <- models[ord]
+  lls <- lls[ord]
+  npar <- npar[ord]
+  ll <- vapply(lls, as.numeric, numeric(1))
+  n <- stats::nobs(models[[1L]])
+  chisq <- c(NA, 2 * pmax(0, diff(ll)))
+  df_chisq <- c(NA, diff(npar))
+  p <- rep(NA_real_, length(ll))
+  testable <- !is.na(df_chisq) & df_chisq > 0
+  p[testable] <- stats::pchisq(chisq[testable], df_chisq[testable], lower.tail = FALSE)
+  out <- data.frame(npar = npar, AIC = -2 * ll + 2 * npar, BIC = -2 * ll + log(n) * npar, logLik = ll,
+                    deviance = -2 * ll, Chisq = chisq, Df = df_chisq, `Pr(>Chisq)` = p,
+                    row.names = names(models), check.names = FALSE)
+  structure(out, heading = lrt_heading(models), class = c("anova", "data.frame"))
+}
+
+# Heading lines: the data set, then each model's name and formula.
+lrt_heading <- function(models) {
+  data_arg <- lapply(models, function(m) stats::getCall(m)$data)
+  data_line <- if (!is.null(data_arg[[1L]])) paste("Data:", paste(deparse(data_arg[[1L]], width.cutoff = 500L), collapse = " "))
+  formulas <- vapply(models, function(m) paste(deparse(stats::formula(m), width.cutoff = 500L), collapse = " "), "")
+  c(data_line, "Models:", paste0(names(models), ": ", formulas))
+}
+
+# Sequential (type I) Wald chi-square tests of the fixed-effect terms of one model.
+wald_term_tests <- function(object) {
+  assign <- attr(object$X, "assign")
+  if (is.null(assign) || !length(object$beta)) {
+    stop("this model has no fixed-effect terms to test; compare nested models with anova(m0, m1)", call. = FALSE)
+  }
+  labels <- attr(object$terms, "term.labels")
+  # effects: R beta with R'R = solve(vcov), so each squared effect is a sequential chi-square part
+  effects <- drop(chol(solve(object$vcov)) %*% object$beta)
+  tested <- sort(unique(assign[assign > 0L]))
+  if (!length(tested)) stop("the model has only an intercept: there are no fixed-effect terms to test", call. = FALSE)
+  chisq <- vapply(tested, function(k) sum(effects[assign == k]^2), numeric(1))
+  df <- vapply(tested, function(k) sum(assign == k), numeric(1))
+  out <- data.frame(Df = df, Chisq = chisq, `Pr(>Chisq)` = stats::pchisq(chisq, df, lower.tail = FALSE),
+                    row.names = labels[tested], check.names = FALSE)
+  heading <- c("Sequential Wald chi-square tests of the fixed-effect terms (type I, each after those above it)",
+               paste("Response:", paste(deparse(object$formula[[2L]]), collapse = " ")))
+  structure(out, heading = heading, class = c("anova", "data.frame"))
+}

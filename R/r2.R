@@ -1,0 +1,221 @@
+# r2.R: marginal and conditional R² of a mixed model (Nakagawa & Schielzeth 2013; Johnson 2014
+# for random slopes; Nakagawa, Johnson & Schielzeth 2017 for GLMMs), and the latent-scale variance
+# pieces it shares with varpart(): the variance of each random-effect term averaged over the
+# observations and the distribution-specific (observation-level) variance of the family.
+#
+# Notation: var_fixed = var(X beta) (no offset); var_random = sum over terms of mean_i(z_i' Sigma z_i)
+# where z_i is row i of the term's model matrix; var_residual = the distribution-specific variance
+# plus any observation-level random effect (a term with one level per observation).
+# R2_marginal = var_fixed / total, R2_conditional = (var_fixed + var_random) / total.
+
+#' Marginal and conditional R² of a mixed model
+#'
+#' The proportion of variance explained by the fixed effects alone (marginal R²) and by the
+#' fixed and random effects together (conditional R²), after Nakagawa & Schielzeth (2013), with
+#' Johnson's (2014) extension to random slopes and the extension of Nakagawa, Johnson &
+#' Schielzeth (2017) to generalized linear mixed models. The numbers agree with
+#' `performance::r2_nakagawa()` and `MuMIn::r.squaredGLMM()` (its "lognormal" row).
+#'
+#' The variance components are
+#' * fixed: the variance of the fixed-effect predictions \eqn{X\beta} (the offset left out);
+#' * random: for each random-effect term, the mean over observations of \eqn{z_i'\Sigma z_i}, where
+#'   \eqn{z_i} holds the term's covariates for observation \eqn{i} (so the variance of a random
+#'   intercept, plus slope contributions that depend on the covariates' values);
+#' * residual: for gaussian models \eqn{\sigma^2}; for GLMMs the distribution-specific variance on
+#'   the latent (link) scale: \eqn{\pi^2/3} for the binomial logit link, 1 for probit,
+#'   \eqn{\pi^2/6} for cloglog; \eqn{\log(1 + 1/\lambda)} for the Poisson log link (0.25 for the
+#'   square-root link), \eqn{\log(1 + 1/\lambda + 1/\theta)} for `nbinom2`,
+#'   \eqn{\log(1 + (1 + \phi)/\lambda)} for `nbinom1`, and \eqn{\log(1 + \sigma^2)} (\eqn{\sigma}
+#'   the coefficient of variation, i.e. `sigma(m)`) for Gamma with the log link (the lognormal
+#'   approximations). \eqn{\lambda = \exp(\beta_0 + \sigma^2_{RE}/2)} is the expected count of the
+#'   null model `response ~ 1 + (random terms)`, which is refitted for count families unless
+#'   given as `null_model`. A random-effect term with one level per observation (an
+#'   observation-level random effect) counts as residual (overdispersion) variance.
+#'
+#' @param object a model fitted by [glmm()].
+#' @param null_model optional: the null model of a count GLMM (the same response, family and
+#'   random effects, an intercept as the only fixed effect) when it cannot be refitted from
+#'   `object`'s call (e.g. when the data are no longer around).
+#' @param ... unused.
+#' @return An object of class `"r2_glmm"`: a list with `R2_marginal`, `R2_conditional`, the
+#'   variance components `var_fixed`, `var_random`, `var_residual`, `var_distribution` and the
+#'   `family`/`link` names.
+#' @references
+#' Nakagawa S. & Schielzeth H. (2013) A general and simple method for obtaining R² from
+#' generalized linear mixed-effects models. Methods in Ecology and Evolution 4: 133-142.
+#'
+#' Johnson P. C. D. (2014) Extension of Nakagawa & Schielzeth's R²GLMM to random slopes models.
+#' Methods in Ecology and Evolution 5: 944-946.
+#'
+#' Nakagawa S., Johnson P. C. D. & Schielzeth H. (2017) The coefficient of determination R² and
+#' intra-class correlation coefficient from generalized linear mixed-effects models revisited
+#' and expanded. Journal of the Royal Society Interface 14: 20170213.
+#' @seealso [varpart()] for the table of variance components.
+#' @examples
+#' set.seed(1)
+#' d <- data.frame(g = factor(rep(letters[1:8], each = 10)), x = rnorm(80))
+#' d$y <- 1 + 0.5 * d$x + rnorm(8)[d$g] + rnorm(80, sd = 0.5)
+#' m <- glmm(y ~ x + (1 | g), data = d)
+#' r2(m)
+#' r2(m)$R2_marginal
+#' @export
+r2 <- function(object, ...) UseMethod("r2")
+
+# Other objects: hand over to performance's r2() when performance is loaded, else an error.
+#' @rdname r2
+#' @export
+r2.default <- function(object, ...) {
+  if (isNamespaceLoaded("performance")) return(do.call("r2", list(object, ...), envir = asNamespace("performance")))
+  stop(sprintf("r2() does not know objects of class %s; it needs a model fitted by glmm()",
+               sQuote(class(object)[1L], FALSE)), call. = FALSE)
+}
+
+# Marginal and conditional R² from the three latent-scale variance components.
+#' @rdname r2
+#' @export
+#' @rawNamespace S3method(performance::r2, glmm)
+r2.glmm <- function(object, null_model = NULL, ...) {
+  parts <- latent_variances(object, null_model, envir = parent.frame())
+  total <- parts$var_fixed + parts$var_random + parts$var_residual
+  structure(c(list(R2_marginal = parts$var_fixed / total,
+                   R2_conditional = (parts$var_fixed + parts$var_random) / total),
+              parts, list(family = object$family$family, link = object$family$link)),
+            class = "r2_glmm")
+}
+
+# Print both R² values, three decimals, with the variance components they come from.
+#' @rdname r2
+#' @param x an `"r2_glmm"` object.
+#' @param digits number of decimals.
+#' @export
+print.r2_glmm <- function(x, digits = 3, ...) {
+  cat("R2 for mixed models (Nakagawa & Schielzeth)\n\n")
+  cat(sprintf("  Conditional R2: %.*f\n", digits, x$R2_conditional))
+  cat(sprintf("     Marginal R2: %.*f\n", digits, x$R2_marginal))
+  scale <- if (x$family == "gaussian" && x$link == "identity") "" else
+    sprintf(" on the latent (%s link) scale", x$link)
+  cat(sprintf("\nVariances%s: fixed %s, random %s, residual %s\n", scale,
+              format(signif(x$var_fixed, 4)), format(signif(x$var_random, 4)), format(signif(x$var_residual, 4))))
+  invisible(x)
+}
+
+# The three variance components of R² (fixed, random, residual) plus the distribution-specific part.
+latent_variances <- function(object, null_model = NULL, envir = parent.frame()) {
+  term_var <- re_term_variances(object)
+  obs_level <- observation_level_terms(object)
+  var_distribution <- distribution_variance(object, null_model, envir)
+  list(var_fixed = fixed_effect_variance(object),
+       var_random = sum(term_var[!obs_level]),
+       var_residual = var_distribution + sum(term_var[obs_level]),
+       var_distribution = var_distribution)
+}
+
+# Variance of the fixed-effect predictions X beta over the observations (offset excluded).
+fixed_effect_variance <- function(object) {
+  if (!length(object$beta)) return(0)
+  stats::var(drop(object$X %*% object$beta))
+}
+
+# Each random-effect term's variance averaged over observations: mean_i z_i' Sigma z_i (Johnson 2014).
+re_term_variances <- function(object) {
+  out <- vapply(seq_along(object$re), function(i) {
+    Z <- object$re[[i]]$Xt
+    Sigma <- latent_cov_re(object)[[i]]
+    mean(rowSums((Z %*% Sigma) * Z))
+  }, numeric(1))
+  names(out) <- names(object$cov_re)
+  out
+}
+
+# Random-effect covariance matrices on the latent scale (the fitted object's cov_re).
+latent_cov_re <- function(object) object$cov_re
+
+# Which terms have one level per observation (observation-level random effects)?
+observation_level_terms <- function(object) {
+  vapply(object$re, function(term) term$nlev == object$nobs, logical(1))
+}
+
+# Distribution-specific variance on the latent scale (Nakagawa, Johnson & Schielzeth 2017, lognormal).
+distribution_variance <- function(object, null_model = NULL, envir = parent.frame()) {
+  fam <- object$family$family
+  link <- object$family$link
+  bad_link <- function() {
+    stop(sprintf("the latent-scale variance is not defined here for the %s family with the %s link",
+                 fam, link), call. = FALSE)
+  }
+  if (fam == "gaussian") {
+    if (link != "identity") bad_link()
+    return(object$sigma^2)
+  }
+  if (fam == "binomial") {
+    return(switch(link, logit = pi^2 / 3, probit = 1, cloglog = pi^2 / 6, bad_link()))
+  }
+  if (fam == "Gamma") {
+    if (link != "log") bad_link()
+    return(log1p(sigma_or_stop(object)^2))
+  }
+  if (fam %in% c("poisson", "nbinom2", "nbinom1")) {
+    if (fam == "poisson" && link == "sqrt") return(0.25)
+    if (link != "log") bad_link()
+    lambda <- null_model_mean(object, null_model, envir)
+    cv2 <- switch(fam, poisson = 1 / lambda, nbinom2 = 1 / lambda + 1 / sigma_or_stop(object),
+                  nbinom1 = (1 + sigma_or_stop(object)) / lambda)
+    return(log1p(cv2))
+  }
+  stop(sprintf("the latent-scale variance is not available for the %s family", fam), call. = FALSE)
+}
+
+# The family's dispersion parameter (glmmTMB's sigma()), or an error if the fit has none.
+sigma_or_stop <- function(object) {
+  s <- if (is.null(object$dispersion)) object$sigma else object$dispersion
+  if (!is.numeric(s) || length(s) != 1L || !is.finite(s)) {
+    stop(sprintf("the %s fit has no dispersion parameter", object$family$family), call. = FALSE)
+  }
+  s
+}
+
+# Expected count of the null model, exp(beta0 + var_random / 2), refitting the null model if needed.
+null_model_mean <- function(object, null_model = NULL, envir = parent.frame()) {
+  if (is.null(null_model)) null_model <- refit_null_model(object, envir)
+  if (!inherits(null_model, "glmm")) stop("`null_model` must be a model fitted by glmm()", call. = FALSE)
+  if (!identical(colnames(null_model$X), "(Intercept)")) {
+    stop("`null_model` must have an intercept as its only fixed effect, e.g. y ~ 1 + (1 | g)", call. = FALSE)
+  }
+  term_var <- re_term_variances(null_model)
+  exp(unname(null_model$beta[1L]) + sum(term_var[!observation_level_terms(null_model)]) / 2)
+}
+
+# The null model: the fit's call with an intercept as the only fixed effect (offsets kept).
+refit_null_model <- function(object, envir) {
+  if (identical(colnames(object$X), "(Intercept)")) return(object)
+  cl <- object$call
+  cl$formula <- null_formula(object$formula)
+  cl$start <- NULL
+  fit <- reevaluate_call(cl, object, envir)
+  if (is.null(fit)) {
+    stop("could not refit the null model (response ~ 1 + random effects) from the model's call: ",
+         "fit it yourself and pass it as `null_model`", call. = FALSE)
+  }
+  fit
+}
+
+# Formula `response ~ 1 + offset terms + (random-effect terms)` with the original's environment.
+null_formula <- function(formula) {
+  tt <- stats::terms(fixed_formula(formula))
+  offsets <- as.list(attr(tt, "variables"))[-1L][attr(tt, "offset")]
+  bars <- lapply(collect_bars(formula[[length(formula)]]), function(b) call("(", b))
+  rhs <- Reduce(function(a, b) call("+", a, b), c(list(1), offsets, bars))
+  stats::as.formula(call("~", formula[[2L]], rhs), env = environment(formula))
+}
+
+# Evaluate a modified model call where the data are found: the formula's environment, the user's
+# frame `envir`, the global environment. The refit must have the same response as `object`.
+# NULL when none works; messages of the refit (e.g. singular fits) are kept quiet.
+reevaluate_call <- function(cl, object, envir) {
+  for (env in list(environment(object$formula), envir, globalenv())) {
+    if (is.null(env)) next
+    fit <- tryCatch(suppressMessages(eval(cl, env)), error = function(e) NULL)
+    if (inherits(fit, "glmm") && fit$nobs == object$nobs && isTRUE(all.equal(unname(fit$y), unname(object$y)))) return(fit)
+  }
+  NULL
+}
