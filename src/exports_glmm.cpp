@@ -94,7 +94,7 @@ Rcpp::NumericMatrix cpp_glmm_hessian(SEXP ptr, const Eigen::VectorXd par, const 
   GlmmCore* core = glmm_core_from(ptr);
   const int m = par.size();
   const double f0 = core->objective(par);
-  const VectorXd u0 = core->u();
+  const VectorXd u0 = core->mode();
   auto f = [&](const VectorXd& x) { core->set_mode(u0); return core->objective(x); };
   MatrixXd H(m, m);
   for (int i = 0; i < m; ++i) {

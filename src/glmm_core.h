@@ -25,8 +25,9 @@ class GlmmCore {
   int p() const { return X_.cols(); }
   bool has_dispersion() const { return has_phi_; }
   const ReDesign& design() const { return re_; }
-  Eigen::VectorXd u() const { return u_; }
-  Eigen::VectorXd b() const { return re_.Lambda * u_; }
+  Eigen::VectorXd u() const { return re_.to_original(u_); }               // formula's term order
+  Eigen::VectorXd b() const { return re_.to_original(re_.Lambda * u_); }
+  const Eigen::VectorXd& mode() const { return u_; }                         // Z's column order
   Eigen::VectorXd eta() const { return eta_; }
   double loglik_cond() const { return loglik_cond_; }    // sum_i l_i at the mode
   double logdet_L2() const { return ldL2_; }

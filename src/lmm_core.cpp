@@ -29,34 +29,50 @@ LmmCore::LmmCore(const MatrixXd& X, const VectorXd& y, const VectorXd& w, const 
   sum_log_w_ = w.array().log().sum();
   identity_.resize(re_.q, re_.q);
   identity_.setIdentity();
+  const int kMaxDenseBlock = 3000;
+  blocked_ = re_.q - re_.leading_size <= kMaxDenseBlock;
+  if (blocked_) blocked_chol_ = BlockedCholesky(re_.q, re_.leading_size, re_.leading_block);
 }
 
-// Factor A(theta) = Lambda' Z'WZ Lambda + I; the symbolic analysis is done once.
-void LmmCore::factor_A(const VectorXd& theta) {
+// Factor A(theta) = Lambda' Z'WZ Lambda + I; for the sparse path the symbolic analysis is done once.
+bool LmmCore::factor_A(const VectorXd& theta) {
   re_.set_theta(theta.data());
   const SpMat LtZtZL = SpMat(re_.Lambda.transpose()) * ZtWZ_ * re_.Lambda;
   const SpMat A = LtZtZL + identity_;
+  if (blocked_) return blocked_chol_.factorize(A);
   if (A.nonZeros() != pattern_nnz_) {
     chol_.analyzePattern(A);
     pattern_nnz_ = A.nonZeros();
   }
   chol_.factorize(A);
+  return chol_.info() == Eigen::Success;
+}
+
+void LmmCore::solve_L(MatrixXd& B) const {
+  if (blocked_) return blocked_chol_.solve_L(B);
+  B = chol_.permutationP() * B;
+  chol_.matrixL().solveInPlace(B);
+}
+
+void LmmCore::solve_Lt(VectorXd& v) const {
+  if (blocked_) return blocked_chol_.solve_Lt(v);
+  chol_.matrixU().solveInPlace(v);
+  v = chol_.permutationPinv() * v;
 }
 
 double LmmCore::deviance(const VectorXd& theta, bool reml) {
   const double inf = std::numeric_limits<double>::infinity();
   if (theta.size() != re_.ntheta) Rcpp::stop("theta has length %d, expected %d", (int)theta.size(), re_.ntheta);
   for (int k = 0; k < theta.size(); ++k) if (!std::isfinite(theta[k])) return inf;
-  factor_A(theta);
-  if (chol_.info() != Eigen::Success) return inf;
+  if (!factor_A(theta)) return inf;
   const SpMat LambdaT = re_.Lambda.transpose();
-  // cu and RZX: half-solves with L of the permuted system
-  cu_ = chol_.permutationP() * (LambdaT * ZtWy_);
-  chol_.matrixL().solveInPlace(cu_);
-  RZX_ = chol_.permutationP() * (LambdaT * ZtWX_);
-  chol_.matrixL().solveInPlace(RZX_);
-  ldL2_ = 0;
-  ldL2_ = 2.0 * chol_.matrixL().nestedExpression().diagonal().array().log().sum();
+  // cu and RZX: half-solves with L
+  MatrixXd cu = LambdaT * ZtWy_;
+  solve_L(cu);
+  cu_ = cu.col(0);
+  RZX_ = LambdaT * ZtWX_;
+  solve_L(RZX_);
+  ldL2_ = blocked_ ? blocked_chol_.logdet2() : 2.0 * chol_.matrixL().nestedExpression().diagonal().array().log().sum();
   VectorXd cbeta = XtWy_ - RZX_.transpose() * cu_;
   ldRX2_ = 0;
   beta_ = VectorXd::Zero(p_);
@@ -74,9 +90,8 @@ double LmmCore::deviance(const VectorXd& theta, bool reml) {
     for (int j = 0; j < p_; ++j) ldRX2_ += 2.0 * std::log(RX_(j, j));
   }
   // u = P' L^{-T} (cu - RZX beta)
-  VectorXd v = cu_ - RZX_ * beta_;
-  chol_.matrixU().solveInPlace(v);
-  u_ = chol_.permutationPinv() * v;
+  u_ = cu_ - RZX_ * beta_;
+  solve_Lt(u_);
   pwrss_ = ytWy_ - cu_.squaredNorm() - cbeta2;
   if (!(pwrss_ > 0)) pwrss_ = std::numeric_limits<double>::min();
   const double nmp = reml ? double(n_ - p_) : double(n_);
@@ -92,4 +107,17 @@ double LmmCore::deviance_full(const VectorXd& theta, const VectorXd& beta, doubl
   const VectorXd delta = RX_ * (beta - beta_shift_ - beta_);
   return ldL2_ + n_ * std::log(2.0 * M_PI * sigma * sigma) + (pwrss_ + delta.squaredNorm()) / (sigma * sigma) -
          sum_log_w_;
+}
+
+MatrixXd LmmCore::cond_var(int term) const {
+  const int p = re_.term_ncol[term], nlev = re_.term_nlev[term], off = re_.term_offset[term];
+  MatrixXd out(p, p * nlev);
+  const SpMat LambdaT = re_.Lambda.transpose();
+  for (int lev = 0; lev < nlev; ++lev) {
+    MatrixXd S = MatrixXd(LambdaT.middleCols(off + lev * p, p));
+    solve_L(S);
+    out.middleCols(lev * p, p) = S.transpose() * S;
+    if (lev % 64 == 63) Rcpp::checkUserInterrupt();
+  }
+  return out;
 }

@@ -10,9 +10,12 @@
 // All cross-products are formed once; one evaluation costs nothing that grows with n.
 // y is replaced internally by its weighted least-squares residual on X (beta_shift), which
 // changes nothing in theta but keeps y'Wy of the size of r2 (no cancellation).
+// The factor is the two-block one of blocked_cholesky.h when the terms after the largest have
+// at most kMaxDenseBlock columns, otherwise Eigen's simplicial sparse Cholesky with AMD ordering.
 #ifndef GLMMLAB_LMM_CORE_H
 #define GLMMLAB_LMM_CORE_H
 
+#include "blocked_cholesky.h"
 #include "re_design.h"
 
 class LmmCore {
@@ -26,20 +29,23 @@ class LmmCore {
   double deviance_full(const Eigen::VectorXd& theta, const Eigen::VectorXd& beta, double sigma);
 
   Eigen::VectorXd beta() const { return beta_ + beta_shift_; }
-  Eigen::VectorXd u() const { return u_; }
-  Eigen::VectorXd b() const { return re_.Lambda * u_; }
+  Eigen::VectorXd u() const { return re_.to_original(u_); }               // formula's term order
+  Eigen::VectorXd b() const { return re_.to_original(re_.Lambda * u_); }
   double pwrss() const { return pwrss_; }
   double logdet_L2() const { return ldL2_; }
   double logdet_RX2() const { return ldRX2_; }
   Eigen::MatrixXd RX() const { return RX_; }                  // upper triangular, p x p
-  Eigen::MatrixXd cond_var(int term) const { return cond_var_blocks(re_, chol_, term); }   // blocks of Lambda A^{-1} Lambda'
+  Eigen::MatrixXd cond_var(int term) const;   // blocks of Lambda A^{-1} Lambda' (see re_design.h)
+  bool uses_blocked_factor() const { return blocked_; }
   int n() const { return n_; }
   int p() const { return p_; }
   const ReDesign& design() const { return re_; }
   double sum_log_weights() const { return sum_log_w_; }
 
  private:
-  void factor_A(const Eigen::VectorXd& theta);
+  bool factor_A(const Eigen::VectorXd& theta);
+  void solve_L(Eigen::MatrixXd& B) const;    // B <- L^{-1} P B
+  void solve_Lt(Eigen::VectorXd& v) const;   // v <- P' L^{-T} v
 
   int n_, p_;
   ReDesign re_;
@@ -49,6 +55,8 @@ class LmmCore {
   double ytWy_, sum_log_w_;
   Eigen::SimplicialLLT<SpMat, Eigen::Lower, Eigen::AMDOrdering<int> > chol_;
   Eigen::Index pattern_nnz_ = -1;
+  bool blocked_ = false;            // two-block factor (blocked_cholesky.h) instead of chol_
+  BlockedCholesky blocked_chol_;
   // state of the last evaluation
   Eigen::MatrixXd RZX_, RX_;
   Eigen::VectorXd cu_, beta_, u_;

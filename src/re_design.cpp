@@ -1,5 +1,6 @@
 // re_design.cpp: builds Z and the Lambda template (see re_design.h for the notation).
 #include "re_design.h"
+#include <algorithm>
 #include <limits>
 
 ReDesign build_re_design(const Rcpp::List& terms, int n) {
@@ -23,11 +24,31 @@ ReDesign build_re_design(const Rcpp::List& terms, int n) {
   re.q = q;
   re.ntheta = ntheta;
 
+  // Terms go into Z in decreasing order of size (nlev * p), so that the largest term leads:
+  // its diagonal block of A is block diagonal and the blocked Cholesky factor exploits that.
+  // theta keeps the formula's order; u and b are returned in the formula's order (to_original).
+  std::vector<int> order(nterms);
+  for (int i = 0; i < nterms; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&re](int a, int b) {
+    return (long)re.term_nlev[a] * re.term_ncol[a] > (long)re.term_nlev[b] * re.term_ncol[b];
+  });
+  std::vector<int> theta_offset(nterms, 0);
+  for (int i = 1; i < nterms; ++i) theta_offset[i] = theta_offset[i - 1] + re.term_ncol[i - 1] * (re.term_ncol[i - 1] + 1) / 2;
+  std::vector<int> original_offset = re.term_offset;   // offsets in the formula's order
+  for (int k = 0, off = 0; k < nterms; ++k) {
+    re.term_offset[order[k]] = off;
+    off += re.term_nlev[order[k]] * re.term_ncol[order[k]];
+  }
+  re.to_original_index.resize(q);
+  for (int i = 0; i < nterms; ++i)
+    for (int j = 0; j < re.term_nlev[i] * re.term_ncol[i]; ++j) re.to_original_index[re.term_offset[i] + j] = original_offset[i] + j;
+  re.leading_size = nterms > 0 ? re.term_nlev[order[0]] * re.term_ncol[order[0]] : 0;
+  re.leading_block = nterms > 0 ? re.term_ncol[order[0]] : 1;
+
   // Z from triplets; explicit zeros are kept so that the pattern does not depend on the data.
   std::vector<Eigen::Triplet<double> > zt;
   std::vector<Eigen::Triplet<double> > lt;
   re.theta_lower.resize(ntheta);
-  int theta_off = 0;
   for (int i = 0; i < nterms; ++i) {
     Rcpp::List term = terms[i];
     Rcpp::IntegerVector codes = term["codes"];
@@ -44,7 +65,7 @@ ReDesign build_re_design(const Rcpp::List& terms, int n) {
       }
     }
     // lower bounds: 0 on the diagonal of T_i
-    int idx = theta_off;
+    int idx = theta_offset[i];
     for (int c = 0; c < p; ++c)
       for (int r = c; r < p; ++r, ++idx)
         re.theta_lower[idx] = (r == c) ? 0.0 : -std::numeric_limits<double>::infinity();
@@ -52,7 +73,6 @@ ReDesign build_re_design(const Rcpp::List& terms, int n) {
       for (int c = 0; c < p; ++c)
         for (int r = c; r < p; ++r)
           lt.push_back(Eigen::Triplet<double>(off + lev * p + r, off + lev * p + c, 1.0));
-    theta_off += p * (p + 1) / 2;
   }
   re.Z.resize(n, q);
   re.Z.setFromTriplets(zt.begin(), zt.end());
@@ -62,7 +82,7 @@ ReDesign build_re_design(const Rcpp::List& terms, int n) {
 
   // theta index of each stored entry of Lambda, in storage order
   re.lambda_index.resize(re.Lambda.nonZeros());
-  for (int i = 0, toff = 0; i < nterms; ++i) {
+  for (int i = 0; i < nterms; ++i) {
     const int p = re.term_ncol[i], off = re.term_offset[i];
     for (int j = off; j < off + re.term_nlev[i] * p; ++j) {
       const int c = (j - off) % p;
@@ -70,10 +90,9 @@ ReDesign build_re_design(const Rcpp::List& terms, int n) {
         const int r = (it.row() - off) % p;
         // column-major position of (r, c) in the lower triangle of a p x p matrix
         const int pos = c * p - c * (c - 1) / 2 + (r - c);
-        re.lambda_index[&it.valueRef() - re.Lambda.valuePtr()] = toff + pos;
+        re.lambda_index[&it.valueRef() - re.Lambda.valuePtr()] = theta_offset[i] + pos;
       }
     }
-    toff += p * (p + 1) / 2;
   }
   return re;
 }

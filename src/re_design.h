@@ -2,7 +2,8 @@
 //
 // Notation: n observations; random-effect term i has p_i columns (its model matrix Xt_i,
 // n x p_i) and nlev_i levels of its grouping factor (codes_i, 0-based); q = sum_i nlev_i p_i.
-// Z (n x q, sparse) holds term i in the columns off_i + level * p_i + k (level-major, as lme4).
+// Z (n x q, sparse) holds term i in the columns off_i + level * p_i + k (level-major, as lme4),
+// terms in decreasing order of size; u, b and theta are exchanged with R in the formula's order.
 // Lambda (q x q, sparse) is block diagonal: term i contributes nlev_i copies of a p_i x p_i
 // lower-triangular factor T_i whose entries are theta, column-major over the lower triangle.
 // The covariance of the random effects b = Lambda u is sigma^2 Lambda Lambda'.
@@ -20,7 +21,16 @@ struct ReDesign {
   SpMat Lambda;               // q x q, fixed sparsity pattern
   std::vector<int> lambda_index;   // theta index of each stored entry of Lambda
   Eigen::VectorXd theta_lower;     // 0 for diagonal elements of T_i, -Inf otherwise
-  std::vector<int> term_offset, term_ncol, term_nlev;   // per term: first column in Z, p_i, nlev_i
+  std::vector<int> term_offset, term_ncol, term_nlev;   // per term (formula order): first column in Z, p_i, nlev_i
+  std::vector<int> to_original_index;   // column of Z -> position in the formula-ordered u and b
+  int leading_size = 0, leading_block = 1;   // the first (largest) term in Z: q_1 and its p_1
+
+  // A vector in Z's column order, returned in the formula's term order.
+  Eigen::VectorXd to_original(const Eigen::VectorXd& v) const {
+    Eigen::VectorXd out(v.size());
+    for (int j = 0; j < v.size(); ++j) out[to_original_index[j]] = v[j];
+    return out;
+  }
 
   // Write theta into the stored values of Lambda (the pattern never changes).
   void set_theta(const double* theta) {
