@@ -156,7 +156,7 @@ newton_polish <- function(core, opt, lower) {
       e <- replace(numeric(length(par)), i, h[i])
       (f(par - 2 * e) - 8 * f(par - e) + 8 * f(par + e) - f(par + 2 * e)) / (12 * h[i])
     }, numeric(1))
-    H <- cpp_glmm_hessian(core, par, 2e-4 * pmax(abs(par), 1))
+    if (iter == 1L) H <- cpp_glmm_hessian(core, par, 2e-4 * pmax(abs(par), 1))   # reused after
     step <- tryCatch(solve(H, g), error = function(e) NULL)
     if (is.null(step) || any(!is.finite(step)) || any(par - step < lower)) break
     value <- f(par - step)

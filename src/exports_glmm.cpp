@@ -35,7 +35,7 @@ Rcpp::NumericMatrix cpp_family_eval(int family, int link, const Eigen::VectorXd 
   Rcpp::NumericMatrix out(eta.size(), 4);
   for (int i = 0; i < eta.size(); ++i) {
     const ObsLogLik o = obs_loglik(family, link, y[i], eta[i], weights[i], phi);
-    out(i, 0) = o.value;
+    out(i, 0) = o.value + obs_constant(family, y[i], weights[i]);
     out(i, 1) = o.grad;
     out(i, 2) = o.info;
     out(i, 3) = link_values(link, eta[i]).mu;

@@ -81,7 +81,7 @@ ObsLogLik binomial_loglik(int link, double y, double eta, double w) {
   binomial_logs(link, eta, &lmu, &l1mu, &ldmu);
   const double k = w * y, f = w - k;
   ObsLogLik out;
-  out.value = R::lchoose(w, k) + (k > 0 ? k * lmu : 0.0) + (f > 0 ? f * l1mu : 0.0);
+  out.value = (k > 0 ? k * lmu : 0.0) + (f > 0 ? f * l1mu : 0.0);
   const double h = link_values(link, eta).h;
   const double r1 = std::exp(ldmu - lmu), r2 = std::exp(ldmu - l1mu);
   out.grad = k * r1 - f * r2;
@@ -100,6 +100,14 @@ ObsLogLik chain(double value, double lmu1, double lmu2, const LinkValues& v) {
 
 }  // namespace
 
+double obs_constant(int family, double y, double w) {
+  switch (family) {
+    case FAM_BINOMIAL: return R::lchoose(w, w * y);
+    case FAM_POISSON: case FAM_NBINOM2: case FAM_NBINOM1: return -w * std::lgamma(y + 1.0);
+    default: return 0.0;
+  }
+}
+
 ObsLogLik obs_loglik(int family, int link, double y, double eta, double w, double phi) {
   if (family == FAM_BINOMIAL) return binomial_loglik(link, y, eta, w);
   const LinkValues v = link_values(link, eta);
@@ -114,10 +122,10 @@ ObsLogLik obs_loglik(int family, int link, double y, double eta, double w, doubl
       if (!(mu > 0)) return nan_out;
       if (link == LINK_LOG) {
         const double e = clamp_eta(eta);
-        ObsLogLik out = {w * (y * e - mu - std::lgamma(y + 1.0)), w * (y - mu), w * mu};
+        ObsLogLik out = {w * (y * e - mu), w * (y - mu), w * mu};
         return out;
       }
-      return chain(w * (y * std::log(mu) - mu - std::lgamma(y + 1.0)), w * (y / mu - 1.0), -w * y / (mu * mu), v);
+      return chain(w * (y * std::log(mu) - mu), w * (y / mu - 1.0), -w * y / (mu * mu), v);
     }
     case FAM_GAMMA: {
       if (!(mu > 0)) return nan_out;
@@ -130,7 +138,7 @@ ObsLogLik obs_loglik(int family, int link, double y, double eta, double w, doubl
       const double th = phi;
       const double lmu = (link == LINK_LOG) ? clamp_eta(eta) : std::log(mu);
       const double log_th_mu = std::log(th + mu);
-      const double value = w * (std::lgamma(y + th) - std::lgamma(th) - std::lgamma(y + 1.0) + th * (std::log(th) - log_th_mu) +
+      const double value = w * (std::lgamma(y + th) - std::lgamma(th) + th * (std::log(th) - log_th_mu) +
                                 y * (lmu - log_th_mu));
       const double l1 = y / mu - (y + th) / (th + mu);
       const double l2 = -y / (mu * mu) + (y + th) / ((th + mu) * (th + mu));
@@ -139,7 +147,7 @@ ObsLogLik obs_loglik(int family, int link, double y, double eta, double w, doubl
     case FAM_NBINOM1: {
       if (!(mu > 0)) return nan_out;
       const double s = mu / phi;
-      const double value = w * (std::lgamma(y + s) - std::lgamma(s) - std::lgamma(y + 1.0) - s * std::log1p(phi) +
+      const double value = w * (std::lgamma(y + s) - std::lgamma(s) - s * std::log1p(phi) +
                                 y * (std::log(phi) - std::log1p(phi)));
       const double l1 = (R::digamma(y + s) - R::digamma(s) - std::log1p(phi)) / phi;
       const double l2 = (R::trigamma(y + s) - R::trigamma(s)) / (phi * phi);

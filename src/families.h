@@ -24,5 +24,8 @@ struct ObsLogLik { double value, grad, info; };   // l, dl/deta, -d2l/deta2
 // y: response (a proportion for binomial); w: prior weight (trials for binomial); phi: dispersion
 // (gaussian sigma, Gamma shape^-1, nbinom2 size, nbinom1 variance ratio - 1).
 ObsLogLik obs_loglik(int family, int link, double y, double eta, double w, double phi);
+// The part of l_i free of parameters (binomial coefficients, -log y!), left out of obs_loglik's
+// value so that the hot loop does not recompute it: l_i = obs_loglik().value + obs_constant().
+double obs_constant(int family, double y, double w);
 
 #endif

@@ -17,12 +17,14 @@ GlmmCore::GlmmCore(const MatrixXd& X, const VectorXd& y, const VectorXd& w, cons
   identity_.setIdentity();
   u_ = VectorXd::Zero(re_.q);
   eta_ = offset_;
+  loglik_constant_ = 0;
+  for (int i = 0; i < y_.size(); ++i) loglik_constant_ += obs_constant(family_, y_[i], w_[i]);
   grad_ = info_ = VectorXd::Zero(X_.rows());
 }
 
 double GlmmCore::penalized_deviance(const VectorXd& u, bool derivatives) {
   eta_ = eta_fixed_ + ZL_ * u;
-  double ll = 0;
+  double ll = loglik_constant_;
   for (int i = 0; i < eta_.size(); ++i) {
     const ObsLogLik o = obs_loglik(family_, link_, y_[i], eta_[i], w_[i], phi_);
     ll += o.value;
@@ -124,7 +126,7 @@ double GlmmCore::agq_deviance() {
       h(j, k) = hj + gh_nodes_[k] * gh_nodes_[k] + std::log(gh_weights_[k] / std::sqrt(M_PI));
     }
   }
-  double loglik = 0;
+  double loglik = loglik_constant_;
   for (int j = 0; j < q; ++j) {
     const double top = h.row(j).maxCoeff();
     loglik += top + std::log((h.row(j).array() - top).exp().sum()) - 0.5 * std::log(Hdiag[j]);

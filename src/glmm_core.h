@@ -53,7 +53,7 @@ class GlmmCore {
   double phi_ = 1;
   SpMat ZL_, ZLt_, identity_;
   Eigen::VectorXd eta_fixed_, eta_, grad_, info_, u_;
-  double loglik_cond_ = 0, ldL2_ = 0;
+  double loglik_cond_ = 0, ldL2_ = 0, loglik_constant_ = 0;   // sum of obs_constant()
   int pirls_iter_ = 0;
   Eigen::SimplicialLLT<SpMat, Eigen::Lower, Eigen::AMDOrdering<int> > chol_;
   Eigen::Index pattern_nnz_ = -1;
