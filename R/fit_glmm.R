@@ -20,8 +20,8 @@ fit_glmm <- function(X, y, weights, offset, re, family, start, control, nAGQ = 1
   lower <- c(cpp_glmm_theta_lower(core), rep(-Inf, p + codes$has_dispersion))
   upper <- rep(Inf, length(par0))
   steps <- c(rep(0.5, ntheta), rep(0.2, p), if (codes$has_dispersion) 0.5)
-  # BOBYQA brings the objective to within ~1e-7 of the optimum; Newton steps do the rest
-  bobyqa_control <- utils::modifyList(control, list(initial_steps = steps, ftol_abs = max(control$ftol_abs, 1e-7)))
+  # BOBYQA brings the objective to within ~1e-5 of the optimum; Newton steps do the rest
+  bobyqa_control <- utils::modifyList(control, list(initial_steps = steps, ftol_abs = max(control$ftol_abs, 1e-5)))
   opt <- cpp_glmm_optimize(core, par0, lower, upper, bobyqa_control)
   if (!is.finite(opt$deviance)) stop("the Laplace approximation is not finite at the optimum; check the data for extreme values", call. = FALSE)
   theta <- opt$par[seq_len(ntheta)]
@@ -150,7 +150,7 @@ newton_polish <- function(core, opt, lower) {
   par <- opt$par
   best <- opt$deviance
   f <- function(z) cpp_glmm_objective(core, z)
-  for (iter in 1:2) {
+  for (iter in 1:3) {
     h <- 1e-3 * pmax(abs(par), 1)
     g <- vapply(seq_along(par), function(i) {
       e <- replace(numeric(length(par)), i, h[i])
