@@ -90,7 +90,7 @@ double GlmmCore::laplace_deviance(const VectorXd& theta, const VectorXd& beta, d
     u_ = u_new;
     const double change = dev - dev_new;
     dev = penalized_deviance(u_, true);
-    if (change < 1e-14 * (1.0 + std::abs(dev)) && decrement < 1e-10) break;
+    if (change < 1e-14 * (1.0 + std::abs(dev)) && decrement < 1e-18 * (1.0 + std::abs(dev))) break;
   }
   if (!factor_H(false)) return inf;   // mode not a maximum of the observed likelihood
   ldL2_ = 2.0 * chol_.matrixL().nestedExpression().diagonal().array().log().sum();
