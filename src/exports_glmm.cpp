@@ -2,6 +2,7 @@
 // table shared with R. The outer parameters are packed as (theta, beta, log phi).
 #include "glmm_core.h"
 #include "families.h"
+#include "numeric_hessian.h"
 #include "optimizer.h"
 
 using Eigen::MatrixXd;
@@ -92,26 +93,10 @@ Rcpp::List cpp_glmm_optimize(SEXP ptr, const Eigen::VectorXd par0, const Eigen::
 // [[Rcpp::export]]
 Rcpp::NumericMatrix cpp_glmm_hessian(SEXP ptr, const Eigen::VectorXd par, const Eigen::VectorXd h) {
   GlmmCore* core = glmm_core_from(ptr);
-  const int m = par.size();
-  const double f0 = core->objective(par);
-  const VectorXd u0 = core->mode();
+  core->objective(par);
+  const VectorXd u0 = core->mode();   // every evaluation starts PIRLS from the mode at par
   auto f = [&](const VectorXd& x) { core->set_mode(u0); return core->objective(x); };
-  MatrixXd H(m, m);
-  for (int i = 0; i < m; ++i) {
-    VectorXd a = par, b = par;
-    a[i] += h[i];
-    b[i] -= h[i];
-    H(i, i) = (f(a) - 2.0 * f0 + f(b)) / (h[i] * h[i]);
-    for (int j = 0; j < i; ++j) {
-      VectorXd pp = par, pm = par, mp = par, mm = par;
-      pp[i] += h[i]; pp[j] += h[j];
-      pm[i] += h[i]; pm[j] -= h[j];
-      mp[i] -= h[i]; mp[j] += h[j];
-      mm[i] -= h[i]; mm[j] -= h[j];
-      H(i, j) = H(j, i) = (f(pp) - f(pm) - f(mp) + f(mm)) / (4.0 * h[i] * h[j]);
-    }
-    Rcpp::checkUserInterrupt();
-  }
+  const MatrixXd H = numeric_hessian(f, par, h);
   core->set_mode(u0);
   core->objective(par);   // leave the core at par
   return Rcpp::wrap(H);

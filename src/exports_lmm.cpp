@@ -2,6 +2,7 @@
 // An LmmCore lives in an external pointer so that R can evaluate the deviance at any theta
 // (profiles, devfun) without rebuilding the cross-products.
 #include "lmm_core.h"
+#include "numeric_hessian.h"
 #include "optimizer.h"
 
 using Eigen::MatrixXd;
@@ -95,22 +96,7 @@ Rcpp::NumericMatrix cpp_lmm_vcov_joint(SEXP ptr, const Eigen::VectorXd theta, do
   auto f = [&](const VectorXd& ps) { return core->deviance_full(ps.head(k), beta, std::exp(ps[k])); };
   VectorXd h(m);
   for (int i = 0; i < m; ++i) h[i] = 1e-4 * std::max(std::abs(psi[i]), 0.1);
-  MatrixXd Hpp(m, m);
-  const double f0 = f(psi);
-  for (int i = 0; i < m; ++i) {
-    VectorXd a = psi, b = psi;
-    a[i] += h[i];
-    b[i] -= h[i];
-    Hpp(i, i) = (f(a) - 2.0 * f0 + f(b)) / (h[i] * h[i]);
-    for (int j = 0; j < i; ++j) {
-      VectorXd pp = psi, pm = psi, mp = psi, mm = psi;
-      pp[i] += h[i]; pp[j] += h[j];
-      pm[i] += h[i]; pm[j] -= h[j];
-      mp[i] -= h[i]; mp[j] += h[j];
-      mm[i] -= h[i]; mm[j] -= h[j];
-      Hpp(i, j) = Hpp(j, i) = (f(pp) - f(pm) - f(mp) + f(mm)) / (4.0 * h[i] * h[j]);
-    }
-  }
+  const MatrixXd Hpp = numeric_hessian(f, psi, h);
   // d2f / dbeta dtheta = -2/sigma^2 RX'RX dbetahat/dtheta; zero in log sigma at beta = betahat
   MatrixXd Hbp = MatrixXd::Zero(p, m);
   for (int i = 0; i < k; ++i) {
