@@ -60,20 +60,25 @@ family_codes <- function(family) {
 # The response (and binomial trials as weights) from the model frame, checked for the family.
 model_response <- function(mf, family) {
   y <- stats::model.response(mf)
-  yname <- deparse(attr(mf, "formula")[[2L]])
+  yname <- paste(deparse(attr(mf, "formula")[[2L]], width.cutoff = 500L), collapse = "")
   if (is.null(y)) stop("the formula has no response", call. = FALSE)
-  if (family$family == "binomial") return(binomial_response(y, yname))
+  if (family$family == "binomial") return(binomial_response(y, yname, stats::model.weights(mf)))
   if (!is.numeric(y) || !is.null(dim(y))) {
-    stop(sprintf("response %s must be a numeric vector for a %s model", sQuote(yname, FALSE), family$family), call. = FALSE)
+    stop(sprintf("response %s must be a numeric vector for a %s model, not %s", sQuote(yname, FALSE), family$family,
+                 class(y)[1L]), call. = FALSE)
   }
-  if (any(!is.finite(y))) stop(sprintf("response %s has non-finite values (Inf or NaN)", sQuote(yname, FALSE)), call. = FALSE)
+  if (any(!is.finite(y))) {
+    stop(sprintf("response %s has non-finite values (Inf or NaN), first in row %d", sQuote(yname, FALSE), which(!is.finite(y))[1L]), call. = FALSE)
+  }
   y <- as.numeric(y)
+  check_magnitude(y, sprintf("response %s", sQuote(yname, FALSE)))
   fam <- family$family
-  if (fam == "gaussian" && length(unique(y)) < 2L) {
-    stop(sprintf("response %s is constant: there is no variance to partition", sQuote(yname, FALSE)), call. = FALSE)
+  if (fam %in% c("gaussian", "Gamma") && length(unique(y)) < 2L) {
+    stop(sprintf("response %s is constant (all %s): there is no variance to partition", sQuote(yname, FALSE), format(y[1L])), call. = FALSE)
   }
   if (fam %in% c("poisson", "nbinom1", "nbinom2")) {
     if (any(y < 0)) stop(sprintf("response %s has negative values: counts must be >= 0 for a %s model", sQuote(yname, FALSE), fam), call. = FALSE)
+    if (all(y == 0)) stop(sprintf("response %s is all zeros: a %s model's mean would be estimated as 0 (log link: -Inf)", sQuote(yname, FALSE), fam), call. = FALSE)
     if (any(abs(y - round(y)) > 1e-8)) warning(sprintf("response %s has non-integer values for a %s model", sQuote(yname, FALSE), fam), call. = FALSE)
   }
   if (fam == "Gamma" && any(y <= 0)) stop(sprintf("response %s must be positive for a Gamma model", sQuote(yname, FALSE)), call. = FALSE)
@@ -81,13 +86,15 @@ model_response <- function(mf, family) {
 }
 
 # Binomial response: 0/1, logical, factor (first level = failure), proportions, or cbind(successes, failures).
-binomial_response <- function(y, yname) {
+binomial_response <- function(y, yname, weights = NULL) {
   trials <- NULL
   if (is.matrix(y)) {
     if (ncol(y) != 2L) stop(sprintf("binomial response %s must have two columns (successes, failures)", sQuote(yname, FALSE)), call. = FALSE)
     if (any(!is.finite(y)) || any(y < 0)) stop(sprintf("binomial response %s must have non-negative counts", sQuote(yname, FALSE)), call. = FALSE)
     trials <- y[, 1L] + y[, 2L]
     if (any(trials == 0)) stop(sprintf("binomial response %s has rows with zero trials", sQuote(yname, FALSE)), call. = FALSE)
+    check_binomial_counts(y[, 1L], yname)
+    check_binomial_spread(y[, 1L] / trials, yname)
     return(structure(y[, 1L] / trials, trials = trials))
   }
   if (is.factor(y)) y <- as.numeric(y != levels(y)[1L])
@@ -96,5 +103,25 @@ binomial_response <- function(y, yname) {
     stop(sprintf("binomial response %s must be 0/1, a factor, proportions between 0 and 1, or cbind(successes, failures)",
                  sQuote(yname, FALSE)), call. = FALSE)
   }
+  check_binomial_counts(y * (if (is.null(weights)) 1 else weights), yname)
+  check_binomial_spread(y, yname)
   structure(as.numeric(y), trials = NULL)
+}
+
+# One warning when the numbers of successes are not whole numbers (as glm() gives).
+check_binomial_counts <- function(successes, yname) {
+  if (any(abs(successes - round(successes)) > 1e-8)) {
+    warning(sprintf("binomial response %s gives non-integer numbers of successes (proportion x `weights`)", sQuote(yname, FALSE)),
+            call. = FALSE)
+  }
+  invisible()
+}
+
+# All successes or all failures: the intercept is infinite (complete separation).
+check_binomial_spread <- function(p, yname) {
+  if (all(p == 0) || all(p == 1)) {
+    stop(sprintf("binomial response %s is all %s: the probability is estimated as %s, so the model cannot be fitted",
+                 sQuote(yname, FALSE), if (p[1L] == 0) "failures (0)" else "successes (1)", p[1L]), call. = FALSE)
+  }
+  invisible()
 }

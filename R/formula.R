@@ -31,14 +31,23 @@ expand_re_term <- function(bar) {
   out
 }
 
-# Grouping expression `a/b/c` -> list(c:b:a, b:a, a); anything else unchanged.
+# Grouping expression `a/b/c` -> list(c:b:a, b:a, a) (glmmTMB's names); anything else unchanged.
 expand_slash <- function(g) {
+  if (is.call(g) && identical(g[[1L]], as.name("("))) return(expand_slash(g[[2L]]))
   if (is.call(g) && identical(g[[1L]], as.name("/"))) {
     outer <- expand_slash(g[[2L]])
-    inner <- g[[3L]]
-    return(c(list(call(":", inner, outer[[1L]])), outer))
+    return(c(list(prepend_interaction(g[[3L]], outer[[1L]])), outer))
   }
   list(g)
+}
+
+# `inner` joined to the front of the interaction `outer`, flat: c + (b:a) -> c:b:a, not c:(b:a).
+prepend_interaction <- function(inner, outer) {
+  if (is.call(outer) && identical(outer[[1L]], as.name(":"))) {
+    outer[[2L]] <- prepend_interaction(inner, outer[[2L]])
+    return(outer)
+  }
+  call(":", inner, outer)
 }
 
 # `(x + z || g)` -> intercept alone, then each other term without intercept.

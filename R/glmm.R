@@ -54,6 +54,9 @@ glmm <- function(formula, data = NULL, family = gaussian(), REML = FALSE, weight
   if (!length(re)) stop("the formula has no random-effect terms such as (1 | group); use lm() or glm() for models without them", call. = FALSE)
   y <- model_response(mf, family)
   weights <- model_weights(mf)
+  check_observation_count(length(y), fixed$X, family)
+  check_offset_scale(fixed$offset, y, family)
+  check_start(start)
   if (!is.null(attr(y, "trials"))) weights <- weights * attr(y, "trials")
   attr(y, "trials") <- NULL
   if (is_lmm) {
@@ -124,6 +127,30 @@ check_control <- function(control, verbose) {
   unknown <- setdiff(names(control), names(out))
   if (length(unknown)) stop("unknown control setting: ", paste(unknown, collapse = ", "), call. = FALSE)
   out[names(control)] <- control
+  for (nm in c("ftol_abs", "ftol_rel", "xtol_abs", "maxeval", "check_singular")) {
+    v <- out[[nm]]
+    if (!is.numeric(v) || length(v) != 1L || is.na(v) || v < 0) {
+      stop(sprintf("control setting `%s` must be a single non-negative number", nm), call. = FALSE)
+    }
+  }
+  if (out$maxeval < 1) stop("control setting `maxeval` must be at least 1", call. = FALSE)
+  out$maxeval <- as.integer(min(out$maxeval, .Machine$integer.max))
+  if (!(is.logical(verbose) || is.numeric(verbose)) || length(verbose) != 1L || is.na(verbose)) {
+    stop("`verbose` must be TRUE, FALSE or a number of steps", call. = FALSE)
+  }
   out$verbose <- if (isTRUE(verbose)) 1L else if (is.numeric(verbose)) as.integer(verbose) else 0L
   out
+}
+
+# Starting values: NULL or a list whose `theta`, when given, is numeric and finite.
+check_start <- function(start) {
+  if (is.null(start)) return(invisible())
+  if (!is.list(start)) stop("`start` must be a list such as list(theta = c(1, 0.5))", call. = FALSE)
+  unknown <- setdiff(names(start), "theta")
+  if (length(unknown)) stop("unknown element of `start`: ", paste(unknown, collapse = ", "), "; only `theta` is used", call. = FALSE)
+  th <- start$theta
+  if (!is.null(th) && (!is.numeric(th) || any(!is.finite(th)))) {
+    stop("`start$theta` must be a numeric vector of finite values", call. = FALSE)
+  }
+  invisible()
 }

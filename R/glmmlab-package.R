@@ -8,6 +8,6 @@
 #' @keywords internal
 #' @useDynLib glmmlab, .registration = TRUE
 #' @importFrom Rcpp evalCpp
-#' @importFrom stats gaussian
+#' @importFrom stats gaussian simulate
 #' @importFrom nloptr nloptr
 "_PACKAGE"

@@ -14,14 +14,18 @@ build_re_terms <- function(formula, mf, gaussian_family = TRUE) {
       stop(sprintf("grouping factor %s has only one level: a variance among groups cannot be estimated from one group",
                    sQuote(group, FALSE)), call. = FALSE)
     }
-    if (gaussian_family && nlev * ncol(Xt) >= n) {
-      stop(sprintf(paste("grouping factor %s has %d levels for %d observations: its random effects cannot be",
-                         "told apart from the residual (a gaussian model needs fewer levels than observations)"),
-                   sQuote(group, FALSE), nlev, n), call. = FALSE)
-    }
+    if (gaussian_family && nlev * ncol(Xt) >= n) check_re_count(group, nlev, ncol(Xt), n)
     list(group = group, lhs = bar$lhs, factor = fac, codes = as.integer(fac) - 1L, nlev = nlev,
          levels = levels(fac), Xt = Xt, cnms = colnames(Xt))
   })
+}
+
+# Gaussian models: a term with as many random effects as observations is confounded with the residual.
+check_re_count <- function(group, nlev, ncol, n) {
+  counted <- if (ncol == 1L) sprintf("%d levels", nlev) else sprintf("%d levels x %d random effects per level", nlev, ncol)
+  stop(sprintf(paste("grouping factor %s has %s for %d observations: its random effects cannot be told apart",
+                     "from the residual (a gaussian model needs fewer random effects than observations)"),
+               sQuote(group, FALSE), counted, n), call. = FALSE)
 }
 
 # Grouping factor of a term: a variable or an interaction `a:b`, with unused levels dropped.
@@ -58,8 +62,11 @@ re_model_matrix <- function(lhs, mf, group) {
   X <- stats::model.matrix(f, mf)
   if (ncol(X) == 0L) stop(sprintf("random-effect term for %s has no columns", sQuote(group, FALSE)), call. = FALSE)
   if (any(!is.finite(X))) {
-    stop(sprintf("random-effect term for %s has non-finite values in %s", sQuote(group, FALSE),
-                 paste(colnames(X)[colSums(!is.finite(X)) > 0], collapse = ", ")), call. = FALSE)
+    stop(sprintf("random-effect column %s of the term for %s has non-finite values (Inf or NaN)",
+                 paste(sQuote(colnames(X)[colSums(!is.finite(X)) > 0], FALSE), collapse = ", "), sQuote(group, FALSE)), call. = FALSE)
+  }
+  for (j in seq_len(ncol(X))) {
+    check_magnitude(X[, j], sprintf("random-effect column %s of the term for %s", sQuote(colnames(X)[j], FALSE), sQuote(group, FALSE)))
   }
   attr(X, "assign") <- NULL
   attr(X, "contrasts") <- NULL

@@ -1,6 +1,9 @@
-# The linear mixed models of the course chapter "(Generalized) Linear Mixed Models", fitted with
-# glmmlab: the chapter's calls with library(glmmlab) and glmm() in place of glmmTMB().
-# Run with demo("chapter", package = "glmmlab").
+# The course chapter "(Generalized) Linear Mixed Models" fitted with glmmlab: the chapter's calls
+# with library(glmmlab) and glmm() in place of glmmTMB(), from the variance components to the
+# negative binomial GLMM of bee counts. Run with demo("chapter", package = "glmmlab").
+# The chapter's data files (blossoms.csv, Eulaema.csv) are not shipped with glmmlab: the demo
+# looks for them in $GLMMLAB_SHARED/datasets (default ../shared/datasets) and in datasets/ (the
+# course's layout), and skips the models that need them when they are not found.
 library(glmmlab)
 if (!interactive()) pdf(file.path(tempdir(), "glmmlab-chapter-demo.pdf"))  # plots go to a file (closed at the end)
 
@@ -47,9 +50,7 @@ for(i in 1:length(levels(groupID))){
 y_hat = predict(m, newdata=list(x1=newx, groupID=rep("Group5", 200)), re.form=NULL)
 head(y_hat)
 
-## Nested random effects: the blossoms data (not shipped with glmmlab). The demo looks for
-## blossoms.csv in $GLMMLAB_SHARED/datasets (default ../shared/datasets), datasets/ and
-## datasets/blossoms/ (the course's layout).
+## Nested random effects: the blossoms data (also looked for in datasets/blossoms/)
 shared = Sys.getenv("GLMMLAB_SHARED", "../shared")
 blossoms_file = Filter(file.exists, file.path(c(file.path(shared, "datasets"), "datasets", "datasets/blossoms"),
                                               "blossoms.csv"))
@@ -63,5 +64,29 @@ if (length(blossoms_file)) {
   print(summary(m))
 } else {
   message("blossoms.csv not found: set GLMMLAB_SHARED to the folder holding datasets/blossoms.csv to run the nested models")
+}
+
+## Generalized linear mixed models: counts of the bee Eulaema nigrita at sites in 72 study areas
+## (SA) of the Brazilian Atlantic forest. The file is Latin-1 encoded (accented area names).
+eulaema_file = Filter(file.exists, file.path(c(file.path(shared, "datasets"), "datasets"), "Eulaema.csv"))
+if (length(eulaema_file)) {
+  dat = read.csv(eulaema_file[1], fileEncoding = "latin1")
+  dat$SA = as.factor(dat$SA)
+  m = glmm(Eulaema_nigrita ~ MAP + (1|SA), family="nbinom2", data=dat)
+  print(summary(m))
+
+  newMAP = seq(min(dat$MAP), max(dat$MAP), length.out=200)
+  plot(dat$MAP, dat$Eulaema_nigrita, las=1)
+  for(i in 1:length(levels(dat$SA))){
+    y_hat = exp(coef(m)$cond$SA[i,1] + coef(m)$cond$SA[i,2]*newMAP)
+    lines(newMAP, y_hat, col="grey")
+  }
+  y_hat = exp(summary(m)$coef$cond[1,1] + summary(m)$coef$cond[2,1]*newMAP)
+  lines(newMAP, y_hat, lwd=2)
+
+  m = glmm(Eulaema_nigrita ~ forest. + (1|SA), REML = F, family = "poisson", data = dat)
+  print(summary(m))
+} else {
+  message("Eulaema.csv not found: set GLMMLAB_SHARED to the folder holding datasets/Eulaema.csv to run the GLMMs")
 }
 if (!interactive()) invisible(dev.off())

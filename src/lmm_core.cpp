@@ -29,6 +29,12 @@ LmmCore::LmmCore(const MatrixXd& X, const VectorXd& y, const VectorXd& w, const 
   sum_log_w_ = w.array().log().sum();
   identity_.resize(re_.q, re_.q);
   identity_.setIdentity();
+  // a well-defined state before the first evaluation (and after a failed one)
+  u_ = VectorXd::Zero(re_.q);
+  beta_ = VectorXd::Zero(p_);
+  cu_ = VectorXd::Zero(re_.q);
+  RZX_ = MatrixXd::Zero(re_.q, p_);
+  RX_ = MatrixXd::Zero(p_, p_);
   const int kMaxDenseBlock = 3000;
   blocked_ = re_.q - re_.leading_size <= kMaxDenseBlock;
   if (blocked_) blocked_chol_ = BlockedCholesky(re_.q, re_.leading_size, re_.leading_block);
@@ -64,7 +70,11 @@ double LmmCore::deviance(const VectorXd& theta, bool reml) {
   const double inf = std::numeric_limits<double>::infinity();
   if (theta.size() != re_.ntheta) Rcpp::stop("theta has length %d, expected %d", (int)theta.size(), re_.ntheta);
   for (int k = 0; k < theta.size(); ++k) if (!std::isfinite(theta[k])) return inf;
-  if (!factor_A(theta)) return inf;
+  if (!factor_A(theta)) {   // keep the state's shapes valid for the accessors
+    u_ = VectorXd::Zero(re_.q);
+    beta_ = VectorXd::Zero(p_);
+    return inf;
+  }
   const SpMat LambdaT = re_.Lambda.transpose();
   // cu and RZX: half-solves with L
   MatrixXd cu = LambdaT * ZtWy_;

@@ -12,8 +12,10 @@
 #   GLMMLAB_BENCH_MARKDOWN  if "true", also print the table as Markdown (for the README)
 #
 # Each case is one entry of `bench_cases`: a data loader and one fitting function per package
-# (NULL where a package cannot fit the model). GLMM cases (glmer, glmmTMB with poisson or
-# nbinom2) are added the same way, with `lme4` holding the glmer call.
+# (NULL where a package cannot fit the model). For GLMM cases `lme4` holds the glmer() call
+# (glmer.nb() for nbinom2). A fitter that stops with an error is reported as "failed" in its
+# columns (lme4's glmer.nb() does on the chapter's Eulaema model: "pwrssUpdate did not converge");
+# the other fitters of that row are still timed.
 
 suppressPackageStartupMessages(library(glmmlab))
 has_lme4 <- requireNamespace("lme4", quietly = TRUE)
@@ -103,10 +105,11 @@ bench_cases <- list(
              glmmlab = function(d) glmm(Eulaema_nigrita ~ MAP + (1 | SA), family = "nbinom2", data = d),
              lme4 = function(d) lme4::glmer.nb(Eulaema_nigrita ~ MAP + (1 | SA), data = d),
              glmmTMB = function(d) glmmTMB::glmmTMB(Eulaema_nigrita ~ MAP + (1 | SA), family = "nbinom2", data = d)),
-  bench_case("Eulaema: poisson, Eulaema_nigrita ~ forest. + (1|SA)", eulaema_data,
-             glmmlab = function(d) glmm(Eulaema_nigrita ~ forest. + (1 | SA), family = "poisson", data = d),
+  # the chapter's call, REML = F included (ML, the default for GLMMs in all three packages)
+  bench_case("Eulaema: poisson, Eulaema_nigrita ~ forest. + (1|SA), REML = F", eulaema_data,
+             glmmlab = function(d) glmm(Eulaema_nigrita ~ forest. + (1 | SA), REML = F, family = "poisson", data = d),
              lme4 = function(d) lme4::glmer(Eulaema_nigrita ~ forest. + (1 | SA), family = poisson, data = d),
-             glmmTMB = function(d) glmmTMB::glmmTMB(Eulaema_nigrita ~ forest. + (1 | SA), family = "poisson", data = d)),
+             glmmTMB = function(d) glmmTMB::glmmTMB(Eulaema_nigrita ~ forest. + (1 | SA), REML = F, family = "poisson", data = d)),
   bench_case("cbpp: binomial, cbind(incidence, size - incidence) ~ period + (1|herd)", function() lme4_data("cbpp"),
              glmmlab = function(d) glmm(cbind(incidence, size - incidence) ~ period + (1 | herd), family = binomial, data = d),
              lme4 = function(d) lme4::glmer(cbind(incidence, size - incidence) ~ period + (1 | herd), family = binomial, data = d),
@@ -136,6 +139,18 @@ model_loglik <- function(model) {
   if (is.null(ll)) NA_real_ else ll
 }
 
+# Time one fitter on one case: list(seconds, loglik, failed); NA times when the package is not
+# installed or has no fitter for the case, failed = TRUE when the fit stops with an error.
+run_fitter <- function(fit, pkg, label, data, reps, min_sec) {
+  available <- c(glmmlab = TRUE, lme4 = has_lme4, glmmTMB = has_tmb)
+  skipped <- list(seconds = NA_real_, loglik = NA_real_, failed = FALSE)
+  if (is.null(fit) || !available[[pkg]]) return(skipped)
+  out <- tryCatch(suppressWarnings(suppressMessages(time_fit(fit, data, reps, min_sec))),
+                  error = function(e) { message(pkg, " failed on ", label, ": ", conditionMessage(e)); NULL })
+  if (is.null(out)) return(replace(skipped, "failed", TRUE))
+  list(seconds = out$seconds, loglik = model_loglik(out$model), failed = FALSE)
+}
+
 # One row of the results table for one case; NULL when its data cannot be loaded.
 run_case <- function(case, reps, min_sec) {
   data <- tryCatch(case$data(), error = function(e) NULL)
@@ -143,38 +158,58 @@ run_case <- function(case, reps, min_sec) {
     message("skipped (data not found): ", case$label)
     return(NULL)
   }
-  available <- c(glmmlab = TRUE, lme4 = has_lme4, glmmTMB = has_tmb)
-  res <- lapply(names(case$fitters), function(pkg) {
-    fit <- case$fitters[[pkg]]
-    if (is.null(fit) || !available[[pkg]]) return(list(seconds = NA_real_, loglik = NA_real_))
-    out <- tryCatch(suppressWarnings(suppressMessages(time_fit(fit, data, reps, min_sec))),
-                    error = function(e) { message(pkg, " failed on ", case$label, ": ", conditionMessage(e)); NULL })
-    if (is.null(out)) return(list(seconds = NA_real_, loglik = NA_real_))
-    list(seconds = out$seconds, loglik = model_loglik(out$model))
-  })
+  res <- lapply(names(case$fitters), function(pkg) run_fitter(case$fitters[[pkg]], pkg, case$label, data, reps, min_sec))
   names(res) <- names(case$fitters)
   ms <- vapply(res, function(r) 1000 * r$seconds, numeric(1))
   ll <- vapply(res, `[[`, numeric(1), "loglik")
+  failed <- vapply(res, `[[`, logical(1), "failed")
   data.frame(model = case$label, glmmlab_ms = ms[["glmmlab"]], lme4_ms = ms[["lme4"]], glmmTMB_ms = ms[["glmmTMB"]],
              lme4_over_glmmlab = ms[["lme4"]] / ms[["glmmlab"]],
              glmmTMB_over_glmmlab = ms[["glmmTMB"]] / ms[["glmmlab"]],
              logLik_glmmlab = ll[["glmmlab"]],
              dlogLik_lme4 = abs(ll[["glmmlab"]] - ll[["lme4"]]),
              dlogLik_glmmTMB = abs(ll[["glmmlab"]] - ll[["glmmTMB"]]),
-             stringsAsFactors = FALSE)
+             glmmlab_failed = failed[["glmmlab"]], lme4_failed = failed[["lme4"]],
+             glmmTMB_failed = failed[["glmmTMB"]], stringsAsFactors = FALSE)
+}
+
+# Which packages' failures blank out each numeric column of the results table.
+failure_sources <- list(glmmlab_ms = "glmmlab", lme4_ms = "lme4", glmmTMB_ms = "glmmTMB",
+                        lme4_over_glmmlab = c("lme4", "glmmlab"), glmmTMB_over_glmmlab = c("glmmTMB", "glmmlab"),
+                        logLik_glmmlab = "glmmlab", dlogLik_lme4 = c("lme4", "glmmlab"),
+                        dlogLik_glmmTMB = c("glmmTMB", "glmmlab"))
+
+# Column `column` of the table formatted by `fmt`: "failed" where a fitter it depends on failed,
+# "n/a" where it was not run.
+format_column <- function(tab, column, fmt) {
+  failed <- Reduce(`|`, lapply(failure_sources[[column]], function(pkg) tab[[paste0(pkg, "_failed")]]))
+  x <- tab[[column]]
+  ifelse(failed, "failed", ifelse(is.na(x), "n/a", fmt(x)))
+}
+
+# The results table for the console: rounded numbers, "failed" and "n/a" spelled out.
+console_table <- function(tab) {
+  shown <- tab["model"]
+  for (v in names(failure_sources)) {
+    fmt <- if (startsWith(v, "dlogLik")) function(x) format(signif(x, 2)) else
+      function(x) format(round(x, if (grepl("over", v)) 1 else 2), nsmall = if (grepl("over", v)) 1 else 2)
+    shown[[v]] <- vapply(seq_len(nrow(tab)), function(i) format_column(tab[i, ], v, fmt), "")
+  }
+  shown
 }
 
 # The results table as Markdown: ratios first, then the times they come from.
 markdown_table <- function(tab) {
-  fmt_ratio <- function(x) ifelse(is.na(x), "n/a", sprintf("%.1f", x))
-  fmt_ms <- function(x) ifelse(is.na(x), "n/a", sprintf("%.1f", x))
-  fmt_d <- function(x) ifelse(is.na(x), "n/a", formatC(x, format = "e", digits = 0))
+  fmt_1 <- function(x) sprintf("%.1f", x)
+  fmt_d <- function(x) formatC(x, format = "e", digits = 0)
   lines <- c("| model | lme4 / glmmlab | glmmTMB / glmmlab | glmmlab ms | lme4 ms | glmmTMB ms | abs. logLik diff (lme4, glmmTMB) |",
              "|---|---:|---:|---:|---:|---:|---|")
   model <- gsub("|", "\\|", tab$model, fixed = TRUE)  # a bare | would end the Markdown cell
-  rows <- sprintf("| %s | %s | %s | %s | %s | %s | %s, %s |", model, fmt_ratio(tab$lme4_over_glmmlab),
-                  fmt_ratio(tab$glmmTMB_over_glmmlab), fmt_ms(tab$glmmlab_ms), fmt_ms(tab$lme4_ms),
-                  fmt_ms(tab$glmmTMB_ms), fmt_d(tab$dlogLik_lme4), fmt_d(tab$dlogLik_glmmTMB))
+  rows <- sprintf("| %s | %s | %s | %s | %s | %s | %s, %s |", model,
+                  format_column(tab, "lme4_over_glmmlab", fmt_1), format_column(tab, "glmmTMB_over_glmmlab", fmt_1),
+                  format_column(tab, "glmmlab_ms", fmt_1), format_column(tab, "lme4_ms", fmt_1),
+                  format_column(tab, "glmmTMB_ms", fmt_1), format_column(tab, "dlogLik_lme4", fmt_d),
+                  format_column(tab, "dlogLik_glmmTMB", fmt_d))
   c(lines, rows)
 }
 
@@ -191,13 +226,9 @@ main <- function() {
   on.exit(options(old))
   rows <- lapply(bench_cases, run_case, reps = reps, min_sec = min_sec)
   tab <- do.call(rbind, rows[!vapply(rows, is.null, logical(1))])
-  shown <- tab
-  num <- vapply(shown, is.numeric, logical(1))
-  shown[num] <- lapply(names(shown)[num], function(v) {
-    if (startsWith(v, "dlogLik")) signif(shown[[v]], 2) else round(shown[[v]], if (grepl("over", v)) 1 else 2)
-  })
-  print(shown, row.names = FALSE, right = FALSE)
-  cat("ratios above 1: glmmlab is faster; dlogLik: absolute difference from glmmlab's log-likelihood\n")
+  print(console_table(tab), row.names = FALSE, right = FALSE)
+  cat("ratios above 1: glmmlab is faster; dlogLik: absolute difference from glmmlab's log-likelihood;",
+      "lme4 is lmer() for gaussian rows, glmer() or glmer.nb() for the others\n")
   if (identical(tolower(Sys.getenv("GLMMLAB_BENCH_MARKDOWN")), "true")) writeLines(c("", markdown_table(tab)))
   invisible(tab)
 }

@@ -1,0 +1,326 @@
+# confint.R: confidence intervals for "glmm" fits. Wald intervals for the fixed effects of every
+# model; for linear mixed models also likelihood-profile intervals for the random-effect SDs and
+# correlations, the residual SD and the fixed effects. The profiles use the C++ core's profiled
+# deviance: a parameter is fixed, the ML deviance minimized over the others (optim, L-BFGS-B),
+# and the interval's ends are the roots of the signed square root of the deviance increase
+# (zeta) at +-qnorm((1 + level) / 2), found by extrapolation and uniroot().
+#
+# Notation: w = (v, sigma), the "natural" variance parameters: for each term the lower triangle
+# (column-major) of a matrix with the SDs on its diagonal and the correlations below it, as
+# lme4's .sig01, .sig02, ..., then the residual SD sigma (.sigma).
+
+#' Confidence intervals for the parameters of a mixed model
+#'
+#' Wald intervals (estimate +- z standard errors from [vcov()]) for the fixed effects of any
+#' `"glmm"` fit, or, for linear mixed models (gaussian family, identity link), likelihood-profile
+#' intervals for the random-effect standard deviations and correlations (rows `.sig01`,
+#' `.sig02`, ... in the order of lme4: for each term the lower triangle of its SD/correlation
+#' matrix, column by column), the residual SD (`.sigma`) and the fixed effects, as
+#' `lme4::confint(method = "profile")` reports them.
+#'
+#' Profiles always use the ML deviance (as lme4 does, also for REML fits). Each parameter is
+#' fixed in turn, the deviance is minimized over the other parameters, and the interval's ends
+#' are the values where the deviance has increased by `qchisq(level, 1)`. An end that reaches
+#' the parameter's boundary (an SD of 0, a correlation of +-1) is reported as the boundary.
+#' Profile intervals are only available for linear mixed models for now; for other families
+#' `method = "profile"` is an error and Wald intervals are available.
+#'
+#' @param object a fitted `"glmm"` model from [glmm()].
+#' @param parm parameters to give intervals for: names (e.g. `".sig01"`, `".sigma"`,
+#'   `"Days"`), positions in the full list of parameters, `"beta_"` (all fixed effects) or
+#'   `"theta_"` (all variance parameters). Default: all (Wald: all fixed effects).
+#' @param level the confidence level.
+#' @param method `"wald"` or `"profile"`.
+#' @param ... not used.
+#' @return A matrix with one row per parameter and columns for the lower and upper limits,
+#'   named as percentages (`"2.5 %"`, `"97.5 %"`).
+#' @seealso [profile.glmm()]
+#' @examples
+#' set.seed(1)
+#' g <- factor(rep(letters[1:8], each = 10))
+#' x <- rep(0:9, 8)
+#' y <- 20 + (2 + rnorm(8, sd = 0.5)[g]) * x + rnorm(8, sd = 3)[g] + rnorm(80)
+#' d <- data.frame(y, x, g)
+#' m <- glmm(y ~ x + (x | g), data = d)
+#' confint(m)
+#' confint(m, method = "profile")
+#' @importFrom stats confint qnorm qchisq optim uniroot
+#' @export
+confint.glmm <- function(object, parm, level = 0.95, method = c("wald", "profile"), ...) {
+  method <- match.arg(method)
+  check_level(level)
+  z <- stats::qnorm((1 + level) / 2)
+  cols <- format_percent(c((1 - level) / 2, (1 + level) / 2))
+  if (method == "wald") {
+    beta <- object$beta
+    which <- select_parameters(names(beta), parm, names(beta), wald = TRUE)
+    se <- sqrt(diag(object$vcov))[which]
+    out <- cbind(beta[which] - z * se, beta[which] + z * se)
+    dimnames(out) <- list(which, cols)
+    return(out)
+  }
+  ctx <- profile_context(object)
+  on.exit(reset_core(object, ctx$core), add = TRUE)
+  which <- select_parameters(ctx$names, parm, names(object$beta), wald = FALSE)
+  out <- t(vapply(which, function(nm) {
+    c(profile_endpoint(ctx, nm, -1, z), profile_endpoint(ctx, nm, 1, z))
+  }, numeric(2)))
+  dimnames(out) <- list(which, cols)
+  out
+}
+
+#' Likelihood profiles of a linear mixed model
+#'
+#' The signed square root of the ML deviance increase, zeta, along each parameter, the other
+#' parameters re-estimated at every point: a straight line in zeta means the Wald approximation
+#' is good. Parameters and their names are those of [confint.glmm()]. Only for linear mixed models.
+#'
+#' @param fitted a fitted `"glmm"` linear mixed model from [glmm()].
+#' @param which parameters to profile (as `parm` of [confint.glmm()]); default all.
+#' @param level the profile covers the interval of this confidence level.
+#' @param npoints number of points along each parameter.
+#' @param ... not used.
+#' @return A data frame of class `"profile.glmm"` with columns `.par` (parameter name),
+#'   `.value` (its value) and `.zeta`.
+#' @examples
+#' set.seed(1)
+#' g <- factor(rep(letters[1:8], each = 10))
+#' x <- rep(0:9, 8)
+#' y <- 20 + (2 + rnorm(8, sd = 0.5)[g]) * x + rnorm(8, sd = 3)[g] + rnorm(80)
+#' d <- data.frame(y, x, g)
+#' m <- glmm(y ~ x + (1 | g), data = d)
+#' pr <- profile(m, which = ".sigma", npoints = 5)
+#' pr
+#' @importFrom stats profile
+#' @export
+profile.glmm <- function(fitted, which = NULL, level = 0.99, npoints = 11, ...) {
+  check_level(level)
+  if (!is.numeric(npoints) || length(npoints) != 1L || npoints < 3) {
+    stop("`npoints` must be a number of at least 3", call. = FALSE)
+  }
+  z <- stats::qnorm((1 + level) / 2)
+  ctx <- profile_context(fitted)
+  on.exit(reset_core(fitted, ctx$core), add = TRUE)
+  which <- select_parameters(ctx$names, which, names(fitted$beta), wald = FALSE)
+  pieces <- lapply(which, function(nm) {
+    ends <- c(profile_endpoint(ctx, nm, -1, z), profile_endpoint(ctx, nm, 1, z))
+    values <- sort(unique(c(seq(ends[1L], ends[2L], length.out = npoints), ctx$estimates[[nm]])))
+    zeta <- vapply(values, function(x) profile_zeta(ctx, nm, x), numeric(1))
+    data.frame(.par = nm, .value = values, .zeta = zeta, stringsAsFactors = FALSE)
+  })
+  out <- do.call(rbind, pieces)
+  rownames(out) <- NULL
+  class(out) <- c("profile.glmm", "data.frame")
+  out
+}
+
+# A confidence level strictly between 0 and 1, or an error.
+check_level <- function(level) {
+  if (!is.numeric(level) || length(level) != 1L || !is.finite(level) || level <= 0 || level >= 1) {
+    stop("`level` must be a single number between 0 and 1", call. = FALSE)
+  }
+}
+
+# Column labels as confint.default() makes them ("2.5 %").
+format_percent <- function(probs) paste(format(100 * probs, trim = TRUE, scientific = FALSE, digits = 3), "%")
+
+# The names selected by `parm` (names, positions, "beta_", "theta_") among `all_names`.
+select_parameters <- function(all_names, parm, beta_names, wald) {
+  if (missing(parm) || is.null(parm)) return(all_names)
+  if (is.numeric(parm)) {
+    if (any(is.na(parm)) || any(parm < 1) || any(parm > length(all_names))) {
+      stop(sprintf("`parm` positions must be between 1 and %d", length(all_names)), call. = FALSE)
+    }
+    return(all_names[parm])
+  }
+  if (!is.character(parm)) stop("`parm` must be parameter names or positions", call. = FALSE)
+  parm <- unique(unlist(lapply(parm, function(p) {
+    switch(p, beta_ = beta_names, theta_ = setdiff(all_names, beta_names), p)
+  })))
+  unknown <- setdiff(parm, all_names)
+  if (length(unknown)) {
+    hint <- if (wald) "; Wald intervals are for fixed effects only (use method = \"profile\" for variance parameters)" else ""
+    stop(sprintf("unknown parameter(s) in `parm`: %s. Available: %s%s", paste(unknown, collapse = ", "),
+                 paste(all_names, collapse = ", "), hint), call. = FALSE)
+  }
+  parm
+}
+
+# Everything the profiles need: the core, the ML estimates (theta, natural w, beta), the
+# minimum deviance, bounds and scales, and a store of warm starts for the inner optimizations.
+profile_context <- function(object) {
+  if (!is_gaussian_identity(object$family)) {
+    stop("method = \"profile\" is only available for linear mixed models (gaussian family, identity link) ",
+         "for now; use method = \"wald\"", call. = FALSE)
+  }
+  core <- ensure_core(object)
+  theta <- object$theta
+  if (isTRUE(object$REML)) {   # profiles use the ML deviance, as lme4's do
+    theta <- cpp_lmm_optimize(core, theta, FALSE, glmm_control())$theta
+  }
+  st <- cpp_lmm_state(core, theta, FALSE)
+  n <- object$nobs
+  sigma <- sqrt(st$pwrss / n)
+  w <- c(theta_to_natural(theta, sigma, object$re), sigma)
+  nw <- length(w)
+  names(w) <- c(sprintf(".sig%02d", seq_len(nw - 1L)), ".sigma")
+  is_cor <- c(!theta_diagonal_mask(object$re), FALSE)
+  beta <- stats::setNames(st$beta, names(object$beta))
+  ctx <- new.env(parent = emptyenv())
+  ctx$core <- core
+  ctx$re <- object$re
+  ctx$n <- n
+  ctx$theta <- theta
+  ctx$theta_lower <- cpp_lmm_theta_lower(core)
+  ctx$w <- w
+  ctx$beta <- beta
+  ctx$names <- c(names(w), names(beta))
+  ctx$estimates <- as.list(c(w, beta))
+  ctx$lower <- ifelse(is_cor, -1, 0)
+  ctx$lower[nw] <- 1e-8 * sigma
+  ctx$upper <- ifelse(is_cor, 1, Inf)
+  ctx$scale <- ifelse(is_cor, 0.1, pmax(abs(w), 1e-3 * sigma))
+  ctx$beta_se <- stats::setNames(sqrt(diag(chol2inv(st$RX))) * sigma, names(beta))
+  ctx$dev_min <- ml_deviance(core, theta, sigma, n)
+  ctx$warm <- list()
+  ctx
+}
+
+# Leave the core at the fit's own estimates after profiling.
+reset_core <- function(object, core) invisible(cpp_lmm_deviance(core, object$theta, isTRUE(object$REML)))
+
+# ML deviance (up to a constant) at theta and residual SD sigma, minimized over beta.
+ml_deviance <- function(core, theta, sigma, n) {
+  st <- cpp_lmm_state(core, theta, FALSE)
+  st$logdet_L2 + n * log(2 * pi * sigma^2) + st$pwrss / sigma^2
+}
+
+# The natural parameters of each term (SDs, correlations; lower triangle) from theta and sigma.
+theta_to_natural <- function(theta, sigma, re) {
+  unlist(lapply(theta_to_factors(theta, re), function(Ti) {
+    S <- sigma^2 * tcrossprod(Ti)
+    sds <- sqrt(diag(S))
+    M <- S / outer(sds, sds)
+    M[!is.finite(M)] <- 0
+    diag(M) <- sds
+    M[lower.tri(M, diag = TRUE)]
+  }))
+}
+
+# theta (lower triangles of the relative factors T_i) from natural parameters v and sigma.
+natural_to_theta <- function(v, sigma, re) {
+  pos <- 0L
+  out <- vector("list", length(re))
+  for (i in seq_along(re)) {
+    p <- ncol(re[[i]]$Xt)
+    k <- p * (p + 1L) / 2L
+    if (p == 1L) {
+      out[[i]] <- v[pos + 1L] / sigma
+    } else {
+      M <- matrix(0, p, p)
+      M[lower.tri(M, diag = TRUE)] <- v[pos + seq_len(k)]
+      sds <- diag(M)
+      R <- M + t(M)
+      diag(R) <- 1
+      Ti <- semidefinite_cholesky(R * outer(sds, sds)) / sigma
+      out[[i]] <- Ti[lower.tri(Ti, diag = TRUE)]
+    }
+    pos <- pos + k
+  }
+  unlist(out)
+}
+
+# Lower-triangular L with L L' = S for a positive semidefinite S (zero pivots give zero columns).
+semidefinite_cholesky <- function(S) {
+  p <- nrow(S)
+  L <- matrix(0, p, p)
+  for (j in seq_len(p)) {
+    prev <- seq_len(j - 1L)
+    L[j, j] <- sqrt(max(S[j, j] - sum(L[j, prev]^2), 0))
+    for (i in seq_len(p - j) + j) {
+      L[i, j] <- if (L[j, j] > 0) (S[i, j] - sum(L[i, prev] * L[j, prev])) / L[j, j] else 0
+    }
+  }
+  L
+}
+
+# Profiled ML deviance with parameter `name` fixed at x (variance parameter or fixed effect).
+profiled_deviance <- function(ctx, name, x) {
+  if (name %in% names(ctx$w)) profiled_deviance_variance(ctx, match(name, names(ctx$w)), x)
+  else profiled_deviance_fixed(ctx, match(name, names(ctx$beta)), x)
+}
+
+# Natural parameter k fixed at x: minimize over the others (with sigma) by L-BFGS-B.
+profiled_deviance_variance <- function(ctx, k, x) {
+  nw <- length(ctx$w)
+  free <- seq_len(nw)[-k]
+  dev_w <- function(zfree) {
+    w <- ctx$w
+    w[k] <- x
+    w[free] <- zfree
+    ml_deviance(ctx$core, natural_to_theta(w[-nw], w[nw], ctx$re), w[nw], ctx$n)
+  }
+  key <- names(ctx$w)[k]
+  start <- if (is.null(ctx$warm[[key]])) ctx$w[free] else ctx$warm[[key]]
+  opt <- stats::optim(start, dev_w, method = "L-BFGS-B", lower = ctx$lower[free], upper = ctx$upper[free],
+                      control = list(parscale = ctx$scale[free], factr = 1e4, pgtol = 0))
+  ctx$warm[[key]] <- opt$par
+  opt$value
+}
+
+# Fixed effect j fixed at x: for given theta the deviance minimized over the other fixed effects
+# and sigma is closed-form (pwrss grows by (x - beta_j(theta))^2 / [(RX'RX)^-1]_jj); minimize over theta.
+profiled_deviance_fixed <- function(ctx, j, x) {
+  n <- ctx$n
+  dev_theta <- function(theta) {
+    st <- cpp_lmm_state(ctx$core, theta, FALSE)
+    vjj <- chol2inv(st$RX)[j, j]
+    pwrss <- st$pwrss + (x - st$beta[j])^2 / vjj
+    st$logdet_L2 + n * (1 + log(2 * pi * pwrss / n))
+  }
+  key <- names(ctx$beta)[j]
+  start <- if (is.null(ctx$warm[[key]])) ctx$theta else ctx$warm[[key]]
+  opt <- stats::optim(start, dev_theta, method = "L-BFGS-B", lower = ctx$theta_lower,
+                      control = list(parscale = pmax(abs(ctx$theta), 0.05), factr = 1e4, pgtol = 0))
+  ctx$warm[[key]] <- opt$par
+  opt$value
+}
+
+# Signed square root of the deviance increase at x.
+profile_zeta <- function(ctx, name, x) {
+  est <- ctx$estimates[[name]]
+  if (x == est) return(0)
+  sign(x - est) * sqrt(max(profiled_deviance(ctx, name, x) - ctx$dev_min, 0))
+}
+
+# The end of the interval on side `direction` (-1, +1): where zeta = direction * z. Steps out
+# from the estimate by linear extrapolation of zeta, then solves with uniroot().
+profile_endpoint <- function(ctx, name, direction, z) {
+  est <- ctx$estimates[[name]]
+  is_var <- name %in% names(ctx$w)
+  bounds <- if (is_var) c(ctx$lower, ctx$upper)[match(name, names(ctx$w)) + c(0L, length(ctx$w))] else c(-Inf, Inf)
+  step <- if (is_var) max(0.25 * abs(est), 0.05 * ctx$w[[".sigma"]]) else z * ctx$beta_se[[name]]
+  if (is_var && bounds[2L] == 1) step <- 0.2
+  clamp <- function(v) min(max(v, bounds[1L]), bounds[2L])
+  prev <- est
+  zprev <- 0
+  x <- clamp(est + direction * step)
+  ctx$warm[[name]] <- NULL
+  for (iter in 1:40) {
+    zx <- profile_zeta(ctx, name, x)
+    if (direction * zx >= z) {
+      root <- stats::uniroot(function(v) profile_zeta(ctx, name, v) - direction * z, sort(c(prev, x)),
+                             f.lower = if (direction > 0) zprev - z else zx + z,
+                             f.upper = if (direction > 0) zx - z else zprev + z,
+                             tol = 1e-7 * max(abs(est), abs(x), 1e-8))
+      return(root$root)
+    }
+    if (x == bounds[(direction + 3) / 2]) return(x)   # the profile stays below the cutoff
+    slope <- (zx - zprev) / (x - prev)
+    jump <- if (is.finite(slope) && direction * slope > 0) (direction * z - zx) / slope * 1.2 else direction * 2 * abs(x - prev)
+    prev <- x
+    zprev <- zx
+    x <- clamp(x + direction * max(abs(jump), 0.05 * abs(x - est)))
+  }
+  NA_real_
+}

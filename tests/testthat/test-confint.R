@@ -1,0 +1,130 @@
+# test-confint.R: Wald and profile confidence intervals (R/confint.R).
+
+# lme4 1.1-31: confint(lmer(Reaction ~ Days + (Days | Subject), sleepstudy, REML = FALSE), method = "profile")
+ref_profile_sleep_slope <- rbind(
+  .sig01 = c(14.3814811165, 37.716018740),
+  .sig02 = c(-0.4815004432, 0.684986139),
+  .sig03 = c(3.8011647624, 8.753366659),
+  .sigma = c(22.8982662150, 28.857997323),
+  "(Intercept)" = c(237.6806954694, 265.129514692),
+  Days = c(7.3586532953, 13.575918741))
+# lme4 1.1-31: confint(lmer(Reaction ~ Days + (1 | Subject), sleepstudy, REML = FALSE), method = "profile")
+# (lme4 gives the same numbers for the REML fit: it profiles the ML deviance)
+ref_profile_sleep_int <- rbind(
+  .sig01 = c(26.007120448, 52.93598353),
+  .sigma = c(27.813847208, 34.59104986),
+  "(Intercept)" = c(231.992326372, 270.81788347),
+  Days = c(8.886550958, 12.04802096))
+# lme4 1.1-31: confint(lmer(y ~ x1 + (1 | groupID), chapter_sim_data(), REML = FALSE), method = "profile")
+ref_profile_chapter <- rbind(
+  .sig01 = c(2.193250254, 5.464364186),
+  .sigma = c(1.832800587, 2.241534731),
+  "(Intercept)" = c(21.158613636, 26.496676312),
+  x1 = c(1.302238759, 1.603232965))
+# glmmTMB 1.1.5: confint(glmmTMB(Reaction ~ Days + (Days | Subject), sleepstudy))[1:2, 1:2]
+ref_wald_sleep_slope <- rbind("(Intercept)" = c(238.4061082274, 264.4041621964), Days = c(7.5229476102, 13.4115975484))
+# glmmTMB 1.1.5: confint(glmmTMB(y ~ x1 + (1 | groupID), chapter_sim_data()), level = 0.9)[1:2, 1:2]
+ref_wald_chapter_90 <- rbind("(Intercept)" = c(21.693003864, 25.975583336), x1 = c(1.327125645, 1.578454518))
+
+# Same intervals to 3 significant digits (relative 5e-4 of each limit, or of the
+# interval's width for limits near zero).
+expect_same_interval <- function(ours, ref) {
+  expect_identical(rownames(ours), rownames(ref))
+  expect_identical(colnames(ours), c("2.5 %", "97.5 %"))
+  width <- ref[, 2] - ref[, 1]
+  scale <- pmax(abs(ref), width)
+  expect_true(all(abs(unname(ours) - unname(ref)) <= 5e-4 * scale), info = paste(capture.output(print(ours - ref)), collapse = "\n"))
+}
+
+test_that("profile intervals of scalar-term LMMs agree with lme4", {
+  sleep <- reference_data("lme4::sleepstudy")
+  m <- glmm(Reaction ~ Days + (1 | Subject), data = sleep)
+  expect_same_interval(confint(m, method = "profile"), ref_profile_sleep_int)
+  m_reml <- glmm(Reaction ~ Days + (1 | Subject), data = sleep, REML = TRUE)
+  expect_same_interval(confint(m_reml, method = "profile"), ref_profile_sleep_int)
+  chapter <- glmm(y ~ x1 + (1 | groupID), data = chapter_sim_data())
+  expect_same_interval(confint(chapter, method = "profile"), ref_profile_chapter)
+})
+
+test_that("profile intervals of a correlated-slopes LMM agree with lme4", {
+  sleep <- reference_data("lme4::sleepstudy")
+  m <- glmm(Reaction ~ Days + (Days | Subject), data = sleep)
+  expect_same_interval(confint(m, method = "profile"), ref_profile_sleep_slope)
+  # the fit is left as it was
+  expect_equal(ranef(m)$cond$Subject, ranef(glmm(Reaction ~ Days + (Days | Subject), data = sleep))$cond$Subject)
+})
+
+test_that("profile intervals agree with a live lme4 fit", {
+  skip_if_not_installed("lme4")
+  sleep <- reference_data("lme4::sleepstudy")
+  fit <- lme4::lmer(Reaction ~ Days + (Days | Subject), sleep, REML = FALSE)
+  ref <- suppressMessages(lme4::confint.merMod(fit, method = "profile", quiet = TRUE))
+  ours <- confint(glmm(Reaction ~ Days + (Days | Subject), data = sleep), method = "profile")
+  expect_same_interval(ours, ref)
+})
+
+test_that("parm selects intervals by name, position and group, and level moves them", {
+  sleep <- reference_data("lme4::sleepstudy")
+  m <- glmm(Reaction ~ Days + (1 | Subject), data = sleep)
+  sig <- confint(m, parm = c(".sigma"), method = "profile")
+  expect_equal(sig, ref_profile_sleep_int[".sigma", , drop = FALSE], tolerance = 5e-4, ignore_attr = TRUE)
+  expect_identical(rownames(confint(m, parm = "theta_", method = "profile")), c(".sig01", ".sigma"))
+  expect_identical(rownames(confint(m, parm = 3:4, method = "profile")), c("(Intercept)", "Days"))
+  wide <- confint(m, parm = "Days", level = 0.99, method = "profile")
+  expect_identical(colnames(wide), c("0.5 %", "99.5 %"))
+  expect_lt(wide[1, 1], ref_profile_sleep_int["Days", 1])
+  expect_gt(wide[1, 2], ref_profile_sleep_int["Days", 2])
+})
+
+test_that("Wald intervals agree with glmmTMB's", {
+  sleep <- reference_data("lme4::sleepstudy")
+  m <- glmm(Reaction ~ Days + (Days | Subject), data = sleep)
+  expect_equal(confint(m), ref_wald_sleep_slope, tolerance = 1e-5, ignore_attr = TRUE)
+  expect_identical(dimnames(confint(m)), list(c("(Intercept)", "Days"), c("2.5 %", "97.5 %")))
+  chapter <- glmm(y ~ x1 + (1 | groupID), data = chapter_sim_data())
+  expect_equal(confint(chapter, level = 0.9), ref_wald_chapter_90, tolerance = 1e-5, ignore_attr = TRUE)
+  expect_identical(colnames(confint(chapter, level = 0.9)), c("5 %", "95 %"))
+  # estimate +- z SE by construction
+  se <- sqrt(diag(vcov(m)$cond))
+  expect_equal(confint(m)[, 2], fixef(m)$cond + qnorm(0.975) * se)
+})
+
+test_that("Wald intervals agree with a live glmmTMB fit, also for a GLMM", {
+  skip_if_not_installed("glmmTMB")
+  sleep <- reference_data("lme4::sleepstudy")
+  ref <- confint(glmmTMB::glmmTMB(Reaction ~ Days + (Days | Subject), sleep))[1:2, 1:2]
+  expect_equal(confint(glmm(Reaction ~ Days + (Days | Subject), data = sleep)), ref, tolerance = 1e-5, ignore_attr = TRUE)
+  cbpp <- reference_data("lme4::cbpp")
+  form <- cbind(incidence, size - incidence) ~ period + (1 | herd)
+  ours <- confint(glmm(form, data = cbpp, family = binomial))
+  ref <- confint(glmmTMB::glmmTMB(form, data = cbpp, family = binomial))[1:4, 1:2]
+  expect_equal(ours, ref, tolerance = 1e-4, ignore_attr = TRUE)
+})
+
+test_that("profile() gives zeta 0 at the estimate and +-z at the interval's ends", {
+  sleep <- reference_data("lme4::sleepstudy")
+  m <- glmm(Reaction ~ Days + (1 | Subject), data = sleep)
+  pr <- profile(m, which = c(".sig01", "Days"), level = 0.95, npoints = 5)
+  expect_s3_class(pr, "profile.glmm")
+  expect_identical(unique(pr$.par), c(".sig01", "Days"))
+  days <- pr[pr$.par == "Days", ]
+  expect_equal(days$.zeta[days$.value == fixef(m)$cond[["Days"]]], 0)
+  expect_equal(range(days$.zeta), c(-1, 1) * qnorm(0.975), tolerance = 1e-5)
+  expect_equal(range(days$.value), unname(ref_profile_sleep_int["Days", ]), tolerance = 5e-4)
+  expect_true(all(diff(days$.zeta) > 0))
+})
+
+test_that("profiles are refused for GLMMs and bad arguments get clear errors", {
+  cbpp <- reference_data("lme4::cbpp")
+  g <- glmm(cbind(incidence, size - incidence) ~ period + (1 | herd), data = cbpp, family = binomial)
+  expect_error(confint(g, method = "profile"), "only available for linear mixed models")
+  expect_error(profile(g), "only available for linear mixed models")
+  expect_identical(rownames(confint(g)), names(fixef(g)$cond))
+  sleep <- reference_data("lme4::sleepstudy")
+  m <- glmm(Reaction ~ Days + (1 | Subject), data = sleep)
+  expect_error(confint(m, level = 1.5), "`level` must be")
+  expect_error(confint(m, parm = "nope"), "unknown parameter\\(s\\) in `parm`: nope")
+  expect_error(confint(m, parm = ".sigma"), "Wald intervals are for fixed effects only")
+  expect_error(confint(m, parm = 9, method = "profile"), "`parm` positions must be between 1 and 4")
+  expect_error(confint(m, method = "boot"), "should be one of")
+})
