@@ -8,7 +8,8 @@
 fit_glmm <- function(X, y, weights, offset, re, family, start, control, nAGQ = 1L) {
   codes <- family_codes(family)
   cond <- condition_design(X)
-  core <- cpp_glmm_create(cond$X, y, weights, offset, re_terms_for_core(re), codes$family, codes$link)
+  re_scale <- re_column_scales(re)
+  core <- cpp_glmm_create(cond$X, y, weights, offset, re_terms_for_core(re, re_scale), codes$family, codes$link)
   if (nAGQ > 1L) {
     rule <- gauss_hermite(nAGQ)
     cpp_glmm_set_quadrature(core, rule$nodes, rule$weights)
@@ -16,7 +17,8 @@ fit_glmm <- function(X, y, weights, offset, re, family, start, control, nAGQ = 1
   ntheta <- length(theta_start(re))
   p <- ncol(X)
   init <- glm_start(X, y, weights, offset, family)
-  par0 <- c(start_theta(start, re), solve(cond$A, init$beta), if (codes$has_dispersion) log(init$phi))
+  theta0 <- if (is.null(start$theta)) theta_start(re) else scale_theta(start_theta(start, re), re, re_scale)
+  par0 <- c(theta0, solve(cond$A, init$beta), if (codes$has_dispersion) log(init$phi))
   lower <- c(cpp_glmm_theta_lower(core), rep(-Inf, p + codes$has_dispersion))
   upper <- rep(Inf, length(par0))
   steps <- c(rep(0.5, ntheta), rep(0.2, p), if (codes$has_dispersion) 0.5)
@@ -32,16 +34,43 @@ fit_glmm <- function(X, y, weights, offset, re, family, start, control, nAGQ = 1
     cpp_glmm_objective(core, opt$par)   # leave the core at the optimum
   }
   if (is.null(vc)) vc <- glmm_vcov_beta(core, opt$par, ntheta, p, cond$A)
-  theta <- opt$par[seq_len(ntheta)]
+  theta_scaled <- opt$par[seq_len(ntheta)]
+  theta <- unscale_theta(theta_scaled, re, re_scale)
   beta <- drop(cond$A %*% opt$par[ntheta + seq_len(p)])
   names(beta) <- colnames(X)
   phi <- if (codes$has_dispersion) exp(opt$par[ntheta + p + 1L]) else NULL
   dimnames(vc) <- list(colnames(X), colnames(X))
   list(theta = theta, beta = beta, sigma = if (is.null(phi)) 1 else phi, dispersion = phi,
-       vcov = vc, b = opt$b, u = opt$u, deviance = opt$deviance, loglik = -opt$deviance / 2,
+       vcov = vc, b = unscale_b(opt$b, re, re_scale), u = opt$u, deviance = opt$deviance, loglik = -opt$deviance / 2,
        df = ntheta + p + codes$has_dispersion, evaluations = opt$evaluations, status = opt$status,
-       message = opt$message, singular = is_singular(theta, re, control$check_singular),
-       par = opt$par, core = core, conditioning = cond$A, nAGQ = nAGQ)
+       message = opt$message, singular = is_singular(theta_scaled, re, control$check_singular),
+       par = opt$par, core = core, conditioning = cond$A, re_scale = re_scale, nAGQ = nAGQ)
+}
+
+# Root mean square of each column of each term's model matrix: the core sees Xt / scale, so
+# random slopes on raw scales (x * 100) start and step like slopes on unit scales.
+re_column_scales <- function(re) {
+  lapply(re, function(t) {
+    s <- sqrt(colMeans(t$Xt^2))
+    ifelse(is.finite(s) & s > 0, s, 1)
+  })
+}
+
+# theta of the scaled terms -> theta of the user's terms: T = S^{-1} T_scaled per term.
+unscale_theta <- function(theta, re, re_scale) {
+  factors <- theta_to_factors(theta, re)
+  unlist(lapply(seq_along(re), function(i) {
+    Ti <- factors[[i]] / re_scale[[i]]
+    Ti[lower.tri(Ti, diag = TRUE)]
+  }))
+}
+
+# theta of the user's terms -> theta of the scaled terms: T_scaled = S T.
+scale_theta <- function(theta, re, re_scale) unscale_theta(theta, re, lapply(re_scale, function(s) 1 / s))
+
+# b of the scaled terms (Z's layout: term, level, column) -> b of the user's terms.
+unscale_b <- function(b, re, re_scale) {
+  b / unlist(lapply(seq_along(re), function(i) rep(re_scale[[i]], re[[i]]$nlev)))
 }
 
 # Gauss-Hermite rule for the integral of exp(-x^2) f(x) (Golub-Welsch: eigen-decomposition of

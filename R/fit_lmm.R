@@ -25,7 +25,14 @@ fit_lmm <- function(X, y, weights, offset, re, REML, start, control) {
 }
 
 # The parts of each random-effect term that the C++ core needs.
-re_terms_for_core <- function(re) lapply(re, function(t) list(codes = t$codes, nlev = t$nlev, Xt = t$Xt))
+# `scale` (optional, per term): divide the term's columns by these (see re_column_scales()).
+re_terms_for_core <- function(re, scale = NULL) {
+  lapply(seq_along(re), function(i) {
+    t <- re[[i]]
+    Xt <- if (is.null(scale)) t$Xt else sweep(t$Xt, 2L, scale[[i]], "/")
+    list(codes = t$codes, nlev = t$nlev, Xt = Xt)
+  })
+}
 
 # Starting theta from `start$theta` or the identity, checked for length.
 start_theta <- function(start, re) {

@@ -17,7 +17,8 @@
 #   fitted         family$linkinv(eta)
 #   loglik, deviance (-2 loglik; the REML criterion for REML fits), df (number of parameters), nobs
 #   par, nAGQ, conditioning   GLMMs only: the core's packed parameters (theta, conditioned beta,
-#                  log phi), quadrature points, and A with beta = A beta_conditioned (R/fit_glmm.R)
+#                  log phi), quadrature points, A with beta = A beta_conditioned, and re_scale, the
+#                  column scales of each term's Xt as the core sees them (R/fit_glmm.R)
 #   optinfo        list(optimizer, evaluations, status, message, singular, dropped)
 #   core           external pointer to the C++ core (NULL-pointer after saveRDS/readRDS)
 
@@ -36,7 +37,7 @@ new_glmm_fit <- function(fit, call, formula, family, REML, frame, fixed, re, y, 
     cov_re = re_covariances(fit$theta, if (is_gaussian_identity(family)) fit$sigma else 1, re), b = b, u = u,
     eta = eta, eta_fixed = eta_fixed, fitted = family$linkinv(eta),
     loglik = fit$loglik, deviance = fit$deviance, df = fit$df, nobs = length(y),
-    dispersion = fit$dispersion, par = fit$par, nAGQ = fit$nAGQ, conditioning = fit$conditioning,
+    dispersion = fit$dispersion, par = fit$par, nAGQ = fit$nAGQ, conditioning = fit$conditioning, re_scale = fit$re_scale,
     optinfo = list(optimizer = "bobyqa", evaluations = fit$evaluations, status = fit$status,
                    message = fit$message, singular = fit$singular, dropped = fixed$dropped),
     core = fit$core

@@ -69,8 +69,11 @@ conditional_variances <- function(object) {
   lapply(seq_along(object$re), function(i) {
     term <- object$re[[i]]
     p <- length(term$cnms)
-    blocks <- if (lmm) cpp_lmm_condvar(core, object$theta, i) * object$sigma^2 else cpp_glmm_condvar(core, object$par, i)
-    array(blocks, dim = c(p, p, term$nlev))
+    if (lmm) return(array(cpp_lmm_condvar(core, object$theta, i) * object$sigma^2, dim = c(p, p, term$nlev)))
+    # the GLMM core works with Xt / re_scale: back to the user's scale, S^{-1} C S^{-1}
+    s <- if (is.null(object$re_scale)) rep(1, p) else object$re_scale[[i]]
+    blocks <- array(cpp_glmm_condvar(core, object$par, i), dim = c(p, p, term$nlev))
+    sweep(sweep(blocks, 1L, s, "/"), 2L, s, "/")
   })
 }
 
@@ -84,7 +87,7 @@ ensure_core <- function(object) {
   }
   codes <- family_codes(object$family)
   core <- cpp_glmm_create(object$X %*% object$conditioning, object$y, object$prior_weights, object$offset,
-                          terms, codes$family, codes$link)
+                          re_terms_for_core(object$re, object$re_scale), codes$family, codes$link)
   if (isTRUE(object$nAGQ > 1L)) {
     rule <- gauss_hermite(object$nAGQ)
     cpp_glmm_set_quadrature(core, rule$nodes, rule$weights)

@@ -353,7 +353,6 @@ test_that("numerically extreme input ends in an R error or a sound fit, never a 
 })
 
 test_that("a GLMM random slope on a rescaled predictor gives the same fit", {
-  skip("GLMM random slopes on raw scales (x * 100) converge to a wrong optimum (logLik -239.25 vs -186.98); reported, remove this skip once fixed")
   d <- withr::with_seed(2, {
     d <- data.frame(x = rnorm(120), g = factor(rep(1:12, each = 10)))
     b0 <- rnorm(12)
