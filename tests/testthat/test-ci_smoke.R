@@ -2,18 +2,8 @@
 # random-intercept regression and that demo("chapter") prints the chapter's numbers (its GLMMs
 # when Eulaema.csv is found), so the suite is never empty. Detailed tests live in the other files.
 
-# The chapter's simulated data (chapter 7, "Variance component analysis").
-smoke_chapter_data <- function() {
-  set.seed(145)
-  x1 <- rnorm(200, 10, 2)
-  groupmeans <- rep(rnorm(10, 20, 4), each = 20)
-  groupID <- as.factor(rep(paste0("Group", 1:10), each = 20))
-  y <- 2 + 1.5 * x1 + groupmeans + rnorm(200, 0, 2)
-  data.frame(y, x1, groupID)
-}
-
 test_that("the chapter's y ~ x1 + (1|groupID) fits with glmmTMB's log-likelihood and fixed effects", {
-  m <- glmm(y ~ x1 + (1 | groupID), data = smoke_chapter_data())
+  m <- glmm(y ~ x1 + (1 | groupID), data = chapter_sim_data())
   expect_s3_class(m, "glmm")
   # glmmTMB 1.1.5: logLik(glmmTMB(y ~ x1 + (1|groupID), data = data)) = -444.249527285669
   # (lme4 1.1-31 lmer(..., REML = FALSE) gives the same to 1e-12); the chapter prints -444.2
