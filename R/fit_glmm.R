@@ -18,7 +18,7 @@ fit_glmm <- function(X, y, weights, offset, re, family, start, control, nAGQ = 1
   p <- ncol(X)
   init <- glm_start(X, y, weights, offset, family)
   theta0 <- if (is.null(start$theta)) theta_start(re) else scale_theta(start_theta(start, re), re, re_scale)
-  par0 <- c(theta0, solve(cond$A, init$beta), if (codes$has_dispersion) log(init$phi))
+  par0 <- c(theta0, drop(cond$A_inv %*% init$beta), if (codes$has_dispersion) log(init$phi))
   lower <- c(cpp_glmm_theta_lower(core), rep(-Inf, p + codes$has_dispersion))
   upper <- rep(Inf, length(par0))
   steps <- c(rep(0.5, ntheta), rep(0.2, p), if (codes$has_dispersion) 0.5)
@@ -30,7 +30,7 @@ fit_glmm <- function(X, y, weights, offset, re, family, start, control, nAGQ = 1
   vc <- NULL
   if (!is_singular(theta, re, 1e-6) && p > 0L) {
     opt <- newton_polish(core, opt, lower)
-    vc <- tmb_hessian(core, opt$par, re, p, cond$A, family$family, codes$has_dispersion)$vcov_beta
+    vc <- tmb_hessian(core, opt$par, re, p, cond$A, family$family, codes$has_dispersion, cond$A_inv)$vcov_beta
     cpp_glmm_objective(core, opt$par)   # leave the core at the optimum
   }
   if (is.null(vc)) vc <- glmm_vcov_beta(core, opt$par, ntheta, p, cond$A)
@@ -44,7 +44,8 @@ fit_glmm <- function(X, y, weights, offset, re, family, start, control, nAGQ = 1
        vcov = vc, b = unscale_b(opt$b, re, re_scale), u = opt$u, deviance = opt$deviance, loglik = -opt$deviance / 2,
        df = ntheta + p + codes$has_dispersion, evaluations = opt$evaluations, status = opt$status,
        message = opt$message, singular = is_singular(theta_scaled, re, control$check_singular),
-       par = opt$par, core = core, conditioning = cond$A, re_scale = re_scale, nAGQ = nAGQ)
+       par = opt$par, core = core, conditioning = cond$A, re_scale = re_scale, theta_scaled = theta_scaled,
+       nAGQ = nAGQ)
 }
 
 # Root mean square of each column of each term's model matrix: the core sees Xt / scale, so
@@ -84,13 +85,14 @@ gauss_hermite <- function(n) {
   list(nodes = rev(e$values), weights = rev(sqrt(pi) * e$vectors[1L, ]^2))
 }
 
-# X = Q R -> list(X = X A, A) with A = sqrt(n) R^{-1}; beta = A beta_scaled.
+# X = Q R -> list(X = X A, A, A_inv) with A = sqrt(n) R^{-1}; beta = A beta_scaled (A_inv exact,
+# not solve(A), which fails on predictors scaled like x * 1e-30).
 condition_design <- function(X) {
   p <- ncol(X)
-  if (p == 0L) return(list(X = X, A = matrix(0, 0, 0)))
+  if (p == 0L) return(list(X = X, A = matrix(0, 0, 0), A_inv = matrix(0, 0, 0)))
   R <- qr.R(qr(X))
   A <- sqrt(nrow(X)) * backsolve(R, diag(p))
-  list(X = X %*% A, A = A)
+  list(X = X %*% A, A = A, A_inv = R / sqrt(nrow(X)))
 }
 
 # Starting fixed effects and dispersion from a GLM without random effects.
@@ -132,11 +134,10 @@ glmm_vcov_beta <- function(core, par, ntheta, p, A) {
 # Our gradient is by a five-point stencil in the conditioned parameters z (a central difference
 # is not accurate enough: it moves the sixth printed digit of the chapter's SE).
 # Returns psi, the Hessian of -log L there, and the covariance of beta.
-tmb_hessian <- function(core, par, re, p, A, family_name, has_dispersion) {
+tmb_hessian <- function(core, par, re, p, A, family_name, has_dispersion, A_inv = solve(A)) {
   ntheta <- length(par) - p - has_dispersion
   is_diag <- theta_diagonal_mask(re)
   disp_scale <- switch(family_name, gaussian = 0.5, Gamma = -0.5, 1)   # log phi = disp_scale * betad
-  A_inv <- solve(A)
   to_z <- function(psi) {
     th <- psi[p + seq_len(ntheta)]
     th[is_diag] <- exp(th[is_diag])

@@ -73,7 +73,8 @@ glmm <- function(formula, data = NULL, family = gaussian(), REML = FALSE, weight
 # One clear message for a boundary fit, one warning for an optimizer that did not converge.
 report_fit_problems <- function(fit, re) {
   if (isTRUE(fit$singular)) {
-    factors <- theta_to_factors(fit$theta, re)
+    # the GLMM core's theta is on the scale of its scaled columns, the one the singularity test uses
+    factors <- theta_to_factors(if (is.null(fit$theta_scaled)) fit$theta else fit$theta_scaled, re)
     at_zero <- vapply(factors, function(Ti) any(abs(diag(Ti)) < 1e-4), logical(1))
     message(sprintf("boundary (singular) fit: a variance of %s is estimated as 0 (or a correlation as +-1); consider simplifying the random effects",
                     paste(sQuote(unique(vapply(re[at_zero], `[[`, "", "group")), FALSE), collapse = ", ")))

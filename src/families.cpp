@@ -102,7 +102,8 @@ ObsLogLik chain(double value, double lmu1, double lmu2, const LinkValues& v) {
 
 double obs_constant(int family, double y, double w) {
   switch (family) {
-    case FAM_BINOMIAL: return R::lchoose(w, w * y);
+    case FAM_BINOMIAL:   // lchoose by lgamma: smooth, and silent for non-integer successes
+      return std::lgamma(w + 1.0) - std::lgamma(w * y + 1.0) - std::lgamma(w - w * y + 1.0);
     case FAM_POISSON: case FAM_NBINOM2: case FAM_NBINOM1: return -w * std::lgamma(y + 1.0);
     default: return 0.0;
   }
