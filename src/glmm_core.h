@@ -32,7 +32,9 @@ class GlmmCore {
   double loglik_cond() const { return loglik_cond_; }    // sum_i l_i at the mode
   double logdet_L2() const { return ldL2_; }
   int pirls_iterations() const { return pirls_iter_; }
-  Eigen::MatrixXd cond_var(int term) const { return cond_var_blocks(re_, chol_, term); }   // blocks of Lambda A^{-1} Lambda'
+  Eigen::MatrixXd cond_var(int term) const {   // blocks of Lambda H^{-1} Lambda' at the mode
+    return cond_var_blocks(re_, [this](Eigen::MatrixXd& B) { B = chol_.permutationP() * B; chol_.matrixL().solveInPlace(B); }, term);
+  }
   void set_mode(const Eigen::VectorXd& u) { u_ = u; }
   // Adaptive Gauss-Hermite quadrature (one scalar random-effect term only): nodes and weights
   // of the rule for the integral of exp(-x^2) f(x); an empty rule means the Laplace approximation.

@@ -120,14 +120,5 @@ double LmmCore::deviance_full(const VectorXd& theta, const VectorXd& beta, doubl
 }
 
 MatrixXd LmmCore::cond_var(int term) const {
-  const int p = re_.term_ncol[term], nlev = re_.term_nlev[term], off = re_.term_offset[term];
-  MatrixXd out(p, p * nlev);
-  const SpMat LambdaT = re_.Lambda.transpose();
-  for (int lev = 0; lev < nlev; ++lev) {
-    MatrixXd S = MatrixXd(LambdaT.middleCols(off + lev * p, p));
-    solve_L(S);
-    out.middleCols(lev * p, p) = S.transpose() * S;
-    if (lev % 64 == 63) Rcpp::checkUserInterrupt();
-  }
-  return out;
+  return cond_var_blocks(re_, [this](MatrixXd& B) { solve_L(B); }, term);
 }

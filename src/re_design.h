@@ -40,17 +40,18 @@ struct ReDesign {
 };
 
 // Diagonal blocks of Lambda A^{-1} Lambda' for one term, side by side (p_i x p_i nlev_i), where
-// chol is a SimplicialLLT of A = P' L L' P: the conditional covariance of b, up to sigma^2.
-template <class Cholesky>
-Eigen::MatrixXd cond_var_blocks(const ReDesign& re, const Cholesky& chol, int term) {
+// half_solve(B) overwrites B with L^{-1} P B for the factor A = P' L L' P: the conditional
+// covariance of b, up to sigma^2. Any factorization supplies its own half_solve.
+template <class HalfSolve>
+Eigen::MatrixXd cond_var_blocks(const ReDesign& re, HalfSolve&& half_solve, int term) {
   const int p = re.term_ncol[term], nlev = re.term_nlev[term], off = re.term_offset[term];
   Eigen::MatrixXd out(p, p * nlev);
   const SpMat LambdaT = re.Lambda.transpose();
   for (int lev = 0; lev < nlev; ++lev) {
-    Eigen::MatrixXd S = chol.permutationP() * Eigen::MatrixXd(LambdaT.middleCols(off + lev * p, p));
-    chol.matrixL().solveInPlace(S);
+    Eigen::MatrixXd S = Eigen::MatrixXd(LambdaT.middleCols(off + lev * p, p));
+    half_solve(S);
     out.middleCols(lev * p, p) = S.transpose() * S;
-    if (lev % 256 == 255) Rcpp::checkUserInterrupt();
+    if (lev % 64 == 63) Rcpp::checkUserInterrupt();
   }
   return out;
 }
