@@ -17,6 +17,14 @@ cpp_glmm_objective <- function(ptr, par) {
     .Call(`_glmmlab_cpp_glmm_objective`, ptr, par)
 }
 
+cpp_glmm_gradient <- function(ptr, par) {
+    .Call(`_glmmlab_cpp_glmm_gradient`, ptr, par)
+}
+
+cpp_family_derivs <- function(family, link, y, eta, weights, phi) {
+    .Call(`_glmmlab_cpp_family_derivs`, family, link, y, eta, weights, phi)
+}
+
 cpp_glmm_state <- function(ptr, par) {
     .Call(`_glmmlab_cpp_glmm_state`, ptr, par)
 }
@@ -25,8 +33,8 @@ cpp_glmm_theta_lower <- function(ptr) {
     .Call(`_glmmlab_cpp_glmm_theta_lower`, ptr)
 }
 
-cpp_glmm_optimize <- function(ptr, par0, lower, upper, control) {
-    .Call(`_glmmlab_cpp_glmm_optimize`, ptr, par0, lower, upper, control)
+cpp_glmm_optimize <- function(ptr, par0, lower, upper, control, gradient = FALSE) {
+    .Call(`_glmmlab_cpp_glmm_optimize`, ptr, par0, lower, upper, control, gradient)
 }
 
 cpp_glmm_hessian <- function(ptr, par, h) {

@@ -1,6 +1,6 @@
 # confint.R: confidence intervals for "glmm" fits. Wald intervals for the fixed effects of every
-# model; for linear mixed models also likelihood-profile intervals for the random-effect SDs and
-# correlations, the residual SD and the fixed effects. The profiles use the C++ core's profiled
+# model; likelihood-profile and parametric-bootstrap (R/bootstrap.R) intervals for the random-effect
+# SDs and correlations, the residual SD and the fixed effects. LMM profiles use the C++ core's profiled
 # deviance: a parameter is fixed, the ML deviance minimized over the others (optim, L-BFGS-B),
 # and the interval's ends are the roots of the signed square root of the deviance increase
 # (zeta) at +-qnorm((1 + level) / 2), found by extrapolation and uniroot().
@@ -11,26 +11,36 @@
 
 #' Confidence intervals for the parameters of a mixed model
 #'
-#' Wald intervals (estimate +- z standard errors from [vcov()]) for the fixed effects of any
-#' `"glmm"` fit, or, for linear mixed models (gaussian family, identity link), likelihood-profile
-#' intervals for the random-effect standard deviations and correlations (rows `.sig01`,
-#' `.sig02`, ... in the order of lme4: for each term the lower triangle of its SD/correlation
-#' matrix, column by column), the residual SD (`.sigma`) and the fixed effects, as
+#' Wald intervals (estimate +- z standard errors from [vcov()]) for the fixed effects, or
+#' likelihood-profile or parametric-bootstrap intervals for the random-effect standard
+#' deviations and correlations (rows `.sig01`, `.sig02`, ... in the order of lme4: for each term
+#' the lower triangle of its SD/correlation matrix, column by column), the residual SD or the
+#' family's dispersion (`.sigma`, where the family has one) and the fixed effects, as
 #' `lme4::confint(method = "profile")` reports them.
 #'
-#' Profiles always use the ML deviance (as lme4 does, also for REML fits). Each parameter is
-#' fixed in turn, the deviance is minimized over the other parameters, and the interval's ends
-#' are the values where the deviance has increased by `qchisq(level, 1)`. An end that reaches
-#' the parameter's boundary (an SD of 0, a correlation of +-1) is reported as the boundary.
-#' Profile intervals are only available for linear mixed models for now; for other families
-#' `method = "profile"` is an error and Wald intervals are available.
+#' Profiles of linear mixed models use the ML deviance (as lme4 does, also for REML fits); those
+#' of GLMMs the Laplace approximation (or adaptive quadrature for `nAGQ > 1` fits), with the
+#' dispersion on [sigma.glmm()]'s scale. Each parameter is fixed in turn, the deviance is minimized
+#' over the other parameters, and the interval's ends are the values where the deviance has
+#' increased by `qchisq(level, 1)`. An end that reaches the parameter's boundary (an SD of 0, a
+#' correlation of +-1) is reported as the boundary.
+#'
+#' `method = "boot"` gives parametric-bootstrap percentile intervals for the same parameters
+#' (for any family, including the GLMM's dispersion as `.sigma` where the family has one, on
+#' [sigma.glmm()]'s scale): `nsim` responses are simulated from the fit, the model is refitted to
+#' each by [bootstrap()] (REML fits by REML), and the interval's ends are the `(1 - level) / 2`
+#' and `(1 + level) / 2` quantiles of the refits' estimates. Failed refits are left out, with a
+#' message. Use a few thousand replicates for stable 95 % limits; set `seed` for reproducibility.
 #'
 #' @param object a fitted `"glmm"` model from [glmm()].
 #' @param parm parameters to give intervals for: names (e.g. `".sig01"`, `".sigma"`,
 #'   `"Days"`), positions in the full list of parameters, `"beta_"` (all fixed effects) or
 #'   `"theta_"` (all variance parameters). Default: all (Wald: all fixed effects).
 #' @param level the confidence level.
-#' @param method `"wald"` or `"profile"`.
+#' @param method `"wald"`, `"profile"` or `"boot"`.
+#' @param nsim number of bootstrap replicates (`method = "boot"`).
+#' @param seed optional seed for the bootstrap (`method = "boot"`).
+#' @param progress show a progress bar during the bootstrap?
 #' @param ... not used.
 #' @return A matrix with one row per parameter and columns for the lower and upper limits,
 #'   named as percentages (`"2.5 %"`, `"97.5 %"`).
@@ -44,11 +54,20 @@
 #' m <- glmm(y ~ x + (x | g), data = d)
 #' confint(m)
 #' confint(m, method = "profile")
+#' confint(m, method = "boot", nsim = 100, seed = 1)
 #' @importFrom stats confint qnorm qchisq optim uniroot
 #' @export
-confint.glmm <- function(object, parm, level = 0.95, method = c("wald", "profile"), ...) {
+confint.glmm <- function(object, parm, level = 0.95, method = c("wald", "profile", "boot"), nsim = 500,
+                         seed = NULL, progress = FALSE, ...) {
   method <- match.arg(method)
   check_level(level)
+  if (method == "boot") {
+    all_names <- names(boot_parameters(object))
+    which <- select_parameters(all_names, if (missing(parm)) NULL else parm, names(object$beta), wald = FALSE)
+    b <- bootstrap(object, nsim = nsim, seed = seed, progress = progress)
+    if (b$nfail) message(sprintf("%d of %d bootstrap refits failed and were left out", b$nfail, b$nsim))
+    return(confint.glmm_boot(b, which, level))
+  }
   z <- stats::qnorm((1 + level) / 2)
   cols <- format_percent(c((1 - level) / 2, (1 + level) / 2))
   if (method == "wald") {
@@ -69,13 +88,14 @@ confint.glmm <- function(object, parm, level = 0.95, method = c("wald", "profile
   out
 }
 
-#' Likelihood profiles of a linear mixed model
+#' Likelihood profiles of a mixed model
 #'
-#' The signed square root of the ML deviance increase, zeta, along each parameter, the other
-#' parameters re-estimated at every point: a straight line in zeta means the Wald approximation
-#' is good. Parameters and their names are those of [confint.glmm()]. Only for linear mixed models.
+#' The signed square root of the deviance increase (ML deviance for linear mixed models, the
+#' Laplace deviance for GLMMs), zeta, along each parameter, the other parameters re-estimated at
+#' every point: a straight line in zeta means the Wald approximation is good. Parameters and
+#' their names are those of [confint.glmm()].
 #'
-#' @param fitted a fitted `"glmm"` linear mixed model from [glmm()].
+#' @param fitted a fitted `"glmm"` model from [glmm()].
 #' @param which parameters to profile (as `parm` of [confint.glmm()]); default all.
 #' @param level the profile covers the interval of this confidence level.
 #' @param npoints number of points along each parameter.
@@ -149,10 +169,7 @@ select_parameters <- function(all_names, parm, beta_names, wald) {
 # Everything the profiles need: the core, the ML estimates (theta, natural w, beta), the
 # minimum deviance, bounds and scales, and a store of warm starts for the inner optimizations.
 profile_context <- function(object) {
-  if (!is_gaussian_identity(object$family)) {
-    stop("method = \"profile\" is only available for linear mixed models (gaussian family, identity link) ",
-         "for now; use method = \"wald\"", call. = FALSE)
-  }
+  if (!is_gaussian_identity(object$family)) return(glmm_profile_context(object))
   core <- ensure_core(object)
   theta <- object$theta
   if (isTRUE(object$REML)) {   # profiles use the ML deviance, as lme4's do
@@ -183,11 +200,14 @@ profile_context <- function(object) {
   ctx$beta_se <- stats::setNames(sqrt(diag(chol2inv(st$RX))) * sigma, names(beta))
   ctx$dev_min <- ml_deviance(core, theta, sigma, n)
   ctx$warm <- list()
+  ctx$step_floor <- sigma
   ctx
 }
 
-# Leave the core at the fit's own estimates after profiling.
-reset_core <- function(object, core) invisible(cpp_lmm_deviance(core, object$theta, isTRUE(object$REML)))
+# Leave the core at the fit's own estimates after profiling (GLMM profiles use cores of their own).
+reset_core <- function(object, core) {
+  if (is_gaussian_identity(object$family)) invisible(cpp_lmm_deviance(core, object$theta, isTRUE(object$REML)))
+}
 
 # ML deviance (up to a constant) at theta and residual SD sigma, minimized over beta.
 ml_deviance <- function(core, theta, sigma, n) {
@@ -246,6 +266,7 @@ semidefinite_cholesky <- function(S) {
 
 # Profiled ML deviance with parameter `name` fixed at x (variance parameter or fixed effect).
 profiled_deviance <- function(ctx, name, x) {
+  if (identical(ctx$kind, "glmm")) return(glmm_profiled_deviance(ctx, name, x))
   if (name %in% names(ctx$w)) profiled_deviance_variance(ctx, match(name, names(ctx$w)), x)
   else profiled_deviance_fixed(ctx, match(name, names(ctx$beta)), x)
 }
@@ -299,7 +320,7 @@ profile_endpoint <- function(ctx, name, direction, z) {
   est <- ctx$estimates[[name]]
   is_var <- name %in% names(ctx$w)
   bounds <- if (is_var) c(ctx$lower, ctx$upper)[match(name, names(ctx$w)) + c(0L, length(ctx$w))] else c(-Inf, Inf)
-  step <- if (is_var) max(0.25 * abs(est), 0.05 * ctx$w[[".sigma"]]) else z * ctx$beta_se[[name]]
+  step <- if (is_var) max(0.25 * abs(est), 0.05 * ctx$step_floor) else z * ctx$beta_se[[name]]
   if (is_var && bounds[2L] == 1) step <- 0.2
   clamp <- function(v) min(max(v, bounds[1L]), bounds[2L])
   prev <- est
@@ -323,4 +344,147 @@ profile_endpoint <- function(ctx, name, direction, z) {
     x <- clamp(x + direction * max(abs(jump), 0.05 * abs(x - est)))
   }
   NA_real_
+}
+
+# ---- Profiles of GLMMs: the Laplace deviance (adaptive quadrature with nAGQ > 1), minimized over
+# the other parameters with one held fixed. Every parameter is made a coordinate of the core's
+# parameter vector (theta of scaled columns, conditioned fixed effects z with beta = A z, log
+# dispersion): a scalar term's SD is its theta; a fixed effect is the last column of a core whose
+# design has that column moved last (A is upper triangular, so beta_last = A[p, p] z_last); the
+# SDs and correlations of a vector term are fixed as a block, the block's other natural
+# parameters optimized outside. The core is reached only through laplace_minimum().
+
+# Profile context of a GLMM: designs (cores) by column order, estimates, bounds, minimum deviance.
+glmm_profile_context <- function(object) {
+  re <- object$re
+  nv <- length(object$theta)
+  p <- length(object$beta)
+  disp <- !is.null(object$dispersion)
+  ctx <- new.env(parent = emptyenv())
+  ctx$kind <- "glmm"
+  ctx$object <- object
+  ctx$re <- re
+  ctx$s <- if (is.null(object$re_scale)) lapply(re, function(t) rep(1, ncol(t$Xt))) else object$re_scale
+  ctx$designs <- list()
+  ctx$core <- NULL
+  w <- theta_to_natural(object$theta, 1, re)
+  names(w) <- sprintf(".sig%02d", seq_len(nv))
+  if (disp) w <- c(w, .sigma = object$dispersion)
+  is_cor <- c(!theta_diagonal_mask(re), if (disp) FALSE)
+  ctx$w <- w
+  ctx$beta <- object$beta
+  ctx$names <- c(names(w), names(object$beta))
+  ctx$estimates <- as.list(c(w, object$beta))
+  ctx$lower <- ifelse(is_cor, -1, 0)
+  if (disp) ctx$lower[length(w)] <- 1e-8 * object$dispersion
+  ctx$upper <- ifelse(is_cor, 1, Inf)
+  ctx$scale <- ifelse(is_cor, 0.1, pmax(abs(w), 1e-3))
+  ctx$beta_se <- sqrt(diag(object$vcov))
+  ctx$step_floor <- 1
+  ctx$term_of <- rep(seq_along(re), theta_lengths(re))
+  base <- glmm_profile_design(ctx, seq_len(p))
+  ctx$par_hat <- c(core_theta(object$theta, re, ctx$s), drop(base$A_inv %*% object$beta), if (disp) log(object$dispersion))
+  ctx$dev_min <- min(laplace_minimum(base, ctx$par_hat, integer(0))$deviance, object$deviance)
+  ctx$warm <- list()
+  ctx
+}
+
+# A core for the fit's data with the fixed-effect columns in `order`, conditioned (X A, A = sqrt(n) R^-1).
+glmm_profile_design <- function(ctx, order) {
+  key <- paste(order, collapse = ",")
+  if (!is.null(ctx$designs[[key]])) return(ctx$designs[[key]])
+  object <- ctx$object
+  X <- object$X[, order, drop = FALSE]
+  n <- nrow(X)
+  R <- qr.R(qr(X))
+  A <- sqrt(n) * backsolve(R, diag(ncol(X)))
+  codes <- family_codes(object$family)
+  core <- cpp_glmm_create(X %*% A, object$y, object$prior_weights, object$offset, re_terms_for_core(ctx$re, ctx$s),
+                          codes$family, codes$link)
+  if (!is.null(object$nAGQ) && object$nAGQ > 1L) {
+    rule <- gauss_hermite(object$nAGQ)
+    cpp_glmm_set_quadrature(core, rule$nodes, rule$weights)
+  }
+  ntheta <- length(object$theta)
+  design <- list(core = core, A = A, A_inv = R / sqrt(n), order = order, ntheta = ntheta,
+                 lower = c(cpp_glmm_theta_lower(core), rep(-Inf, ncol(X) + !is.null(object$dispersion))))
+  ctx$designs[[key]] <- design
+  design
+}
+
+# theta of the user's terms -> theta of the core's scaled columns (T_scaled = diag(s) T per term).
+core_theta <- function(theta, re, s) {
+  factors <- theta_to_factors(theta, re)
+  unlist(lapply(seq_along(re), function(i) {
+    Ti <- factors[[i]] * s[[i]]
+    Ti[lower.tri(Ti, diag = TRUE)]
+  }))
+}
+
+# The one entry to the C++ core: minimum of the Laplace deviance over par, the coordinates
+# `fixed` held at their values in par0 (BOBYQA with lower = upper there).
+laplace_minimum <- function(design, par0, fixed) {
+  lower <- design$lower
+  upper <- rep(Inf, length(par0))
+  lower[fixed] <- upper[fixed] <- par0[fixed]
+  if (length(fixed) == length(par0)) return(list(par = par0, deviance = cpp_glmm_objective(design$core, par0)))
+  steps <- ifelse(seq_along(par0) <= design$ntheta, 0.1, 0.05)
+  opt <- cpp_glmm_optimize(design$core, pmax(par0, lower), lower, upper,
+                           list(ftol_abs = 1e-10, ftol_rel = 1e-13, xtol_abs = 1e-9, maxeval = 20000L, initial_steps = steps))
+  list(par = opt$par, deviance = opt$deviance)
+}
+
+# Laplace deviance with parameter `name` fixed at x, minimized over the others.
+glmm_profiled_deviance <- function(ctx, name, x) {
+  ntheta <- length(ctx$object$theta)
+  p <- length(ctx$beta)
+  if (name %in% names(ctx$beta)) {
+    j <- match(name, names(ctx$beta))
+    design <- glmm_profile_design(ctx, c(seq_len(p)[-j], j))
+    par0 <- if (is.null(ctx$warm[[name]])) {
+      c(ctx$par_hat[seq_len(ntheta)], drop(design$A_inv %*% ctx$beta[design$order]), ctx$par_hat[-seq_len(ntheta + p)])
+    } else ctx$warm[[name]]
+    par0[ntheta + p] <- x / design$A[p, p]
+    fixed <- ntheta + p
+  } else {
+    design <- glmm_profile_design(ctx, seq_len(p))
+    par0 <- if (is.null(ctx$warm[[name]])) ctx$par_hat else ctx$warm[[name]]
+    k <- match(name, names(ctx$w))
+    if (k > ntheta) {   # the dispersion
+      par0[length(par0)] <- log(x)
+      fixed <- length(par0)
+    } else if (sum(ctx$term_of == ctx$term_of[k]) == 1L) {   # a scalar term's SD
+      par0[k] <- x * ctx$s[[ctx$term_of[k]]]
+      fixed <- k
+    } else {
+      return(glmm_profiled_block(ctx, design, name, k, x, par0))
+    }
+  }
+  opt <- laplace_minimum(design, par0, fixed)
+  ctx$warm[[name]] <- opt$par
+  opt$deviance
+}
+
+# A vector term's SD or correlation k fixed at x: its block's other natural parameters by
+# L-BFGS-B outside, everything else (other terms, fixed effects, dispersion) by the core inside.
+glmm_profiled_block <- function(ctx, design, name, k, x, par0) {
+  block <- which(ctx$term_of == ctx$term_of[k])
+  free <- setdiff(block, k)
+  w <- ctx$w[seq_along(ctx$object$theta)]
+  inner <- par0
+  dev_block <- function(vfree) {
+    w[k] <- x
+    w[free] <- vfree
+    th <- core_theta(natural_to_theta(w, 1, ctx$re), ctx$re, ctx$s)
+    inner[block] <- th[block]
+    opt <- laplace_minimum(design, inner, block)
+    if (is.finite(opt$deviance)) inner <<- opt$par
+    opt$deviance
+  }
+  start <- if (is.null(ctx$warm[[paste0(name, "_block")]])) ctx$w[free] else ctx$warm[[paste0(name, "_block")]]
+  opt <- stats::optim(start, dev_block, method = "L-BFGS-B", lower = ctx$lower[free], upper = ctx$upper[free],
+                      control = list(parscale = ctx$scale[free], factr = 1e5, pgtol = 0))
+  ctx$warm[[paste0(name, "_block")]] <- opt$par
+  ctx$warm[[name]] <- inner
+  opt$value
 }

@@ -166,7 +166,8 @@ augment_rows <- function(x, n_rows) {
 #'   `emm_basis.glmm()`: the list 'emmeans' needs (`X`, `bhat`, `nbasis`, `V`, `dffun`,
 #'   `dfargs`, `misc`).
 #' @examples
-#' d <- data.frame(g = factor(rep(1:10, each = 6)), treatment = gl(3, 2, 60, labels = c("a", "b", "c")))
+#' d <- data.frame(g = factor(rep(1:10, each = 6)),
+#'                 treatment = gl(3, 2, 60, labels = c("a", "b", "c")))
 #' set.seed(2)
 #' d$y <- rnorm(60, mean = c(1, 2, 3)[d$treatment] + rnorm(10)[d$g])
 #' m <- glmm(y ~ treatment + (1 | g), data = d)

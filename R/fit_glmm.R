@@ -1,5 +1,6 @@
 # fit_glmm.R: stages 4-5 for generalized linear mixed models. The C++ core evaluates the
-# Laplace approximation (PIRLS inside); BOBYQA minimizes it over (theta, beta, log phi).
+# Laplace approximation (PIRLS inside) and its analytic gradient; L-BFGS minimizes it over
+# (theta, beta, log phi), with BOBYQA for quadrature (nAGQ > 1) and as the fallback.
 # The fixed-effects design is conditioned first: X = Q R, and the core sees X A with
 # A = sqrt(n) R^{-1} (orthogonal columns of norm sqrt(n)), so raw-scale predictors (the chapter's
 # MAP is in the thousands) need no rescaling by the user; estimates return to the user's scale.
@@ -21,19 +22,19 @@ fit_glmm <- function(X, y, weights, offset, re, family, start, control, nAGQ = 1
   par0 <- c(theta0, drop(cond$A_inv %*% init$beta), if (codes$has_dispersion) log(init$phi))
   lower <- c(cpp_glmm_theta_lower(core), rep(-Inf, p + codes$has_dispersion))
   upper <- rep(Inf, length(par0))
-  steps <- c(rep(0.5, ntheta), rep(0.2, p), if (codes$has_dispersion) 0.5)
-  # BOBYQA brings the objective to within ~1e-5 of the optimum; Newton steps do the rest
-  bobyqa_control <- utils::modifyList(control, list(initial_steps = steps, ftol_abs = max(control$ftol_abs, 1e-5)))
-  opt <- cpp_glmm_optimize(core, par0, lower, upper, bobyqa_control)
+  use_gradient <- nAGQ == 1L && control$optimizer %in% c("auto", "lbfgs")
+  opt <- if (use_gradient) optimize_lbfgs(core, par0, lower, upper, control, theta_diagonal_mask(re))
+  if (is.null(opt)) opt <- optimize_bobyqa(core, par0, lower, upper, control, ntheta, p, codes$has_dispersion)
   if (!is.finite(opt$deviance)) stop("the Laplace approximation is not finite at the optimum; check the data for extreme values", call. = FALSE)
   theta <- opt$par[seq_len(ntheta)]
   vc <- NULL
   if (!is_singular(theta, re, 1e-6) && p > 0L) {
-    opt <- newton_polish(core, opt, lower)
-    vc <- tmb_hessian(core, opt$par, re, p, cond$A, family$family, codes$has_dispersion, cond$A_inv)$vcov_beta
+    opt <- newton_polish(core, opt, lower, use_gradient)
+    vc <- tmb_hessian(core, opt$par, re, p, cond$A, family$family, codes$has_dispersion, cond$A_inv, use_gradient)$vcov_beta
     cpp_glmm_objective(core, opt$par)   # leave the core at the optimum
   }
-  if (is.null(vc)) vc <- glmm_vcov_beta(core, opt$par, ntheta, p, cond$A)
+  if (use_gradient) opt <- check_gradient(core, opt, lower, codes$has_dispersion)
+  if (is.null(vc)) vc <- glmm_vcov_beta(core, opt$par, ntheta, p, cond$A, use_gradient)
   theta_scaled <- opt$par[seq_len(ntheta)]
   theta <- unscale_theta(theta_scaled, re, re_scale)
   beta <- drop(cond$A %*% opt$par[ntheta + seq_len(p)])
@@ -45,7 +46,95 @@ fit_glmm <- function(X, y, weights, offset, re, family, start, control, nAGQ = 1
        df = ntheta + p + codes$has_dispersion, evaluations = opt$evaluations, status = opt$status,
        message = opt$message, singular = is_singular(theta_scaled, re, control$check_singular),
        par = opt$par, core = core, conditioning = cond$A, re_scale = re_scale, theta_scaled = theta_scaled,
-       nAGQ = nAGQ)
+       nAGQ = nAGQ, optimizer = opt$optimizer)
+}
+
+# L-BFGS with the analytic gradient from the GLM start; NULL when it fails (BOBYQA takes over).
+# A diagonal element of a term's factor that lands on its bound 0 can sit on a saddle (the
+# deviance is even in it, so its gradient is 0 there), so a boundary end point is tested by
+# stepping off the bound; where that lowers the deviance, L-BFGS restarts from there.
+optimize_lbfgs <- function(core, par0, lower, upper, control, is_diag) {
+  lbfgs_control <- utils::modifyList(control, list(ftol_abs = 0, ftol_rel = 1e-12, xtol_abs = 0, xtol_rel = 1e-10))
+  run <- function(start) {
+    opt <- tryCatch(cpp_glmm_optimize(core, start, lower, upper, lbfgs_control, TRUE), error = function(e) {
+      if (inherits(e, "interrupt")) stop(e)
+      NULL
+    })
+    # NLopt's L-BFGS often ends "roundoff-limited" (-4) at the optimum; the Newton polish and the
+    # gradient check after it decide about convergence.
+    if (is.null(opt) || !is.finite(opt$deviance) || (opt$status < 0 && opt$status != -4L)) return(NULL)
+    opt
+  }
+  opt <- run(par0)
+  evaluations <- 0L
+  for (restart in 1:3) {
+    if (is.null(opt)) return(NULL)
+    evaluations <- evaluations + opt$evaluations
+    at_bound <- which(c(is_diag, rep(FALSE, length(par0) - length(is_diag))) & opt$par <= lower + 1e-8)
+    if (!length(at_bound)) break
+    trials <- lapply(c(0.1, 1), function(delta) replace(opt$par, at_bound, lower[at_bound] + delta))
+    values <- vapply(trials, function(x) cpp_glmm_objective(core, x), numeric(1))
+    if (!any(is.finite(values)) || min(values) >= opt$deviance - 1e-6) break
+    better <- run(trials[[which.min(values)]])
+    if (is.null(better) || better$deviance >= opt$deviance) break
+    opt <- better
+  }
+  cpp_glmm_objective(core, opt$par)   # leave the core at the end point
+  opt$evaluations <- evaluations
+  if (opt$status == -4L) opt$status <- 4L
+  opt$message <- "converged (L-BFGS with the analytic gradient)"
+  opt$optimizer <- "lbfgs"
+  opt
+}
+
+# BOBYQA brings the objective to within ~1e-5 of the optimum; Newton steps do the rest.
+optimize_bobyqa <- function(core, par0, lower, upper, control, ntheta, p, has_dispersion) {
+  steps <- c(rep(0.5, ntheta), rep(0.2, p), if (has_dispersion) 0.5)
+  bobyqa_control <- utils::modifyList(control, list(initial_steps = steps, ftol_abs = max(control$ftol_abs, 1e-5)))
+  opt <- cpp_glmm_optimize(core, par0, lower, upper, bobyqa_control, FALSE)
+  opt$optimizer <- "bobyqa"
+  opt
+}
+
+# The analytic gradient of the Laplace deviance at par (NaN where unavailable).
+glmm_gradient <- function(core, par) {
+  g <- cpp_glmm_gradient(core, par)
+  attr(g, "value") <- NULL
+  g
+}
+
+# Hessian of the Laplace deviance by central differences of its analytic gradient (steps h).
+gradient_hessian <- function(core, par, h) {
+  H <- vapply(seq_along(par), function(i) {
+    e <- replace(numeric(length(par)), i, h[i])
+    (glmm_gradient(core, par + e) - glmm_gradient(core, par - e)) / (2 * h[i])
+  }, numeric(length(par)))
+  cpp_glmm_objective(core, par)   # leave the core at par
+  (H + t(H)) / 2
+}
+
+# Convergence from the gradient at the end point: the Newton step -H^{-1} g (the gradient on the
+# scale of the parameters' uncertainty) must be small in every free coordinate. Parameters at
+# their lower bound with a gradient pointing outwards are fine, and so is a log dispersion
+# beyond +-7 still drifting outwards (the optimum is at infinity: nbinom2 with size -> Inf is
+# Poisson). Marks the fit as not converged (status -10, with the step's size) otherwise.
+check_gradient <- function(core, opt, lower, has_dispersion) {
+  par <- opt$par
+  g <- glmm_gradient(core, par)
+  free <- !(par <= lower + 1e-8 & g >= 0)
+  if (has_dispersion) {
+    last <- length(par)
+    if (abs(par[last]) > 7 && sign(g[last]) == -sign(par[last])) free[last] <- FALSE
+  }
+  if (!all(is.finite(g[free]))) return(opt)
+  H <- tryCatch(gradient_hessian(core, par, 1e-4 * pmax(abs(par), 1))[free, free, drop = FALSE], error = function(e) NULL)
+  step <- if (!is.null(H)) tryCatch(solve(H, g[free]), error = function(e) NULL)
+  size <- if (is.null(step)) max(abs(g[free])) else max(abs(step))
+  if (is.finite(size) && size > 1e-3) {
+    opt$status <- -10L
+    opt$message <- sprintf("the gradient at the end point is not zero: a Newton step of size %.2g remains", size)
+  }
+  opt
 }
 
 # Root mean square of each column of each term's model matrix: the core sees Xt / scale, so
@@ -114,10 +203,10 @@ glm_start <- function(X, y, weights, offset, family) {
 
 # Covariance of beta from the Hessian of the Laplace deviance in all parameters (as glmmTMB);
 # conditional on the variance parameters when that Hessian is not positive definite (singular fits).
-glmm_vcov_beta <- function(core, par, ntheta, p, A) {
+glmm_vcov_beta <- function(core, par, ntheta, p, A, use_gradient = FALSE) {
   if (p == 0L) return(matrix(0, 0, 0))
   h <- 2e-4 * pmax(abs(par), 1)
-  H <- cpp_glmm_hessian(core, par, h)
+  H <- if (use_gradient) gradient_hessian(core, par, h) else cpp_glmm_hessian(core, par, h)
   idx <- ntheta + seq_len(p)
   V <- tryCatch({
     ch <- chol(H)
@@ -131,10 +220,10 @@ glmm_vcov_beta <- function(core, par, ntheta, p, A) {
 # exact gradient with steps 1e-3 in glmmTMB's parameters psi (raw beta, log SDs, log dispersion
 # on glmmTMB's scale). With predictors on raw scales (slopes near 1e-3) those steps are not
 # small, so the printed SEs depend on them; we repeat the computation to print the same numbers.
-# Our gradient is by a five-point stencil in the conditioned parameters z (a central difference
-# is not accurate enough: it moves the sixth printed digit of the chapter's SE).
+# Our gradient is the analytic one (or, for quadrature, a five-point stencil in the conditioned
+# parameters z: a central difference is not accurate enough for the sixth printed digit).
 # Returns psi, the Hessian of -log L there, and the covariance of beta.
-tmb_hessian <- function(core, par, re, p, A, family_name, has_dispersion, A_inv = solve(A)) {
+tmb_hessian <- function(core, par, re, p, A, family_name, has_dispersion, A_inv = solve(A), use_gradient = FALSE) {
   ntheta <- length(par) - p - has_dispersion
   is_diag <- theta_diagonal_mask(re)
   disp_scale <- switch(family_name, gaussian = 0.5, Gamma = -0.5, 1)   # log phi = disp_scale * betad
@@ -153,6 +242,7 @@ tmb_hessian <- function(core, par, re, p, A, family_name, has_dispersion, A_inv 
   }
   gradient <- function(psi) {
     z <- to_z(psi)
+    if (use_gradient) return(drop(crossprod(dz_dpsi(psi), glmm_gradient(core, z))) / 2)
     hz <- 1e-3 * pmax(abs(z), 1)
     f <- function(x) cpp_glmm_objective(core, x) / 2
     gz <- vapply(seq_along(z), function(i) {   # five-point stencil: error O(h^4), ~1e-8 here
@@ -174,21 +264,26 @@ tmb_hessian <- function(core, par, re, p, A, family_name, has_dispersion, A_inv 
   list(psi = psi, H = H, vcov_beta = vcov_beta)
 }
 
-# Newton steps from BOBYQA's end point in the conditioned parameters (gradient by a five-point
-# stencil, exact Hessian by central differences), so that the estimates are exact to the digits
-# glmmTMB prints, whatever the order of the data. A step is kept when it does not raise the
-# objective beyond its rounding noise.
-newton_polish <- function(core, opt, lower) {
+# Newton steps from the optimizer's end point in the conditioned parameters (the gradient
+# analytic, or by a five-point stencil; the Hessian by central differences), so that the
+# estimates are exact to the digits glmmTMB prints, whatever the order of the data. A step is
+# kept when it does not raise the objective beyond its rounding noise.
+newton_polish <- function(core, opt, lower, use_gradient = FALSE) {
   par <- opt$par
   best <- opt$deviance
   f <- function(z) cpp_glmm_objective(core, z)
   for (iter in 1:3) {
-    h <- 1e-3 * pmax(abs(par), 1)
-    g <- vapply(seq_along(par), function(i) {
-      e <- replace(numeric(length(par)), i, h[i])
-      (f(par - 2 * e) - 8 * f(par - e) + 8 * f(par + e) - f(par + 2 * e)) / (12 * h[i])
-    }, numeric(1))
-    if (iter == 1L) H <- cpp_glmm_hessian(core, par, 2e-4 * pmax(abs(par), 1))   # reused after
+    g <- if (use_gradient) glmm_gradient(core, par) else {
+      h <- 1e-3 * pmax(abs(par), 1)
+      vapply(seq_along(par), function(i) {
+        e <- replace(numeric(length(par)), i, h[i])
+        (f(par - 2 * e) - 8 * f(par - e) + 8 * f(par + e) - f(par + 2 * e)) / (12 * h[i])
+      }, numeric(1))
+    }
+    if (iter == 1L) {   # reused after
+      h <- 2e-4 * pmax(abs(par), 1)
+      H <- if (use_gradient) gradient_hessian(core, par, h) else cpp_glmm_hessian(core, par, h)
+    }
     step <- tryCatch(solve(H, g), error = function(e) NULL)
     if (is.null(step) || any(!is.finite(step)) || any(par - step < lower)) break
     value <- f(par - step)
@@ -198,7 +293,7 @@ newton_polish <- function(core, opt, lower) {
     if (max(abs(step)) < 1e-8) break
   }
   state <- cpp_glmm_state(core, par)   # also leaves the core at the optimum
-  state[c("evaluations", "status", "message")] <- opt[c("evaluations", "status", "message")]
+  state[c("evaluations", "status", "message", "optimizer")] <- opt[c("evaluations", "status", "message", "optimizer")]
   state
 }
 

@@ -38,7 +38,7 @@ new_glmm_fit <- function(fit, call, formula, family, REML, frame, fixed, re, y, 
     eta = eta, eta_fixed = eta_fixed, fitted = family$linkinv(eta),
     loglik = fit$loglik, deviance = fit$deviance, df = fit$df, nobs = length(y),
     dispersion = fit$dispersion, par = fit$par, nAGQ = fit$nAGQ, conditioning = fit$conditioning, re_scale = fit$re_scale,
-    optinfo = list(optimizer = "bobyqa", evaluations = fit$evaluations, status = fit$status,
+    optinfo = list(optimizer = if (is.null(fit$optimizer)) "bobyqa" else fit$optimizer, evaluations = fit$evaluations, status = fit$status,
                    message = fit$message, singular = fit$singular, dropped = fixed$dropped),
     core = fit$core
   ), class = "glmm")

@@ -65,13 +65,15 @@ glmm <- function(formula, data = NULL, family = gaussian(), REML = FALSE, weight
     if (REML) stop("REML = TRUE is only available for gaussian models with the identity link", call. = FALSE)
     fit <- fit_glmm(fixed$X, y, weights, fixed$offset, re, family, start, control, check_nagq(nAGQ, re))
   }
-  report_fit_problems(fit, re)
-  new_glmm_fit(fit, call = mc, formula = formula, family = family, REML = REML, frame = mf,
-               fixed = fixed, re = re, y = y, weights = weights)
+  object <- new_glmm_fit(fit, call = mc, formula = formula, family = family, REML = REML, frame = mf,
+                         fixed = fixed, re = re, y = y, weights = weights)
+  report_fit_problems(fit, re, object)
+  object
 }
 
-# One clear message for a boundary fit, one warning for an optimizer that did not converge.
-report_fit_problems <- function(fit, re) {
+# One message for a boundary fit; one warning for separation (R/fit_checks.R) or, failing that,
+# for an optimizer that did not converge (separation explains the non-convergence it causes).
+report_fit_problems <- function(fit, re, object) {
   if (isTRUE(fit$singular)) {
     # the GLMM core's theta is on the scale of its scaled columns, the one the singularity test uses
     factors <- theta_to_factors(if (is.null(fit$theta_scaled)) fit$theta else fit$theta_scaled, re)
@@ -79,7 +81,10 @@ report_fit_problems <- function(fit, re) {
     message(sprintf("boundary (singular) fit: a variance of %s is estimated as 0 (or a correlation as +-1); consider simplifying the random effects",
                     paste(sQuote(unique(vapply(re[at_zero], `[[`, "", "group")), FALSE), collapse = ", ")))
   }
-  if (fit$status < 0 || fit$status == 5L) {   # NLopt failures and maxeval reached
+  separation <- separation_problem(object)
+  if (!is.null(separation)) {
+    warning(separation, call. = FALSE)
+  } else if (fit$status < 0 || fit$status == 5L) {   # NLopt failures and maxeval reached
     warning(sprintf("the optimizer did not converge (%s); the estimates may be unreliable", fit$message), call. = FALSE)
   }
 }
@@ -105,7 +110,10 @@ check_formula <- function(formula, mc, env) {
 
 #' Control settings for glmm()
 #'
-#' @param optimizer the optimizer; only `"bobyqa"` (NLopt's BOBYQA through 'nloptr') for now.
+#' @param optimizer the optimizer, from NLopt through 'nloptr': `"auto"` (the default) uses
+#'   BOBYQA for linear mixed models and adaptive quadrature, and L-BFGS with the analytic
+#'   gradient of the Laplace approximation for other GLMMs (BOBYQA if L-BFGS fails);
+#'   `"bobyqa"` uses BOBYQA (derivative-free) throughout.
 #' @param ftol_abs,ftol_rel absolute and relative tolerance on the change in the objective.
 #' @param xtol_abs absolute tolerance on the change in the parameters.
 #' @param maxeval maximum number of evaluations of the objective.
@@ -114,7 +122,7 @@ check_formula <- function(formula, mc, env) {
 #' @examples
 #' glmm_control(maxeval = 5000)
 #' @export
-glmm_control <- function(optimizer = "bobyqa", ftol_abs = 1e-12, ftol_rel = 1e-14, xtol_abs = 1e-10,
+glmm_control <- function(optimizer = c("auto", "bobyqa", "lbfgs"), ftol_abs = 1e-12, ftol_rel = 1e-14, xtol_abs = 1e-10,
                          maxeval = 100000L, check_singular = 1e-4) {
   optimizer <- match.arg(optimizer)
   list(optimizer = optimizer, ftol_abs = ftol_abs, ftol_rel = ftol_rel, xtol_abs = xtol_abs,

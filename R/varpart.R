@@ -23,7 +23,12 @@
 #' \eqn{CV^2} is then left out (`NA`): latent variances are not on the scale of mean(y)² (with a log
 #' link they are themselves approximately squared coefficients of variation).
 #'
-#' Parametric-bootstrap intervals for the components are not provided yet.
+#' With `boot = n` (say 1000), the table gets parametric-bootstrap percentile intervals for the
+#' percentages (columns `lower` and `upper`): `n` responses are simulated from the fitted model,
+#' the model is refitted to each by [bootstrap()] and the partition recomputed (for count GLMMs
+#' with the null model refitted to each simulated response). The replicates are kept in attribute
+#' `"boot"`, a `"glmm_boot"` object whose `t` holds one column per component. Percentages of a
+#' component whose variance is estimated near zero have intervals that start at 0.
 #'
 #' @param object a model fitted by [glmm()].
 #' @param fixed logical: add a row for the variance of the fixed-effect predictions
@@ -32,9 +37,15 @@
 #'   as in the chapter: percentages are then among the random components and the residual
 #'   (adjusted repeatabilities).
 #' @param null_model optional null model for count GLMMs (see [r2()]).
+#' @param boot number of parametric-bootstrap replicates for intervals on the percentages;
+#'   0 (the default) for none.
+#' @param level confidence level of the bootstrap intervals.
+#' @param seed optional seed for the bootstrap.
+#' @param progress show a progress bar during the bootstrap?
 #' @param ... unused.
 #' @return A data frame of class `c("varpart_glmm", "data.frame")` with columns `component`,
-#'   `variance`, `SD`, `percent`, `CV2`, one row per component and a final `Total` row, and
+#'   `variance`, `SD`, `percent`, `CV2` (and `lower`, `upper` with `boot`), one row per
+#'   component and a final `Total` row, and
 #'   attributes `mean` and `sd` (of the response), `scale` (`"response"` or `"latent"`), `link`,
 #'   `slope_terms` (terms whose slope variances are not partitioned) and `formula`.
 #' @references Nakagawa S., Johnson P. C. D. & Schielzeth H. (2017) The coefficient of
@@ -50,6 +61,7 @@
 #' vp <- varpart(m)
 #' vp
 #' vp$percent
+#' varpart(m, boot = 100, seed = 1)
 #' @export
 varpart <- function(object, ...) UseMethod("varpart")
 
@@ -65,8 +77,13 @@ varpart.default <- function(object, ...) {
 # The variance-partitioning table of a glmm fit: components, variances, SDs, percents, CV².
 #' @rdname varpart
 #' @export
-varpart.glmm <- function(object, fixed = FALSE, null_model = NULL, ...) {
+varpart.glmm <- function(object, fixed = FALSE, null_model = NULL, boot = 0, level = 0.95, seed = NULL,
+                         progress = FALSE, ...) {
   if (!is.logical(fixed) || length(fixed) != 1L || is.na(fixed)) stop("`fixed` must be TRUE or FALSE", call. = FALSE)
+  if (!is.numeric(boot) || length(boot) != 1L || is.na(boot) || boot < 0 || boot != round(boot)) {
+    stop("`boot` must be 0 or a whole number of bootstrap replicates", call. = FALSE)
+  }
+  if (boot > 0) check_level(level)
   latent <- !is_gaussian_identity(object$family)
   intercepts <- re_intercept_variances(object)
   residual <- distribution_variance(object, null_model, envir = parent.frame())
@@ -79,9 +96,39 @@ varpart.glmm <- function(object, fixed = FALSE, null_model = NULL, ...) {
                     CV2 = if (latent) NA_real_ else unname(variance) / y_mean^2,
                     stringsAsFactors = FALSE)
   slope_terms <- names(object$cov_re)[vapply(object$cov_re, function(S) any(colnames(S) != "(Intercept)"), logical(1))]
-  structure(out, class = c("varpart_glmm", "data.frame"), mean = y_mean, sd = stats::sd(object$y),
-            nobs = object$nobs, scale = if (latent) "latent" else "response", family = object$family$family,
-            link = object$family$link, slope_terms = slope_terms, formula = object$formula)
+  out <- structure(out, class = c("varpart_glmm", "data.frame"), mean = y_mean, sd = stats::sd(object$y),
+                   nobs = object$nobs, scale = if (latent) "latent" else "response", family = object$family$family,
+                   link = object$family$link, slope_terms = slope_terms, formula = object$formula)
+  if (boot > 0) out <- add_boot_intervals(out, object, fixed, boot, level, seed, progress)
+  out
+}
+
+# The table with bootstrap percentile intervals of the percentages (columns lower, upper; NA for Total).
+add_boot_intervals <- function(out, object, fixed, nsim, level, seed, progress) {
+  b <- bootstrap(object, varpart_percentages, nsim = nsim, seed = seed, progress = progress, fixed = fixed)
+  ci <- confint.glmm_boot(b, level = level)
+  out$lower <- c(ci[, 1L], NA)
+  out$upper <- c(ci[, 2L], NA)
+  attr(out, "level") <- level
+  attr(out, "boot") <- b
+  out
+}
+
+# The percentages of a refit (Total row left out); count GLMMs refit their null model from the design.
+varpart_percentages <- function(fit, fixed) {
+  vp <- varpart.glmm(fit, fixed = fixed, null_model = if (needs_null_model(fit)) null_model_refit(fit))
+  stats::setNames(vp$percent[-nrow(vp)], vp$component[-nrow(vp)])
+}
+
+# Does the latent-scale residual of this fit depend on the null model's mean (log-link count models)?
+needs_null_model <- function(object) {
+  object$family$family %in% c("poisson", "nbinom1", "nbinom2") && object$family$link == "log"
+}
+
+# The null model (intercept-only fixed part, same random effects) refitted from the stored design.
+null_model_refit <- function(object) {
+  if (identical(colnames(object$X), "(Intercept)")) return(object)
+  refit_response(object, object$y, X = matrix(1, object$nobs, 1L, dimnames = list(NULL, "(Intercept)")))
 }
 
 # Variance of the random intercept of each term that has one (terms without intercept omitted).
@@ -107,11 +154,20 @@ print.varpart_glmm <- function(x, digits = 3, ...) {
   shown <- data.frame(component = x$component, stringsAsFactors = FALSE)
   for (col in c("variance", "SD", "percent", "CV2")) shown[[col]] <- round_fixed(x[[col]], digits)
   if (all(is.na(x$CV2))) shown$CV2 <- NULL
+  if (!is.null(x$lower)) {
+    shown$interval <- ifelse(is.na(x$lower), "", sprintf("[%s, %s]", round_fixed(x$lower, digits - 1L), round_fixed(x$upper, digits - 1L)))
+    names(shown)[names(shown) == "interval"] <- sprintf("%s%% CI of percent", format(100 * attr(x, "level")))
+  }
   print.data.frame(shown, row.names = FALSE, right = TRUE)
   slopes <- attr(x, "slope_terms")
   if (length(slopes)) {
     cat(sprintf("\nNote: for %s only the intercept variance is shown; slope variances depend on the covariate's scale and are not partitioned.\n",
                 paste(sQuote(slopes, FALSE), collapse = ", ")))
+  }
+  b <- attr(x, "boot")
+  if (!is.null(b)) {
+    cat(sprintf("\nIntervals: parametric bootstrap, %d replicates (percentile)%s\n", b$nsim,
+                if (b$nfail) sprintf("; %d failed refits left out", b$nfail) else ""))
   }
   invisible(x)
 }

@@ -66,6 +66,34 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_glmm_gradient
+Rcpp::NumericVector cpp_glmm_gradient(SEXP ptr, const Eigen::VectorXd par);
+RcppExport SEXP _glmmlab_cpp_glmm_gradient(SEXP ptrSEXP, SEXP parSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type par(parSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_glmm_gradient(ptr, par));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_family_derivs
+Rcpp::NumericMatrix cpp_family_derivs(int family, int link, const Eigen::VectorXd y, const Eigen::VectorXd eta, const Eigen::VectorXd weights, double phi);
+RcppExport SEXP _glmmlab_cpp_family_derivs(SEXP familySEXP, SEXP linkSEXP, SEXP ySEXP, SEXP etaSEXP, SEXP weightsSEXP, SEXP phiSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< int >::type family(familySEXP);
+    Rcpp::traits::input_parameter< int >::type link(linkSEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type y(ySEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type eta(etaSEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type weights(weightsSEXP);
+    Rcpp::traits::input_parameter< double >::type phi(phiSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_family_derivs(family, link, y, eta, weights, phi));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_glmm_state
 Rcpp::List cpp_glmm_state(SEXP ptr, const Eigen::VectorXd par);
 RcppExport SEXP _glmmlab_cpp_glmm_state(SEXP ptrSEXP, SEXP parSEXP) {
@@ -90,8 +118,8 @@ BEGIN_RCPP
 END_RCPP
 }
 // cpp_glmm_optimize
-Rcpp::List cpp_glmm_optimize(SEXP ptr, const Eigen::VectorXd par0, const Eigen::VectorXd lower, const Eigen::VectorXd upper, Rcpp::List control);
-RcppExport SEXP _glmmlab_cpp_glmm_optimize(SEXP ptrSEXP, SEXP par0SEXP, SEXP lowerSEXP, SEXP upperSEXP, SEXP controlSEXP) {
+Rcpp::List cpp_glmm_optimize(SEXP ptr, const Eigen::VectorXd par0, const Eigen::VectorXd lower, const Eigen::VectorXd upper, Rcpp::List control, bool gradient);
+RcppExport SEXP _glmmlab_cpp_glmm_optimize(SEXP ptrSEXP, SEXP par0SEXP, SEXP lowerSEXP, SEXP upperSEXP, SEXP controlSEXP, SEXP gradientSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
@@ -100,7 +128,8 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< const Eigen::VectorXd >::type lower(lowerSEXP);
     Rcpp::traits::input_parameter< const Eigen::VectorXd >::type upper(upperSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type control(controlSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_glmm_optimize(ptr, par0, lower, upper, control));
+    Rcpp::traits::input_parameter< bool >::type gradient(gradientSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_glmm_optimize(ptr, par0, lower, upper, control, gradient));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -240,9 +269,11 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glmmlab_cpp_family_eval", (DL_FUNC) &_glmmlab_cpp_family_eval, 6},
     {"_glmmlab_cpp_glmm_create", (DL_FUNC) &_glmmlab_cpp_glmm_create, 7},
     {"_glmmlab_cpp_glmm_objective", (DL_FUNC) &_glmmlab_cpp_glmm_objective, 2},
+    {"_glmmlab_cpp_glmm_gradient", (DL_FUNC) &_glmmlab_cpp_glmm_gradient, 2},
+    {"_glmmlab_cpp_family_derivs", (DL_FUNC) &_glmmlab_cpp_family_derivs, 6},
     {"_glmmlab_cpp_glmm_state", (DL_FUNC) &_glmmlab_cpp_glmm_state, 2},
     {"_glmmlab_cpp_glmm_theta_lower", (DL_FUNC) &_glmmlab_cpp_glmm_theta_lower, 1},
-    {"_glmmlab_cpp_glmm_optimize", (DL_FUNC) &_glmmlab_cpp_glmm_optimize, 5},
+    {"_glmmlab_cpp_glmm_optimize", (DL_FUNC) &_glmmlab_cpp_glmm_optimize, 6},
     {"_glmmlab_cpp_glmm_hessian", (DL_FUNC) &_glmmlab_cpp_glmm_hessian, 3},
     {"_glmmlab_cpp_glmm_set_quadrature", (DL_FUNC) &_glmmlab_cpp_glmm_set_quadrature, 3},
     {"_glmmlab_cpp_glmm_condvar", (DL_FUNC) &_glmmlab_cpp_glmm_condvar, 3},

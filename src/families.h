@@ -17,7 +17,7 @@ extern const char* const link_names[LINK_COUNT];
 // does the family have a dispersion parameter estimated in the outer optimization?
 bool family_has_dispersion(int family);
 
-struct LinkValues { double mu, dmu, h; };   // mu(eta), dmu/deta, (d2mu/deta2)/(dmu/deta)
+struct LinkValues { double mu, dmu, h, h2; };   // mu(eta), mu', mu''/mu', mu'''/mu' (primes: d/deta)
 LinkValues link_values(int link, double eta);
 
 struct ObsLogLik { double value, grad, info; };   // l, dl/deta, -d2l/deta2
@@ -27,5 +27,11 @@ ObsLogLik obs_loglik(int family, int link, double y, double eta, double w, doubl
 // The part of l_i free of parameters (binomial coefficients, -log y!), left out of obs_loglik's
 // value so that the hot loop does not recompute it: l_i = obs_loglik().value + obs_constant().
 double obs_constant(int family, double y, double w);
+
+// What the analytic gradient of the Laplace approximation needs besides obs_loglik(): the
+// information's derivative in eta (-d3l/deta3) and the derivatives of l, dl/deta and the
+// information with respect to log phi (zero for families without a dispersion parameter).
+struct ObsDerivs { double grad, info, dinfo, dphi, dgrad_phi, dinfo_phi; };
+ObsDerivs obs_derivs(int family, int link, double y, double eta, double w, double phi);
 
 #endif

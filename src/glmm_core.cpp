@@ -1,6 +1,7 @@
 // glmm_core.cpp: PIRLS and the Laplace approximation (notation in glmm_core.h).
 #include "glmm_core.h"
 #include "families.h"
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -20,6 +21,12 @@ GlmmCore::GlmmCore(const MatrixXd& X, const VectorXd& y, const VectorXd& w, cons
   loglik_constant_ = 0;
   for (int i = 0; i < y_.size(); ++i) loglik_constant_ += obs_constant(family_, y_[i], w_[i]);
   grad_ = info_ = VectorXd::Zero(X_.rows());
+  Zt_ = re_.Z.transpose();
+  lambda_rows_.assign(re_.q, std::vector<std::pair<int, int> >());
+  const int* outer = re_.Lambda.outerIndexPtr();
+  const int* inner = re_.Lambda.innerIndexPtr();
+  for (int c = 0; c < re_.q; ++c)
+    for (int e = outer[c]; e < outer[c + 1]; ++e) lambda_rows_[inner[e]].push_back(std::make_pair(c, re_.lambda_index[e]));
 }
 
 double GlmmCore::penalized_deviance(const VectorXd& u, bool derivatives) {
@@ -138,4 +145,75 @@ double GlmmCore::objective(const VectorXd& par) {
   const int k = re_.ntheta, p = X_.cols();
   const double phi = has_phi_ ? std::exp(par[k + p]) : 1.0;
   return laplace_deviance(par.head(k), par.segment(k, p), phi);
+}
+
+// The gradient of f = -2 sum_i l_i(eta_i) + |u|^2 + log|H| at the mode u^ (found by PIRLS) in
+// the outer parameters (theta, beta, log phi). With A = Z Lambda (rows a_i), D = diag(info),
+// d'_i = dinfo_i/deta_i, the leverages h_i = a_i' H^{-1} a_i (from the selected inverse),
+// v = h o d', r = H^{-1} A'v, s = v - D A r and dL_k = dLambda/dtheta_k:
+//   df/dbeta    = X'(s - 2 l')
+//   df/dtheta_k = (s - 2 l')' Z dL_k u + l'' Z dL_k r + 2 sum_i info_i a_i' H^{-1} (Z dL_k)_i'
+//   df/dlog phi = -2 sum_i dl_i/dlog phi + h' dinfo/dlog phi + (A r)' dl'/dlog phi
+// The mode's own dependence on the parameters enters only through r (one extra solve): the
+// first two terms of f are stationary in u at the mode (envelope theorem), and the change of
+// log|H| through u^ is v'A du^ with du^ = -H^{-1} (d grad_u (f/2)), which r folds into one solve.
+double GlmmCore::objective_gradient(const VectorXd& par, VectorXd& grad) {
+  const int k = re_.ntheta, p = X_.cols(), n = y_.size(), q = re_.q;
+  grad = VectorXd::Constant(par.size(), NAN);
+  const double value = objective(par);
+  if (!std::isfinite(value) || gh_nodes_.size() > 1) return value;
+  VectorXd l1(n), d(n), dd(n), lp(n), l1p(n), dp(n);
+  for (int i = 0; i < n; ++i) {
+    const ObsDerivs o = obs_derivs(family_, link_, y_[i], eta_[i], w_[i], phi_);
+    l1[i] = o.grad; d[i] = o.info; dd[i] = o.dinfo;
+    lp[i] = o.dphi; l1p[i] = o.dgrad_phi; dp[i] = o.dinfo_phi;
+  }
+  if (!selected_inverse_.compute(chol_.matrixL().nestedExpression())) return value;
+  const Eigen::VectorXi& perm = chol_.permutationP().indices();   // column c of H -> row perm[c] of L
+  VectorXd h(n), trace = VectorXd::Zero(k);
+  std::vector<int> cols;
+  std::vector<double> a, Ha;   // a_i and H^{-1} a_i on a_i's columns
+  for (int i = 0; i < n; ++i) {
+    cols.clear();
+    a.clear();
+    for (SpMat::InnerIterator it(ZLt_, i); it; ++it) {
+      cols.push_back(it.row());
+      a.push_back(it.value());
+    }
+    const int m = cols.size();
+    Ha.assign(m, 0.0);
+    double hi = 0;
+    for (int s = 0; s < m; ++s) {
+      for (int t = 0; t < m; ++t) Ha[s] += selected_inverse_(perm[cols[s]], perm[cols[t]]) * a[t];
+      hi += a[s] * Ha[s];
+    }
+    h[i] = hi;
+    if (k == 0 || d[i] == 0) continue;
+    for (SpMat::InnerIterator it(Zt_, i); it; ++it) {
+      for (const std::pair<int, int>& e : lambda_rows_[it.row()]) {
+        const std::vector<int>::iterator pos = std::lower_bound(cols.begin(), cols.end(), e.first);
+        const double Ha_c = (pos != cols.end() && *pos == e.first) ? Ha[pos - cols.begin()] : NAN;
+        trace[e.second] += 2.0 * d[i] * it.value() * Ha_c;
+      }
+    }
+  }
+  const VectorXd v = h.cwiseProduct(dd);
+  const VectorXd r = chol_.solve(ZLt_ * v);
+  const VectorXd Ar = ZL_ * r;
+  const VectorXd s_m2l = v - d.cwiseProduct(Ar) - 2.0 * l1;
+  if (p > 0) grad.segment(k, p) = X_.transpose() * s_m2l;
+  if (k > 0) {
+    MatrixXd dLu = MatrixXd::Zero(q, k), dLr = MatrixXd::Zero(q, k);
+    const int* outer = re_.Lambda.outerIndexPtr();
+    const int* inner = re_.Lambda.innerIndexPtr();
+    for (int c = 0; c < q; ++c) {
+      for (int e = outer[c]; e < outer[c + 1]; ++e) {
+        dLu(inner[e], re_.lambda_index[e]) += u_[c];
+        dLr(inner[e], re_.lambda_index[e]) += r[c];
+      }
+    }
+    grad.head(k) = (re_.Z * dLu).transpose() * s_m2l + (re_.Z * dLr).transpose() * l1 + trace;
+  }
+  if (has_phi_) grad[k + p] = -2.0 * lp.sum() + h.dot(dp) + Ar.dot(l1p);
+  return value;
 }

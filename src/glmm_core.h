@@ -10,6 +10,9 @@
 #define GLMMLAB_GLMM_CORE_H
 
 #include "re_design.h"
+#include "selected_inverse.h"
+#include <utility>
+#include <vector>
 
 class GlmmCore {
  public:
@@ -20,6 +23,10 @@ class GlmmCore {
   double laplace_deviance(const Eigen::VectorXd& theta, const Eigen::VectorXd& beta, double phi);
   // Laplace deviance at the packed outer parameters (theta, beta, log phi if the family has one).
   double objective(const Eigen::VectorXd& par);
+  // objective(par) and its exact gradient in par (Laplace only; see glmm_core.cpp for the
+  // formulas). grad is NaN where it cannot be computed (a non-finite objective).
+  double objective_gradient(const Eigen::VectorXd& par, Eigen::VectorXd& grad);
+  bool has_gradient() const { return gh_nodes_.size() <= 1; }
 
   int ntheta() const { return re_.ntheta; }
   int p() const { return X_.cols(); }
@@ -53,7 +60,10 @@ class GlmmCore {
   int family_, link_;
   bool has_phi_;
   double phi_ = 1;
-  SpMat ZL_, ZLt_, identity_;
+  SpMat ZL_, ZLt_, identity_, Zt_;
+  // per column r of Z: the stored entries (c, theta index) of row r of Lambda
+  std::vector<std::vector<std::pair<int, int> > > lambda_rows_;
+  SelectedInverse selected_inverse_;
   Eigen::VectorXd eta_fixed_, eta_, grad_, info_, u_;
   double loglik_cond_ = 0, ldL2_ = 0, loglik_constant_ = 0;   // sum of obs_constant()
   int pirls_iter_ = 0;

@@ -1,4 +1,4 @@
-// optimizer.cpp: BOBYQA through nloptr's C API (see optimizer.h for the choice).
+// optimizer.cpp: BOBYQA and L-BFGS through nloptr's C API (see optimizer.h for the choice).
 #include "optimizer.h"
 #include <nloptrAPI.h>
 #include <limits>
@@ -6,7 +6,8 @@
 namespace {
 
 struct Objective {
-  const std::function<double(const Eigen::VectorXd&)>* f;
+  const std::function<double(const Eigen::VectorXd&)>* f;   // value only (BOBYQA)
+  const ValueGradient* fg;                                    // value and gradient (L-BFGS)
   nlopt_opt opt;
   int evaluations;
   int verbose;
@@ -19,7 +20,7 @@ struct Objective {
 void check_interrupt_fn(void*) { R_CheckUserInterrupt(); }
 bool user_interrupted() { return R_ToplevelExec(check_interrupt_fn, NULL) == FALSE; }
 
-double nlopt_objective(unsigned n, const double* x, double* /*grad*/, void* data) {
+double nlopt_objective(unsigned n, const double* x, double* grad, void* data) {
   Objective* obj = static_cast<Objective*>(data);
   ++obj->evaluations;
   if (obj->evaluations % 16 == 0 && user_interrupted()) {
@@ -30,7 +31,17 @@ double nlopt_objective(unsigned n, const double* x, double* /*grad*/, void* data
   Eigen::VectorXd par = Eigen::Map<const Eigen::VectorXd>(x, n);
   double value;
   try {
-    value = (*obj->f)(par);
+    if (grad != NULL) {
+      Eigen::VectorXd g;
+      value = (*obj->fg)(par, g);
+      if (g.size() != (Eigen::Index)n || !g.allFinite()) {
+        value = std::numeric_limits<double>::infinity();
+        g = Eigen::VectorXd::Zero(n);
+      }
+      Eigen::Map<Eigen::VectorXd>(grad, n) = g;
+    } else {
+      value = (*obj->f)(par);
+    }
   } catch (std::exception& e) {   // never let an exception cross NLopt's C frames
     obj->failed = true;
     obj->error = e.what();
@@ -48,29 +59,29 @@ double nlopt_objective(unsigned n, const double* x, double* /*grad*/, void* data
 // Frees the NLopt object however the scope is left.
 struct NloptHandle {
   nlopt_opt opt;
-  explicit NloptHandle(unsigned n) : opt(nlopt_create(NLOPT_LN_BOBYQA, n)) {}
+  NloptHandle(nlopt_algorithm algorithm, unsigned n) : opt(nlopt_create(algorithm, n)) {}
   ~NloptHandle() { if (opt) nlopt_destroy(opt); }
 };
 
-}  // namespace
-
-OptimResult minimize_bobyqa(const std::function<double(const Eigen::VectorXd&)>& f,
-                            const Eigen::VectorXd& x0, const Eigen::VectorXd& lower,
-                            const Eigen::VectorXd& upper, const OptimControl& control) {
+// Run NLopt's `algorithm` on f (value only) or fg (value and gradient), whichever is not NULL.
+OptimResult run_nlopt(nlopt_algorithm algorithm, const std::function<double(const Eigen::VectorXd&)>* f,
+                      const ValueGradient* fg, const Eigen::VectorXd& x0, const Eigen::VectorXd& lower,
+                      const Eigen::VectorXd& upper, const OptimControl& control) {
   const unsigned n = x0.size();
   OptimResult res;
   res.par = x0;
   res.interrupted = false;
   if (n == 0) {
-    res.value = f(x0);
+    Eigen::VectorXd g;
+    res.value = f != NULL ? (*f)(x0) : (*fg)(x0, g);
     res.evaluations = 1;
     res.status = NLOPT_SUCCESS;
     res.message = "no parameters to optimize";
     return res;
   }
-  NloptHandle h(n);
+  NloptHandle h(algorithm, n);
   if (!h.opt) Rcpp::stop("could not create the NLopt optimizer");
-  Objective obj = {&f, h.opt, 0, control.verbose, false, false, ""};
+  Objective obj = {f, fg, h.opt, 0, control.verbose, false, false, ""};
   nlopt_set_min_objective(h.opt, nlopt_objective, &obj);
   nlopt_set_lower_bounds(h.opt, lower.data());
   nlopt_set_upper_bounds(h.opt, upper.data());
@@ -99,6 +110,19 @@ OptimResult minimize_bobyqa(const std::function<double(const Eigen::VectorXd&)>&
     default: res.message = "optimizer failure"; break;
   }
   return res;
+}
+
+}  // namespace
+
+OptimResult minimize_bobyqa(const std::function<double(const Eigen::VectorXd&)>& f,
+                            const Eigen::VectorXd& x0, const Eigen::VectorXd& lower,
+                            const Eigen::VectorXd& upper, const OptimControl& control) {
+  return run_nlopt(NLOPT_LN_BOBYQA, &f, NULL, x0, lower, upper, control);
+}
+
+OptimResult minimize_lbfgs(const ValueGradient& fg, const Eigen::VectorXd& x0, const Eigen::VectorXd& lower,
+                           const Eigen::VectorXd& upper, const OptimControl& control) {
+  return run_nlopt(NLOPT_LD_LBFGS, NULL, &fg, x0, lower, upper, control);
 }
 
 OptimControl optim_control_from_list(const Rcpp::List& control) {

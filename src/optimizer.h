@@ -1,4 +1,5 @@
-// optimizer.h: bound-constrained minimization with BOBYQA (Powell 2009) from NLopt, called
+// optimizer.h: bound-constrained minimization with BOBYQA (Powell 2009) or, when the objective
+// has an analytic gradient, L-BFGS (Nocedal 1980; Liu & Nocedal 1989), both from NLopt, called
 // through nloptr's C API so that the whole optimization runs in C++ (no R call per evaluation).
 //
 // Why BOBYQA through nloptr: the profiled deviance has no cheap analytic gradient in theta, the
@@ -34,6 +35,14 @@ struct OptimControl {
 OptimResult minimize_bobyqa(const std::function<double(const Eigen::VectorXd&)>& f,
                             const Eigen::VectorXd& x0, const Eigen::VectorXd& lower,
                             const Eigen::VectorXd& upper, const OptimControl& control);
+
+// The value and gradient of an objective at x (grad is resized and filled by the function).
+typedef std::function<double(const Eigen::VectorXd& x, Eigen::VectorXd& grad)> ValueGradient;
+
+// Minimize by L-BFGS with the analytic gradient fg; a point where the gradient is not finite
+// counts as infeasible (value +Inf), so the line search backs off from it.
+OptimResult minimize_lbfgs(const ValueGradient& fg, const Eigen::VectorXd& x0, const Eigen::VectorXd& lower,
+                           const Eigen::VectorXd& upper, const OptimControl& control);
 
 OptimControl optim_control_from_list(const Rcpp::List& control);
 

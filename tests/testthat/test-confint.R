@@ -114,11 +114,9 @@ test_that("profile() gives zeta 0 at the estimate and +-z at the interval's ends
   expect_true(all(diff(days$.zeta) > 0))
 })
 
-test_that("profiles are refused for GLMMs and bad arguments get clear errors", {
+test_that("bad arguments get clear errors", {
   cbpp <- reference_data("lme4::cbpp")
   g <- glmm(cbind(incidence, size - incidence) ~ period + (1 | herd), data = cbpp, family = binomial)
-  expect_error(confint(g, method = "profile"), "only available for linear mixed models")
-  expect_error(profile(g), "only available for linear mixed models")
   expect_identical(rownames(confint(g)), names(fixef(g)$cond))
   sleep <- reference_data("lme4::sleepstudy")
   m <- glmm(Reaction ~ Days + (1 | Subject), data = sleep)
@@ -126,5 +124,93 @@ test_that("profiles are refused for GLMMs and bad arguments get clear errors", {
   expect_error(confint(m, parm = "nope"), "unknown parameter\\(s\\) in `parm`: nope")
   expect_error(confint(m, parm = ".sigma"), "Wald intervals are for fixed effects only")
   expect_error(confint(m, parm = 9, method = "profile"), "`parm` positions must be between 1 and 4")
-  expect_error(confint(m, method = "boot"), "should be one of")
+  expect_error(confint(m, method = "jackknife"), "should be one of")
+})
+
+# lme4 1.1-31: confint(glmer(cbind(incidence, size - incidence) ~ period + (1 | herd), cbpp, binomial),
+#   method = "profile")
+ref_profile_cbpp <- rbind(
+  .sig01 = c(0.346073203325, 1.099974648238),
+  "(Intercept)" = c(-1.901211954871, -0.947754005963),
+  period2 = c(-1.616783255654, -0.407763067760),
+  period3 = c(-1.801024365627, -0.511536071275),
+  period4 = c(-2.500750563008, -0.800755315285))
+
+test_that("profile intervals of a binomial GLMM agree with lme4 (Laplace)", {
+  cbpp <- reference_data("lme4::cbpp")
+  g <- glmm(cbind(incidence, size - incidence) ~ period + (1 | herd), data = cbpp, family = binomial)
+  expect_same_interval(confint(g, method = "profile"), ref_profile_cbpp)
+  pr <- profile(g, which = "period2", npoints = 5)
+  expect_equal(range(pr$.zeta), c(-1, 1) * qnorm(0.995), tolerance = 1e-5)
+  expect_true(all(diff(pr$.zeta) > 0))
+  # the fit is left as it was
+  expect_equal(fitted(g), fitted(glmm(cbind(incidence, size - incidence) ~ period + (1 | herd), data = cbpp, family = binomial)))
+})
+
+test_that("GLMM profiles of a correlated-slopes term and a dispersion agree with lme4 / bracket the estimates", {
+  skip_on_cran()
+  set.seed(4)
+  g <- factor(rep(1:25, each = 12))
+  x <- rep(seq(-1, 1, length.out = 12), 25)
+  b0 <- rnorm(25, 0, 0.6)
+  b1 <- rnorm(25, 0, 0.4)
+  d <- data.frame(y = rpois(300, exp(1 + 0.5 * x + b0[g] + b1[g] * x)), x, g)
+  d$z <- rgamma(300, shape = 3, rate = 3 / exp(0.5 + 0.3 * x + b0[g] / 2))
+  m <- glmm(y ~ x + (x | g), data = d, family = poisson)
+  # lme4 1.1-31: confint(glmer(y ~ x + (x | g), d, poisson), method = "profile")
+  ref <- rbind(.sig01 = c(0.34696388, 0.64849881), .sig02 = c(-0.26138457, 0.64864692),
+               .sig03 = c(0.25095849, 0.56266338), "(Intercept)" = c(1.06516292, 1.46759741),
+               x = c(0.24456446, 0.61864757))
+  expect_same_interval(confint(m, method = "profile", parm = c(".sig02", ".sig03", "x")), ref[c(".sig02", ".sig03", "x"), ])
+  # Gamma: lme4 cannot profile its scale; the interval brackets sigma() and is close to the bootstrap's
+  m2 <- glmm(z ~ x + (1 | g), data = d, family = Gamma(link = "log"))
+  ci <- confint(m2, method = "profile")
+  expect_identical(rownames(ci), c(".sig01", ".sigma", "(Intercept)", "x"))
+  expect_true(all(ci[, 1] < c(sqrt(m2$cov_re$g[1, 1]), sigma(m2), fixef(m2)$cond)))
+  expect_true(all(ci[, 2] > c(sqrt(m2$cov_re$g[1, 1]), sigma(m2), fixef(m2)$cond)))
+  expect_equal(ci[3:4, ], confint(m2), tolerance = 0.02)
+})
+
+test_that("GLMM profile intervals agree with a live lme4 fit", {
+  skip_if_not_installed("lme4")
+  cbpp <- reference_data("lme4::cbpp")
+  form <- cbind(incidence, size - incidence) ~ period + (1 | herd)
+  ref <- suppressMessages(lme4::confint.merMod(lme4::glmer(form, cbpp, binomial), method = "profile", quiet = TRUE))
+  expect_same_interval(confint(glmm(form, data = cbpp, family = binomial), method = "profile"), ref)
+})
+
+# lme4 1.1-31: confint(lmer(Reaction ~ Days + (1 | Subject), sleepstudy, REML = FALSE), method = "boot",
+#   nsim = 2000, seed = 1)
+ref_boot_sleep_int <- rbind(
+  .sig01 = c(21.71429108138, 47.2220421215),
+  .sigma = c(27.32426767329, 34.2103956150),
+  "(Intercept)" = c(232.72376652682, 270.3080665828),
+  Days = c(8.89026059731, 12.0091426609))
+
+test_that("bootstrap percentile intervals agree with lme4's bootstrap and with the profile", {
+  sleep <- reference_data("lme4::sleepstudy")
+  m <- glmm(Reaction ~ Days + (1 | Subject), data = sleep)
+  ci <- confint(m, method = "boot", nsim = 400, seed = 11)
+  expect_identical(rownames(ci), rownames(ref_profile_sleep_int))
+  # Monte Carlo error of a 2.5 % quantile from 400 replicates is ~4 % of the interval's width
+  width <- ref_boot_sleep_int[, 2] - ref_boot_sleep_int[, 1]
+  expect_true(all(abs(ci - ref_boot_sleep_int) < 0.15 * width), info = paste(capture.output(print(ci - ref_boot_sleep_int)), collapse = "\n"))
+  # sigma and fixed effects: close to the profile as well (the SD of a random effect is biased down under ML)
+  rows <- c(".sigma", "(Intercept)", "Days")
+  expect_true(all(abs(ci[rows, ] - ref_profile_sleep_int[rows, ]) < 0.15 * width[rows]))
+  # parm and level as for the other methods; the same seed gives the same intervals
+  days <- confint(m, parm = "Days", level = 0.9, method = "boot", nsim = 400, seed = 11)
+  expect_identical(dimnames(days), list("Days", c("5 %", "95 %")))
+  expect_lt(days[1, 2] - days[1, 1], ci["Days", 2] - ci["Days", 1])
+  expect_identical(confint(m, parm = "theta_", method = "boot", nsim = 30, seed = 2),
+                   confint(m, parm = "theta_", method = "boot", nsim = 30, seed = 2))
+})
+
+test_that("bootstrap intervals of a binomial GLMM are close to the profile's", {
+  cbpp <- reference_data("lme4::cbpp")
+  g <- glmm(cbind(incidence, size - incidence) ~ period + (1 | herd), data = cbpp, family = binomial)
+  ci <- confint(g, method = "boot", nsim = 150, seed = 5)
+  expect_identical(rownames(ci), rownames(ref_profile_cbpp))
+  width <- ref_profile_cbpp[, 2] - ref_profile_cbpp[, 1]
+  expect_true(all(abs(ci - ref_profile_cbpp) < 0.3 * width), info = paste(capture.output(print(ci - ref_profile_cbpp)), collapse = "\n"))
 })

@@ -98,3 +98,48 @@ test_that("varpart() rejects what it cannot partition", {
   m <- glmm(pos ~ 1 + (1 | groupID), data = d, family = Gamma(link = "inverse"))
   expect_error(varpart(m), "not defined here for the Gamma family with the inverse link")
 })
+
+test_that("boot = n adds bootstrap intervals on the percentages (chapter model)", {
+  m <- glmm(y ~ 1 + (1 | groupID), data = chapter_sim_data())
+  vp <- varpart(m, boot = 200, seed = 1)
+  expect_identical(vp$percent, varpart(m)$percent)
+  expect_true(all(vp$lower[1:2] < vp$percent[1:2] & vp$percent[1:2] < vp$upper[1:2]))
+  expect_identical(c(vp$lower[3], vp$upper[3]), c(NA_real_, NA_real_))
+  # the two shares are complementary in every replicate, so are their intervals
+  b <- attr(vp, "boot")
+  expect_s3_class(b, "glmm_boot")
+  expect_equal(unname(rowSums(b$t)), rep(100, 200))
+  expect_equal(vp$lower[1] + vp$upper[2], 100)
+  # with 10 groups the among-group share is poorly known: an interval tens of percent wide
+  expect_gt(vp$upper[1] - vp$lower[1], 20)
+  expect_identical(varpart(m, boot = 20, seed = 3)$lower, varpart(m, boot = 20, seed = 3)$lower)
+  out <- capture.output(print(vp))
+  expect_true(any(grepl("95% CI of percent", out, fixed = TRUE)))
+  expect_true(any(grepl("parametric bootstrap, 200 replicates", out, fixed = TRUE)))
+  expect_error(varpart(m, boot = -1), "`boot` must be 0 or a whole number")
+  expect_error(varpart(m, boot = 5, level = 2), "`level` must be")
+})
+
+test_that("bootstrap intervals of the ICC agree with a percentile interval from lme4 refits", {
+  # lme4 1.1-31 (reference procedure): fm = lmer(y ~ 1 + (1 | groupID), chapter_sim_data(), REML = FALSE);
+  #   icc = function(f) { v = as.data.frame(VarCorr(f))$vcov; 100 * v[1] / sum(v) };
+  #   quantile(bootMer(fm, icc, nsim = 2000, seed = 1)$t, c(0.025, 0.975))  ->  14.9496  60.6420
+  m <- glmm(y ~ 1 + (1 | groupID), data = chapter_sim_data())
+  vp <- varpart(m, boot = 300, seed = 2)
+  expect_equal(c(vp$lower[1], vp$upper[1]), c(14.9496, 60.6420), tolerance = 0.05)
+})
+
+test_that("count GLMMs refit the null model for every replicate; the partition then matches varpart()", {
+  set.seed(9)
+  g <- factor(rep(1:15, each = 8))
+  x <- rnorm(120)
+  d <- data.frame(g, x, y = rpois(120, exp(0.5 + 0.4 * x + rnorm(15, sd = 0.6)[g])))
+  m <- glmm(y ~ x + (1 | g), data = d, family = poisson)
+  null <- glmm(y ~ 1 + (1 | g), data = d, family = poisson)
+  refit <- glmmlab:::null_model_refit(m)
+  expect_equal(fixef(refit)$cond, fixef(null)$cond, tolerance = 1e-5)
+  expect_equal(refit$cov_re$g, null$cov_re$g, tolerance = 1e-4)
+  vp <- varpart(m, boot = 30, seed = 1)
+  expect_equal(attr(vp, "boot")$t0, setNames(varpart(m)$percent[1:2], c("g", "Residual")), tolerance = 1e-5)
+  expect_true(all(vp$lower[1:2] <= vp$percent[1:2] & vp$percent[1:2] <= vp$upper[1:2]))
+})
