@@ -28,12 +28,22 @@ fit_glmm <- function(X, y, weights, offset, re, family, start, control, nAGQ = 1
   if (!is.finite(opt$deviance)) stop("the Laplace approximation is not finite at the optimum; check the data for extreme values", call. = FALSE)
   theta <- opt$par[seq_len(ntheta)]
   vc <- NULL
+  H_z <- NULL
   if (!is_singular(theta, re, 1e-6) && p > 0L) {
-    opt <- newton_polish(core, opt, lower, use_gradient)
-    vc <- tmb_hessian(core, opt$par, re, p, cond$A, family$family, codes$has_dispersion, cond$A_inv, use_gradient)$vcov_beta
+    hessian_at <- function(par) tmb_hessian(core, par, re, p, cond$A, family$family, codes$has_dispersion, cond$A_inv, use_gradient)
+    if (use_gradient) {
+      polished <- polish_with_hessian(core, opt, lower, hessian_at)
+      opt <- polished$opt
+      tmb <- polished$hessian
+      H_z <- tmb$H_z
+    } else {
+      opt <- newton_polish(core, opt, lower)
+      tmb <- hessian_at(opt$par)
+    }
+    vc <- tmb$vcov_beta
     cpp_glmm_objective(core, opt$par)   # leave the core at the optimum
   }
-  if (use_gradient) opt <- check_gradient(core, opt, lower, codes$has_dispersion)
+  if (use_gradient) opt <- check_gradient(core, opt, lower, codes$has_dispersion, H_z)
   if (is.null(vc)) vc <- glmm_vcov_beta(core, opt$par, ntheta, p, cond$A, use_gradient)
   theta_scaled <- opt$par[seq_len(ntheta)]
   theta <- unscale_theta(theta_scaled, re, re_scale)
@@ -118,7 +128,7 @@ gradient_hessian <- function(core, par, h) {
 # their lower bound with a gradient pointing outwards are fine, and so is a log dispersion
 # beyond +-7 still drifting outwards (the optimum is at infinity: nbinom2 with size -> Inf is
 # Poisson). Marks the fit as not converged (status -10, with the step's size) otherwise.
-check_gradient <- function(core, opt, lower, has_dispersion) {
+check_gradient <- function(core, opt, lower, has_dispersion, H = NULL) {
   par <- opt$par
   g <- glmm_gradient(core, par)
   free <- !(par <= lower + 1e-8 & g >= 0)
@@ -127,7 +137,8 @@ check_gradient <- function(core, opt, lower, has_dispersion) {
     if (abs(par[last]) > 7 && sign(g[last]) == -sign(par[last])) free[last] <- FALSE
   }
   if (!all(is.finite(g[free]))) return(opt)
-  H <- tryCatch(gradient_hessian(core, par, 1e-4 * pmax(abs(par), 1))[free, free, drop = FALSE], error = function(e) NULL)
+  if (is.null(H)) H <- tryCatch(gradient_hessian(core, par, 1e-4 * pmax(abs(par), 1)), error = function(e) NULL)
+  if (!is.null(H)) H <- H[free, free, drop = FALSE]
   step <- if (!is.null(H)) tryCatch(solve(H, g[free]), error = function(e) NULL)
   size <- if (is.null(step)) max(abs(g[free])) else max(abs(step))
   if (is.finite(size) && size > 1e-3) {
@@ -261,29 +272,55 @@ tmb_hessian <- function(core, par, re, p, A, family_name, has_dispersion, A_inv 
   H <- (H + t(H)) / 2
   V <- tryCatch(solve(H), error = function(e) NULL)
   vcov_beta <- if (!is.null(V) && all(is.finite(diag(V))) && all(diag(V)[seq_len(p)] > 0)) V[seq_len(p), seq_len(p), drop = FALSE]
-  list(psi = psi, H = H, vcov_beta = vcov_beta)
+  J_inv <- tryCatch(solve(dz_dpsi(psi)), error = function(e) NULL)   # H_z: the deviance's Hessian in z
+  H_z <- if (!is.null(J_inv)) 2 * crossprod(J_inv, H %*% J_inv)
+  list(psi = psi, H = H, H_z = H_z, vcov_beta = vcov_beta)
 }
 
-# Newton steps from the optimizer's end point in the conditioned parameters (the gradient
-# analytic, or by a five-point stencil; the Hessian by central differences), so that the
-# estimates are exact to the digits glmmTMB prints, whatever the order of the data. A step is
-# kept when it does not raise the objective beyond its rounding noise.
-newton_polish <- function(core, opt, lower, use_gradient = FALSE) {
+# Newton steps from L-BFGS's end point with the Hessian that the standard errors need anyway
+# (hessian_at(par): tmb_hessian() there), recomputed at the end only if the steps moved the
+# estimates by more than 1e-7 (relative): the standard errors belong to the final point.
+# Returns the polished optimizer state and the Hessian at it.
+polish_with_hessian <- function(core, opt, lower, hessian_at) {
+  par <- opt$par
+  best <- opt$deviance
+  hessian <- hessian_at(par)
+  moved <- 0
+  for (iter in 1:3) {
+    if (is.null(hessian$H_z)) break
+    g <- glmm_gradient(core, par)
+    step <- tryCatch(solve(hessian$H_z, g), error = function(e) NULL)
+    if (is.null(step) || any(!is.finite(step)) || any(par - step < lower)) break
+    size <- max(abs(step) / pmax(abs(par), 1))
+    if (size < 1e-12) break
+    value <- cpp_glmm_objective(core, par - step)
+    if (!is.finite(value) || value > best + 1e-9) break
+    par <- par - step
+    best <- min(best, value)
+    moved <- moved + size
+    if (size < 1e-9) break
+  }
+  if (moved > 1e-7) hessian <- hessian_at(par)
+  state <- cpp_glmm_state(core, par)   # also leaves the core at the optimum
+  state[c("evaluations", "status", "message", "optimizer")] <- opt[c("evaluations", "status", "message", "optimizer")]
+  list(opt = state, hessian = hessian)
+}
+
+# Newton steps from BOBYQA's end point in the conditioned parameters (gradient by a five-point
+# stencil, Hessian by central differences), so that the estimates are exact to the digits
+# glmmTMB prints, whatever the order of the data. A step is kept when it does not raise the
+# objective beyond its rounding noise.
+newton_polish <- function(core, opt, lower) {
   par <- opt$par
   best <- opt$deviance
   f <- function(z) cpp_glmm_objective(core, z)
+  H <- cpp_glmm_hessian(core, par, 2e-4 * pmax(abs(par), 1))   # reused by every step
   for (iter in 1:3) {
-    g <- if (use_gradient) glmm_gradient(core, par) else {
-      h <- 1e-3 * pmax(abs(par), 1)
-      vapply(seq_along(par), function(i) {
-        e <- replace(numeric(length(par)), i, h[i])
-        (f(par - 2 * e) - 8 * f(par - e) + 8 * f(par + e) - f(par + 2 * e)) / (12 * h[i])
-      }, numeric(1))
-    }
-    if (iter == 1L) {   # reused after
-      h <- 2e-4 * pmax(abs(par), 1)
-      H <- if (use_gradient) gradient_hessian(core, par, h) else cpp_glmm_hessian(core, par, h)
-    }
+    h <- 1e-3 * pmax(abs(par), 1)
+    g <- vapply(seq_along(par), function(i) {
+      e <- replace(numeric(length(par)), i, h[i])
+      (f(par - 2 * e) - 8 * f(par - e) + 8 * f(par + e) - f(par + 2 * e)) / (12 * h[i])
+    }, numeric(1))
     step <- tryCatch(solve(H, g), error = function(e) NULL)
     if (is.null(step) || any(!is.finite(step)) || any(par - step < lower)) break
     value <- f(par - step)

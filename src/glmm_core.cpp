@@ -14,8 +14,6 @@ GlmmCore::GlmmCore(const MatrixXd& X, const VectorXd& y, const VectorXd& w, cons
       has_phi_(family_has_dispersion(family)) {
   if (family < 0 || family >= FAM_COUNT) Rcpp::stop("unknown family code %d", family);
   if (link < 0 || link >= LINK_COUNT) Rcpp::stop("unknown link code %d", link);
-  identity_.resize(re_.q, re_.q);
-  identity_.setIdentity();
   u_ = VectorXd::Zero(re_.q);
   eta_ = offset_;
   loglik_constant_ = 0;
@@ -47,17 +45,91 @@ double GlmmCore::penalized_deviance(const VectorXd& u, bool derivatives) {
 
 // Factor H = ZL' D ZL + I with D = info_. For Newton directions (floor = true) negative
 // information is floored at 0 so H stays positive definite; the Laplace log-determinant uses
-// the observed information itself (floor = false), as glmmTMB does.
+// the observed information itself (floor = false), as glmmTMB does. H is assembled in place,
+// observation by observation, into its fixed pattern: H = I + sum_i d_i a_i a_i'.
 bool GlmmCore::factor_H(bool floor) {
-  VectorXd d = info_;
-  for (int i = 0; i < d.size(); ++i) if (!std::isfinite(d[i]) || (floor && d[i] < 0)) d[i] = 0;
-  const SpMat H = SpMat(ZLt_ * d.asDiagonal()) * ZL_ + identity_;
-  if (H.nonZeros() != pattern_nnz_) {
-    chol_.analyzePattern(H);
-    pattern_nnz_ = H.nonZeros();
+  if (ZL_.nonZeros() != zl_nnz_) build_H_pattern();
+  double* hv = H_.valuePtr();
+  std::fill(hv, hv + H_.nonZeros(), 0.0);
+  for (int c = 0; c < re_.q; ++c) hv[diag_pos_[c]] = 1.0;
+  const int* outer = ZLt_.outerIndexPtr();
+  const double* av = ZLt_.valuePtr();
+  for (int i = 0; i < (int)info_.size(); ++i) {
+    double d = info_[i];
+    if (!std::isfinite(d) || (floor && d < 0)) d = 0;
+    if (d == 0) continue;
+    const double* a = av + outer[i];
+    const int m = outer[i + 1] - outer[i];
+    const int* pos = h_pos_.data() + h_row_start_[i];
+    for (int s = 0; s < m; ++s) {
+      const double das = d * a[s];
+      for (int t = 0; t <= s; ++t) hv[*pos++] += das * a[t];
+    }
   }
-  chol_.factorize(H);
+  chol_.factorize(H_);
   return chol_.info() == Eigen::Success;
+}
+
+void GlmmCore::build_H_pattern() {
+  const int n = ZLt_.cols(), q = re_.q;
+  const int* outer = ZLt_.outerIndexPtr();
+  const int* inner = ZLt_.innerIndexPtr();
+  std::vector<Eigen::Triplet<double> > entries;
+  for (int c = 0; c < q; ++c) entries.push_back(Eigen::Triplet<double>(c, c, 0.0));
+  for (int i = 0; i < n; ++i)   // rows of ZLt's column i are sorted: inner[s] >= inner[t] for s >= t
+    for (int s = outer[i]; s < outer[i + 1]; ++s)
+      for (int t = outer[i]; t <= s; ++t) entries.push_back(Eigen::Triplet<double>(inner[s], inner[t], 0.0));
+  H_.resize(q, q);
+  H_.setFromTriplets(entries.begin(), entries.end());
+  H_.makeCompressed();
+  std::vector<Eigen::Triplet<double> >().swap(entries);
+  const int* h_outer = H_.outerIndexPtr();
+  const int* h_inner = H_.innerIndexPtr();
+  auto position = [&](int row, int col) {
+    return (int)(std::lower_bound(h_inner + h_outer[col], h_inner + h_outer[col + 1], row) - h_inner);
+  };
+  diag_pos_.resize(q);
+  for (int c = 0; c < q; ++c) diag_pos_[c] = position(c, c);
+  h_row_start_.assign(n + 1, 0);
+  for (int i = 0; i < n; ++i) {
+    const int m = outer[i + 1] - outer[i];
+    h_row_start_[i + 1] = h_row_start_[i] + m * (m + 1) / 2;
+  }
+  h_pos_.resize(h_row_start_[n]);
+  int k = 0;
+  for (int i = 0; i < n; ++i)
+    for (int s = outer[i]; s < outer[i + 1]; ++s)
+      for (int t = outer[i]; t <= s; ++t) h_pos_[k++] = position(inner[s], inner[t]);
+  chol_.analyzePattern(H_);
+  zl_nnz_ = ZL_.nonZeros();
+  g_pos_.clear();
+}
+
+bool GlmmCore::build_inverse_positions() {
+  const SpMat& L = chol_.matrixL().nestedExpression();
+  const Eigen::VectorXi& perm = chol_.permutationP().indices();   // column c of H -> row perm[c] of L
+  const int* l_outer = L.outerIndexPtr();
+  const int* l_inner = L.innerIndexPtr();
+  const int* outer = ZLt_.outerIndexPtr();
+  const int* inner = ZLt_.innerIndexPtr();
+  g_pos_.resize(h_pos_.size());
+  int k = 0;
+  for (int i = 0; i < (int)ZLt_.cols(); ++i) {
+    for (int s = outer[i]; s < outer[i + 1]; ++s) {
+      for (int t = outer[i]; t <= s; ++t) {
+        const int a = perm[inner[s]], b = perm[inner[t]], row = std::max(a, b), col = std::min(a, b);
+        const int* first = l_inner + l_outer[col];
+        const int* last = l_inner + l_outer[col + 1];
+        const int* hit = std::lower_bound(first, last, row);
+        if (hit == last || *hit != row) {
+          g_pos_.clear();
+          return false;
+        }
+        g_pos_[k++] = hit - l_inner;
+      }
+    }
+  }
+  return true;
 }
 
 double GlmmCore::laplace_deviance(const VectorXd& theta, const VectorXd& beta, double phi) {
@@ -169,30 +241,35 @@ double GlmmCore::objective_gradient(const VectorXd& par, VectorXd& grad) {
     lp[i] = o.dphi; l1p[i] = o.dgrad_phi; dp[i] = o.dinfo_phi;
   }
   if (!selected_inverse_.compute(chol_.matrixL().nestedExpression())) return value;
-  const Eigen::VectorXi& perm = chol_.permutationP().indices();   // column c of H -> row perm[c] of L
+  if (g_pos_.size() != h_pos_.size() && !build_inverse_positions()) return value;
+  const double* G = selected_inverse_.values();
+  const int* outer = ZLt_.outerIndexPtr();
+  const int* inner = ZLt_.innerIndexPtr();
+  const double* av = ZLt_.valuePtr();
   VectorXd h(n), trace = VectorXd::Zero(k);
-  std::vector<int> cols;
-  std::vector<double> a, Ha;   // a_i and H^{-1} a_i on a_i's columns
+  std::vector<double> Ha;   // H^{-1} a_i on a_i's columns
   for (int i = 0; i < n; ++i) {
-    cols.clear();
-    a.clear();
-    for (SpMat::InnerIterator it(ZLt_, i); it; ++it) {
-      cols.push_back(it.row());
-      a.push_back(it.value());
-    }
-    const int m = cols.size();
+    const int m = outer[i + 1] - outer[i];
+    const double* a = av + outer[i];
+    const int* pos = g_pos_.data() + h_row_start_[i];
     Ha.assign(m, 0.0);
-    double hi = 0;
     for (int s = 0; s < m; ++s) {
-      for (int t = 0; t < m; ++t) Ha[s] += selected_inverse_(perm[cols[s]], perm[cols[t]]) * a[t];
-      hi += a[s] * Ha[s];
+      for (int t = 0; t < s; ++t) {
+        const double g = G[*pos++];
+        Ha[s] += g * a[t];
+        Ha[t] += g * a[s];
+      }
+      Ha[s] += G[*pos++] * a[s];
     }
+    double hi = 0;
+    for (int s = 0; s < m; ++s) hi += a[s] * Ha[s];
     h[i] = hi;
     if (k == 0 || d[i] == 0) continue;
+    const int* cols = inner + outer[i];
     for (SpMat::InnerIterator it(Zt_, i); it; ++it) {
       for (const std::pair<int, int>& e : lambda_rows_[it.row()]) {
-        const std::vector<int>::iterator pos = std::lower_bound(cols.begin(), cols.end(), e.first);
-        const double Ha_c = (pos != cols.end() && *pos == e.first) ? Ha[pos - cols.begin()] : NAN;
+        const int* hit = std::lower_bound(cols, cols + m, e.first);
+        const double Ha_c = (hit != cols + m && *hit == e.first) ? Ha[hit - cols] : NAN;
         trace[e.second] += 2.0 * d[i] * it.value() * Ha_c;
       }
     }

@@ -51,6 +51,9 @@ class GlmmCore {
   // -2 sum l + |u|^2 at u; fills eta, grad, info when wanted
   double penalized_deviance(const Eigen::VectorXd& u, bool derivatives);
   bool factor_H(bool floor);
+  // The lower triangle of H's pattern and, per observation, where each product a_is a_it lands
+  // in H's values (built once; rebuilt only if the pattern of Z Lambda changes).
+  void build_H_pattern();
   // -2 log L by adaptive Gauss-Hermite quadrature around the mode found by PIRLS
   double agq_deviance();
 
@@ -60,7 +63,7 @@ class GlmmCore {
   int family_, link_;
   bool has_phi_;
   double phi_ = 1;
-  SpMat ZL_, ZLt_, identity_, Zt_;
+  SpMat ZL_, ZLt_, Zt_;
   // per column r of Z: the stored entries (c, theta index) of row r of Lambda
   std::vector<std::vector<std::pair<int, int> > > lambda_rows_;
   SelectedInverse selected_inverse_;
@@ -68,7 +71,12 @@ class GlmmCore {
   double loglik_cond_ = 0, ldL2_ = 0, loglik_constant_ = 0;   // sum of obs_constant()
   int pirls_iter_ = 0;
   Eigen::SimplicialLLT<SpMat, Eigen::Lower, Eigen::AMDOrdering<int> > chol_;
-  Eigen::Index pattern_nnz_ = -1;
+  SpMat H_;                              // lower triangle of H, fixed pattern
+  std::vector<int> h_pos_, h_row_start_, diag_pos_;
+  std::vector<int> g_pos_;   // like h_pos_, into the values of L (and the selected inverse)
+  // g_pos_ from the pattern of the current factor (fixed once H's pattern is).
+  bool build_inverse_positions();
+  Eigen::Index zl_nnz_ = -1;
   Eigen::VectorXd gh_nodes_, gh_weights_;
 };
 

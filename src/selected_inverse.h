@@ -18,6 +18,8 @@ class SelectedInverse {
   bool compute(const SpMat& L);
   // (A^{-1})_ij for i, j in the factor's (permuted) numbering; NaN outside the pattern.
   double operator()(int i, int j) const;
+  // The computed entries, stored like L's values (column-major, rows sorted).
+  const double* values() const { return S_.valuePtr(); }
 
  private:
   SpMat S_;

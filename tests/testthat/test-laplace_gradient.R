@@ -115,3 +115,24 @@ test_that("the selected inverse gives the leverages of the exact inverse (crosse
   m <- suppressMessages(glmm(TICKS ~ YEAR + (1 | BROOD) + (1 | INDEX) + (1 | LOCATION), data = g, family = poisson))
   expect_gradient_matches(m, "grouseticks crossed")
 })
+
+test_that("a crossed Poisson GLMM with fill-in (5,000 rows, 200 x 40 levels) matches glmmTMB", {
+  d <- withr::with_seed(42, {
+    n <- 5000
+    d <- data.frame(a = factor(sample(200, n, TRUE)), b = factor(sample(40, n, TRUE)), x = rnorm(n))
+    d$y <- rpois(n, exp(0.2 + 0.3 * d$x + rnorm(200, 0, 0.5)[d$a] + rnorm(40, 0, 0.3)[d$b]))
+    d
+  })
+  m <- glmm(y ~ x + (1 | a) + (1 | b), family = poisson, data = d)
+  # glmmTMB 1.1.5: m <- glmmTMB(y ~ x + (1 | a) + (1 | b), family = poisson, data = d)
+  #   logLik -7586.63863389; fixef 0.2732463170 0.3124385171; SDs a 0.4493255587, b 0.3520811498;
+  #   SEs 0.06554677566 0.01164606850
+  expect_equal(m$loglik, -7586.63863389, tolerance = 1e-4 / 7586)
+  expect_equal(unname(fixef(m)$cond), c(0.2732463170, 0.3124385171), tolerance = 1e-4)
+  expect_equal(unname(sapply(VarCorr(m)$cond, function(v) attr(v, "stddev"))), c(0.4493255587, 0.3520811498), tolerance = 1e-4)
+  expect_equal(unname(sqrt(diag(vcov(m)$cond))), c(0.06554677566, 0.01164606850), tolerance = 1e-4)
+  expect_identical(m$optinfo$optimizer, "lbfgs")
+  skip_if_not_installed("glmmTMB")
+  live <- glmmTMB::glmmTMB(y ~ x + (1 | a) + (1 | b), family = poisson, data = d)
+  expect_equal(m$loglik, as.numeric(logLik(live)), tolerance = 1e-4 / 7586)
+})
