@@ -49,12 +49,16 @@ cpp_glmm_condvar <- function(ptr, par, term) {
     .Call(`_glmmlab_cpp_glmm_condvar`, ptr, par, term)
 }
 
-cpp_lmm_create <- function(X, y, weights, offset, terms) {
-    .Call(`_glmmlab_cpp_lmm_create`, X, y, weights, offset, terms)
+cpp_lmm_create <- function(X, y, weights, offset, terms, factor_method = 0L) {
+    .Call(`_glmmlab_cpp_lmm_create`, X, y, weights, offset, terms, factor_method)
 }
 
 cpp_lmm_deviance <- function(ptr, theta, reml) {
     .Call(`_glmmlab_cpp_lmm_deviance`, ptr, theta, reml)
+}
+
+cpp_lmm_uses_blocked <- function(ptr) {
+    .Call(`_glmmlab_cpp_lmm_uses_blocked`, ptr)
 }
 
 cpp_lmm_theta_lower <- function(ptr) {

@@ -172,8 +172,8 @@ BEGIN_RCPP
 END_RCPP
 }
 // cpp_lmm_create
-SEXP cpp_lmm_create(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> weights, const Eigen::Map<Eigen::VectorXd> offset, Rcpp::List terms);
-RcppExport SEXP _glmmlab_cpp_lmm_create(SEXP XSEXP, SEXP ySEXP, SEXP weightsSEXP, SEXP offsetSEXP, SEXP termsSEXP) {
+SEXP cpp_lmm_create(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> weights, const Eigen::Map<Eigen::VectorXd> offset, Rcpp::List terms, int factor_method);
+RcppExport SEXP _glmmlab_cpp_lmm_create(SEXP XSEXP, SEXP ySEXP, SEXP weightsSEXP, SEXP offsetSEXP, SEXP termsSEXP, SEXP factor_methodSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
@@ -182,7 +182,8 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type weights(weightsSEXP);
     Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type offset(offsetSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type terms(termsSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_lmm_create(X, y, weights, offset, terms));
+    Rcpp::traits::input_parameter< int >::type factor_method(factor_methodSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_create(X, y, weights, offset, terms, factor_method));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -196,6 +197,17 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< const Eigen::VectorXd >::type theta(thetaSEXP);
     Rcpp::traits::input_parameter< bool >::type reml(remlSEXP);
     rcpp_result_gen = Rcpp::wrap(cpp_lmm_deviance(ptr, theta, reml));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_lmm_uses_blocked
+bool cpp_lmm_uses_blocked(SEXP ptr);
+RcppExport SEXP _glmmlab_cpp_lmm_uses_blocked(SEXP ptrSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_uses_blocked(ptr));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -277,8 +289,9 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glmmlab_cpp_glmm_hessian", (DL_FUNC) &_glmmlab_cpp_glmm_hessian, 3},
     {"_glmmlab_cpp_glmm_set_quadrature", (DL_FUNC) &_glmmlab_cpp_glmm_set_quadrature, 3},
     {"_glmmlab_cpp_glmm_condvar", (DL_FUNC) &_glmmlab_cpp_glmm_condvar, 3},
-    {"_glmmlab_cpp_lmm_create", (DL_FUNC) &_glmmlab_cpp_lmm_create, 5},
+    {"_glmmlab_cpp_lmm_create", (DL_FUNC) &_glmmlab_cpp_lmm_create, 6},
     {"_glmmlab_cpp_lmm_deviance", (DL_FUNC) &_glmmlab_cpp_lmm_deviance, 3},
+    {"_glmmlab_cpp_lmm_uses_blocked", (DL_FUNC) &_glmmlab_cpp_lmm_uses_blocked, 1},
     {"_glmmlab_cpp_lmm_theta_lower", (DL_FUNC) &_glmmlab_cpp_lmm_theta_lower, 1},
     {"_glmmlab_cpp_lmm_state", (DL_FUNC) &_glmmlab_cpp_lmm_state, 3},
     {"_glmmlab_cpp_lmm_optimize", (DL_FUNC) &_glmmlab_cpp_lmm_optimize, 4},

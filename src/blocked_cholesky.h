@@ -1,10 +1,18 @@
-// blocked_cholesky.h: Cholesky factor of A = Lambda'Z'WZ Lambda + I in two blocks, exploiting
-// that the leading random-effect term (the largest one, q1 columns) has a block-diagonal
-// diagonal block A11 (p1 x p1 blocks, one per level), as MixedModels.jl does:
-//   L11 = chol(A11) block by block, L21 = A21 L11^{-T} (sparse), L22 = chol(A22 - L21 L21') (dense).
-// The remaining terms (q2 = q - q1 columns) form one dense block, so this pays off when q2 is
-// moderate (crossed designs like InstEval: q1 = 2972 students, q2 = 1142 lecturers and
-// departments); LmmCore falls back to a general sparse Cholesky when q2 is large.
+// blocked_cholesky.h: Cholesky factor of A = Lambda'Z'WZ Lambda + I that exploits the leading
+// random-effect term (the largest one, q1 columns, p1 per level): its diagonal block A11 is block
+// diagonal, so its levels are eliminated first, one small dense block each:
+//   L11 = chol(A11) level by level, L21 = A21 L11^{-T} (a few rows per level).
+// The rest (q2 = q - q1 columns; its Schur complement S = A22 - L21 L21') is factored by a
+// supernodal left-looking sparse Cholesky: S's columns in approximate-minimum-degree order,
+// postordered, grouped into supernodes (consecutive columns stored as one dense column-major
+// block, with a few explicit zeros allowed), each updated by dense products of the blocks below
+// it. The leading levels act as width-p1 panels that update the supernodes their rows hit, so
+// S is never formed as a separate matrix. On crossed designs like InstEval (q1 = 2972 students,
+// q2 = 1142 lecturers and departments) S's factor is about half the dense triangle and most of
+// the work is dense matrix products.
+// The symbolic analysis (ordering, structure, update lists, the position of every entry of A in
+// the factor's storage) is done once for A's sparsity pattern; factorize() then only fills
+// values. L here is the factor of P A P', with P permuting the last q2 columns only.
 #ifndef GLMMLAB_BLOCKED_CHOLESKY_H
 #define GLMMLAB_BLOCKED_CHOLESKY_H
 
@@ -13,19 +21,51 @@
 class BlockedCholesky {
  public:
   BlockedCholesky() {}
-  BlockedCholesky(int q, int q1, int p1) : q_(q), q1_(q1), q2_(q - q1), p1_(p1) {}
-  // Factor A (symmetric, both triangles stored); false if A is not positive definite.
+  // Symbolic analysis of A's pattern (both triangles stored); q1 leading columns in blocks of p1.
+  // Stops early, with fits() false, when the factor would hold more than max_doubles numbers.
+  BlockedCholesky(const SpMat& A, int q1, int p1, double max_doubles = 1e300);
+  bool fits() const { return fits_; }
+  // Factor A (same pattern as analyzed); false if A is not positive definite.
   bool factorize(const SpMat& A);
-  void solve_L(Eigen::MatrixXd& B) const;    // B <- L^{-1} B
-  void solve_Lt(Eigen::VectorXd& v) const;   // v <- L^{-T} v
+  void solve_L(Eigen::MatrixXd& B) const;    // B <- L^{-1} P B
+  void solve_Lt(Eigen::VectorXd& v) const;   // v <- P' L^{-T} v
   double logdet2() const { return logdet2_; }   // log |L|^2 = log |A|
 
  private:
-  int q_ = 0, q1_ = 0, q2_ = 0, p1_ = 1;
-  std::vector<Eigen::MatrixXd> L11_;   // lower-triangular p1 x p1 factors, one per level
-  SpMat L21_;                          // q2 x q1
-  Eigen::MatrixXd L22_;                // q2 x q2, lower triangular
+  // A dense column-major block of L: height x width at values_[offset], its row indices (in the
+  // permuted numbering of the last q2 columns) at rows_[row_start ...]; `below` is the position
+  // of the first row beyond the panel's own columns (0 for the leading levels).
+  struct Panel {
+    Eigen::Index offset;
+    int height, width, row_start, below;
+  };
+  struct Update {   // panel `source` updates a supernode with its rows at positions [begin, end)
+    int source, begin, end;
+  };
+  Eigen::Map<Eigen::MatrixXd> block(const Panel& pn) { return Eigen::Map<Eigen::MatrixXd>(values_.data() + pn.offset, pn.height, pn.width); }
+  Eigen::Map<const Eigen::MatrixXd> block(const Panel& pn) const {
+    return Eigen::Map<const Eigen::MatrixXd>(values_.data() + pn.offset, pn.height, pn.width);
+  }
+  void analyze_rest(const SpMat& A, std::vector<std::vector<int> >& level_rows, double max_doubles);
+  void apply_update(const Panel& target, const Panel& source, int begin, int end);
+
+  int q_ = 0, q1_ = 0, q2_ = 0, p1_ = 1, nlev1_ = 0;
+  Eigen::VectorXd values_;             // L11 blocks (p1 x p1 each), then the panels
+  std::vector<Panel> panels_;          // nlev1 leading-level panels (L21 rows), then supernodes
+  std::vector<int> rows_;              // row indices of all panels
+  std::vector<int> perm_;              // perm_[original rest column] = its position in the order
+  std::vector<int> first_col_;         // supernode s covers columns first_col_[s] .. +width - 1
+  std::vector<int> update_start_;      // updates of supernode s: updates_[update_start_[s] ...]
+  std::vector<Update> updates_;
+  std::vector<Eigen::Index> dest_;     // per stored entry of A: its place in values_ (-1: none)
+  mutable std::vector<int> relative_;  // scratch: row -> position in the current supernode
+  typedef Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> RowMatrix;
+  Eigen::MatrixXd product_;            // scratch for one update
+  mutable std::vector<int> positions_; // scratch: target positions of one update's rows
+  int max_below_ = 0;                  // most rows below a supernode's columns
+  mutable RowMatrix solve_buffer_, below_buffer_;   // scratch for the solves
   double logdet2_ = 0;
+  bool fits_ = true;
 };
 
 #endif

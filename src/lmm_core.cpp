@@ -1,5 +1,6 @@
 // lmm_core.cpp: penalized least squares and the profiled deviance (notation in lmm_core.h).
 #include "lmm_core.h"
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -7,7 +8,7 @@ using Eigen::MatrixXd;
 using Eigen::VectorXd;
 
 LmmCore::LmmCore(const MatrixXd& X, const VectorXd& y, const VectorXd& w, const VectorXd& offset,
-                 ReDesign re)
+                 ReDesign re, int factor_method)
     : n_(X.rows()), p_(X.cols()), re_(std::move(re)) {
   const VectorXd sw = w.array().sqrt();
   const MatrixXd Xw = sw.asDiagonal() * X;
@@ -25,6 +26,9 @@ LmmCore::LmmCore(const MatrixXd& X, const VectorXd& y, const VectorXd& w, const 
   ZtWy_ = Zw.transpose() * yw;
   XtWX_ = Xw.transpose() * Xw;
   XtWy_ = Xw.transpose() * yw;
+  ZtWyX_.resize(re_.q, p_ + 1);
+  ZtWyX_.col(0) = ZtWy_;
+  ZtWyX_.rightCols(p_) = ZtWX_;
   ytWy_ = yw.squaredNorm();
   sum_log_w_ = w.array().log().sum();
   identity_.resize(re_.q, re_.q);
@@ -35,17 +39,71 @@ LmmCore::LmmCore(const MatrixXd& X, const VectorXd& y, const VectorXd& w, const 
   cu_ = VectorXd::Zero(re_.q);
   RZX_ = MatrixXd::Zero(re_.q, p_);
   RX_ = MatrixXd::Zero(p_, p_);
-  const int kMaxDenseBlock = 3000;
-  blocked_ = re_.q - re_.leading_size <= kMaxDenseBlock;
-  if (blocked_) blocked_chol_ = BlockedCholesky(re_.q, re_.leading_size, re_.leading_block);
+  // the pattern of A does not depend on theta (Z keeps explicit zeros; products keep structure)
+  const double kMaxBlockedDoubles = 1e8;
+  build_A_recipe();
+  form_A(VectorXd::Ones(re_.ntheta));
+  if (factor_method != 2 && re_.q > 0) {
+    blocked_chol_ = BlockedCholesky(A_, re_.leading_size, re_.leading_block, factor_method == 1 ? 1e300 : kMaxBlockedDoubles);
+    blocked_ = blocked_chol_.fits();
+    if (!blocked_) blocked_chol_ = BlockedCholesky();
+  }
 }
 
-// Factor A(theta) = Lambda' Z'WZ Lambda + I; for the sparse path the symbolic analysis is done once.
-bool LmmCore::factor_A(const VectorXd& theta) {
+// A's pattern from one symbolic product; then, per stored entry (i, j), the products
+// Lambda(k, i) Z'WZ(k, l) Lambda(l, j) that sum to it (Lambda is block diagonal, so few).
+void LmmCore::build_A_recipe() {
+  const SpMat& L = re_.Lambda;
+  A_ = SpMat(L.transpose()) * ZtWZ_ * L + identity_;
+  A_.makeCompressed();
+  ZtWZ_ = SpMat(ZtWZ_.transpose());   // the same symmetric matrix, with sorted row indices
+  recipe_start_.assign(1, 0);
+  recipe_left_.clear();
+  recipe_middle_.clear();
+  recipe_right_.clear();
+  diagonal_of_A_.assign(re_.q, -1);
+  const int* m_outer = ZtWZ_.outerIndexPtr();
+  const int* m_inner = ZtWZ_.innerIndexPtr();
+  for (int j = 0; j < re_.q; ++j) {
+    for (SpMat::InnerIterator it(A_, j); it; ++it) {
+      const int i = it.row();
+      if (i == j) diagonal_of_A_[j] = &it.value() - A_.valuePtr();
+      for (SpMat::InnerIterator li(L, i); li; ++li)
+        for (SpMat::InnerIterator lj(L, j); lj; ++lj) {
+          const int k = li.row(), l = lj.row();
+          const int* first = m_inner + m_outer[l];
+          const int* last = m_inner + m_outer[l + 1];
+          const int* hit = std::lower_bound(first, last, k);
+          if (hit == last || *hit != k) continue;
+          recipe_left_.push_back(&li.value() - L.valuePtr());
+          recipe_middle_.push_back(hit - m_inner);
+          recipe_right_.push_back(&lj.value() - L.valuePtr());
+        }
+      recipe_start_.push_back(recipe_left_.size());
+    }
+  }
+}
+
+void LmmCore::form_A(const VectorXd& theta) {
   re_.set_theta(theta.data());
-  const SpMat LtZtZL = SpMat(re_.Lambda.transpose()) * ZtWZ_ * re_.Lambda;
-  const SpMat A = LtZtZL + identity_;
-  if (blocked_) return blocked_chol_.factorize(A);
+  const double* lv = re_.Lambda.valuePtr();
+  const double* mv = ZtWZ_.valuePtr();
+  double* av = A_.valuePtr();
+  const Eigen::Index nnz = A_.nonZeros();
+  for (Eigen::Index e = 0; e < nnz; ++e) {
+    double sum = 0;
+    for (int t = recipe_start_[e]; t < recipe_start_[e + 1]; ++t)
+      sum += lv[recipe_left_[t]] * mv[recipe_middle_[t]] * lv[recipe_right_[t]];
+    av[e] = sum;
+  }
+  for (int j = 0; j < re_.q; ++j) av[diagonal_of_A_[j]] += 1.0;
+}
+
+// Factor A(theta) = Lambda' Z'WZ Lambda + I; the symbolic analysis is done once per pattern.
+bool LmmCore::factor_A(const VectorXd& theta) {
+  form_A(theta);
+  const SpMat& A = A_;
+  if (blocked_) return blocked_chol_.factorize(A);   // A's pattern is fixed (build_A_recipe)
   if (A.nonZeros() != pattern_nnz_) {
     chol_.analyzePattern(A);
     pattern_nnz_ = A.nonZeros();
@@ -75,13 +133,11 @@ double LmmCore::deviance(const VectorXd& theta, bool reml) {
     beta_ = VectorXd::Zero(p_);
     return inf;
   }
-  const SpMat LambdaT = re_.Lambda.transpose();
-  // cu and RZX: half-solves with L
-  MatrixXd cu = LambdaT * ZtWy_;
-  solve_L(cu);
-  cu_ = cu.col(0);
-  RZX_ = LambdaT * ZtWX_;
-  solve_L(RZX_);
+  // cu and RZX: one half-solve with L of [Lambda'Z'Wy Lambda'Z'WX]
+  half_solved_.noalias() = re_.Lambda.transpose() * ZtWyX_;
+  solve_L(half_solved_);
+  cu_ = half_solved_.col(0);
+  RZX_ = half_solved_.rightCols(p_);
   ldL2_ = blocked_ ? blocked_chol_.logdet2() : 2.0 * chol_.matrixL().nestedExpression().diagonal().array().log().sum();
   VectorXd cbeta = XtWy_ - RZX_.transpose() * cu_;
   ldRX2_ = 0;
@@ -110,13 +166,44 @@ double LmmCore::deviance(const VectorXd& theta, bool reml) {
   return dev;
 }
 
-// -2 log L(theta, beta, sigma) = log|L|^2 + n log(2 pi sigma^2) + (r2 + |RX (beta - betahat)|^2) / sigma^2 - sum log w
-double LmmCore::deviance_full(const VectorXd& theta, const VectorXd& beta, double sigma) {
-  const double d = deviance(theta, false);
-  if (!std::isfinite(d)) return d;
-  const VectorXd delta = RX_ * (beta - beta_shift_ - beta_);
-  return ldL2_ + n_ * std::log(2.0 * M_PI * sigma * sigma) + (pwrss_ + delta.squaredNorm()) / (sigma * sigma) -
-         sum_log_w_;
+// Per term i (p_i columns, G levels): the least-squares fit b_g = M_g^{-1} s_g of the residuals
+// (y is stored as its residual on X) in each level g, M_g and s_g its blocks of Z'WZ and Z'Wy;
+// sigma^2 from the residual sum of squares left, Sigma = (sum b_g b_g' - sigma^2 sum M_g^{-1}) / G
+// with eigenvalues raised to at least 1e-4 of the largest (or 1e-4); theta from chol(Sigma / sigma^2).
+VectorXd LmmCore::moment_theta() const {
+  VectorXd theta(re_.ntheta);
+  for (int i = 0, t0 = 0; i < (int)re_.term_ncol.size(); ++i) {
+    const int p = re_.term_ncol[i], nlev = re_.term_nlev[i], off = re_.term_offset[i];
+    MatrixXd outer = MatrixXd::Zero(p, p), sampling = MatrixXd::Zero(p, p);
+    double explained = 0;
+    int used = 0;
+    for (int g = 0; g < nlev; ++g) {
+      MatrixXd M(p, p);
+      for (int a = 0; a < p; ++a)
+        for (int b = 0; b < p; ++b) M(a, b) = ZtWZ_.coeff(off + g * p + a, off + g * p + b);
+      const VectorXd sg = ZtWy_.segment(off + g * p, p);
+      Eigen::LDLT<MatrixXd> ldlt(M);
+      if (ldlt.info() != Eigen::Success || !(ldlt.vectorD().minCoeff() > 1e-10 * std::max(1.0, M.diagonal().maxCoeff()))) continue;
+      const VectorXd bg = ldlt.solve(sg);
+      explained += sg.dot(bg);
+      outer += bg * bg.transpose();
+      sampling += ldlt.solve(MatrixXd::Identity(p, p));
+      ++used;
+    }
+    const double df = std::max(1.0, double(n_ - p_) - double(used) * p);
+    const double sigma2 = std::max(ytWy_ - explained, 1e-12 * std::max(ytWy_, 1e-300)) / df;
+    MatrixXd Sigma = MatrixXd::Identity(p, p) * sigma2;
+    if (used > 0) Sigma = (outer - sigma2 * sampling) / double(used);
+    Eigen::SelfAdjointEigenSolver<MatrixXd> eig(Sigma);
+    VectorXd ev = eig.eigenvalues();
+    const double floor = 1e-4 * std::max(ev.maxCoeff(), sigma2);
+    ev = ev.cwiseMax(floor);
+    const MatrixXd relative = eig.eigenvectors() * ev.asDiagonal() * eig.eigenvectors().transpose() / sigma2;
+    const MatrixXd T = relative.llt().matrixL();
+    for (int c = 0; c < p; ++c)
+      for (int r = c; r < p; ++r) theta[t0++] = T(r, c);
+  }
+  return theta;
 }
 
 MatrixXd LmmCore::cond_var(int term) const {

@@ -10,8 +10,9 @@
 // All cross-products are formed once; one evaluation costs nothing that grows with n.
 // y is replaced internally by its weighted least-squares residual on X (beta_shift), which
 // changes nothing in theta but keeps y'Wy of the size of r2 (no cancellation).
-// The factor is the two-block one of blocked_cholesky.h when the terms after the largest have
-// at most kMaxDenseBlock columns, otherwise Eigen's simplicial sparse Cholesky with AMD ordering.
+// The factor is the leading-block + supernodal one of blocked_cholesky.h unless its storage would
+// exceed kMaxBlockedDoubles (or the sparse path is asked for): then Eigen's simplicial sparse
+// Cholesky with AMD ordering.
 #ifndef GLMMLAB_LMM_CORE_H
 #define GLMMLAB_LMM_CORE_H
 
@@ -21,12 +22,15 @@
 class LmmCore {
  public:
   LmmCore(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const Eigen::VectorXd& weights,
-          const Eigen::VectorXd& offset, ReDesign re);
+          const Eigen::VectorXd& offset, ReDesign re, int factor_method = 0);
+  // factor_method: 0 chooses, 1 forces the blocked factor, 2 the simplicial sparse one
 
   // Profiled deviance at theta (ML or REML); updates the state read by the accessors below.
   double deviance(const Eigen::VectorXd& theta, bool reml);
-  // -2 log-likelihood at (theta, beta, sigma), not profiled (for the joint Hessian).
-  double deviance_full(const Eigen::VectorXd& theta, const Eigen::VectorXd& beta, double sigma);
+
+  // A start for theta from per-term moment estimates (each term's group-wise least-squares fits
+  // of the residuals of y on X, as if it were the only term).
+  Eigen::VectorXd moment_theta() const;
 
   Eigen::VectorXd beta() const { return beta_ + beta_shift_; }
   Eigen::VectorXd u() const { return re_.to_original(u_); }               // formula's term order
@@ -44,13 +48,18 @@ class LmmCore {
 
  private:
   bool factor_A(const Eigen::VectorXd& theta);
+  void build_A_recipe();                        // A_'s pattern and the terms of each entry
+  void form_A(const Eigen::VectorXd& theta);   // A_ <- Lambda' Z'WZ Lambda + I
   void solve_L(Eigen::MatrixXd& B) const;    // B <- L^{-1} P B
   void solve_Lt(Eigen::VectorXd& v) const;   // v <- P' L^{-T} v
 
   int n_, p_;
   ReDesign re_;
-  SpMat ZtWZ_, identity_;
-  Eigen::MatrixXd ZtWX_, XtWX_;
+  SpMat ZtWZ_, identity_, A_;
+  // A_'s stored entry e is the sum over t in [recipe_start_[e], recipe_start_[e + 1]) of
+  // Lambda value recipe_left_[t] * Z'WZ value recipe_middle_[t] * Lambda value recipe_right_[t]
+  std::vector<int> recipe_start_, recipe_left_, recipe_middle_, recipe_right_, diagonal_of_A_;
+  Eigen::MatrixXd ZtWX_, XtWX_, ZtWyX_, half_solved_;   // [Z'Wy Z'WX]; L^{-1} P Lambda' of it
   Eigen::VectorXd ZtWy_, XtWy_, beta_shift_;
   double ytWy_, sum_log_w_;
   Eigen::SimplicialLLT<SpMat, Eigen::Lower, Eigen::AMDOrdering<int> > chol_;

@@ -10,6 +10,17 @@
 #   GLMMLAB_BENCH_MIN_SEC  minimum length of one timed batch, in seconds (default 0.05): fast fits
 #                     are repeated within a batch so the timer's resolution does not matter
 #   GLMMLAB_BENCH_MARKDOWN  if "true", also print the table as Markdown (for the README)
+#   GLMMLAB_BENCH_LARGE  if "true", also run the large cases (InstEval from lme4, 73,421 rows and
+#                     three crossed terms; a simulated 50,000-row random-slopes model). Each of
+#                     their fits is timed once, without a warm-up (lmer needs ~15 s on InstEval)
+#   GLMMLAB_BENCH_MEMORY  "true" (default when GLMMLAB_BENCH_LARGE is) reports the peak memory of
+#                     each fit of the cases run: "true" for all cases, "large" for the large only
+#
+# Peak memory: each fit runs once more in a fresh Rscript child (this script with --memory-child);
+# after loading the packages and the data the child resets its peak resident set size (writing 5
+# to /proc/self/clear_refs, Linux), fits, and reports VmHWM from /proc/self/status minus its
+# resident size before the fit: the extra memory the fit needed at its peak, in MB, C++
+# allocations included (gc()'s "max used" would count R's heap only). NA where /proc is missing.
 #
 # Each case is one entry of `bench_cases`: a data loader and one fitting function per package
 # (NULL where a package cannot fit the model). For GLMM cases `lme4` holds the glmer() call
@@ -71,9 +82,21 @@ lme4_data <- function(name) {
   env[[name]]
 }
 
-# One benchmark case: a label, a data loader and one fitting function per package.
-bench_case <- function(label, data, glmmlab, lme4 = NULL, glmmTMB = NULL) {
-  list(label = label, data = data, fitters = list(glmmlab = glmmlab, lme4 = lme4, glmmTMB = glmmTMB))
+# The simulated random-slopes data: n rows, `ngroups` groups, correlated intercepts and slopes.
+slopes_data <- function(n = 50000, ngroups = 2000, seed = 1) {
+  set.seed(seed)
+  g <- factor(sample.int(ngroups, n, replace = TRUE))
+  x <- rnorm(n)
+  b0 <- rnorm(ngroups, 0, 1)
+  b1 <- 0.5 * b0 + rnorm(ngroups, 0, 0.5)
+  y <- 1 + 0.5 * x + b0[g] + b1[g] * x + rnorm(n, 0, 1)
+  data.frame(y, x, g)
+}
+
+# One benchmark case: a label, a data loader and one fitting function per package; `large` cases
+# run only when asked for (GLMMLAB_BENCH_LARGE).
+bench_case <- function(label, data, glmmlab, lme4 = NULL, glmmTMB = NULL, large = FALSE) {
+  list(label = label, data = data, fitters = list(glmmlab = glmmlab, lme4 = lme4, glmmTMB = glmmTMB), large = large)
 }
 
 bench_cases <- list(
@@ -117,12 +140,24 @@ bench_cases <- list(
   bench_case("grouseticks: poisson, 3 crossed terms", function() lme4_data("grouseticks"),
              glmmlab = function(d) glmm(TICKS ~ YEAR + scale(HEIGHT) + (1 | BROOD) + (1 | INDEX) + (1 | LOCATION), family = poisson, data = d),
              lme4 = function(d) lme4::glmer(TICKS ~ YEAR + scale(HEIGHT) + (1 | BROOD) + (1 | INDEX) + (1 | LOCATION), family = poisson, data = d),
-             glmmTMB = function(d) glmmTMB::glmmTMB(TICKS ~ YEAR + scale(HEIGHT) + (1 | BROOD) + (1 | INDEX) + (1 | LOCATION), family = poisson, data = d))
+             glmmTMB = function(d) glmmTMB::glmmTMB(TICKS ~ YEAR + scale(HEIGHT) + (1 | BROOD) + (1 | INDEX) + (1 | LOCATION), family = poisson, data = d)),
+  bench_case("large: InstEval, y ~ service + (1|s) + (1|d) + (1|dept), ML", function() lme4_data("InstEval"),
+             glmmlab = function(d) glmm(y ~ 1 + service + (1 | s) + (1 | d) + (1 | dept), data = d),
+             lme4 = function(d) lme4::lmer(y ~ 1 + service + (1 | s) + (1 | d) + (1 | dept), data = d, REML = FALSE),
+             glmmTMB = function(d) glmmTMB::glmmTMB(y ~ 1 + service + (1 | s) + (1 | d) + (1 | dept), data = d),
+             large = TRUE),
+  bench_case("large: simulated 50,000 rows, y ~ x + (x|g), 2000 groups, ML", slopes_data,
+             glmmlab = function(d) glmm(y ~ x + (x | g), data = d),
+             lme4 = function(d) lme4::lmer(y ~ x + (x | g), data = d, REML = FALSE),
+             glmmTMB = function(d) glmmTMB::glmmTMB(y ~ x + (x | g), data = d),
+             large = TRUE)
 )
 
-# Median seconds per fit of `fit(data)`: batches of at least `min_sec`, `reps` batches.
+# Median seconds per fit of `fit(data)`: batches of at least `min_sec`, `reps` batches; with
+# reps = 0 the time of the one (first) fit.
 time_fit <- function(fit, data, reps, min_sec) {
   first <- system.time(model <- fit(data))[["elapsed"]]
+  if (reps == 0L) return(list(seconds = first, model = model))
   per_batch <- max(1L, as.integer(ceiling(min_sec / max(first, 1e-4))))
   times <- vapply(seq_len(reps), function(r) {
     start <- proc.time()[["elapsed"]]
@@ -151,8 +186,39 @@ run_fitter <- function(fit, pkg, label, data, reps, min_sec) {
   list(seconds = out$seconds, loglik = model_loglik(out$model), failed = FALSE)
 }
 
+# Extra resident memory (MB) at the peak of one fit of case `index` by `pkg`, measured in a fresh
+# Rscript child (see the header); NA when it cannot be measured.
+peak_memory_mb <- function(index, pkg) {
+  script <- sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))
+  if (!length(script) || !file.exists("/proc/self/status")) return(NA_real_)
+  out <- suppressWarnings(system2(file.path(R.home("bin"), "Rscript"), c(shQuote(script[1]), "--memory-child", index, pkg),
+                                  stdout = TRUE, stderr = FALSE, env = paste0("R_LIBS=", paste(.libPaths(), collapse = ":"))))
+  line <- grep("^peak_extra_mb ", out, value = TRUE)
+  if (!length(line)) return(NA_real_)
+  as.numeric(sub("^peak_extra_mb ", "", line[1]))
+}
+
+# A field of /proc/self/status in MB (VmRSS, VmHWM).
+proc_status_mb <- function(field) {
+  line <- grep(paste0("^", field, ":"), readLines("/proc/self/status"), value = TRUE)
+  as.numeric(gsub("[^0-9]", "", line)) / 1024
+}
+
+# Child mode: fit case `index` with `pkg` once and print the extra peak memory of the fit.
+memory_child <- function(index, pkg) {
+  case <- bench_cases[[index]]
+  data <- case$data()
+  fit <- case$fitters[[pkg]]
+  requireNamespace(pkg, quietly = TRUE)
+  invisible(gc())
+  cat("5", file = "/proc/self/clear_refs")   # peak resident size := current resident size
+  before <- proc_status_mb("VmRSS")
+  suppressWarnings(suppressMessages(fit(data)))
+  cat("peak_extra_mb", proc_status_mb("VmHWM") - before, "\n")
+}
+
 # One row of the results table for one case; NULL when its data cannot be loaded.
-run_case <- function(case, reps, min_sec) {
+run_case <- function(case, reps, min_sec, memory = FALSE) {
   data <- tryCatch(case$data(), error = function(e) NULL)
   if (is.null(data)) {
     message("skipped (data not found): ", case$label)
@@ -160,6 +226,10 @@ run_case <- function(case, reps, min_sec) {
   }
   res <- lapply(names(case$fitters), function(pkg) run_fitter(case$fitters[[pkg]], pkg, case$label, data, reps, min_sec))
   names(res) <- names(case$fitters)
+  index <- which(vapply(bench_cases, function(b) identical(b$label, case$label), logical(1)))[1]
+  mem <- vapply(names(case$fitters), function(pkg) {
+    if (!memory || is.na(res[[pkg]]$seconds)) NA_real_ else peak_memory_mb(index, pkg)
+  }, numeric(1))
   ms <- vapply(res, function(r) 1000 * r$seconds, numeric(1))
   ll <- vapply(res, `[[`, numeric(1), "loglik")
   failed <- vapply(res, `[[`, logical(1), "failed")
@@ -170,14 +240,17 @@ run_case <- function(case, reps, min_sec) {
              dlogLik_lme4 = abs(ll[["glmmlab"]] - ll[["lme4"]]),
              dlogLik_glmmTMB = abs(ll[["glmmlab"]] - ll[["glmmTMB"]]),
              glmmlab_failed = failed[["glmmlab"]], lme4_failed = failed[["lme4"]],
-             glmmTMB_failed = failed[["glmmTMB"]], stringsAsFactors = FALSE)
+             glmmTMB_failed = failed[["glmmTMB"]],
+             glmmlab_MB = mem[["glmmlab"]], lme4_MB = mem[["lme4"]], glmmTMB_MB = mem[["glmmTMB"]],
+             stringsAsFactors = FALSE)
 }
 
 # Which packages' failures blank out each numeric column of the results table.
 failure_sources <- list(glmmlab_ms = "glmmlab", lme4_ms = "lme4", glmmTMB_ms = "glmmTMB",
                         lme4_over_glmmlab = c("lme4", "glmmlab"), glmmTMB_over_glmmlab = c("glmmTMB", "glmmlab"),
                         logLik_glmmlab = "glmmlab", dlogLik_lme4 = c("lme4", "glmmlab"),
-                        dlogLik_glmmTMB = c("glmmTMB", "glmmlab"))
+                        dlogLik_glmmTMB = c("glmmTMB", "glmmlab"),
+                        glmmlab_MB = "glmmlab", lme4_MB = "lme4", glmmTMB_MB = "glmmTMB")
 
 # Column `column` of the table formatted by `fmt`: "failed" where a fitter it depends on failed,
 # "n/a" where it was not run.
@@ -191,7 +264,7 @@ format_column <- function(tab, column, fmt) {
 console_table <- function(tab) {
   shown <- tab["model"]
   for (v in names(failure_sources)) {
-    fmt <- if (startsWith(v, "dlogLik")) function(x) format(signif(x, 2)) else
+    fmt <- if (startsWith(v, "dlogLik")) function(x) format(signif(x, 2)) else if (endsWith(v, "_MB")) function(x) format(round(x)) else
       function(x) format(round(x, if (grepl("over", v)) 1 else 2), nsmall = if (grepl("over", v)) 1 else 2)
     shown[[v]] <- vapply(seq_len(nrow(tab)), function(i) format_column(tab[i, ], v, fmt), "")
   }
@@ -202,14 +275,16 @@ console_table <- function(tab) {
 markdown_table <- function(tab) {
   fmt_1 <- function(x) sprintf("%.1f", x)
   fmt_d <- function(x) formatC(x, format = "e", digits = 0)
-  lines <- c("| model | lme4 / glmmlab | glmmTMB / glmmlab | glmmlab ms | lme4 ms | glmmTMB ms | abs. logLik diff (lme4, glmmTMB) |",
-             "|---|---:|---:|---:|---:|---:|---|")
+  lines <- c("| model | lme4 / glmmlab | glmmTMB / glmmlab | glmmlab ms | lme4 ms | glmmTMB ms | abs. logLik diff (lme4, glmmTMB) | peak extra MB (glmmlab, lme4, glmmTMB) |",
+             "|---|---:|---:|---:|---:|---:|---|---|")
+  fmt_mb <- function(x) sprintf("%.0f", x)
   model <- gsub("|", "\\|", tab$model, fixed = TRUE)  # a bare | would end the Markdown cell
-  rows <- sprintf("| %s | %s | %s | %s | %s | %s | %s, %s |", model,
+  rows <- sprintf("| %s | %s | %s | %s | %s | %s | %s, %s | %s, %s, %s |", model,
                   format_column(tab, "lme4_over_glmmlab", fmt_1), format_column(tab, "glmmTMB_over_glmmlab", fmt_1),
                   format_column(tab, "glmmlab_ms", fmt_1), format_column(tab, "lme4_ms", fmt_1),
                   format_column(tab, "glmmTMB_ms", fmt_1), format_column(tab, "dlogLik_lme4", fmt_d),
-                  format_column(tab, "dlogLik_glmmTMB", fmt_d))
+                  format_column(tab, "dlogLik_glmmTMB", fmt_d), format_column(tab, "glmmlab_MB", fmt_mb),
+                  format_column(tab, "lme4_MB", fmt_mb), format_column(tab, "glmmTMB_MB", fmt_mb))
   c(lines, rows)
 }
 
@@ -224,13 +299,21 @@ main <- function() {
               R.version.string, reps))
   old <- options(width = max(200L, getOption("width")))
   on.exit(options(old))
-  rows <- lapply(bench_cases, run_case, reps = reps, min_sec = min_sec)
+  large <- identical(tolower(Sys.getenv("GLMMLAB_BENCH_LARGE")), "true")
+  memory <- tolower(Sys.getenv("GLMMLAB_BENCH_MEMORY", if (large) "large" else "false"))
+  rows <- lapply(bench_cases, function(case) {
+    if (case$large && !large) return(NULL)
+    run_case(case, reps = if (case$large) 0L else reps, min_sec = min_sec,
+             memory = memory == "true" || (memory == "large" && case$large))
+  })
   tab <- do.call(rbind, rows[!vapply(rows, is.null, logical(1))])
   print(console_table(tab), row.names = FALSE, right = FALSE)
   cat("ratios above 1: glmmlab is faster; dlogLik: absolute difference from glmmlab's log-likelihood;",
-      "lme4 is lmer() for gaussian rows, glmer() or glmer.nb() for the others\n")
+      "lme4 is lmer() for gaussian rows, glmer() or glmer.nb() for the others;",
+      "*_MB: extra peak resident memory of one fit in a fresh process (VmHWM), where measured\n")
   if (identical(tolower(Sys.getenv("GLMMLAB_BENCH_MARKDOWN")), "true")) writeLines(c("", markdown_table(tab)))
   invisible(tab)
 }
 
-main()
+child <- match("--memory-child", commandArgs(TRUE))
+if (is.na(child)) main() else memory_child(as.integer(commandArgs(TRUE)[child + 1L]), commandArgs(TRUE)[child + 2L])

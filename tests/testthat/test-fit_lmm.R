@@ -91,3 +91,34 @@ test_that("the profiled deviance is invariant to shifting y by a multiple of X",
   expect_lt(abs(m2$loglik - m1$loglik), 1e-8)
   expect_equal(unname(m2$beta - m1$beta), c(1e4, 3), tolerance = 1e-8)
 })
+
+test_that("conditional modes of crossed and nested models match live lmer fits", {
+  skip_if_not_installed("lme4")
+  cases <- list(list(data = "lme4::Penicillin", formula = diameter ~ 1 + (1 | plate) + (1 | sample)),
+                list(data = "lme4::Pastes", formula = strength ~ 1 + (1 | batch/cask)))
+  for (case in cases) {
+    dat <- reference_data(case$data)
+    m <- glmm(case$formula, data = dat)
+    f <- lme4::lmer(case$formula, data = dat, REML = FALSE)
+    # lme4's b in its own term order and level order, matched by group name and level
+    ours <- ranef(m)$cond   # glmmTMB's layout
+    theirs <- lme4::ranef(f)
+    for (g in names(theirs)) {
+      expect_equal(ours[[g]][rownames(theirs[[g]]), 1], theirs[[g]][[1]], tolerance = 1e-4, label = paste(case$data, g))
+    }
+  }
+})
+
+test_that("InstEval's model (73,421 rows, three crossed terms) reaches lmer's optimum", {
+  skip_if_not_installed("lme4")
+  skip_on_cran()
+  skip_if_not(identical(Sys.getenv("GLMMLAB_TEST_LARGE"), "true"), "set GLMMLAB_TEST_LARGE=true (lmer needs ~15 s)")
+  dat <- reference_data("lme4::InstEval")
+  f <- y ~ 1 + service + (1 | s) + (1 | d) + (1 | dept)
+  m <- glmm(f, data = dat)
+  # lme4 1.1-31: logLik(lmer(f, InstEval, REML = FALSE)) = -118860.884387942 (79 evaluations)
+  expect_gt(m$loglik - (-118860.884387942), -1e-6)
+  fit <- lme4::lmer(f, data = dat, REML = FALSE)
+  expect_gt(m$loglik - as.numeric(stats::logLik(fit)), -1e-6)
+  expect_lt(abs(m$loglik - as.numeric(stats::logLik(fit))), 1e-4)
+})
