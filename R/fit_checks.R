@@ -25,18 +25,21 @@ separation_problem <- function(object) {
   separation_message(object, cols, sum(extreme, na.rm = TRUE), count_family)
 }
 
-# Columns of X along which the estimates diverge: the large-variance directions of the covariance
-# of the fixed effects per standard deviation of each predictor (non-finite variances included).
+# Columns of X whose estimates diverge: standard error per standard deviation of the predictor
+# above `se_limit` and within a factor 20 of the largest such (complete separation flattens the
+# likelihood in every direction, but the separating predictors move much the farthest). Standard
+# errors do not depend on where other columns are centred, except the intercept's: it is named
+# only when nothing else diverges. Non-finite or negative variances count as diverging.
 diverging_columns <- function(X, vcov, se_limit) {
   s <- apply(X, 2L, function(v) { r <- stats::sd(v); if (is.finite(r) && r > 0) r else 1 })
-  V <- vcov * outer(s, s)
-  broken <- !is.finite(diag(V)) | diag(V) < 0 | apply(!is.finite(V), 2L, any)
+  v <- diag(vcov)
+  broken <- !is.finite(v) | v < 0
   if (any(broken)) return(which(broken))
-  e <- eigen(V, symmetric = TRUE)
-  big <- which(e$values > se_limit^2)
-  if (!length(big)) return(integer())
-  load <- abs(e$vectors[, big, drop = FALSE])
-  which(apply(load, 1L, max) >= 0.15)
+  se <- sqrt(v) * s
+  constant <- apply(X, 2L, function(col) all(col == col[1L]))
+  slopes <- which(!constant & se > se_limit)
+  if (length(slopes)) return(slopes[se[slopes] >= max(se[slopes]) / 20])
+  which(constant & se > se_limit)
 }
 
 # The warning's text: how many fitted values are at the boundary, which predictors diverge, and
@@ -57,14 +60,14 @@ separation_message <- function(object, cols, n_extreme, count_family) {
   n <- length(object$fitted)
   what <- if (length(named) > 1L) paste(paste(named[-length(named)], collapse = ", "), "and", named[length(named)]) else named
   verb <- if (length(named) > 1L) "together separate" else "separates"
-  tail <- paste("The estimates, their standard errors and tests, and the log-likelihood are not meaningful;",
+  advice <- paste("The estimates, their standard errors and tests, and the log-likelihood are not meaningful;",
                 "consider dropping the predictor or merging the level, or a penalized (bias-reduced) fit")
   if (count_family) {
     sprintf("separation: %s %s the observations with only zero counts, so the maximum-likelihood estimates of the fixed effects are infinite (fitted means numerically 0 occurred for %d of %d observations; standard errors %s). %s",
-            what, verb, n_extreme, n, se_text, tail)
+            what, verb, n_extreme, n, se_text, advice)
   } else {
     sprintf("%s separation: %s %s the 0 and 1 responses, so the maximum-likelihood estimates of the fixed effects are infinite (fitted probabilities numerically 0 or 1 occurred for %d of %d observations; standard errors %s). %s",
-            if (n_extreme == n) "complete" else "quasi-complete", what, verb, n_extreme, n, se_text, tail)
+            if (n_extreme == n) "complete" else "quasi-complete", what, verb, n_extreme, n, se_text, advice)
   }
 }
 

@@ -43,7 +43,7 @@ fit_glmm <- function(X, y, weights, offset, re, family, start, control, nAGQ = 1
     vc <- tmb$vcov_beta
     cpp_glmm_objective(core, opt$par)   # leave the core at the optimum
   }
-  if (use_gradient) opt <- check_gradient(core, opt, lower, codes$has_dispersion, H_z)
+  if (nAGQ == 1L) opt <- check_gradient(core, opt, lower, codes$has_dispersion, H_z)
   if (is.null(vc)) vc <- glmm_vcov_beta(core, opt$par, ntheta, p, cond$A, use_gradient)
   theta_scaled <- opt$par[seq_len(ntheta)]
   theta <- unscale_theta(theta_scaled, re, re_scale)

@@ -7,6 +7,7 @@ fit_lmm <- function(X, y, weights, offset, re, REML, start, control) {
   theta0 <- start_theta(start, re)
   opt <- cpp_lmm_optimize(core, theta0, REML, control)
   if (!is.finite(opt$deviance)) stop("the deviance is not finite at the optimum; check the data for extreme values", call. = FALSE)
+  opt <- check_lmm_convergence(core, opt, REML)
   p <- ncol(X)
   names(opt$beta) <- colnames(X)
   vc <- NULL
@@ -56,4 +57,33 @@ conditional_vcov <- function(RX, sigma, p) {
 is_singular <- function(theta, re, tol) {
   factors <- theta_to_factors(theta, re)
   any(vapply(factors, function(Ti) any(abs(diag(Ti)) < tol), logical(1)))
+}
+
+# Convergence from the profiled deviance's gradient and curvature at BOBYQA's end point (central
+# differences, 2 k + 1 evaluations): in each free theta the Newton step g_i / H_ii must be small.
+# Elements at their lower bound 0 with the gradient pointing outwards are fine. Marks the fit as
+# not converged (status -10, with the step's size) otherwise; leaves the core at the end point.
+check_lmm_convergence <- function(core, opt, REML) {
+  theta <- opt$theta
+  if (!length(theta) || opt$status < 0) return(opt)
+  lower <- cpp_lmm_theta_lower(core)
+  f <- function(th) cpp_lmm_deviance(core, th, REML)
+  h <- 1e-4 * pmax(abs(theta), 1)
+  f0 <- opt$deviance
+  sizes <- vapply(seq_along(theta), function(i) {
+    up <- f(replace(theta, i, theta[i] + h[i]))
+    at_bound <- theta[i] - h[i] < lower[i]
+    down <- if (at_bound) f0 else f(replace(theta, i, theta[i] - h[i]))
+    g <- if (at_bound) (up - f0) / h[i] else (up - down) / (2 * h[i])
+    if (at_bound && g >= 0) return(0)
+    curvature <- if (at_bound) NA_real_ else (up - 2 * f0 + down) / h[i]^2
+    if (is.finite(curvature) && curvature > 0) abs(g / curvature) else abs(g)
+  }, numeric(1))
+  f(theta)   # leave the core at the end point
+  size <- max(sizes)
+  if (is.finite(size) && size > 1e-3) {
+    opt$status <- -10L
+    opt$message <- sprintf("the gradient at the end point is not zero: a Newton step of size %.2g remains", size)
+  }
+  opt
 }

@@ -10,8 +10,9 @@
 #   GLMMLAB_BENCH_MIN_SEC  minimum length of one timed batch, in seconds (default 0.05): fast fits
 #                     are repeated within a batch so the timer's resolution does not matter
 #   GLMMLAB_BENCH_MARKDOWN  if "true", also print the table as Markdown (for the README)
-#   GLMMLAB_BENCH_LARGE  if "true", also run the large cases (InstEval from lme4, 73,421 rows and
-#                     three crossed terms; a simulated 50,000-row random-slopes model). Each of
+#   GLMMLAB_BENCH_LARGE  if "true", also run the large cases (InstEval from lme4, 73,421 rows,
+#                     three crossed terms; a simulated 50,000-row random-slopes LMM; a simulated
+#                     100,000-row Poisson GLMM with 1,000 x 100 crossed levels). Each of
 #                     their fits is timed once, without a warm-up (lmer needs ~15 s on InstEval)
 #   GLMMLAB_BENCH_MEMORY  "true" (default when GLMMLAB_BENCH_LARGE is) reports the peak memory of
 #                     each fit of the cases run: "true" for all cases, "large" for the large only
@@ -93,6 +94,16 @@ slopes_data <- function(n = 50000, ngroups = 2000, seed = 1) {
   data.frame(y, x, g)
 }
 
+# Simulated crossed Poisson counts: n rows, levels of `a` and `b` drawn independently.
+crossed_poisson_data <- function(n = 100000, na = 1000, nb = 100, seed = 42) {
+  set.seed(seed)
+  a <- factor(sample.int(na, n, replace = TRUE))
+  b <- factor(sample.int(nb, n, replace = TRUE))
+  x <- rnorm(n)
+  y <- rpois(n, exp(0.2 + 0.3 * x + rnorm(na, 0, 0.5)[a] + rnorm(nb, 0, 0.3)[b]))
+  data.frame(y, x, a, b)
+}
+
 # One benchmark case: a label, a data loader and one fitting function per package; `large` cases
 # run only when asked for (GLMMLAB_BENCH_LARGE).
 bench_case <- function(label, data, glmmlab, lme4 = NULL, glmmTMB = NULL, large = FALSE) {
@@ -150,6 +161,11 @@ bench_cases <- list(
              glmmlab = function(d) glmm(y ~ x + (x | g), data = d),
              lme4 = function(d) lme4::lmer(y ~ x + (x | g), data = d, REML = FALSE),
              glmmTMB = function(d) glmmTMB::glmmTMB(y ~ x + (x | g), data = d),
+             large = TRUE),
+  bench_case("large: simulated 100,000 rows, poisson, y ~ x + (1|a) + (1|b), 1000 x 100 crossed", crossed_poisson_data,
+             glmmlab = function(d) glmm(y ~ x + (1 | a) + (1 | b), family = poisson, data = d),
+             lme4 = function(d) lme4::glmer(y ~ x + (1 | a) + (1 | b), family = poisson, data = d),
+             glmmTMB = function(d) glmmTMB::glmmTMB(y ~ x + (1 | a) + (1 | b), family = poisson, data = d),
              large = TRUE)
 )
 

@@ -369,3 +369,100 @@ test_that("a GLMM random slope on a rescaled predictor gives the same fit", {
     expect_lt(abs(quiet_glmm(cnt ~ x + (xs | g), d, family = poisson)$loglik - ref), 1e-5)
   }
 })
+
+# Data for separation: 8 groups of 10; x splits y_sep exactly at 0; level "a" of f has only 1s.
+separation_data <- function() {
+  withr::with_seed(1, {
+    n <- 80
+    d <- data.frame(x = rnorm(n), z = rnorm(n), g = factor(rep(1:8, each = 10)), f = factor(rep(c("a", "b", "c", "d"), 20)))
+    d$y_sep <- as.integer(d$x > 0)
+    d$y_quasi <- rbinom(n, 1, 0.5)
+    d$y_quasi[d$f == "a"] <- 1L
+    d$cnt <- rpois(n, 2)
+    d$cnt[d$f == "b"] <- 0
+    d
+  })
+}
+
+# The warnings of a call (messages silenced), and its value.
+collect_warnings <- function(expr) {
+  msgs <- character()
+  value <- withCallingHandlers(suppressMessages(expr), warning = function(w) {
+    msgs <<- c(msgs, conditionMessage(w))
+    invokeRestart("muffleWarning")
+  })
+  list(value = value, warnings = msgs)
+}
+
+test_that("complete separation gives one warning naming the separating predictor", {
+  d <- separation_data()
+  res <- collect_warnings(glmm(y_sep ~ x + z + (1 | g), d, family = binomial))
+  expect_length(res$warnings, 1L)   # not also "did not converge": separation explains that
+  expect_match(res$warnings, "complete separation: 'x' separates the 0 and 1 responses")
+  expect_match(res$warnings, "fitted probabilities numerically 0 or 1 occurred for 80 of 80 observations")
+  expect_no_match(res$warnings, "'z'")
+  expect_gt(res$value$loglik, -1e-3)   # the log-likelihood tends to 0 along the diverging direction
+  # the same for other links, a random slope, cbind() counts and a name with a space
+  expect_warning(quiet_glmm(y_sep ~ x + (1 | g), d, family = binomial(link = "probit")), "complete separation: 'x'")
+  expect_warning(quiet_glmm(y_sep ~ x + (x | g), d, family = binomial), "complete separation: 'x'")
+  agg <- data.frame(x = seq(-2, 2, length.out = 20), g = factor(rep(1:5, 4)))
+  agg$k <- ifelse(agg$x > 0, 10, 0)
+  expect_warning(quiet_glmm(cbind(k, 10 - k) ~ x + (1 | g), agg, family = binomial), "complete separation: 'x'.*20 of 20")
+  names(d)[names(d) == "x"] <- "body mass"
+  expect_warning(quiet_glmm(y_sep ~ `body mass` + (1 | g), d, family = binomial), "complete separation: 'body mass'")
+})
+
+test_that("two predictors that separate only together are both named", {
+  d <- separation_data()
+  d$y_joint <- as.integer(d$x + d$z > 0.3)
+  expect_warning(quiet_glmm(y_joint ~ x + z + (1 | g), d, family = binomial), "'x' and 'z' together separate")
+})
+
+test_that("quasi-complete separation by a factor level names the factor and the level", {
+  d <- separation_data()
+  res <- collect_warnings(glmm(y_quasi ~ f + z + (1 | g), d, family = binomial))
+  expect_length(res$warnings, 1L)
+  expect_match(res$warnings, "quasi-complete separation: 'f' \\(level 'a': only successes\\)")
+  expect_match(res$warnings, "20 of 80 observations")
+  d$y_fail <- d$y_quasi
+  d$y_fail[d$f == "a"] <- 0L
+  expect_warning(quiet_glmm(y_fail ~ f + (1 | g), d, family = binomial), "'f' \\(level 'a': only failures\\)")
+  # a group-level treatment whose groups all have 1s
+  d$trt <- rep(c(0, 1), 4)[d$g]
+  d$y_trt <- ifelse(d$trt == 1, 1L, d$y_quasi)
+  expect_warning(quiet_glmm(y_trt ~ trt + (1 | g), d, family = binomial), "quasi-complete separation: 'trt'")
+})
+
+test_that("a count model with a level of only zeros warns naming the level", {
+  d <- separation_data()
+  for (fam in list(poisson, "nbinom2")) {
+    res <- collect_warnings(glmm(cnt ~ f + z + (1 | g), d, family = fam))
+    expect_length(res$warnings, 1L)
+    expect_match(res$warnings, "separation: 'f' \\(level 'b': only zero counts\\)")
+    expect_match(res$warnings, "fitted means numerically 0 occurred for 20 of 80")
+  }
+})
+
+test_that("strong but unseparated predictors and the standard data sets give no separation warning", {
+  d <- separation_data()
+  d$strong <- withr::with_seed(3, rbinom(80, 1, plogis(8 * d$x)))   # steep but overlapping
+  expect_true(any(d$strong[d$x > 0] == 0) || any(d$strong[d$x < 0] == 1))
+  expect_no_warning(quiet_glmm(strong ~ x + (1 | g), d, family = binomial))
+  d$outlying <- d$x
+  d$outlying[1] <- 60   # one fitted probability numerically 1, but finite estimates
+  d$y_out <- withr::with_seed(4, rbinom(80, 1, plogis(0.5 * d$outlying)))
+  d$y_out[1] <- 1L
+  m <- expect_no_warning(quiet_glmm(y_out ~ outlying + (1 | g), d, family = binomial))
+  expect_gt(max(fitted(m)), 1 - 1e-5)
+  cbpp <- reference_data("lme4::cbpp")
+  expect_no_warning(quiet_glmm(cbind(incidence, size - incidence) ~ period + (1 | herd), cbpp, family = binomial))
+  expect_no_warning(quiet_glmm(cbind(incidence, size - incidence) ~ period + (1 | herd), cbpp, family = binomial(link = "probit")))
+  verb <- reference_data("lme4::VerbAgg")
+  expect_no_warning(quiet_glmm(r2 ~ Anger + Gender + btype + situ + (1 | id), verb, family = binomial))
+})
+
+test_that("the chapter's count models of the Eulaema data give no separation warning", {
+  dat <- eulaema_data()
+  expect_no_warning(quiet_glmm(Eulaema_nigrita ~ MAP + (1 | SA), family = "nbinom2", data = dat))
+  expect_no_warning(quiet_glmm(Eulaema_nigrita ~ MAP + (1 | SA), family = poisson, data = dat))
+})

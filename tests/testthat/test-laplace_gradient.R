@@ -136,3 +136,21 @@ test_that("a crossed Poisson GLMM with fill-in (5,000 rows, 200 x 40 levels) mat
   live <- glmmTMB::glmmTMB(y ~ x + (1 | a) + (1 | b), family = poisson, data = d)
   expect_equal(m$loglik, as.numeric(logLik(live)), tolerance = 1e-4 / 7586)
 })
+
+test_that("a fit stopped early is reported as not converged, from the gradient at its end point", {
+  data(sleepstudy, package = "lme4", envir = environment())
+  loose <- glmm_control(ftol_abs = 10, ftol_rel = 0.1, xtol_abs = 1)
+  expect_warning(m <- glmm(Reaction ~ Days + (Days | Subject), sleepstudy, control = loose),
+                 "did not converge \\(the gradient at the end point is not zero")
+  expect_identical(m$optinfo$status, -10L)
+  expect_false(summary(m)$converged)
+  ok <- glmm(Reaction ~ Days + (Days | Subject), sleepstudy)
+  expect_true(summary(ok)$converged)
+  # GLMM: a converged fit passes the check; L-BFGS capped at 3 evaluations is reported
+  cbpp <- reference_data("lme4::cbpp")
+  g <- glmm(cbind(incidence, size - incidence) ~ period + (1 | herd), data = cbpp, family = binomial)
+  expect_true(summary(g)$converged)
+  expect_warning(g3 <- glmm(cbind(incidence, size - incidence) ~ period + (1 | herd), data = cbpp, family = binomial,
+                            control = glmm_control(maxeval = 3)), "did not converge")
+  expect_false(summary(g3)$converged)
+})
