@@ -277,30 +277,35 @@ tmb_hessian <- function(core, par, re, p, A, family_name, has_dispersion, A_inv 
   list(psi = psi, H = H, H_z = H_z, vcov_beta = vcov_beta)
 }
 
-# Newton steps from L-BFGS's end point with the Hessian that the standard errors need anyway
-# (hessian_at(par): tmb_hessian() there), recomputed at the end only if the steps moved the
-# estimates by more than 1e-7 (relative): the standard errors belong to the final point.
-# Returns the polished optimizer state and the Hessian at it.
+# Newton steps from L-BFGS's end point. The Hessian that the standard errors need anyway
+# (hessian_at(par): tmb_hessian() there) says whether the point is already the optimum; if not,
+# Newton steps with an accurate Hessian (central differences of the exact gradient; glmmTMB's
+# 1e-3 steps make a secant, not a tangent, for slopes on raw scales) reach it, and the standard
+# errors' Hessian is recomputed there. Returns the polished optimizer state and that Hessian.
 polish_with_hessian <- function(core, opt, lower, hessian_at) {
   par <- opt$par
   best <- opt$deviance
   hessian <- hessian_at(par)
-  moved <- 0
-  for (iter in 1:3) {
-    if (is.null(hessian$H_z)) break
-    g <- glmm_gradient(core, par)
-    step <- tryCatch(solve(hessian$H_z, g), error = function(e) NULL)
-    if (is.null(step) || any(!is.finite(step)) || any(par - step < lower)) break
-    size <- max(abs(step) / pmax(abs(par), 1))
-    if (size < 1e-12) break
-    value <- cpp_glmm_objective(core, par - step)
-    if (!is.finite(value) || value > best + 1e-9) break
-    par <- par - step
-    best <- min(best, value)
-    moved <- moved + size
-    if (size < 1e-9) break
+  newton_step <- function(H) {
+    step <- tryCatch(solve(H, glmm_gradient(core, par)), error = function(e) NULL)
+    if (is.null(step) || any(!is.finite(step)) || any(par - step < lower)) NULL else step
   }
-  if (moved > 1e-7) hessian <- hessian_at(par)
+  step <- if (!is.null(hessian$H_z)) newton_step(hessian$H_z)
+  if (!is.null(step) && max(abs(step) / pmax(abs(par), 1)) > 1e-9) {
+    H <- gradient_hessian(core, par, 1e-4 * pmax(abs(par), 1))
+    moved <- FALSE
+    for (iter in 1:5) {
+      step <- newton_step(H)
+      if (is.null(step)) break
+      value <- cpp_glmm_objective(core, par - step)
+      if (!is.finite(value) || value > best + 1e-9) break
+      par <- par - step
+      best <- min(best, value)
+      moved <- TRUE
+      if (max(abs(step) / pmax(abs(par), 1)) < 1e-10) break
+    }
+    if (moved) hessian <- hessian_at(par)
+  }
   state <- cpp_glmm_state(core, par)   # also leaves the core at the optimum
   state[c("evaluations", "status", "message", "optimizer")] <- opt[c("evaluations", "status", "message", "optimizer")]
   list(opt = state, hessian = hessian)

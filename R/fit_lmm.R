@@ -65,7 +65,7 @@ is_singular <- function(theta, re, tol) {
 # not converged (status -10, with the step's size) otherwise; leaves the core at the end point.
 check_lmm_convergence <- function(core, opt, REML) {
   theta <- opt$theta
-  if (!length(theta) || opt$status < 0) return(opt)
+  if (!length(theta) || opt$status < 0 || opt$status == 5L) return(opt)   # already reported as failed
   lower <- cpp_lmm_theta_lower(core)
   f <- function(th) cpp_lmm_deviance(core, th, REML)
   h <- 1e-4 * pmax(abs(theta), 1)
