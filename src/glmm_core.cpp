@@ -54,8 +54,10 @@ bool GlmmCore::factor_H(bool floor) {
   for (int c = 0; c < re_.q; ++c) hv[diag_pos_[c]] = 1.0;
   const int* outer = ZLt_.outerIndexPtr();
   const double* av = ZLt_.valuePtr();
+  h_floored_ = false;
   for (int i = 0; i < (int)info_.size(); ++i) {
     double d = info_[i];
+    if (floor && d < 0) h_floored_ = true;
     if (!std::isfinite(d) || (floor && d < 0)) d = 0;
     if (d == 0) continue;
     const double* a = av + outer[i];
@@ -148,8 +150,10 @@ double GlmmCore::laplace_deviance(const VectorXd& theta, const VectorXd& beta, d
     if (!std::isfinite(dev)) return inf;
   }
   pirls_iter_ = 0;
+  bool factor_at_mode = false;   // does chol_ hold H at the current u_?
   for (int it = 0; it < 100; ++it) {
     if (!factor_H(true)) return inf;
+    factor_at_mode = true;
     const VectorXd rhs = ZLt_ * grad_ - u_;
     const VectorXd delta = chol_.solve(rhs);
     const double decrement = rhs.dot(delta);
@@ -157,9 +161,9 @@ double GlmmCore::laplace_deviance(const VectorXd& theta, const VectorXd& beta, d
     if (!(decrement > 1e-20 * (1.0 + std::abs(dev)))) break;
     double step = 1.0, dev_new = inf;
     VectorXd u_new;
-    for (int k = 0; k < 30; ++k, step *= 0.5) {
+    for (int k = 0; k < 30; ++k, step *= 0.5) {   // derivatives too: usually the first step is kept
       u_new = u_ + step * delta;
-      dev_new = penalized_deviance(u_new, false);
+      dev_new = penalized_deviance(u_new, true);
       if (dev_new <= dev + 1e-13 * std::abs(dev)) break;
     }
     if (!(dev_new <= dev + 1e-13 * std::abs(dev))) {   // no descent: at the mode to rounding
@@ -167,11 +171,14 @@ double GlmmCore::laplace_deviance(const VectorXd& theta, const VectorXd& beta, d
       break;
     }
     u_ = u_new;
+    factor_at_mode = false;
     const double change = dev - dev_new;
-    dev = penalized_deviance(u_, true);
+    dev = dev_new;
     if (change < 1e-14 * (1.0 + std::abs(dev)) && decrement < 1e-18 * (1.0 + std::abs(dev))) break;
   }
-  if (!factor_H(false)) return inf;   // mode not a maximum of the observed likelihood
+  // the Laplace log-determinant needs H with the unfloored information at the mode: the last
+  // Newton factor is that H when it is at the mode and nothing was floored
+  if (!(factor_at_mode && !h_floored_) && !factor_H(false)) return inf;   // mode not a maximum
   ldL2_ = 2.0 * chol_.matrixL().nestedExpression().diagonal().array().log().sum();
   if (gh_nodes_.size() > 1) return agq_deviance();
   return dev + ldL2_;

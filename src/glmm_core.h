@@ -77,6 +77,7 @@ class GlmmCore {
   // g_pos_ from the pattern of the current factor (fixed once H's pattern is).
   bool build_inverse_positions();
   Eigen::Index zl_nnz_ = -1;
+  bool h_floored_ = false;   // did the last factor_H(true) floor a negative information?
   Eigen::VectorXd gh_nodes_, gh_weights_;
 };
 
