@@ -39,3 +39,16 @@ eulaema_data <- function() {
   dat$SA <- as.factor(dat$SA)
   dat
 }
+
+# Poisson counts with correlated random intercepts and slopes in 12 groups (120 rows): glmmTMB
+# gives logLik -186.9755 for cnt ~ x + (x | g); L-BFGS's first step from the default start puts
+# the slope's diagonal element on its bound 0 (a saddle there).
+slope_counts_data <- function() {
+  withr::with_seed(2, {
+    d <- data.frame(x = rnorm(120), g = factor(rep(1:12, each = 10)))
+    b0 <- rnorm(12)
+    b1 <- rnorm(12, sd = 0.5)
+    d$cnt <- rpois(120, exp(0.5 + 0.3 * d$x + 0.3 * b0[d$g] + 0.2 * b1[d$g] * d$x))
+    d
+  })
+}

@@ -353,13 +353,7 @@ test_that("numerically extreme input ends in an R error or a sound fit, never a 
 })
 
 test_that("a GLMM random slope on a rescaled predictor gives the same fit", {
-  d <- withr::with_seed(2, {
-    d <- data.frame(x = rnorm(120), g = factor(rep(1:12, each = 10)))
-    b0 <- rnorm(12)
-    b1 <- rnorm(12, sd = 0.5)
-    d$cnt <- rpois(120, exp(0.5 + 0.3 * d$x + 0.3 * b0[d$g] + 0.2 * b1[d$g] * d$x))
-    d
-  })
+  d <- slope_counts_data()
   # lme4 1.1-31: logLik(glmer(cnt ~ x + (x | g), d, family = poisson)) = -186.976;
   # glmmTMB 1.1.5 gives -186.9755 for x, x * 100 and x * 1e4 alike
   ref <- quiet_glmm(cnt ~ x + (x | g), d, family = poisson)$loglik

@@ -92,15 +92,9 @@ test_that("L-BFGS with the analytic gradient and BOBYQA reach the same optimum",
 })
 
 test_that("a factor element that L-BFGS drives to its bound 0 (a saddle) is escaped", {
-  # the data of test-bad_input.R's rescaled-slope test: L-BFGS's first step puts the slope's
+  # slope_counts_data(): L-BFGS's first step puts the slope's
   # diagonal element at 0, where the deviance is even in it and its gradient vanishes
-  d <- withr::with_seed(2, {
-    d <- data.frame(x = rnorm(120), g = factor(rep(1:12, each = 10)))
-    b0 <- rnorm(12)
-    b1 <- rnorm(12, sd = 0.5)
-    d$cnt <- rpois(120, exp(0.5 + 0.3 * d$x + 0.3 * b0[d$g] + 0.2 * b1[d$g] * d$x))
-    d
-  })
+  d <- slope_counts_data()
   # glmmTMB 1.1.5: logLik(glmmTMB(cnt ~ x + (x | g), d, family = poisson)) = -186.9755
   m <- glmm(cnt ~ x + (x | g), d, family = poisson)
   expect_equal(m$loglik, -186.9755, tolerance = 1e-4)
