@@ -24,6 +24,9 @@ fit_glmm <- function(X, y, weights, offset, re, family, start, control, nAGQ = 1
   upper <- rep(Inf, length(par0))
   use_gradient <- nAGQ == 1L && control$optimizer %in% c("auto", "lbfgs")
   opt <- if (use_gradient) optimize_lbfgs(core, par0, lower, upper, control, theta_diagonal_mask(re))
+  if (is.null(opt) && use_gradient && control$optimizer == "lbfgs") {
+    stop("L-BFGS failed on this model; use glmm_control(optimizer = \"auto\") to fall back to BOBYQA", call. = FALSE)
+  }
   if (is.null(opt)) opt <- optimize_bobyqa(core, par0, lower, upper, control, ntheta, p, codes$has_dispersion)
   if (!is.finite(opt$deviance)) stop("the Laplace approximation is not finite at the optimum; check the data for extreme values", call. = FALSE)
   theta <- opt$par[seq_len(ntheta)]

@@ -113,7 +113,8 @@ check_formula <- function(formula, mc, env) {
 #' @param optimizer the optimizer, from NLopt through 'nloptr': `"auto"` (the default) uses
 #'   BOBYQA for linear mixed models and adaptive quadrature, and L-BFGS with the analytic
 #'   gradient of the Laplace approximation for other GLMMs (BOBYQA if L-BFGS fails);
-#'   `"bobyqa"` uses BOBYQA (derivative-free) throughout.
+#'   `"bobyqa"` uses BOBYQA (derivative-free) throughout; `"lbfgs"` is `"auto"` without the
+#'   fallback: an error if L-BFGS fails on a GLMM (linear mixed models always use BOBYQA).
 #' @param ftol_abs,ftol_rel absolute and relative tolerance on the change in the objective.
 #' @param xtol_abs absolute tolerance on the change in the parameters.
 #' @param maxeval maximum number of evaluations of the objective.

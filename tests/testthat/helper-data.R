@@ -52,3 +52,16 @@ slope_counts_data <- function() {
     d
   })
 }
+
+# 80 rows in 8 groups with a gaussian, a count, a 0/1 and a positive response (the bad-input tests).
+bad_input_data <- function() {
+  withr::with_seed(11, {
+    n <- 80
+    g <- factor(rep(letters[1:8], each = 10))
+    x <- rnorm(n)
+    b <- rnorm(8, sd = 0.7)[g]
+    data.frame(y = 1 + 0.5 * x + b + rnorm(n, sd = 0.5), x = x, g = g, h = factor(rep(c("p", "q", "r", "s"), 20)),
+               cnt = rpois(n, exp(0.5 + 0.3 * x + b)), bin = rbinom(n, 1, plogis(0.5 * x + b)),
+               pos = rgamma(n, shape = 2, rate = 2 / exp(0.3 * x + 0.5 * b)), z = runif(n))
+  })
+}

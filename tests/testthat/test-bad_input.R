@@ -3,18 +3,7 @@
 # checked to be the same fit as a clean equivalent input. Input checks live in R/model_frame.R,
 # R/family.R, R/re_terms.R and R/glmm.R.
 
-# Simulated data (fixed seed): 8 groups of 10, with gaussian, count, 0/1 and positive responses.
-bad_input_data <- function() {
-  withr::with_seed(11, {
-    n <- 80
-    g <- factor(rep(letters[1:8], each = 10))
-    x <- rnorm(n)
-    b <- rnorm(8, sd = 0.7)[g]
-    data.frame(y = 1 + 0.5 * x + b + rnorm(n, sd = 0.5), x = x, g = g, h = factor(rep(c("p", "q", "r", "s"), 20)),
-               cnt = rpois(n, exp(0.5 + 0.3 * x + b)), bin = rbinom(n, 1, plogis(0.5 * x + b)),
-               pos = rgamma(n, shape = 2, rate = 2 / exp(0.3 * x + 0.5 * b)), z = runif(n))
-  })
-}
+# Simulated data: bad_input_data() in helper-data.R.
 
 # A fit that returned is sound: finite log-likelihood, estimates and variance parameters.
 expect_sound_fit <- function(m) {

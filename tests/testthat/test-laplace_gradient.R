@@ -148,3 +148,16 @@ test_that("a fit stopped early is reported as not converged, from the gradient a
                             control = glmm_control(maxeval = 3)), "did not converge")
   expect_false(summary(g3)$converged)
 })
+
+test_that("optimizer = \"lbfgs\" has no fallback: it stops with a clear error where L-BFGS fails", {
+  # nbinom2 on non-integer Poisson-like counts: the dispersion drifts to infinity, where the
+  # gradient stops being finite and L-BFGS fails; "auto" falls back to BOBYQA
+  d <- bad_input_data()
+  d$cnt_half <- d$cnt + 0.5
+  fit <- function(opt) suppressWarnings(suppressMessages(glmm(cnt_half ~ x + (1 | g), d, family = "nbinom2",
+                                                                control = glmm_control(optimizer = opt))))
+  auto <- fit("auto")
+  expect_true(is.finite(auto$loglik))
+  expect_identical(auto$optinfo$optimizer, "bobyqa")
+  expect_error(fit("lbfgs"), "L-BFGS failed on this model; use glmm_control\\(optimizer = \"auto\"\\)")
+})
