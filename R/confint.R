@@ -383,7 +383,7 @@ glmm_profile_context <- function(object) {
   ctx$step_floor <- 1
   ctx$term_of <- rep(seq_along(re), theta_lengths(re))
   base <- glmm_profile_design(ctx, seq_len(p))
-  ctx$par_hat <- c(core_theta(object$theta, re, ctx$s), drop(base$A_inv %*% object$beta), if (disp) log(object$dispersion))
+  ctx$par_hat <- c(scale_theta(object$theta, re, ctx$s), drop(base$A_inv %*% object$beta), if (disp) log(object$dispersion))
   ctx$dev_min <- min(laplace_minimum(base, ctx$par_hat, integer(0))$deviance, object$deviance)
   ctx$warm <- list()
   ctx
@@ -394,31 +394,14 @@ glmm_profile_design <- function(ctx, order) {
   key <- paste(order, collapse = ",")
   if (!is.null(ctx$designs[[key]])) return(ctx$designs[[key]])
   object <- ctx$object
-  X <- object$X[, order, drop = FALSE]
-  n <- nrow(X)
-  R <- qr.R(qr(X))
-  A <- sqrt(n) * backsolve(R, diag(ncol(X)))
+  cond <- condition_design(object$X[, order, drop = FALSE])
   codes <- family_codes(object$family)
-  core <- cpp_glmm_create(X %*% A, object$y, object$prior_weights, object$offset, re_terms_for_core(ctx$re, ctx$s),
-                          codes$family, codes$link)
-  if (!is.null(object$nAGQ) && object$nAGQ > 1L) {
-    rule <- gauss_hermite(object$nAGQ)
-    cpp_glmm_set_quadrature(core, rule$nodes, rule$weights)
-  }
-  ntheta <- length(object$theta)
-  design <- list(core = core, A = A, A_inv = R / sqrt(n), order = order, ntheta = ntheta,
-                 lower = c(cpp_glmm_theta_lower(core), rep(-Inf, ncol(X) + !is.null(object$dispersion))))
+  nagq <- if (is.null(object$nAGQ)) 1L else object$nAGQ
+  core <- glmm_core(cond$X, object$y, object$prior_weights, object$offset, ctx$re, ctx$s, codes, nagq)
+  design <- list(core = core, A = cond$A, A_inv = cond$A_inv, order = order, ntheta = length(object$theta),
+                 lower = c(cpp_glmm_theta_lower(core), rep(-Inf, length(order) + !is.null(object$dispersion))))
   ctx$designs[[key]] <- design
   design
-}
-
-# theta of the user's terms -> theta of the core's scaled columns (T_scaled = diag(s) T per term).
-core_theta <- function(theta, re, s) {
-  factors <- theta_to_factors(theta, re)
-  unlist(lapply(seq_along(re), function(i) {
-    Ti <- factors[[i]] * s[[i]]
-    Ti[lower.tri(Ti, diag = TRUE)]
-  }))
 }
 
 # The one entry to the C++ core: minimum of the Laplace deviance over par, the coordinates
@@ -475,7 +458,7 @@ glmm_profiled_block <- function(ctx, design, name, k, x, par0) {
   dev_block <- function(vfree) {
     w[k] <- x
     w[free] <- vfree
-    th <- core_theta(natural_to_theta(w, 1, ctx$re), ctx$re, ctx$s)
+    th <- scale_theta(natural_to_theta(w, 1, ctx$re), ctx$re, ctx$s)
     inner[block] <- th[block]
     opt <- laplace_minimum(design, inner, block)
     if (is.finite(opt$deviance)) inner <<- opt$par

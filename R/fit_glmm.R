@@ -10,11 +10,7 @@ fit_glmm <- function(X, y, weights, offset, re, family, start, control, nAGQ = 1
   codes <- family_codes(family)
   cond <- condition_design(X)
   re_scale <- re_column_scales(re)
-  core <- cpp_glmm_create(cond$X, y, weights, offset, re_terms_for_core(re, re_scale), codes$family, codes$link)
-  if (nAGQ > 1L) {
-    rule <- gauss_hermite(nAGQ)
-    cpp_glmm_set_quadrature(core, rule$nodes, rule$weights)
-  }
+  core <- glmm_core(cond$X, y, weights, offset, re, re_scale, codes, nAGQ)
   ntheta <- length(theta_start(re))
   p <- ncol(X)
   init <- glm_start(X, y, weights, offset, family)
@@ -42,9 +38,9 @@ fit_glmm <- function(X, y, weights, offset, re, family, start, control, nAGQ = 1
     } else {
       opt <- newton_polish(core, opt, lower)
       tmb <- hessian_at(opt$par)
+      cpp_glmm_objective(core, opt$par)   # leave the core at the optimum
     }
     vc <- tmb$vcov_beta
-    cpp_glmm_objective(core, opt$par)   # leave the core at the optimum
   }
   if (nAGQ == 1L) opt <- check_gradient(core, opt, lower, codes$has_dispersion, H_z)
   if (is.null(vc)) vc <- glmm_vcov_beta(core, opt$par, ntheta, p, cond$A, use_gradient)
@@ -60,6 +56,17 @@ fit_glmm <- function(X, y, weights, offset, re, family, start, control, nAGQ = 1
        message = opt$message, singular = is_singular(theta_scaled, re, control$check_singular),
        par = opt$par, core = core, conditioning = cond$A, re_scale = re_scale, theta_scaled = theta_scaled,
        nAGQ = nAGQ, optimizer = opt$optimizer)
+}
+
+# The C++ core for a conditioned design, scaled random-effect columns and family codes, with
+# the Gauss-Hermite rule when nAGQ > 1.
+glmm_core <- function(X_conditioned, y, weights, offset, re, re_scale, codes, nAGQ = 1L) {
+  core <- cpp_glmm_create(X_conditioned, y, weights, offset, re_terms_for_core(re, re_scale), codes$family, codes$link)
+  if (nAGQ > 1L) {
+    rule <- gauss_hermite(nAGQ)
+    cpp_glmm_set_quadrature(core, rule$nodes, rule$weights)
+  }
+  core
 }
 
 # L-BFGS with the analytic gradient from the GLM start; NULL when it fails (BOBYQA takes over).

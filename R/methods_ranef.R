@@ -81,18 +81,12 @@ conditional_variances <- function(object) {
 ensure_core <- function(object) {
   core <- object$core
   if (inherits(core, "externalptr") && !is_null_pointer(core)) return(core)
-  terms <- re_terms_for_core(object$re)
   if (is_gaussian_identity(object$family)) {
-    return(cpp_lmm_create(object$X, object$y, object$prior_weights, object$offset, terms))
+    return(cpp_lmm_create(object$X, object$y, object$prior_weights, object$offset, re_terms_for_core(object$re)))
   }
   codes <- family_codes(object$family)
-  core <- cpp_glmm_create(object$X %*% object$conditioning, object$y, object$prior_weights, object$offset,
-                          re_terms_for_core(object$re, object$re_scale), codes$family, codes$link)
-  if (isTRUE(object$nAGQ > 1L)) {
-    rule <- gauss_hermite(object$nAGQ)
-    cpp_glmm_set_quadrature(core, rule$nodes, rule$weights)
-  }
-  core
+  glmm_core(object$X %*% object$conditioning, object$y, object$prior_weights, object$offset, object$re,
+            object$re_scale, codes, if (is.null(object$nAGQ)) 1L else object$nAGQ)
 }
 
 # Does an external pointer point nowhere (as after readRDS)? A serialized copy always does.
