@@ -81,3 +81,7 @@ cpp_lmm_vcov_joint <- function(ptr, theta, sigma) {
     .Call(`_glmmlab_cpp_lmm_vcov_joint`, ptr, theta, sigma)
 }
 
+cpp_glm_fit <- function(X, y, weights, offset, eta_start, family, link, phi) {
+    .Call(`_glmmlab_cpp_glm_fit`, X, y, weights, offset, eta_start, family, link, phi)
+}
+

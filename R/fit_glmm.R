@@ -13,9 +13,9 @@ fit_glmm <- function(X, y, weights, offset, re, family, start, control, nAGQ = 1
   core <- glmm_core(cond$X, y, weights, offset, re, re_scale, codes, nAGQ)
   ntheta <- length(theta_start(re))
   p <- ncol(X)
-  init <- glm_start(X, y, weights, offset, family)
+  init <- glm_start(cond$X, y, weights, offset, family)
   theta0 <- if (is.null(start$theta)) theta_start(re) else scale_theta(start_theta(start, re), re, re_scale)
-  par0 <- c(theta0, drop(cond$A_inv %*% init$beta), if (codes$has_dispersion) log(init$phi))
+  par0 <- c(theta0, init$beta, if (codes$has_dispersion) log(init$phi))
   lower <- c(cpp_glmm_theta_lower(core), rep(-Inf, p + codes$has_dispersion))
   upper <- rep(Inf, length(par0))
   use_gradient <- nAGQ == 1L && control$optimizer %in% c("auto", "lbfgs")
@@ -205,14 +205,24 @@ condition_design <- function(X) {
   list(X = X %*% A, A = A, A_inv = R / sqrt(nrow(X)))
 }
 
-# Starting fixed effects and dispersion from a GLM without random effects.
+# Starting fixed effects (for the columns of X as given) and dispersion from a GLM without random
+# effects: Newton-Raphson in C++ from the family's usual start, glm.fit() when that fails.
 glm_start <- function(X, y, weights, offset, family) {
   fam <- family$family
   glm_family <- switch(fam, nbinom1 = , nbinom2 = stats::poisson(link = family$link), family)
-  fit <- tryCatch(suppressWarnings(stats::glm.fit(X, y, weights = weights, offset = offset, family = glm_family)),
-                  error = function(e) NULL)
-  beta <- if (!is.null(fit) && all(is.finite(fit$coefficients))) fit$coefficients else rep(0, ncol(X))
-  mu <- if (!is.null(fit)) fit$fitted.values else rep(mean(y), length(y))
+  codes <- family_codes(glm_family)
+  eta0 <- glm_eta_start(y, weights, glm_family)
+  fit <- if (!is.null(eta0)) tryCatch(cpp_glm_fit(X, y, weights, offset, eta0, codes$family, codes$link, 1),
+                                      error = function(e) NULL)
+  if (!is.null(fit) && isTRUE(fit$converged) && all(is.finite(fit$beta))) {
+    beta <- fit$beta
+    mu <- glm_family$linkinv(fit$eta)
+  } else {
+    fit <- tryCatch(suppressWarnings(stats::glm.fit(X, y, weights = weights, offset = offset, family = glm_family)),
+                    error = function(e) NULL)
+    beta <- if (!is.null(fit) && all(is.finite(fit$coefficients))) fit$coefficients else rep(0, ncol(X))
+    mu <- if (!is.null(fit)) fit$fitted.values else rep(mean(y), length(y))
+  }
   phi <- switch(fam,
     gaussian = sqrt(sum(weights * (y - mu)^2) / length(y)),
     Gamma = sqrt(sum(((y - mu) / mu)^2) / length(y)),
@@ -220,6 +230,17 @@ glm_start <- function(X, y, weights, offset, family) {
     nbinom1 = max(mean((y - mu)^2 / mu) - 1, 0.1),
     NA_real_)
   list(beta = unname(beta), phi = if (is.finite(phi) && phi > 0) phi else 1)
+}
+
+# The linear predictor glm() starts from: the family's `initialize` expression (its mustart)
+# through the link; NULL when the family finds no valid start (glm.fit() then decides).
+glm_eta_start <- function(y, weights, family) {
+  env <- list2env(list(y = y, weights = weights, nobs = length(y), etastart = NULL, mustart = NULL, start = NULL))
+  eta <- tryCatch(suppressWarnings({
+    eval(family$initialize, env)
+    family$linkfun(env$mustart)
+  }), error = function(e) NULL)
+  if (length(eta) == length(y) && all(is.finite(eta))) eta
 }
 
 # Covariance of beta from the Hessian of the Laplace deviance in all parameters (as glmmTMB);
@@ -287,35 +308,47 @@ tmb_hessian <- function(core, par, re, p, A, family_name, has_dispersion, A_inv 
   list(psi = psi, H = H, H_z = H_z, vcov_beta = vcov_beta)
 }
 
-# Newton steps from L-BFGS's end point. The Hessian that the standard errors need anyway
-# (hessian_at(par): tmb_hessian() there) says whether the point is already the optimum; if not,
-# Newton steps with an accurate Hessian (central differences of the exact gradient; glmmTMB's
-# 1e-3 steps make a secant, not a tangent, for slopes on raw scales) reach it, and the standard
-# errors' Hessian is recomputed there. Returns the polished optimizer state and that Hessian.
+# Newton steps from L-BFGS's end point. They use the Hessian that the standard errors need anyway
+# (hessian_at(par): tmb_hessian() there, in the conditioned parameters). glmmTMB's 1e-3 steps make
+# that a secant rather than a tangent for slopes on raw scales, so when its steps stop shrinking
+# fast, an accurate Hessian (central differences of the exact gradient) takes over. Steps stop
+# below 1e-8 relative (no printed digit moves); the standard errors' Hessian is recomputed only
+# when the point moved more than that.
+# Returns the polished optimizer state and that Hessian.
 polish_with_hessian <- function(core, opt, lower, hessian_at) {
   par <- opt$par
   best <- opt$deviance
   hessian <- hessian_at(par)
-  newton_step <- function(H) {
-    step <- tryCatch(solve(H, glmm_gradient(core, par)), error = function(e) NULL)
+  H <- hessian$H_z
+  accurate <- FALSE
+  moved <- 0
+  last_size <- Inf
+  relative <- function(step) max(abs(step) / pmax(abs(par), 1))
+  newton_step <- function(g) {
+    step <- tryCatch(solve(H, g), error = function(e) NULL)
     if (is.null(step) || any(!is.finite(step)) || any(par - step < lower)) NULL else step
   }
-  step <- if (!is.null(hessian$H_z)) newton_step(hessian$H_z)
-  if (!is.null(step) && max(abs(step) / pmax(abs(par), 1)) > 1e-9) {
-    H <- gradient_hessian(core, par, 1e-4 * pmax(abs(par), 1))
-    moved <- FALSE
-    for (iter in 1:5) {
-      step <- newton_step(H)
-      if (is.null(step)) break
-      value <- cpp_glmm_objective(core, par - step)
-      if (!is.finite(value) || value > best + 1e-9) break
-      par <- par - step
-      best <- min(best, value)
-      moved <- TRUE
-      if (max(abs(step) / pmax(abs(par), 1)) < 1e-10) break
+  g <- if (!is.null(H)) glmm_gradient(core, par)
+  for (iter in seq_len(if (is.null(H) || any(!is.finite(g))) 0L else 8L)) {
+    step <- newton_step(g)
+    size <- if (is.null(step)) Inf else relative(step)
+    if (size <= 1e-8) break   # no printed digit moves
+    value <- if (is.finite(size)) cpp_glmm_objective(core, par - step) else Inf
+    descent <- is.finite(value) && value <= best + 1e-9 + 1e-12 * abs(best)   # rounding noise
+    if (!accurate && (!descent || size > 0.25 * last_size)) {   # a secant: switch to the tangent
+      H <- gradient_hessian(core, par, 1e-4 * pmax(abs(par), 1))
+      accurate <- TRUE
+      next
     }
-    if (moved) hessian <- hessian_at(par)
+    if (!descent) break
+    moved <- moved + size
+    par <- par - step
+    best <- min(best, value)
+    last_size <- size
+    g <- glmm_gradient(core, par)
+    if (any(!is.finite(g))) break
   }
+  if (moved > 1e-8) hessian <- hessian_at(par)
   state <- cpp_glmm_state(core, par)   # also leaves the core at the optimum
   state[c("evaluations", "status", "message", "optimizer")] <- opt[c("evaluations", "status", "message", "optimizer")]
   list(opt = state, hessian = hessian)
