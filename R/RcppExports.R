@@ -29,6 +29,10 @@ cpp_glmm_state <- function(ptr, par) {
     .Call(`_glmmlab_cpp_glmm_state`, ptr, par)
 }
 
+cpp_glmm_start_info <- function(ptr, par) {
+    .Call(`_glmmlab_cpp_glmm_start_info`, ptr, par)
+}
+
 cpp_glmm_theta_lower <- function(ptr) {
     .Call(`_glmmlab_cpp_glmm_theta_lower`, ptr)
 }

@@ -55,7 +55,8 @@ separation_message <- function(object, cols, n_extreme, count_family) {
     label <- gsub("`", "", labels[k])
     paste0(sQuote(label, FALSE), one_sided_levels(object, label, count_family))
   }, character(1))
-  se <- sqrt(diag(object$vcov))[cols]
+  v <- diag(object$vcov)[cols]
+  se <- sqrt(ifelse(is.finite(v) & v >= 0, v, Inf))   # a negative variance: not finite either
   se_text <- if (any(!is.finite(se))) "not finite" else paste("up to", format(signif(max(se), 2)))
   n <- length(object$fitted)
   what <- if (length(named) > 1L) paste(paste(named[-length(named)], collapse = ", "), "and", named[length(named)]) else named

@@ -19,7 +19,13 @@ fit_glmm <- function(X, y, weights, offset, re, family, start, control, nAGQ = 1
   lower <- c(cpp_glmm_theta_lower(core), rep(-Inf, p + codes$has_dispersion))
   upper <- rep(Inf, length(par0))
   use_gradient <- nAGQ == 1L && control$optimizer %in% c("auto", "lbfgs")
-  opt <- if (use_gradient) optimize_lbfgs(core, par0, lower, upper, control, theta_diagonal_mask(re))
+  scale <- NULL
+  if (use_gradient) {
+    start_point <- em_start(core, par0, re, length(y), codes$has_dispersion, step = is.null(start$theta))
+    par0 <- start_point$par
+    scale <- start_point$scale
+  }
+  opt <- if (use_gradient) optimize_lbfgs(core, par0, lower, upper, control, theta_diagonal_mask(re), scale, codes$has_dispersion)
   if (is.null(opt) && use_gradient && control$optimizer == "lbfgs") {
     stop("L-BFGS failed on this model; use glmm_control(optimizer = \"auto\") to fall back to BOBYQA", call. = FALSE)
   }
@@ -69,20 +75,26 @@ glmm_core <- function(X_conditioned, y, weights, offset, re, re_scale, codes, nA
   core
 }
 
-# L-BFGS with the analytic gradient from the GLM start; NULL when it fails (BOBYQA takes over).
+# L-BFGS with the analytic gradient from the start (em_start(): its point and its preconditioner,
+# `scale`); NULL when it fails (BOBYQA takes over).
 # A diagonal element of a term's factor that lands on its bound 0 can sit on a saddle (the
 # deviance is even in it, so its gradient is 0 there), so a boundary end point is tested by
 # stepping off the bound; where that lowers the deviance, L-BFGS restarts from there.
-optimize_lbfgs <- function(core, par0, lower, upper, control, is_diag) {
+optimize_lbfgs <- function(core, par0, lower, upper, control, is_diag, scale = NULL, has_dispersion = FALSE) {
   lbfgs_control <- utils::modifyList(control, list(ftol_abs = 0, ftol_rel = 1e-12, xtol_abs = 0, xtol_rel = 1e-10))
+  if (!is.null(scale)) lbfgs_control$scale <- scale
   run <- function(start) {
     opt <- tryCatch(cpp_glmm_optimize(core, start, lower, upper, lbfgs_control, TRUE), error = function(e) {
       if (inherits(e, "interrupt")) stop(e)
       NULL
     })
-    # NLopt's L-BFGS often ends "roundoff-limited" (-4) at the optimum; the Newton polish and the
-    # gradient check after it decide about convergence.
-    if (is.null(opt) || !is.finite(opt$deviance) || (opt$status < 0 && opt$status != -4L)) return(NULL)
+    # NLopt's L-BFGS often ends "roundoff-limited" (-4) at the optimum, and sometimes with a
+    # generic failure (-1) when its line search cannot improve on a point that is already the
+    # optimum (the gradient check says which); the Newton polish and the gradient check after it
+    # decide about convergence.
+    if (is.null(opt) || !is.finite(opt$deviance)) return(NULL)
+    if (opt$status == -1L && check_gradient(core, opt, lower, has_dispersion)$status != -10L) opt$status <- -4L
+    if (opt$status < 0 && opt$status != -4L) return(NULL)
     opt
   }
   opt <- run(par0)
@@ -205,44 +217,6 @@ condition_design <- function(X) {
   list(X = X %*% A, A = A, A_inv = R / sqrt(nrow(X)))
 }
 
-# Starting fixed effects (for the columns of X as given) and dispersion from a GLM without random
-# effects: Newton-Raphson in C++ from the family's usual start, glm.fit() when that fails.
-glm_start <- function(X, y, weights, offset, family) {
-  fam <- family$family
-  glm_family <- switch(fam, nbinom1 = , nbinom2 = stats::poisson(link = family$link), family)
-  codes <- family_codes(glm_family)
-  eta0 <- glm_eta_start(y, weights, glm_family)
-  fit <- if (!is.null(eta0)) tryCatch(cpp_glm_fit(X, y, weights, offset, eta0, codes$family, codes$link, 1),
-                                      error = function(e) NULL)
-  if (!is.null(fit) && isTRUE(fit$converged) && all(is.finite(fit$beta))) {
-    beta <- fit$beta
-    mu <- glm_family$linkinv(fit$eta)
-  } else {
-    fit <- tryCatch(suppressWarnings(stats::glm.fit(X, y, weights = weights, offset = offset, family = glm_family)),
-                    error = function(e) NULL)
-    beta <- if (!is.null(fit) && all(is.finite(fit$coefficients))) fit$coefficients else rep(0, ncol(X))
-    mu <- if (!is.null(fit)) fit$fitted.values else rep(mean(y), length(y))
-  }
-  phi <- switch(fam,
-    gaussian = sqrt(sum(weights * (y - mu)^2) / length(y)),
-    Gamma = sqrt(sum(((y - mu) / mu)^2) / length(y)),
-    nbinom2 = { excess <- mean((y - mu)^2 - mu); if (excess > 0) mean(mu^2) / excess else 1 },
-    nbinom1 = max(mean((y - mu)^2 / mu) - 1, 0.1),
-    NA_real_)
-  list(beta = unname(beta), phi = if (is.finite(phi) && phi > 0) phi else 1)
-}
-
-# The linear predictor glm() starts from: the family's `initialize` expression (its mustart)
-# through the link; NULL when the family finds no valid start (glm.fit() then decides).
-glm_eta_start <- function(y, weights, family) {
-  env <- list2env(list(y = y, weights = weights, nobs = length(y), etastart = NULL, mustart = NULL, start = NULL))
-  eta <- tryCatch(suppressWarnings({
-    eval(family$initialize, env)
-    family$linkfun(env$mustart)
-  }), error = function(e) NULL)
-  if (length(eta) == length(y) && all(is.finite(eta))) eta
-}
-
 # Covariance of beta from the Hessian of the Laplace deviance in all parameters (as glmmTMB);
 # conditional on the variance parameters when that Hessian is not positive definite (singular fits).
 glmm_vcov_beta <- function(core, par, ntheta, p, A, use_gradient = FALSE) {
@@ -313,7 +287,8 @@ tmb_hessian <- function(core, par, re, p, A, family_name, has_dispersion, A_inv 
 # that a secant rather than a tangent for slopes on raw scales, so when its steps stop shrinking
 # fast, an accurate Hessian (central differences of the exact gradient) takes over. Steps stop
 # below 1e-8 relative (no printed digit moves); the standard errors' Hessian is recomputed only
-# when the point moved more than that.
+# when the point moved more than 1e-7 relative (below that the standard errors change by less
+# than about 1e-7 relative, and glmmTMB's own end point is no closer to the optimum).
 # Returns the polished optimizer state and that Hessian.
 polish_with_hessian <- function(core, opt, lower, hessian_at) {
   par <- opt$par
@@ -348,7 +323,7 @@ polish_with_hessian <- function(core, opt, lower, hessian_at) {
     g <- glmm_gradient(core, par)
     if (any(!is.finite(g))) break
   }
-  if (moved > 1e-8) hessian <- hessian_at(par)
+  if (moved > 1e-7) hessian <- hessian_at(par)
   state <- cpp_glmm_state(core, par)   # also leaves the core at the optimum
   state[c("evaluations", "status", "message", "optimizer")] <- opt[c("evaluations", "status", "message", "optimizer")]
   list(opt = state, hessian = hessian)

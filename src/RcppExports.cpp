@@ -106,6 +106,18 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_glmm_start_info
+Rcpp::List cpp_glmm_start_info(SEXP ptr, const Eigen::VectorXd par);
+RcppExport SEXP _glmmlab_cpp_glmm_start_info(SEXP ptrSEXP, SEXP parSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type par(parSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_glmm_start_info(ptr, par));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_glmm_theta_lower
 Rcpp::NumericVector cpp_glmm_theta_lower(SEXP ptr);
 RcppExport SEXP _glmmlab_cpp_glmm_theta_lower(SEXP ptrSEXP) {
@@ -302,6 +314,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glmmlab_cpp_glmm_gradient", (DL_FUNC) &_glmmlab_cpp_glmm_gradient, 2},
     {"_glmmlab_cpp_family_derivs", (DL_FUNC) &_glmmlab_cpp_family_derivs, 6},
     {"_glmmlab_cpp_glmm_state", (DL_FUNC) &_glmmlab_cpp_glmm_state, 2},
+    {"_glmmlab_cpp_glmm_start_info", (DL_FUNC) &_glmmlab_cpp_glmm_start_info, 2},
     {"_glmmlab_cpp_glmm_theta_lower", (DL_FUNC) &_glmmlab_cpp_glmm_theta_lower, 1},
     {"_glmmlab_cpp_glmm_optimize", (DL_FUNC) &_glmmlab_cpp_glmm_optimize, 6},
     {"_glmmlab_cpp_glmm_hessian", (DL_FUNC) &_glmmlab_cpp_glmm_hessian, 3},

@@ -95,6 +95,18 @@ Rcpp::NumericMatrix cpp_family_derivs(int family, int link, const Eigen::VectorX
 // [[Rcpp::export]]
 Rcpp::List cpp_glmm_state(SEXP ptr, const Eigen::VectorXd par) { return glmm_state(glmm_core_from(ptr), par); }
 
+// The objective at par and GlmmCore::start_info() there (NULL entries when unavailable).
+// [[Rcpp::export]]
+Rcpp::List cpp_glmm_start_info(SEXP ptr, const Eigen::VectorXd par) {
+  GlmmCore* core = glmm_core_from(ptr);
+  const double value = core->objective(par);
+  MatrixXd moments, beta_info;
+  VectorXd cond_diag;
+  if (!std::isfinite(value) || !core->start_info(moments, cond_diag, beta_info)) return Rcpp::List::create(Rcpp::Named("value") = value);
+  return Rcpp::List::create(Rcpp::Named("value") = value, Rcpp::Named("moments") = moments,
+                            Rcpp::Named("cond_diag") = cond_diag, Rcpp::Named("beta_info") = beta_info);
+}
+
 // [[Rcpp::export]]
 Rcpp::NumericVector cpp_glmm_theta_lower(SEXP ptr) { return Rcpp::wrap(glmm_core_from(ptr)->design().theta_lower); }
 

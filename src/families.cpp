@@ -160,6 +160,24 @@ ObsLogLik obs_loglik(int family, int link, double y, double eta, double w, doubl
   return nan_out;
 }
 
+double irls_weight(int family, int link, double eta, double w, double phi) {
+  if (family == FAM_BINOMIAL) {   // w mu'^2 / (mu (1 - mu)), in log space for the tails
+    double lmu, l1mu, ldmu;
+    binomial_logs(link, eta, &lmu, &l1mu, &ldmu);
+    return w * std::exp(2.0 * ldmu - lmu - l1mu);
+  }
+  const LinkValues v = link_values(link, eta);
+  const double mu = v.mu, d2 = v.dmu * v.dmu;
+  switch (family) {
+    case FAM_GAUSSIAN: return w * d2 / (phi * phi);
+    case FAM_POISSON: return w * d2 / mu;
+    case FAM_GAMMA: return w * d2 / (phi * phi * mu * mu);
+    case FAM_NBINOM2: return w * d2 * phi / (mu * (phi + mu));
+    case FAM_NBINOM1: return w * d2 / (mu * (1.0 + phi));
+  }
+  return NAN;
+}
+
 namespace {
 
 // Derivatives of l in mu (l1, l2, l3) and of l, l1, l2 in log phi (lp, l1p, l2p), taken to the

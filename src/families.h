@@ -28,6 +28,10 @@ ObsLogLik obs_loglik(int family, int link, double y, double eta, double w, doubl
 // value so that the hot loop does not recompute it: l_i = obs_loglik().value + obs_constant().
 double obs_constant(int family, double y, double w);
 
+// The IRLS (Fisher scoring) weight w mu'^2 / Var(y | mu): the expected information, positive
+// where the observed one may not be (non-canonical links); the GLM start uses it.
+double irls_weight(int family, int link, double eta, double w, double phi);
+
 // What the analytic gradient of the Laplace approximation needs besides obs_loglik(): the
 // information's derivative in eta (-d3l/deta3) and the derivatives of l, dl/deta and the
 // information with respect to log phi (zero for families without a dispersion parameter).

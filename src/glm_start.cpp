@@ -1,6 +1,7 @@
-// glm_start.cpp: the generalized linear model without random effects, fitted by Newton-Raphson
-// with step halving on sum_i l_i(X beta + offset) (families.h's log-likelihoods), which gives the
-// GLMM's start values. Linear in n per iteration, so large models do not wait for glm.fit().
+// glm_start.cpp: the generalized linear model without random effects, fitted by Fisher scoring
+// (Newton-Raphson with the expected information, as glm.fit's IRLS) with step halving on
+// sum_i l_i(X beta + offset) (families.h's log-likelihoods), which gives the GLMM's start
+// values. Linear in n per iteration, so large models do not wait for glm.fit().
 #include "families.h"
 #include <RcppEigen.h>
 #include <cmath>
@@ -11,7 +12,7 @@ using Eigen::VectorXd;
 
 namespace {
 
-// sum_i l_i at eta; fills the gradient and the information (floored at 0) when asked.
+// sum_i l_i at eta; fills the gradient and the IRLS weights (the expected information) when asked.
 double glm_loglik(int family, int link, const VectorXd& y, const VectorXd& eta, const VectorXd& w, double phi,
                   VectorXd* grad, VectorXd* info) {
   double ll = 0;
@@ -20,7 +21,8 @@ double glm_loglik(int family, int link, const VectorXd& y, const VectorXd& eta, 
     ll += o.value;
     if (grad) {
       (*grad)[i] = o.grad;
-      (*info)[i] = o.info > 0 ? o.info : 0.0;
+      const double wt = irls_weight(family, link, eta[i], w[i], phi);
+      (*info)[i] = std::isfinite(wt) && wt > 0 ? wt : 0.0;
     }
   }
   return std::isfinite(ll) ? ll : -std::numeric_limits<double>::infinity();
@@ -60,7 +62,7 @@ Rcpp::List cpp_glm_fit(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eig
     const VectorXd delta = chol.solve(score);
     const double decrement = score.dot(delta);
     if (!std::isfinite(decrement)) break;
-    if (decrement < 1e-12 * (1.0 + std::abs(ll))) {
+    if (decrement < 1e-20 * (1.0 + std::abs(ll))) {
       converged = true;
       break;
     }
@@ -71,7 +73,10 @@ Rcpp::List cpp_glm_fit(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eig
       ll_new = glm_loglik(family, link, y, eta_new, weights, phi, nullptr, nullptr);
       if (ll_new >= ll - 1e-12 * std::abs(ll)) break;
     }
-    if (!(ll_new >= ll - 1e-12 * std::abs(ll))) break;
+    if (!(ll_new >= ll - 1e-12 * std::abs(ll))) {   // no ascent: at the maximum to rounding?
+      converged = decrement < 1e-10 * (1.0 + std::abs(ll));
+      break;
+    }
     beta += step * delta;
     eta = eta_new;
     ll = glm_loglik(family, link, y, eta, weights, phi, &grad, &info);

@@ -107,6 +107,57 @@ void GlmmCore::build_H_pattern() {
   g_pos_.clear();
 }
 
+void GlmmCore::update_ZL() {
+  if (zl_start_.empty()) build_ZL_recipe();
+  double* zl = ZL_.valuePtr();
+  const double* zv = re_.Z.valuePtr();
+  const double* lv = re_.Lambda.valuePtr();
+  const int nnz = ZL_.nonZeros();
+  for (int e = 0; e < nnz; ++e) {
+    double sum = 0;
+    for (int k = zl_start_[e]; k < zl_start_[e + 1]; ++k) sum += zv[zl_z_[k]] * lv[zl_lambda_[k]];
+    zl[e] = sum;
+  }
+  double* zlt = ZLt_.valuePtr();
+  for (int k = 0; k < nnz; ++k) zlt[k] = zl[zlt_from_[k]];
+}
+
+void GlmmCore::build_ZL_recipe() {
+  ZL_ = re_.Z * re_.Lambda;   // the pattern (structural entries are kept, whatever theta is)
+  ZL_.makeCompressed();
+  const int nnz = ZL_.nonZeros();
+  const int* zl_outer = ZL_.outerIndexPtr();
+  const int* zl_inner = ZL_.innerIndexPtr();
+  const int* z_outer = re_.Z.outerIndexPtr();
+  const int* z_inner = re_.Z.innerIndexPtr();
+  const int* l_outer = re_.Lambda.outerIndexPtr();
+  const int* l_inner = re_.Lambda.innerIndexPtr();
+  std::vector<std::vector<std::pair<int, int> > > terms(nnz);   // per entry of ZL: (Z entry, Lambda entry)
+  for (int c = 0; c < ZL_.cols(); ++c) {
+    for (int l = l_outer[c]; l < l_outer[c + 1]; ++l) {   // Lambda(r, c) times column r of Z
+      const int r = l_inner[l];
+      int e = zl_outer[c];
+      for (int z = z_outer[r]; z < z_outer[r + 1]; ++z) {
+        while (e < zl_outer[c + 1] && zl_inner[e] < z_inner[z]) ++e;
+        if (e == zl_outer[c + 1] || zl_inner[e] != z_inner[z]) Rcpp::stop("internal error: Z Lambda lacks an entry of its pattern");
+        terms[e].push_back(std::make_pair(z, l));
+      }
+    }
+  }
+  zl_start_.assign(nnz + 1, 0);
+  for (int e = 0; e < nnz; ++e) zl_start_[e + 1] = zl_start_[e] + terms[e].size();
+  zl_z_.resize(zl_start_[nnz]);
+  zl_lambda_.resize(zl_start_[nnz]);
+  for (int e = 0, k = 0; e < nnz; ++e)
+    for (const std::pair<int, int>& t : terms[e]) { zl_z_[k] = t.first; zl_lambda_[k] = t.second; ++k; }
+  SpMat index = ZL_;   // each entry's own position, carried through the transpose
+  for (int e = 0; e < nnz; ++e) index.valuePtr()[e] = e;
+  ZLt_ = index.transpose();
+  ZLt_.makeCompressed();
+  zlt_from_.resize(nnz);
+  for (int k = 0; k < nnz; ++k) zlt_from_[k] = (int)ZLt_.valuePtr()[k];
+}
+
 bool GlmmCore::build_inverse_positions() {
   const SpMat& L = chol_.matrixL().nestedExpression();
   const Eigen::VectorXi& perm = chol_.permutationP().indices();   // column c of H -> row perm[c] of L
@@ -139,8 +190,7 @@ double GlmmCore::laplace_deviance(const VectorXd& theta, const VectorXd& beta, d
   if (!theta.allFinite() || !beta.allFinite() || !std::isfinite(phi) || (has_phi_ && !(phi > 0))) return inf;
   phi_ = phi;
   re_.set_theta(theta.data());
-  ZL_ = re_.Z * re_.Lambda;
-  ZLt_ = ZL_.transpose();
+  update_ZL();
   eta_fixed_ = X_ * beta + offset_;
   if (!u_.allFinite()) u_.setZero();
   double dev = penalized_deviance(u_, true);
@@ -218,6 +268,32 @@ double GlmmCore::agq_deviance() {
     loglik += top + std::log((h.row(j).array() - top).exp().sum()) - 0.5 * std::log(Hdiag[j]);
   }
   return std::isfinite(loglik) ? -2.0 * loglik : std::numeric_limits<double>::infinity();
+}
+
+bool GlmmCore::start_info(MatrixXd& moments, VectorXd& cond_diag, MatrixXd& beta_info) {
+  const int nterms = re_.term_ncol.size(), q = re_.q;
+  if (nterms == 0 || !selected_inverse_.compute(chol_.matrixL().nestedExpression())) return false;
+  const Eigen::VectorXi& perm = chol_.permutationP().indices();
+  int width = 0;
+  for (int t = 0; t < nterms; ++t) width += re_.term_ncol[t];
+  moments = MatrixXd::Zero(*std::max_element(re_.term_ncol.begin(), re_.term_ncol.end()), width);
+  for (int t = 0, col = 0; t < nterms; col += re_.term_ncol[t], ++t) {
+    const int p = re_.term_ncol[t], nlev = re_.term_nlev[t], off = re_.term_offset[t];
+    MatrixXd M = MatrixXd::Zero(p, p);
+    for (int lev = 0; lev < nlev; ++lev) {
+      const int first = off + lev * p;
+      for (int a = 0; a < p; ++a)
+        for (int b = 0; b <= a; ++b) M(a, b) += u_[first + a] * u_[first + b] + selected_inverse_(perm[first + a], perm[first + b]);
+    }
+    moments.block(0, col, p, p) = (M / nlev).selfadjointView<Eigen::Lower>();
+  }
+  VectorXd diag(q);
+  for (int c = 0; c < q; ++c) diag[c] = selected_inverse_(perm[c], perm[c]);
+  cond_diag = re_.to_original(diag);
+  const MatrixXd DX = info_.asDiagonal() * X_;
+  const MatrixXd W = ZLt_ * DX;
+  beta_info = X_.transpose() * DX - W.transpose() * chol_.solve(W);
+  return moments.allFinite() && cond_diag.allFinite() && beta_info.allFinite();
 }
 
 double GlmmCore::objective(const VectorXd& par) {

@@ -43,6 +43,11 @@ class GlmmCore {
     return cond_var_blocks(re_, [this](Eigen::MatrixXd& B) { B = chol_.permutationP() * B; chol_.matrixL().solveInPlace(B); }, term);
   }
   void set_mode(const Eigen::VectorXd& u) { u_ = u; }
+  // What start_values() in R needs at the current mode (the objective just evaluated): per term
+  // (formula order) the mean over its levels of u_l u_l' + (H^{-1})_ll, p_i x p_i blocks side by
+  // side (T_i M_i T_i' is the EM update of the term's covariance); diag(H^{-1}) in the formula's
+  // order; and X'DX - X'D A H^{-1} A'D X, the information on beta given theta (A = Z Lambda).
+  bool start_info(Eigen::MatrixXd& moments, Eigen::VectorXd& cond_diag, Eigen::MatrixXd& beta_info);
   // Adaptive Gauss-Hermite quadrature (one scalar random-effect term only): nodes and weights
   // of the rule for the integral of exp(-x^2) f(x); an empty rule means the Laplace approximation.
   void set_quadrature(const Eigen::VectorXd& nodes, const Eigen::VectorXd& weights);
@@ -77,6 +82,12 @@ class GlmmCore {
   // g_pos_ from the pattern of the current factor (fixed once H's pattern is).
   bool build_inverse_positions();
   Eigen::Index zl_nnz_ = -1;
+  // ZL_ = Z Lambda and ZLt_ for the current theta, values only once the recipe is built: entry e
+  // of ZL_ is the sum over k in [zl_start_[e], zl_start_[e+1]) of Z's value zl_z_[k] times
+  // Lambda's value zl_lambda_[k]; entry k of ZLt_ is entry zlt_from_[k] of ZL_.
+  void update_ZL();
+  void build_ZL_recipe();
+  std::vector<int> zl_start_, zl_z_, zl_lambda_, zlt_from_;
   bool h_floored_ = false;   // did the last factor_H(true) floor a negative information?
   Eigen::VectorXd gh_nodes_, gh_weights_;
 };

@@ -14,6 +14,7 @@ struct Objective {
   bool interrupted;
   bool failed;
   std::string error;
+  Eigen::VectorXd scale;   // NLopt sees x = scale * par (empty: no scaling)
 };
 
 // R_CheckUserInterrupt longjmps; run it at top level so that no C++ frame is skipped.
@@ -29,6 +30,7 @@ double nlopt_objective(unsigned n, const double* x, double* grad, void* data) {
     return std::numeric_limits<double>::infinity();
   }
   Eigen::VectorXd par = Eigen::Map<const Eigen::VectorXd>(x, n);
+  if (obj->scale.size()) par = par.cwiseQuotient(obj->scale);
   double value;
   try {
     if (grad != NULL) {
@@ -38,6 +40,7 @@ double nlopt_objective(unsigned n, const double* x, double* grad, void* data) {
         value = std::numeric_limits<double>::infinity();
         g = Eigen::VectorXd::Zero(n);
       }
+      if (obj->scale.size()) g = g.cwiseQuotient(obj->scale);
       Eigen::Map<Eigen::VectorXd>(grad, n) = g;
     } else {
       value = (*obj->f)(par);
@@ -50,7 +53,7 @@ double nlopt_objective(unsigned n, const double* x, double* grad, void* data) {
   }
   if (obj->verbose > 0 && obj->evaluations % obj->verbose == 0) {
     Rprintf("%5d: %.8f  [", obj->evaluations, value);
-    for (unsigned k = 0; k < n && k < 8; ++k) Rprintf(" %.5g", x[k]);
+    for (unsigned k = 0; k < n && k < 8; ++k) Rprintf(" %.5g", par[k]);
     Rprintf("%s ]\n", n > 8 ? " ..." : "");
   }
   return std::isnan(value) ? std::numeric_limits<double>::infinity() : value;
@@ -81,21 +84,29 @@ OptimResult run_nlopt(nlopt_algorithm algorithm, const std::function<double(cons
   }
   NloptHandle h(algorithm, n);
   if (!h.opt) Rcpp::stop("could not create the NLopt optimizer");
-  Objective obj = {f, fg, h.opt, 0, control.verbose, false, false, ""};
+  Objective obj = {f, fg, h.opt, 0, control.verbose, false, false, "", Eigen::VectorXd()};
+  const bool scaled = control.scale.size() == (Eigen::Index)n && (control.scale.array() > 0).all() && control.scale.allFinite();
+  if (scaled) obj.scale = control.scale;
+  const Eigen::VectorXd s = scaled ? control.scale : Eigen::VectorXd::Ones(n);
+  const Eigen::VectorXd lower_x = lower.cwiseProduct(s), upper_x = upper.cwiseProduct(s);
+  res.par = x0.cwiseProduct(s);
   nlopt_set_min_objective(h.opt, nlopt_objective, &obj);
-  nlopt_set_lower_bounds(h.opt, lower.data());
-  nlopt_set_upper_bounds(h.opt, upper.data());
+  nlopt_set_lower_bounds(h.opt, lower_x.data());
+  nlopt_set_upper_bounds(h.opt, upper_x.data());
   nlopt_set_ftol_abs(h.opt, control.ftol_abs);
   nlopt_set_ftol_rel(h.opt, control.ftol_rel);
   nlopt_set_xtol_abs1(h.opt, control.xtol_abs);
   nlopt_set_xtol_rel(h.opt, control.xtol_rel);
   nlopt_set_maxeval(h.opt, control.maxeval);
-  if (control.initial_steps.size() == (Eigen::Index)n) nlopt_set_initial_step(h.opt, control.initial_steps.data());
-  else if (control.initial_step > 0) nlopt_set_initial_step1(h.opt, control.initial_step);
+  if (control.initial_steps.size() == (Eigen::Index)n) {
+    const Eigen::VectorXd steps_x = control.initial_steps.cwiseProduct(s);
+    nlopt_set_initial_step(h.opt, steps_x.data());
+  } else if (control.initial_step > 0) nlopt_set_initial_step1(h.opt, control.initial_step);
   double fmin = std::numeric_limits<double>::infinity();
   const nlopt_result status = nlopt_optimize(h.opt, res.par.data(), &fmin);
   if (obj.failed) Rcpp::stop(obj.error);
   if (obj.interrupted) throw Rcpp::internal::InterruptedException();
+  res.par = res.par.cwiseQuotient(s);
   res.value = fmin;
   res.evaluations = obj.evaluations;
   res.status = status;
@@ -134,6 +145,7 @@ OptimControl optim_control_from_list(const Rcpp::List& control) {
   if (control.containsElementNamed("maxeval")) c.maxeval = Rcpp::as<int>(control["maxeval"]);
   if (control.containsElementNamed("initial_step")) c.initial_step = Rcpp::as<double>(control["initial_step"]);
   if (control.containsElementNamed("initial_steps")) c.initial_steps = Rcpp::as<Eigen::VectorXd>(control["initial_steps"]);
+  if (control.containsElementNamed("scale")) c.scale = Rcpp::as<Eigen::VectorXd>(control["scale"]);
   if (control.containsElementNamed("verbose")) c.verbose = Rcpp::as<int>(control["verbose"]);
   return c;
 }

@@ -29,6 +29,7 @@ struct OptimControl {
   double initial_step = 0;   // 0: NLopt's default
   Eigen::VectorXd initial_steps;   // per parameter, overrides initial_step when set
   int verbose = 0;           // print every verbose-th evaluation
+  Eigen::VectorXd scale;     // minimize over scale * x (a diagonal preconditioner) when set (> 0)
 };
 
 // Minimize f over [lower, upper] from x0; checks for user interrupts between evaluations.

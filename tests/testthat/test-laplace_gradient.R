@@ -150,11 +150,10 @@ test_that("a fit stopped early is reported as not converged, from the gradient a
 })
 
 test_that("optimizer = \"lbfgs\" has no fallback: it stops with a clear error where L-BFGS fails", {
-  # nbinom2 on non-integer Poisson-like counts: the dispersion drifts to infinity, where the
+  # nbinom2 on 0/1 responses (underdispersed): the dispersion drifts to infinity, where the
   # gradient stops being finite and L-BFGS fails; "auto" falls back to BOBYQA
   d <- bad_input_data()
-  d$cnt_half <- d$cnt + 0.5
-  fit <- function(opt) suppressWarnings(suppressMessages(glmm(cnt_half ~ x + (1 | g), d, family = "nbinom2",
+  fit <- function(opt) suppressWarnings(suppressMessages(glmm(bin ~ x + (1 | g), d, family = "nbinom2",
                                                                 control = glmm_control(optimizer = opt))))
   auto <- fit("auto")
   expect_true(is.finite(auto$loglik))

@@ -1,0 +1,96 @@
+# glmm_start.R: stage 4 for GLMMs, where the optimizer starts. Fixed effects and dispersion come
+# from the GLM without random effects; the variance parameters from one EM step at theta = 1
+# (each term's covariance := the mean over its levels of b b' + Var(b | y) at the mode), and
+# L-BFGS gets a diagonal preconditioner from the curvature the same quantities predict.
+
+# Starting fixed effects (for the columns of X as given) and dispersion from a GLM without random
+# effects: Fisher scoring in C++ from the family's usual start, glm.fit() when that fails.
+glm_start <- function(X, y, weights, offset, family) {
+  fam <- family$family
+  glm_family <- switch(fam, nbinom1 = , nbinom2 = stats::poisson(link = family$link), family)
+  codes <- family_codes(glm_family)
+  eta0 <- glm_eta_start(y, weights, glm_family)
+  storage.mode(X) <- "double"
+  fit <- if (!is.null(eta0)) tryCatch(cpp_glm_fit(X, as.numeric(y), as.numeric(weights), as.numeric(offset), eta0,
+                                                  codes$family, codes$link, 1),
+                                      error = function(e) NULL)
+  if (!is.null(fit) && isTRUE(fit$converged) && all(is.finite(fit$beta))) {
+    beta <- fit$beta
+    mu <- glm_family$linkinv(fit$eta)
+  } else {
+    fit <- tryCatch(suppressWarnings(stats::glm.fit(X, y, weights = weights, offset = offset, family = glm_family)),
+                    error = function(e) NULL)
+    beta <- if (!is.null(fit) && all(is.finite(fit$coefficients))) fit$coefficients else rep(0, ncol(X))
+    mu <- if (!is.null(fit)) fit$fitted.values else rep(mean(y), length(y))
+  }
+  phi <- switch(fam,
+    gaussian = sqrt(sum(weights * (y - mu)^2) / length(y)),
+    Gamma = sqrt(sum(((y - mu) / mu)^2) / length(y)),
+    nbinom2 = { excess <- mean((y - mu)^2 - mu); if (excess > 0) mean(mu^2) / excess else 1 },
+    nbinom1 = max(mean((y - mu)^2 / mu) - 1, 0.1),
+    NA_real_)
+  list(beta = unname(beta), phi = if (is.finite(phi) && phi > 0) phi else 1)
+}
+
+# The linear predictor glm() starts from: the family's `initialize` expression (its mustart)
+# through the link; NULL when the family finds no valid start (glm.fit() then decides).
+glm_eta_start <- function(y, weights, family) {
+  env <- list2env(list(y = y, weights = weights, nobs = length(y), etastart = NULL, mustart = NULL, start = NULL))
+  eta <- tryCatch(suppressWarnings({
+    eval(family$initialize, env)
+    family$linkfun(env$mustart)
+  }), error = function(e) NULL)
+  if (length(eta) == length(y) && all(is.finite(eta))) eta
+}
+
+# One EM step for theta from par0 (when `step`), and the scales for L-BFGS: list(par, scale),
+# scale NULL when the core cannot say. The scales are square roots of predicted curvatures of the deviance: 2
+# diag(information on beta given theta) for the fixed effects; for a diagonal element theta of a
+# term, sum over levels of 4 theta^2 / (theta^2 + v_l)^2, with v_l the level's sampling variance
+# (the Hessian of -2 log L in sigma for b_l ~ N(0, sigma^2 + v_l)); a finite difference of the
+# gradient for the log dispersion. A step that does not lower the objective is not taken.
+em_start <- function(core, par0, re, n, has_dispersion, step = TRUE) {
+  ntheta <- length(theta_start(re))
+  info <- cpp_glmm_start_info(core, par0)
+  # no information on beta (fitted values at the family's bounds, as under separation): the
+  # moments say nothing either
+  if (is.null(info$moments) || any(diag(info$beta_info) < 1e-8 * n)) return(list(par = par0, scale = NULL))
+  factors <- theta_to_factors(par0[seq_len(ntheta)], re)
+  theta <- numeric(0)
+  scale <- numeric(0)
+  col <- 0L
+  u_pos <- 0L
+  for (i in seq_along(re)) {
+    k <- ncol(re[[i]]$Xt)
+    nlev <- re[[i]]$nlev
+    Ti <- factors[[i]]
+    S <- Ti %*% info$moments[seq_len(k), col + seq_len(k), drop = FALSE] %*% t(Ti)
+    L <- tryCatch(t(chol(S)), error = function(e) NULL)
+    if (step && !is.null(L) && all(is.finite(L)) && all(diag(L) > 1e-4)) Ti <- L
+    c_diag <- matrix(info$cond_diag[u_pos + seq_len(k * nlev)], k, nlev)   # level-major
+    curvature <- vapply(seq_len(k), function(a) {
+      v <- factors[[i]][a, a]^2 * c_diag[a, ] / pmax(1 - c_diag[a, ], 1e-12)
+      sum(4 * Ti[a, a]^2 / (Ti[a, a]^2 + v)^2)
+    }, numeric(1))
+    s_diag <- sqrt(curvature)
+    s_term <- sqrt(outer(s_diag, s_diag))
+    theta <- c(theta, Ti[lower.tri(Ti, diag = TRUE)])
+    scale <- c(scale, s_term[lower.tri(s_term, diag = TRUE)])
+    col <- col + k
+    u_pos <- u_pos + k * nlev
+  }
+  par <- replace(par0, seq_len(ntheta), theta)
+  value <- cpp_glmm_objective(core, par)
+  if (!is.finite(value) || value > info$value) par <- par0
+  scale <- c(scale, sqrt(2 * pmax(diag(info$beta_info), 0)))
+  if (has_dispersion) {
+    last <- length(par)
+    g0 <- glmm_gradient(core, par)[last]
+    g1 <- glmm_gradient(core, replace(par, last, par[last] + 1e-3))[last]
+    cpp_glmm_objective(core, par)   # back to the start's mode
+    curvature <- (g1 - g0) / 1e-3
+    scale <- c(scale, if (is.finite(curvature) && curvature > 0) sqrt(curvature) else 1)
+  }
+  if (length(scale) != length(par) || !all(is.finite(scale)) || max(scale) <= 0) return(list(par = par, scale = NULL))
+  list(par = par, scale = pmax(scale, 1e-3 * max(scale)))
+}
