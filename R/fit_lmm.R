@@ -7,14 +7,16 @@ fit_lmm <- function(X, y, weights, offset, re, REML, start, control) {
   theta0 <- start_theta(start, re)
   opt <- cpp_lmm_optimize(core, theta0, REML, control)
   if (!is.finite(opt$deviance)) stop("the deviance is not finite at the optimum; check the data for extreme values", call. = FALSE)
-  opt <- check_lmm_convergence(core, opt, REML)
   p <- ncol(X)
   names(opt$beta) <- colnames(X)
   vc <- NULL
+  axes <- NULL
   if (!REML && p > 0L) {
     vc <- cpp_lmm_vcov_joint(core, opt$theta, opt$sigma)
-    if (length(vc) == 0L) vc <- NULL
+    axes <- list(h = attr(vc, "h"), plus = attr(vc, "deviance_plus"), minus = attr(vc, "deviance_minus"))
+    vc <- if (length(vc) == 0L) NULL else matrix(vc, nrow(vc), ncol(vc))
   }
+  opt <- check_lmm_convergence(core, opt, REML, axes)
   if (is.null(vc)) vc <- conditional_vcov(opt$RX, opt$sigma, p)
   dimnames(vc) <- list(colnames(X), colnames(X))
   opt$vcov <- vc
@@ -60,26 +62,29 @@ is_singular <- function(theta, re, tol) {
 }
 
 # Convergence from the profiled deviance's gradient and curvature at BOBYQA's end point (central
-# differences, 2 k + 1 evaluations): in each free theta the Newton step g_i / H_ii must be small.
+# differences, 2 k + 1 evaluations, or none when `axes` brings the ML deviances along each axis
+# that the standard errors' Hessian computed): in each free theta the Newton step g_i / H_ii must
+# be small.
 # Elements at their lower bound 0 with the gradient pointing outwards are fine. Marks the fit as
 # not converged (status -10, with the step's size) otherwise; leaves the core at the end point.
-check_lmm_convergence <- function(core, opt, REML) {
+check_lmm_convergence <- function(core, opt, REML, axes = NULL) {
   theta <- opt$theta
   if (!length(theta) || opt$status < 0 || opt$status == 5L) return(opt)   # already reported as failed
   lower <- cpp_lmm_theta_lower(core)
   f <- function(th) cpp_lmm_deviance(core, th, REML)
-  h <- 1e-4 * pmax(abs(theta), 1)
+  reuse <- length(axes$h) == length(theta) && all(is.finite(c(axes$plus, axes$minus)))
+  h <- if (reuse) axes$h else 1e-4 * pmax(abs(theta), 1)
   f0 <- opt$deviance
   sizes <- vapply(seq_along(theta), function(i) {
-    up <- f(replace(theta, i, theta[i] + h[i]))
+    up <- if (reuse) axes$plus[i] else f(replace(theta, i, theta[i] + h[i]))
     at_bound <- theta[i] - h[i] < lower[i]
-    down <- if (at_bound) f0 else f(replace(theta, i, theta[i] - h[i]))
+    down <- if (at_bound) f0 else if (reuse) axes$minus[i] else f(replace(theta, i, theta[i] - h[i]))
     g <- if (at_bound) (up - f0) / h[i] else (up - down) / (2 * h[i])
     if (at_bound && g >= 0) return(0)
     curvature <- if (at_bound) NA_real_ else (up - 2 * f0 + down) / h[i]^2
     if (is.finite(curvature) && curvature > 0) abs(g / curvature) else abs(g)
   }, numeric(1))
-  f(theta)   # leave the core at the end point
+  if (!reuse) f(theta)   # leave the core at the end point
   size <- max(sizes)
   if (is.finite(size) && size > 1e-3) {
     opt$status <- -10L

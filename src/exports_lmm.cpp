@@ -109,7 +109,8 @@ Rcpp::NumericMatrix cpp_lmm_condvar(SEXP ptr, const Eigen::VectorXd theta, int t
 // every derivative in s is analytic, the beta block is exact (2 RX'RX / sigma^2) and only the
 // theta block and dQ/dtheta, dbetahat/dtheta take central differences: 1 + 2k + k(k - 1)
 // evaluations for k parameters (second cross differences through the (+,+) and (-,-) corners).
-// Returns an empty matrix when the variance-parameter block is not positive definite.
+// Returns an empty matrix when the variance-parameter block is not positive definite; attributes
+// h, deviance_plus and deviance_minus give the ML deviance at theta +- h along each axis.
 // [[Rcpp::export]]
 Rcpp::NumericMatrix cpp_lmm_vcov_joint(SEXP ptr, const Eigen::VectorXd theta, double sigma) {
   LmmCore* core = core_from(ptr);
@@ -119,10 +120,11 @@ Rcpp::NumericMatrix cpp_lmm_vcov_joint(SEXP ptr, const Eigen::VectorXd theta, do
   const MatrixXd Hbb = 2.0 * core->RX().transpose() * core->RX() / (sigma * sigma);
   const double s2 = sigma * sigma;
   // at theta: g + Q / sigma^2 (the theta part of -2 log L), Q, and betahat
-  struct Point { double f, Q; VectorXd beta; };
+  struct Point { double f, Q, d; VectorXd beta; };
   auto at = [&](const VectorXd& th) {
     Point pt;
     const double d = core->deviance(th, false);
+    pt.d = d;
     pt.beta = core->beta();
     const VectorXd delta = core->RX() * (beta - pt.beta);
     pt.Q = core->pwrss() + delta.squaredNorm();
@@ -159,11 +161,23 @@ Rcpp::NumericMatrix cpp_lmm_vcov_joint(SEXP ptr, const Eigen::VectorXd theta, do
   }
   Hpp(k, k) = 4.0 * p0.Q / s2;
   core->deviance(theta, false);   // leave the core at the optimum
-  if (!Hpp.allFinite()) return Rcpp::NumericMatrix(0, 0);
+  // the profiled deviance along each axis, which check_lmm_convergence() reuses
+  VectorXd d_plus(k), d_minus(k);
+  for (int i = 0; i < k; ++i) {
+    d_plus[i] = plus[i].d;
+    d_minus[i] = minus[i].d;
+  }
+  auto with_axes = [&](Rcpp::NumericMatrix out) {
+    out.attr("h") = h;
+    out.attr("deviance_plus") = d_plus;
+    out.attr("deviance_minus") = d_minus;
+    return out;
+  };
+  if (!Hpp.allFinite()) return with_axes(Rcpp::NumericMatrix(0, 0));
   Eigen::LLT<MatrixXd> lpp(Hpp);
-  if (lpp.info() != Eigen::Success) return Rcpp::NumericMatrix(0, 0);
+  if (lpp.info() != Eigen::Success) return with_axes(Rcpp::NumericMatrix(0, 0));
   const MatrixXd S = Hbb - Hbp * lpp.solve(Hbp.transpose());
   Eigen::LLT<MatrixXd> ls(S);
-  if (ls.info() != Eigen::Success) return Rcpp::NumericMatrix(0, 0);
-  return Rcpp::wrap(MatrixXd(2.0 * ls.solve(MatrixXd::Identity(p, p))));
+  if (ls.info() != Eigen::Success) return with_axes(Rcpp::NumericMatrix(0, 0));
+  return with_axes(Rcpp::wrap(MatrixXd(2.0 * ls.solve(MatrixXd::Identity(p, p)))));
 }
