@@ -25,16 +25,52 @@ fit_glmm <- function(X, y, weights, offset, re, family, start, control, nAGQ = 1
     par0 <- start_point$par
     scale <- start_point$scale
   }
-  opt <- if (use_gradient) optimize_lbfgs(core, par0, lower, upper, control, theta_diagonal_mask(re), scale, codes$has_dispersion)
+  opt <- if (use_gradient) optimize_lbfgs(core, par0, lower, upper, control, theta_diagonal_mask(re), scale, codes$has_dispersion,
+                                        theta_below_diagonal(re))
   if (is.null(opt) && use_gradient && control$optimizer == "lbfgs") {
     stop("L-BFGS failed on this model; use glmm_control(optimizer = \"auto\") to fall back to BOBYQA", call. = FALSE)
   }
   if (is.null(opt)) opt <- optimize_bobyqa(core, par0, lower, upper, control, ntheta, p, codes$has_dispersion)
   if (!is.finite(opt$deviance)) stop("the Laplace approximation is not finite at the optimum; check the data for extreme values", call. = FALSE)
-  theta <- opt$par[seq_len(ntheta)]
+  finish <- function(opt) finish_glmm_opt(core, opt, lower, re, p, cond, family, codes, nAGQ, use_gradient)
+  done <- finish(opt)
+  if (done$opt$status == -10L && identical(done$opt$optimizer, "lbfgs") && control$optimizer == "auto") {
+    # L-BFGS stopped short of the optimum (typically on a boundary saddle of a near-singular
+    # covariance): BOBYQA from its end point, kept if it gets lower
+    retry <- tryCatch(optimize_bobyqa(core, done$opt$par, lower, upper, control, ntheta, p, codes$has_dispersion),
+                      error = function(e) if (inherits(e, "interrupt")) stop(e))
+    if (!is.null(retry) && is.finite(retry$deviance) && retry$deviance < done$opt$deviance) {
+      retry$evaluations <- retry$evaluations + done$opt$evaluations
+      redone <- finish(retry)
+      if (redone$opt$deviance <= done$opt$deviance) done <- redone
+    }
+    cpp_glmm_objective(core, done$opt$par)   # leave the core at the end point
+  }
+  opt <- done$opt
+  vc <- done$vcov
+  theta_scaled <- opt$par[seq_len(ntheta)]
+  theta <- unscale_theta(theta_scaled, re, re_scale)
+  beta <- drop(cond$A %*% opt$par[ntheta + seq_len(p)])
+  names(beta) <- colnames(X)
+  phi <- if (codes$has_dispersion) exp(opt$par[ntheta + p + 1L]) else NULL
+  dimnames(vc) <- list(colnames(X), colnames(X))
+  list(theta = theta, beta = beta, sigma = if (is.null(phi)) 1 else phi, dispersion = phi,
+       vcov = vc, b = unscale_b(opt$b, re, re_scale), u = opt$u, deviance = opt$deviance, loglik = -opt$deviance / 2,
+       df = ntheta + p + codes$has_dispersion, evaluations = opt$evaluations, status = opt$status,
+       message = opt$message, singular = is_singular(theta_scaled, re, control$check_singular),
+       par = opt$par, core = core, conditioning = cond$A, re_scale = re_scale, theta_scaled = theta_scaled,
+       nAGQ = nAGQ, optimizer = opt$optimizer)
+}
+
+# After the optimizer: Newton polish, the standard errors' Hessian (glmmTMB's, see tmb_hessian())
+# and the gradient check at the end point; list(opt, vcov), vcov for the user's beta. Singular
+# fits skip the polish and get their covariance from the Hessian in all parameters
+# (glmm_vcov_beta()).
+finish_glmm_opt <- function(core, opt, lower, re, p, cond, family, codes, nAGQ, use_gradient) {
+  ntheta <- length(theta_start(re))
   vc <- NULL
   H_z <- NULL
-  if (!is_singular(theta, re, 1e-6) && p > 0L) {
+  if (!is_singular(opt$par[seq_len(ntheta)], re, 1e-6) && p > 0L) {
     hessian_at <- function(par) tmb_hessian(core, par, re, p, cond$A, family$family, codes$has_dispersion, cond$A_inv, use_gradient)
     if (use_gradient) {
       polished <- polish_with_hessian(core, opt, lower, hessian_at)
@@ -50,18 +86,7 @@ fit_glmm <- function(X, y, weights, offset, re, family, start, control, nAGQ = 1
   }
   if (nAGQ == 1L) opt <- check_gradient(core, opt, lower, codes$has_dispersion, H_z)
   if (is.null(vc)) vc <- glmm_vcov_beta(core, opt$par, ntheta, p, cond$A, use_gradient)
-  theta_scaled <- opt$par[seq_len(ntheta)]
-  theta <- unscale_theta(theta_scaled, re, re_scale)
-  beta <- drop(cond$A %*% opt$par[ntheta + seq_len(p)])
-  names(beta) <- colnames(X)
-  phi <- if (codes$has_dispersion) exp(opt$par[ntheta + p + 1L]) else NULL
-  dimnames(vc) <- list(colnames(X), colnames(X))
-  list(theta = theta, beta = beta, sigma = if (is.null(phi)) 1 else phi, dispersion = phi,
-       vcov = vc, b = unscale_b(opt$b, re, re_scale), u = opt$u, deviance = opt$deviance, loglik = -opt$deviance / 2,
-       df = ntheta + p + codes$has_dispersion, evaluations = opt$evaluations, status = opt$status,
-       message = opt$message, singular = is_singular(theta_scaled, re, control$check_singular),
-       par = opt$par, core = core, conditioning = cond$A, re_scale = re_scale, theta_scaled = theta_scaled,
-       nAGQ = nAGQ, optimizer = opt$optimizer)
+  list(opt = opt, vcov = vc)
 }
 
 # The C++ core for a conditioned design, scaled random-effect columns and family codes, with
@@ -79,8 +104,12 @@ glmm_core <- function(X_conditioned, y, weights, offset, re, re_scale, codes, nA
 # `scale`); NULL when it fails (BOBYQA takes over).
 # A diagonal element of a term's factor that lands on its bound 0 can sit on a saddle (the
 # deviance is even in it, so its gradient is 0 there), so a boundary end point is tested by
-# stepping off the bound; where that lowers the deviance, L-BFGS restarts from there.
-optimize_lbfgs <- function(core, par0, lower, upper, control, is_diag, scale = NULL, has_dispersion = FALSE) {
+# stepping off the bound (by 0.001 to 1); where that lowers the deviance, L-BFGS restarts
+# from there. While a diagonal element is 0 the sign of the entries below it in its column is
+# free (u_j -> -u_j), but off the bound it is not, so both signs are tried (`below`: for each
+# theta entry, the entries below it when it is a diagonal element).
+optimize_lbfgs <- function(core, par0, lower, upper, control, is_diag, scale = NULL, has_dispersion = FALSE,
+                           below = NULL) {
   lbfgs_control <- utils::modifyList(control, list(ftol_abs = 0, ftol_rel = 1e-12, xtol_abs = 0, xtol_rel = 1e-10))
   if (!is.null(scale)) lbfgs_control$scale <- scale
   run <- function(start) {
@@ -104,7 +133,12 @@ optimize_lbfgs <- function(core, par0, lower, upper, control, is_diag, scale = N
     evaluations <- evaluations + opt$evaluations
     at_bound <- which(c(is_diag, rep(FALSE, length(par0) - length(is_diag))) & opt$par <= lower + 1e-8)
     if (!length(at_bound)) break
-    trials <- lapply(c(0.1, 1), function(delta) replace(opt$par, at_bound, lower[at_bound] + delta))
+    flips <- unlist(below[at_bound])   # the column below a zero diagonal: its sign is free there
+    steps <- expand.grid(delta = c(0.001, 0.01, 0.1, 1), sign = if (length(flips)) c(1, -1) else 1)
+    trials <- lapply(seq_len(nrow(steps)), function(i) {
+      x <- replace(opt$par, at_bound, lower[at_bound] + steps$delta[i])
+      replace(x, flips, steps$sign[i] * x[flips])
+    })
     values <- vapply(trials, function(x) cpp_glmm_objective(core, x), numeric(1))
     if (!any(is.finite(values)) || min(values) >= opt$deviance - 1e-6) break
     better <- run(trials[[which.min(values)]])
@@ -114,7 +148,7 @@ optimize_lbfgs <- function(core, par0, lower, upper, control, is_diag, scale = N
   cpp_glmm_objective(core, opt$par)   # leave the core at the end point
   opt$evaluations <- evaluations
   if (opt$status == -4L) opt$status <- 4L
-  opt$message <- "converged (L-BFGS with the analytic gradient)"
+  if (opt$status %in% 1:4) opt$message <- "converged (L-BFGS with the analytic gradient)"
   opt$optimizer <- "lbfgs"
   opt
 }
@@ -355,6 +389,23 @@ newton_polish <- function(core, opt, lower) {
   state <- cpp_glmm_state(core, par)   # also leaves the core at the optimum
   state[c("evaluations", "status", "message", "optimizer")] <- opt[c("evaluations", "status", "message", "optimizer")]
   state
+}
+
+# For each theta entry that is a diagonal element of its term's factor T_i, the theta entries
+# below it in the same column (consecutive in the column-major packing); integer(0) otherwise.
+theta_below_diagonal <- function(re) {
+  out <- list()
+  pos <- 0L
+  for (t in re) {
+    k <- ncol(t$Xt)
+    for (j in seq_len(k)) {
+      idx <- pos + seq_len(k - j + 1L)
+      out[idx] <- list(integer(0))
+      out[[idx[1L]]] <- idx[-1L]
+      pos <- pos + length(idx)
+    }
+  }
+  out
 }
 
 # Which theta entries are diagonal elements of their term's factor T_i.

@@ -90,3 +90,69 @@ test_that("Z Lambda is updated in place: evaluations after other thetas give the
   expect_equal(glmmlab:::cpp_glmm_objective(m$core, m$par), m$deviance, tolerance = 1e-10)
   expect_equal(glmmlab:::cpp_glmm_objective(fresh$core, m$par), m$deviance, tolerance = 1e-10)
 })
+
+# Simulated data of the restart checks below (from a sweep of random models that compared fits
+# before and after the EM start): grouping factors g and h, predictors x and z, and a response
+# drawn by draw(n, eta) from a linear predictor with a random intercept and slope per g.
+saddle_sim <- function(seed, draw) {
+  withr::with_seed(seed, {
+    ng <- sample(c(5, 12, 40), 1); n <- sample(c(60, 200, 800), 1)
+    g <- factor(sample.int(ng, n, TRUE)); h <- factor(sample.int(4, n, TRUE))
+    x <- rnorm(n, 0, sample(c(1, 100), 1)); z <- runif(n)
+    b <- rnorm(ng, 0, runif(1, 0, 1)); s <- rnorm(ng, 0, runif(1, 0, 0.3))
+    eta <- -0.5 + 0.3 * x / sd(x) + b[g] + s[g] * x / sd(x)
+    data.frame(y = draw(n, eta), x, z, g, h)
+  })
+}
+
+test_that("a boundary saddle of a correlated term is left by stepping off with both signs below the zero", {
+  # The optimum has a tiny intercept variance and a correlation near -1. L-BFGS stops where the
+  # intercept SD is 0 and the entry below it carries the slope: there both of that entry's signs
+  # give the same deviance, and only the negative one descends once the SD leaves 0.
+  # glmmTMB 1.1.5: glmmTMB(y ~ x + (x | g), data = d, family = Gamma(link = "log")) -> logLik -154.08306857
+  d <- saddle_sim(4, function(n, eta) rgamma(n, 3, 3 / exp(eta)))
+  m <- suppressMessages(glmm(y ~ x + (x | g), data = d, family = Gamma(link = "log")))
+  expect_equal(m$loglik, -154.08306857, tolerance = 1e-4 / 154)
+  expect_lt(m$theta[2], 0)   # the negative correlation
+  if (requireNamespace("glmmTMB", quietly = TRUE)) {
+    live <- suppressWarnings(glmmTMB::glmmTMB(y ~ x + (x | g), data = d, family = Gamma(link = "log")))
+    expect_gt(m$loglik, as.numeric(logLik(live)) - 1e-4)
+  }
+})
+
+test_that("a negative binomial model with two crossed terms reaches glmmTMB's optimum from the EM start", {
+  # glmmTMB 1.1.5: glmmTMB(y ~ x + z + (1 | g) + (1 | h), data = d, family = nbinom2) -> logLik -211.287040472
+  d <- saddle_sim(8, function(n, eta) rnbinom(n, size = 1.5, mu = exp(eta)))
+  m <- suppressMessages(glmm(y ~ x + z + (1 | g) + (1 | h), data = d, family = "nbinom2"))
+  expect_equal(m$loglik, -211.287040472, tolerance = 1e-4 / 211)
+  if (requireNamespace("glmmTMB", quietly = TRUE)) {
+    live <- glmmTMB::glmmTMB(y ~ x + z + (1 | g) + (1 | h), data = d, family = glmmTMB::nbinom2)
+    expect_equal(m$loglik, as.numeric(logLik(live)), tolerance = 1e-4 / 211)
+  }
+})
+
+test_that("a fit that fails the gradient check after L-BFGS gets a BOBYQA run from its end point", {
+  # stands in for an L-BFGS run that reports success at a singular point away from the optimum
+  # (no Newton polish runs there): the variance at 0, the fixed effects off by 0.3
+  original <- glmmlab:::optimize_lbfgs
+  stops_short <- function(core, par0, lower, upper, control, ...) {
+    opt <- original(core, par0, lower, upper, control, ...)
+    state <- glmmlab:::cpp_glmm_state(core, c(0, opt$par[-1] + 0.3))
+    state[c("evaluations", "status", "message", "optimizer")] <- list(opt$evaluations, 4L, "stopped short", "lbfgs")
+    state
+  }
+  utils::assignInNamespace("optimize_lbfgs", stops_short, "glmmlab")
+  withr::defer(utils::assignInNamespace("optimize_lbfgs", original, "glmmlab"))
+  cbpp <- reference_data("lme4::cbpp")
+  m <- glmm(cbind(incidence, size - incidence) ~ period + (1 | herd), data = cbpp, family = binomial)
+  expect_identical(m$optinfo$optimizer, "bobyqa")
+  expect_true(summary(m)$converged)
+  expect_matches_reference(m, glmm_refs$cbpp_binom_tmb, tol_ll = 1e-4, rel_tol = 1e-3)
+})
+
+test_that("L-BFGS stopped by maxeval says so, not \"converged\"", {
+  cbpp <- reference_data("lme4::cbpp")
+  expect_warning(m <- glmm(cbind(incidence, size - incidence) ~ period + (1 | herd), data = cbpp, family = binomial,
+                           control = glmm_control(maxeval = 4)), "did not converge")
+  expect_no_match(m$optinfo$message, "^converged")
+})
