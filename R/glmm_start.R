@@ -44,11 +44,12 @@ glm_eta_start <- function(y, weights, family) {
 }
 
 # One EM step for theta from par0 (when `step`), and the scales for L-BFGS: list(par, scale),
-# scale NULL when the core cannot say. The scales are square roots of predicted curvatures of the deviance: 2
-# diag(information on beta given theta) for the fixed effects; for a diagonal element theta of a
-# term, sum over levels of 4 theta^2 / (theta^2 + v_l)^2, with v_l the level's sampling variance
-# (the Hessian of -2 log L in sigma for b_l ~ N(0, sigma^2 + v_l)); a finite difference of the
-# gradient for the log dispersion. A step that does not lower the objective is not taken.
+# scale NULL when the core cannot say. The scales are square roots of predicted curvatures of
+# the deviance: 2 diag(information on beta given theta) for the fixed effects; for a diagonal
+# element theta of a term, the sum over levels of 4 theta^2 / (theta^2 + v_l)^2, with v_l the
+# level's sampling variance (the Hessian of -2 log L in sigma for b_l ~ N(0, sigma^2 + v_l));
+# their geometric means for the entries below the diagonal; a finite difference of the gradient
+# for the log dispersion. A step that does not lower the objective is not taken.
 em_start <- function(core, par0, re, n, has_dispersion, step = TRUE) {
   ntheta <- length(theta_start(re))
   info <- cpp_glmm_start_info(core, par0)
@@ -80,8 +81,10 @@ em_start <- function(core, par0, re, n, has_dispersion, step = TRUE) {
     u_pos <- u_pos + k * nlev
   }
   par <- replace(par0, seq_len(ntheta), theta)
-  value <- cpp_glmm_objective(core, par)
-  if (!is.finite(value) || value > info$value) par <- par0
+  if (step) {
+    value <- cpp_glmm_objective(core, par)
+    if (!is.finite(value) || value > info$value) par <- par0
+  }
   scale <- c(scale, sqrt(2 * pmax(diag(info$beta_info), 0)))
   if (has_dispersion) {
     last <- length(par)
