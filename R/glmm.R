@@ -111,10 +111,12 @@ check_formula <- function(formula, mc, env) {
 #' Control settings for glmm()
 #'
 #' @param optimizer the optimizer, from NLopt through 'nloptr': `"auto"` (the default) uses
-#'   BOBYQA for linear mixed models and adaptive quadrature, and L-BFGS with the analytic
-#'   gradient of the Laplace approximation for other GLMMs (BOBYQA if L-BFGS fails);
-#'   `"bobyqa"` uses BOBYQA (derivative-free) throughout; `"lbfgs"` is `"auto"` without the
-#'   fallback: an error if L-BFGS fails on a GLMM (linear mixed models always use BOBYQA).
+#'   BOBYQA for linear mixed models and adaptive quadrature, and for other GLMMs L-BFGS with the
+#'   analytic gradient of the Laplace approximation, started from one EM step for the variance
+#'   parameters and scaled by their predicted curvatures (BOBYQA if L-BFGS fails, or from
+#'   L-BFGS's end point if the gradient there is not zero); `"bobyqa"` uses BOBYQA
+#'   (derivative-free) throughout; `"lbfgs"` is `"auto"` without the fallbacks: an error if
+#'   L-BFGS fails on a GLMM (linear mixed models always use BOBYQA).
 #' @param ftol_abs,ftol_rel absolute and relative tolerance on the change in the objective.
 #' @param xtol_abs absolute tolerance on the change in the parameters.
 #' @param maxeval maximum number of evaluations of the objective.
