@@ -55,6 +55,7 @@ Rcpp::List cpp_glm_fit(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eig
     ll = glm_loglik(family, link, y, eta, weights, phi, &grad, &info);
   }
   for (int it = 0; it < 100 && std::isfinite(ll); ++it) {
+    if (it % 10 == 9) Rcpp::checkUserInterrupt();   // all objects here clean up as it unwinds
     const VectorXd score = X.transpose() * grad;
     const MatrixXd M = X.transpose() * info.asDiagonal() * X;
     Eigen::LLT<MatrixXd> chol(M);
