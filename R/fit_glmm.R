@@ -25,8 +25,7 @@ fit_glmm <- function(X, y, weights, offset, re, family, start, control, nAGQ = 1
     par0 <- start_point$par
     scale <- start_point$scale
   }
-  opt <- if (use_gradient) optimize_lbfgs(core, par0, lower, upper, control, theta_diagonal_mask(re), scale, codes$has_dispersion,
-                                        theta_below_diagonal(re))
+  opt <- if (use_gradient) optimize_lbfgs(core, par0, lower, upper, control, re, scale, codes$has_dispersion)
   if (is.null(opt) && use_gradient && control$optimizer == "lbfgs") {
     stop("L-BFGS failed on this model; use glmm_control(optimizer = \"auto\") to fall back to BOBYQA", call. = FALSE)
   }
@@ -38,7 +37,7 @@ fit_glmm <- function(X, y, weights, offset, re, family, start, control, nAGQ = 1
     # L-BFGS stopped short of the optimum (typically on a boundary saddle of a near-singular
     # covariance): BOBYQA from its end point, kept if it gets lower
     retry <- tryCatch(optimize_bobyqa(core, done$opt$par, lower, upper, control, ntheta, p, codes$has_dispersion),
-                      error = function(e) if (inherits(e, "interrupt")) stop(e))
+                      error = function(e) NULL)
     if (!is.null(retry) && is.finite(retry$deviance) && retry$deviance < done$opt$deviance) {
       retry$evaluations <- retry$evaluations + done$opt$evaluations
       redone <- finish(retry)
@@ -106,10 +105,10 @@ glmm_core <- function(X_conditioned, y, weights, offset, re, re_scale, codes, nA
 # deviance is even in it, so its gradient is 0 there), so a boundary end point is tested by
 # stepping off the bound (by 0.001 to 1); where that lowers the deviance, L-BFGS restarts
 # from there. While a diagonal element is 0 the sign of the entries below it in its column is
-# free (u_j -> -u_j), but off the bound it is not, so both signs are tried (`below`: for each
-# theta entry, the entries below it when it is a diagonal element).
-optimize_lbfgs <- function(core, par0, lower, upper, control, is_diag, scale = NULL, has_dispersion = FALSE,
-                           below = NULL) {
+# free (u_j -> -u_j), but off the bound it is not, so both signs are tried.
+optimize_lbfgs <- function(core, par0, lower, upper, control, re, scale = NULL, has_dispersion = FALSE) {
+  is_diag <- theta_diagonal_mask(re)
+  below <- theta_below_diagonal(re)
   lbfgs_control <- utils::modifyList(control, list(ftol_abs = 0, ftol_rel = 1e-12, xtol_abs = 0, xtol_rel = 1e-10))
   if (!is.null(scale)) lbfgs_control$scale <- scale
   run <- function(start) {
