@@ -73,8 +73,8 @@ cpp_lmm_state <- function(ptr, theta, reml) {
     .Call(`_glmmlab_cpp_lmm_state`, ptr, theta, reml)
 }
 
-cpp_lmm_optimize <- function(ptr, theta0, reml, control) {
-    .Call(`_glmmlab_cpp_lmm_optimize`, ptr, theta0, reml, control)
+cpp_lmm_optimize <- function(ptr, theta0, reml, control, try_moment_start) {
+    .Call(`_glmmlab_cpp_lmm_optimize`, ptr, theta0, reml, control, try_moment_start)
 }
 
 cpp_lmm_condvar <- function(ptr, theta, term) {

@@ -173,7 +173,7 @@ profile_context <- function(object) {
   core <- ensure_core(object)
   theta <- object$theta
   if (isTRUE(object$REML)) {   # profiles use the ML deviance, as lme4's do
-    theta <- cpp_lmm_optimize(core, theta, FALSE, glmm_control())$theta
+    theta <- cpp_lmm_optimize(core, theta, FALSE, glmm_control(), try_moment_start = FALSE)$theta
   }
   st <- cpp_lmm_state(core, theta, FALSE)
   n <- object$nobs

@@ -5,7 +5,7 @@
 fit_lmm <- function(X, y, weights, offset, re, REML, start, control) {
   core <- cpp_lmm_create(X, y, weights, offset, re_terms_for_core(re))
   theta0 <- start_theta(start, re)
-  opt <- cpp_lmm_optimize(core, theta0, REML, control)
+  opt <- cpp_lmm_optimize(core, theta0, REML, control, try_moment_start = is.null(start$theta))
   if (!is.finite(opt$deviance)) stop("the deviance is not finite at the optimum; check the data for extreme values", call. = FALSE)
   p <- ncol(X)
   names(opt$beta) <- colnames(X)

@@ -248,8 +248,8 @@ BEGIN_RCPP
 END_RCPP
 }
 // cpp_lmm_optimize
-Rcpp::List cpp_lmm_optimize(SEXP ptr, const Eigen::VectorXd theta0, bool reml, Rcpp::List control);
-RcppExport SEXP _glmmlab_cpp_lmm_optimize(SEXP ptrSEXP, SEXP theta0SEXP, SEXP remlSEXP, SEXP controlSEXP) {
+Rcpp::List cpp_lmm_optimize(SEXP ptr, const Eigen::VectorXd theta0, bool reml, Rcpp::List control, bool try_moment_start);
+RcppExport SEXP _glmmlab_cpp_lmm_optimize(SEXP ptrSEXP, SEXP theta0SEXP, SEXP remlSEXP, SEXP controlSEXP, SEXP try_moment_startSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
@@ -257,7 +257,8 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< const Eigen::VectorXd >::type theta0(theta0SEXP);
     Rcpp::traits::input_parameter< bool >::type reml(remlSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type control(controlSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_lmm_optimize(ptr, theta0, reml, control));
+    Rcpp::traits::input_parameter< bool >::type try_moment_start(try_moment_startSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_optimize(ptr, theta0, reml, control, try_moment_start));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -325,7 +326,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glmmlab_cpp_lmm_uses_blocked", (DL_FUNC) &_glmmlab_cpp_lmm_uses_blocked, 1},
     {"_glmmlab_cpp_lmm_theta_lower", (DL_FUNC) &_glmmlab_cpp_lmm_theta_lower, 1},
     {"_glmmlab_cpp_lmm_state", (DL_FUNC) &_glmmlab_cpp_lmm_state, 3},
-    {"_glmmlab_cpp_lmm_optimize", (DL_FUNC) &_glmmlab_cpp_lmm_optimize, 4},
+    {"_glmmlab_cpp_lmm_optimize", (DL_FUNC) &_glmmlab_cpp_lmm_optimize, 5},
     {"_glmmlab_cpp_lmm_condvar", (DL_FUNC) &_glmmlab_cpp_lmm_condvar, 3},
     {"_glmmlab_cpp_lmm_vcov_joint", (DL_FUNC) &_glmmlab_cpp_lmm_vcov_joint, 3},
     {"_glmmlab_cpp_glm_fit", (DL_FUNC) &_glmmlab_cpp_glm_fit, 8},

@@ -63,7 +63,8 @@ Rcpp::List cpp_lmm_state(SEXP ptr, const Eigen::VectorXd theta, bool reml) {
 }
 
 // [[Rcpp::export]]
-Rcpp::List cpp_lmm_optimize(SEXP ptr, const Eigen::VectorXd theta0, bool reml, Rcpp::List control) {
+Rcpp::List cpp_lmm_optimize(SEXP ptr, const Eigen::VectorXd theta0, bool reml, Rcpp::List control,
+                            bool try_moment_start) {
   LmmCore* core = core_from(ptr);
   const VectorXd lower = core->design().theta_lower;
   const VectorXd upper = VectorXd::Constant(lower.size(), std::numeric_limits<double>::infinity());
@@ -71,13 +72,13 @@ Rcpp::List cpp_lmm_optimize(SEXP ptr, const Eigen::VectorXd theta0, bool reml, R
   std::function<double(const VectorXd&)> f = [core, reml](const VectorXd& th) { return core->deviance(th, reml); };
   // Large models: start from the moment estimate when its deviance is lower (from the identity,
   // BOBYQA's first steps are far too long for InstEval-sized data: 122 evaluations instead of 58).
-  // Small models keep the given start, so their results do not change.
+  // Small models, and fits given a start by the user or a caller, keep the given start.
   // From that close start, first steps of 10% of each parameter (at least 0.005) save another ~12.
   const int kLargeN = 10000;
   VectorXd start = theta0.cwiseMax(lower);
   OptimControl settings = optim_control_from_list(control);
   int extra_evaluations = 0;
-  if (core->n() >= kLargeN && start.size() > 0) {
+  if (try_moment_start && core->n() >= kLargeN && start.size() > 0) {
     const VectorXd moment = core->moment_theta().cwiseMax(lower);
     if (moment.allFinite() && f(moment) < f(start)) {
       start = moment;

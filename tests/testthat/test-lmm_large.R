@@ -120,3 +120,17 @@ test_that("verbose = TRUE shows the optimizer's progress for LMMs", {
   expect_gt(length(out), 10)
   expect_match(out[1], "^ *1: ")
 })
+
+test_that("a user's start$theta is kept on large models (no moment start replaces it)", {
+  dat <- crossed_data()
+  m <- glmm(crossed_formula, data = dat)
+  # The identity is the default start, but given by the user it is used as given: the moment
+  # start (two extra evaluations, then a shorter walk) is only tried when no start is given.
+  m_id <- glmm(crossed_formula, data = dat, start = list(theta = c(1, 1, 1)))
+  expect_lt(abs(m_id$loglik - crossed_ref$logLik), 1e-6)
+  expect_false(identical(m_id$optinfo$evaluations, m$optinfo$evaluations))
+  # A start at the optimum needs fewer evaluations than the default path.
+  m_opt <- glmm(crossed_formula, data = dat, start = list(theta = crossed_ref$theta))
+  expect_lt(abs(m_opt$loglik - crossed_ref$logLik), 1e-6)
+  expect_lt(m_opt$optinfo$evaluations, m$optinfo$evaluations)
+})
