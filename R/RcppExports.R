@@ -81,8 +81,8 @@ cpp_lmm_condvar <- function(ptr, theta, term) {
     .Call(`_glmmlab_cpp_lmm_condvar`, ptr, theta, term)
 }
 
-cpp_lmm_vcov_joint <- function(ptr, theta, sigma) {
-    .Call(`_glmmlab_cpp_lmm_vcov_joint`, ptr, theta, sigma)
+cpp_lmm_vcov_joint <- function(ptr, theta, sigma, theta_unit) {
+    .Call(`_glmmlab_cpp_lmm_vcov_joint`, ptr, theta, sigma, theta_unit)
 }
 
 cpp_glm_fit <- function(X, y, weights, offset, eta_start, family, link, phi) {

@@ -4,7 +4,9 @@
 # Fit an LMM: returns theta, beta, sigma, b, u, vcov, deviance and the optimizer's report.
 fit_lmm <- function(X, y, weights, offset, re, REML, start, control) {
   core <- cpp_lmm_create(X, y, weights, offset, re_terms_for_core(re))
-  theta0 <- start_theta(start, re)
+  unit <- theta_unit(weights)
+  theta0 <- start_theta(start, re, unit)
+  control$scale <- rep(1 / unit, length(theta0))   # the optimizer sees theta / unit, of order 1
   opt <- cpp_lmm_optimize(core, theta0, REML, control, try_moment_start = is.null(start$theta))
   if (!is.finite(opt$deviance)) stop("the deviance is not finite at the optimum; check the data for extreme values", call. = FALSE)
   p <- ncol(X)
@@ -12,19 +14,27 @@ fit_lmm <- function(X, y, weights, offset, re, REML, start, control) {
   vc <- NULL
   axes <- NULL
   if (!REML && p > 0L) {
-    vc <- cpp_lmm_vcov_joint(core, opt$theta, opt$sigma)
+    vc <- cpp_lmm_vcov_joint(core, opt$theta, opt$sigma, unit)
     axes <- list(h = attr(vc, "h"), plus = attr(vc, "deviance_plus"), minus = attr(vc, "deviance_minus"))
     vc <- if (length(vc) == 0L) NULL else matrix(vc, nrow(vc), ncol(vc))
   }
-  opt <- check_lmm_convergence(core, opt, REML, axes)
+  opt <- check_lmm_convergence(core, opt, REML, axes, unit)
   if (is.null(vc)) vc <- conditional_vcov(opt$RX, opt$sigma, p)
   dimnames(vc) <- list(colnames(X), colnames(X))
   opt$vcov <- vc
   opt$core <- core
-  opt$singular <- is_singular(opt$theta, re, control$check_singular)
+  opt$singular <- is_singular(opt$theta / unit, re, control$check_singular)
   opt$df <- p + length(opt$theta) + 1L
   opt$loglik <- -opt$deviance / 2
   opt
+}
+
+# The natural size of theta given the precision weights, 1 / sqrt(mean(w)): theta is the random
+# effects' SD relative to the residual SD at weight 1, so weights scaled by c scale theta by
+# 1 / sqrt(c) (and sigma by sqrt(c)); starts, optimizer steps and the singular-fit test use it.
+theta_unit <- function(weights) {
+  if (is.null(weights) || !length(weights)) return(1)
+  1 / sqrt(mean(weights))
 }
 
 # The parts of each random-effect term that the C++ core needs.
@@ -37,9 +47,9 @@ re_terms_for_core <- function(re, scale = NULL) {
   })
 }
 
-# Starting theta from `start$theta` or the identity, checked for length.
-start_theta <- function(start, re) {
-  th <- theta_start(re)
+# Starting theta from `start$theta`, checked for length, or the identity times `unit`.
+start_theta <- function(start, re, unit = 1) {
+  th <- theta_start(re) * unit
   if (!is.null(start$theta)) {
     if (length(start$theta) != length(th)) {
       stop(sprintf("start$theta has length %d, the model has %d variance parameters", length(start$theta), length(th)), call. = FALSE)
@@ -67,13 +77,15 @@ is_singular <- function(theta, re, tol) {
 # be small.
 # Elements at their lower bound 0 with the gradient pointing outwards are fine. Marks the fit as
 # not converged (status -10, with the step's size) otherwise; leaves the core at the end point.
-check_lmm_convergence <- function(core, opt, REML, axes = NULL) {
+# A stop by roundoff (NLopt's -4) at a point that passes this check is a converged fit.
+check_lmm_convergence <- function(core, opt, REML, axes = NULL, unit = 1) {
   theta <- opt$theta
-  if (!length(theta) || opt$status < 0 || opt$status == 5L) return(opt)   # already reported as failed
+  roundoff <- identical(as.integer(opt$status), -4L)
+  if (!length(theta) || (opt$status < 0 && !roundoff) || opt$status == 5L) return(opt)   # already reported as failed
   lower <- cpp_lmm_theta_lower(core)
   f <- function(th) cpp_lmm_deviance(core, th, REML)
   reuse <- length(axes$h) == length(theta) && all(is.finite(c(axes$plus, axes$minus)))
-  h <- if (reuse) axes$h else 1e-4 * pmax(abs(theta), 1)
+  h <- if (reuse) axes$h else 1e-4 * pmax(abs(theta), unit)
   f0 <- opt$deviance
   sizes <- vapply(seq_along(theta), function(i) {
     up <- if (reuse) axes$plus[i] else f(replace(theta, i, theta[i] + h[i]))
@@ -86,7 +98,10 @@ check_lmm_convergence <- function(core, opt, REML, axes = NULL) {
   }, numeric(1))
   if (!reuse) f(theta)   # leave the core at the end point
   size <- max(sizes)
-  if (is.finite(size) && size > 1e-3) {
+  if (is.finite(size) && size <= 1e-3 * unit && roundoff) {
+    opt$status <- 1L
+    opt$message <- "converged: stopped by roundoff at a point where the gradient is zero"
+  } else if (is.finite(size) && size > 1e-3 * unit) {
     opt$status <- -10L
     opt$message <- sprintf("the gradient at the end point is not zero: a Newton step of size %.2g remains", size)
   }

@@ -276,15 +276,16 @@ BEGIN_RCPP
 END_RCPP
 }
 // cpp_lmm_vcov_joint
-Rcpp::NumericMatrix cpp_lmm_vcov_joint(SEXP ptr, const Eigen::VectorXd theta, double sigma);
-RcppExport SEXP _glmmlab_cpp_lmm_vcov_joint(SEXP ptrSEXP, SEXP thetaSEXP, SEXP sigmaSEXP) {
+Rcpp::NumericMatrix cpp_lmm_vcov_joint(SEXP ptr, const Eigen::VectorXd theta, double sigma, double theta_unit);
+RcppExport SEXP _glmmlab_cpp_lmm_vcov_joint(SEXP ptrSEXP, SEXP thetaSEXP, SEXP sigmaSEXP, SEXP theta_unitSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
     Rcpp::traits::input_parameter< const Eigen::VectorXd >::type theta(thetaSEXP);
     Rcpp::traits::input_parameter< double >::type sigma(sigmaSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_lmm_vcov_joint(ptr, theta, sigma));
+    Rcpp::traits::input_parameter< double >::type theta_unit(theta_unitSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_vcov_joint(ptr, theta, sigma, theta_unit));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -328,7 +329,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glmmlab_cpp_lmm_state", (DL_FUNC) &_glmmlab_cpp_lmm_state, 3},
     {"_glmmlab_cpp_lmm_optimize", (DL_FUNC) &_glmmlab_cpp_lmm_optimize, 5},
     {"_glmmlab_cpp_lmm_condvar", (DL_FUNC) &_glmmlab_cpp_lmm_condvar, 3},
-    {"_glmmlab_cpp_lmm_vcov_joint", (DL_FUNC) &_glmmlab_cpp_lmm_vcov_joint, 3},
+    {"_glmmlab_cpp_lmm_vcov_joint", (DL_FUNC) &_glmmlab_cpp_lmm_vcov_joint, 4},
     {"_glmmlab_cpp_glm_fit", (DL_FUNC) &_glmmlab_cpp_glm_fit, 8},
     {NULL, NULL, 0}
 };

@@ -110,10 +110,11 @@ Rcpp::NumericMatrix cpp_lmm_condvar(SEXP ptr, const Eigen::VectorXd theta, int t
 // every derivative in s is analytic, the beta block is exact (2 RX'RX / sigma^2) and only the
 // theta block and dQ/dtheta, dbetahat/dtheta take central differences: 1 + 2k + k(k - 1)
 // evaluations for k parameters (second cross differences through the (+,+) and (-,-) corners).
+// Steps are relative to |theta|, at least 1e-5 theta_unit (theta's natural size given the weights).
 // Returns an empty matrix when the variance-parameter block is not positive definite; attributes
 // h, deviance_plus and deviance_minus give the ML deviance at theta +- h along each axis.
 // [[Rcpp::export]]
-Rcpp::NumericMatrix cpp_lmm_vcov_joint(SEXP ptr, const Eigen::VectorXd theta, double sigma) {
+Rcpp::NumericMatrix cpp_lmm_vcov_joint(SEXP ptr, const Eigen::VectorXd theta, double sigma, double theta_unit) {
   LmmCore* core = core_from(ptr);
   const int p = core->p(), k = theta.size(), m = k + 1;
   core->deviance(theta, false);
@@ -133,7 +134,7 @@ Rcpp::NumericMatrix cpp_lmm_vcov_joint(SEXP ptr, const Eigen::VectorXd theta, do
     return pt;
   };
   VectorXd h(k);
-  for (int i = 0; i < k; ++i) h[i] = 1e-4 * std::max(std::abs(theta[i]), 0.1);
+  for (int i = 0; i < k; ++i) h[i] = 1e-4 * std::max(std::abs(theta[i]), 0.1 * theta_unit);
   const Point p0 = at(theta);
   std::vector<Point> plus(k), minus(k);
   for (int i = 0; i < k; ++i) {

@@ -316,7 +316,6 @@ test_that("bad starting values and control settings are errors naming them", {
 })
 
 test_that("numerically extreme input ends in an R error or a sound fit, never a crash (child process)", {
-  skip("weights scaled by 1e20 misfit: theta is on the scale of the weights and BOBYQA stops before reaching ~1e-10 (the segfault after a failed factorization is fixed); remove this skip once weights are normalized in the core")
   skip_if_not_installed("callr")
   # the log-likelihood of the fit of `code` in a child process, NA for an R error, "crashed" for a crash
   child_loglik <- function(code) {

@@ -122,3 +122,23 @@ test_that("InstEval's model (73,421 rows, three crossed terms) reaches lmer's op
   expect_gt(m$loglik - as.numeric(stats::logLik(fit)), -1e-6)
   expect_lt(abs(m$loglik - as.numeric(stats::logLik(fit))), 1e-4)
 })
+
+test_that("precision weights scaled by 1e10 or 1e20 give the same fit, on the weights' scale", {
+  d <- withr::with_seed(2, {
+    d <- data.frame(g = factor(rep(1:8, each = 10)), x = rnorm(80))
+    d$y <- d$x + rnorm(8)[d$g] + rnorm(80)
+    d
+  })
+  w <- rep(c(1, 2), 40)
+  # lme4 1.1-31: f <- lmer(y ~ x + (1 | g), d, weights = w, REML = FALSE)
+  #   logLik(f) -132.325467122616; getME(f, "theta") 0.897026099008262; sigma(f) 1.32299915558614
+  # (lmer with w * 1e20 ends at a boundary fit, logLik -153.39173009651, theta 0)
+  for (s in c(1, 1e10, 1e20)) {
+    m <- glmm(y ~ x + (1 | g), d, weights = w * s)
+    expect_lt(abs(m$loglik - (-132.325467122616)), 1e-6)
+    expect_equal(m$theta * sqrt(s), 0.897026099008262, tolerance = 1e-5)   # theta scales as 1/sqrt(s)
+    expect_equal(m$sigma / sqrt(s), 1.32299915558614, tolerance = 1e-6)
+    expect_false(m$optinfo$singular)
+    expect_true(m$optinfo$status > 0)
+  }
+})
