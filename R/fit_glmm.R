@@ -58,7 +58,7 @@ fit_glmm <- function(X, y, weights, offset, re, family, start, control, nAGQ = 1
        df = ntheta + p + codes$has_dispersion, evaluations = opt$evaluations, status = opt$status,
        message = opt$message, singular = is_singular(theta_scaled, re, control$check_singular),
        par = opt$par, core = core, conditioning = cond$A, re_scale = re_scale, theta_scaled = theta_scaled,
-       nAGQ = nAGQ, optimizer = opt$optimizer)
+       nAGQ = nAGQ, optimizer = opt$optimizer, dispersion_limit = done$dispersion_limit)
 }
 
 # After the optimizer: Newton polish, the standard errors' Hessian (glmmTMB's, see tmb_hessian())
@@ -69,8 +69,10 @@ finish_glmm_opt <- function(core, opt, lower, re, p, cond, family, codes, nAGQ, 
   ntheta <- length(theta_start(re))
   vc <- NULL
   H_z <- NULL
+  at_limit <- codes$has_dispersion && dispersion_at_poisson_limit(family$family, opt$par, opt$eta)
   if (!is_singular(opt$par[seq_len(ntheta)], re, 1e-6) && p > 0L) {
-    hessian_at <- function(par) tmb_hessian(core, par, re, p, cond$A, family$family, codes$has_dispersion, cond$A_inv, use_gradient)
+    hessian_at <- function(par) tmb_hessian(core, par, re, p, cond$A, family$family, codes$has_dispersion, cond$A_inv,
+                                            use_gradient, fix_dispersion = at_limit)
     if (use_gradient) {
       polished <- polish_with_hessian(core, opt, lower, hessian_at)
       opt <- polished$opt
@@ -84,8 +86,26 @@ finish_glmm_opt <- function(core, opt, lower, re, p, cond, family, codes, nAGQ, 
     vc <- tmb$vcov_beta
   }
   if (nAGQ == 1L) opt <- check_gradient(core, opt, lower, codes$has_dispersion, H_z)
-  if (is.null(vc)) vc <- glmm_vcov_beta(core, opt$par, ntheta, p, cond$A, use_gradient)
-  list(opt = opt, vcov = vc)
+  if (is.null(vc)) vc <- glmm_vcov_beta(core, opt$par, ntheta, p, cond$A, use_gradient, fix_dispersion = at_limit)
+  list(opt = opt, vcov = vc, dispersion_limit = if (at_limit) poisson_limit_message(family$family, opt$par))
+}
+
+# Has a negative binomial dispersion gone to its Poisson limit (no overdispersion beyond the
+# random effects)? nbinom2: mu / theta below 1e-4 for every fitted mean (variance mu (1 + mu /
+# theta)); nbinom1: phi below 1e-5 (variance mu (1 + phi)). The likelihood is then flat in the
+# dispersion, which the optimizer walks towards infinity (or 0), and its curvature is noise.
+dispersion_at_poisson_limit <- function(family_name, par, eta) {
+  log_phi <- par[length(par)]
+  switch(family_name,
+         nbinom2 = length(eta) > 0L && all(is.finite(eta)) && max(eta) - log_phi < log(1e-4),
+         nbinom1 = log_phi < log(1e-5),
+         FALSE)
+}
+
+# The message for a dispersion at its Poisson limit.
+poisson_limit_message <- function(family_name, par) {
+  sprintf("the %s dispersion went to its Poisson limit (%s = %.3g): the data show no overdispersion beyond the random effects, so the fit is that of family = poisson; standard errors hold the dispersion fixed",
+          family_name, if (family_name == "nbinom2") "theta" else "phi", exp(par[length(par)]))
 }
 
 # The C++ core for a conditioned design, scaled random-effect columns and family codes, with
@@ -252,10 +272,12 @@ condition_design <- function(X) {
 
 # Covariance of beta from the Hessian of the Laplace deviance in all parameters (as glmmTMB);
 # conditional on the variance parameters when that Hessian is not positive definite (singular fits).
-glmm_vcov_beta <- function(core, par, ntheta, p, A, use_gradient = FALSE) {
+# `fix_dispersion`: leave out the dispersion (last parameter), as at its Poisson limit.
+glmm_vcov_beta <- function(core, par, ntheta, p, A, use_gradient = FALSE, fix_dispersion = FALSE) {
   if (p == 0L) return(matrix(0, 0, 0))
   h <- 2e-4 * pmax(abs(par), 1)
   H <- if (use_gradient) gradient_hessian(core, par, h) else cpp_glmm_hessian(core, par, h)
+  if (fix_dispersion) H <- H[-length(par), -length(par), drop = FALSE]
   idx <- ntheta + seq_len(p)
   V <- tryCatch({
     ch <- chol(H)
@@ -271,8 +293,10 @@ glmm_vcov_beta <- function(core, par, ntheta, p, A, use_gradient = FALSE) {
 # small, so the printed SEs depend on them; we repeat the computation to print the same numbers.
 # Our gradient is the analytic one (or, for quadrature, a five-point stencil in the conditioned
 # parameters z: a central difference is not accurate enough for the sixth printed digit).
-# Returns psi, the Hessian of -log L there, and the covariance of beta.
-tmb_hessian <- function(core, par, re, p, A, family_name, has_dispersion, A_inv = solve(A), use_gradient = FALSE) {
+# Returns psi, the Hessian of -log L there, and the covariance of beta (`fix_dispersion`: with
+# the dispersion held fixed, as at its Poisson limit, where its curvature is noise).
+tmb_hessian <- function(core, par, re, p, A, family_name, has_dispersion, A_inv = solve(A), use_gradient = FALSE,
+                        fix_dispersion = FALSE) {
   ntheta <- length(par) - p - has_dispersion
   is_diag <- theta_diagonal_mask(re)
   disp_scale <- switch(family_name, gaussian = 0.5, Gamma = -0.5, 1)   # log phi = disp_scale * betad
@@ -308,7 +332,8 @@ tmb_hessian <- function(core, par, re, p, A, family_name, has_dispersion, A_inv 
     (gradient(psi + e) - gradient(psi - e)) / 2e-3
   }, numeric(length(psi))))
   H <- (H + t(H)) / 2
-  V <- tryCatch(solve(H), error = function(e) NULL)
+  keep <- if (fix_dispersion) -length(psi) else seq_along(psi)
+  V <- tryCatch(solve(H[keep, keep, drop = FALSE]), error = function(e) NULL)
   vcov_beta <- if (!is.null(V) && all(is.finite(diag(V))) && all(diag(V)[seq_len(p)] > 0)) V[seq_len(p), seq_len(p), drop = FALSE]
   J_inv <- tryCatch(solve(dz_dpsi(psi)), error = function(e) NULL)   # H_z: the deviance's Hessian in z
   H_z <- if (!is.null(J_inv)) 2 * crossprod(J_inv, H %*% J_inv)

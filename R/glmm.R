@@ -81,6 +81,7 @@ report_fit_problems <- function(fit, re, object) {
     message(sprintf("boundary (singular) fit: a variance of %s is estimated as 0 (or a correlation as +-1); consider simplifying the random effects",
                     paste(sQuote(unique(vapply(re[at_zero], `[[`, "", "group")), FALSE), collapse = ", ")))
   }
+  if (!is.null(fit$dispersion_limit)) message(fit$dispersion_limit)
   separation <- separation_problem(object)
   if (!is.null(separation)) {
     warning(separation, call. = FALSE)
