@@ -9,10 +9,11 @@ fuzz_formulas <- c(
   "y ~ 0 + x + (0 + x | g)", "y ~ x + z + (1 | g) + (0 + z | g)"
 )
 fuzz_families <- c("gaussian", "poisson", "binomial", "binomial_cbind", "Gamma_log", "nbinom2", "nbinom1",
-                   "gaussian_log", "binomial_probit")
+                   "gaussian_log", "binomial_probit", "binomial_cloglog", "Gamma_inverse")
 fuzz_breakages <- c("none", "none", "na_y", "inf_y", "nan_x", "inf_x", "na_g", "constant_y", "constant_x",
                     "one_level", "huge_x", "tiny_x", "huge_y", "zero_y", "negative_y", "duplicate_x",
-                    "weights", "bad_weights", "na_weights", "huge_offset", "row_groups", "shifted_x")
+                    "weights", "bad_weights", "na_weights", "huge_offset", "row_groups", "shifted_x",
+                    "huge_weights")
 
 # The random cases: one list per fit (draw them under a fixed seed).
 fuzz_cases <- function(n_cases) {
@@ -37,9 +38,9 @@ fuzz_run_case <- function(case) {
   y <- switch(fam,
     gaussian = , gaussian_log = exp(eta / 2) + rnorm(n, sd = 0.3),
     poisson = , nbinom2 = , nbinom1 = rpois(n, exp(eta)),
-    binomial = , binomial_probit = rbinom(n, 1, plogis(eta)),
+    binomial = , binomial_probit = , binomial_cloglog = rbinom(n, 1, plogis(eta)),
     binomial_cbind = rbinom(n, 5, plogis(eta)),
-    Gamma_log = rgamma(n, shape = 2, rate = 2 / exp(eta)))
+    Gamma_log = , Gamma_inverse = rgamma(n, shape = 2, rate = 2 / exp(eta)))
   dat <- data.frame(y = y, x = x, z = z, f = f, g = g, h = h, o = rnorm(n, sd = 0.1))
   w <- NULL
   b <- case$breakage
@@ -61,13 +62,15 @@ fuzz_run_case <- function(case) {
   if (b == "weights") w <- runif(n, 0.5, 3)
   if (b == "bad_weights") w <- c(-1, runif(n - 1L))
   if (b == "na_weights") w <- replace(runif(n, 0.5, 3), pick, NA)
+  if (b == "huge_weights") w <- runif(n, 0.5, 3) * 1e20
   if (b == "huge_offset") dat$o <- dat$o + 1e12
   if (b == "row_groups") dat$g <- factor(seq_len(n))
   if (b == "shifted_x") dat$x <- dat$x + 1e4
   formula <- stats::as.formula(case$formula)
   family <- switch(fam, gaussian = gaussian(), gaussian_log = gaussian(link = "log"), poisson = poisson(),
                    binomial = , binomial_cbind = binomial(), binomial_probit = binomial(link = "probit"),
-                   Gamma_log = Gamma(link = "log"), nbinom2 = "nbinom2", nbinom1 = "nbinom1")
+                   binomial_cloglog = binomial(link = "cloglog"), Gamma_log = Gamma(link = "log"),
+                   Gamma_inverse = Gamma(link = "inverse"), nbinom2 = "nbinom2", nbinom1 = "nbinom1")
   if (fam == "binomial_cbind") formula[[2L]] <- quote(cbind(y, 5 - y))
   fit <- tryCatch(suppressWarnings(suppressMessages(glmm(formula, data = dat, family = family, weights = w))),
                   error = function(e) e)
