@@ -18,11 +18,11 @@
 #'
 #' With a single model, `anova()` gives sequential (type I) Wald chi-square tests of the
 #' fixed-effect terms, in the order of the formula: each term is tested after the terms before
-#' it. The tests use the covariance of the fixed effects of [vcov.glmm()] (as 'glmmTMB' computes
+#' it. The tests use the covariance of the fixed effects of [vcov.glmmlab()] (as 'glmmTMB' computes
 #' it), so for gaussian models they are close to, not equal to, lme4's `anova()` F value times its
 #' numerator degrees of freedom. For the last term the test is the usual marginal Wald test.
 #'
-#' `AIC()` and `BIC()` tables across glmm, `lm()` and `glm()` fits work through [logLik.glmm()].
+#' `AIC()` and `BIC()` tables across glmm, `lm()` and `glm()` fits work through [logLik.glmmlab()].
 #'
 #' @param object a model fitted by [glmm()].
 #' @param ... further fitted models (glmm fits, or `lm()`/`glm()` fits with the same response).
@@ -40,7 +40,7 @@
 #' anova(m1)
 #' @importFrom stats anova
 #' @export
-anova.glmm <- function(object, ..., refit = TRUE, model.names = NULL) {
+anova.glmmlab <- function(object, ..., refit = TRUE, model.names = NULL) {
   dots <- list(...)
   is_model <- vapply(dots, is_comparable_fit, logical(1))
   if (any(!is_model)) {
@@ -56,7 +56,7 @@ anova.glmm <- function(object, ..., refit = TRUE, model.names = NULL) {
 }
 
 # Is this a fit anova() can compare by likelihood: glmm, lm or glm (logLik with df and nobs)?
-is_comparable_fit <- function(x) inherits(x, c("glmm", "lm", "glm"))
+is_comparable_fit <- function(x) inherits(x, c("glmmlab", "lm", "glm"))
 
 # Names of the models: model.names if given, else the expressions the user passed.
 anova_model_names <- function(models, model.names, mc) {
@@ -91,7 +91,7 @@ check_same_data <- function(models) {
 
 # The response a fit was fitted to, as a numeric vector (proportions for binomial counts).
 fit_response <- function(fit) {
-  if (inherits(fit, "glmm")) return(as.numeric(fit$y))
+  if (inherits(fit, "glmmlab")) return(as.numeric(fit$y))
   y <- if (is.null(fit$y)) stats::model.response(stats::model.frame(fit)) else fit$y
   if (is.matrix(y) && ncol(y) == 2L) y <- y[, 1L] / rowSums(y)
   as.numeric(y)
@@ -99,7 +99,7 @@ fit_response <- function(fit) {
 
 # Refit REML fits by ML when the likelihoods would otherwise not be comparable, with a message.
 refit_reml_as_ml <- function(models, envir) {
-  reml <- vapply(models, function(m) inherits(m, "glmm") && isTRUE(m$REML), logical(1))
+  reml <- vapply(models, function(m) inherits(m, "glmmlab") && isTRUE(m$REML), logical(1))
   if (!any(reml)) return(models)
   fixed_names <- lapply(models, function(m) sort(colnames(stats::model.matrix(m))))
   same_fixed <- all(vapply(fixed_names[-1L], identical, logical(1), fixed_names[[1L]]))

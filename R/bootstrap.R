@@ -1,5 +1,5 @@
-# bootstrap.R: parametric bootstrap of a "glmm" fit. New responses are drawn from the fitted
-# model (simulate.glmm(), one replicate at a time, so the random stream is the one of
+# bootstrap.R: parametric bootstrap of a "glmmlab" fit. New responses are drawn from the fitted
+# model (simulate.glmmlab(), one replicate at a time, so the random stream is the one of
 # simulate(m, nsim, seed)), the model is refitted to each from the stored design (model matrix,
 # random-effect terms, weights, offset: no formula parsing), and a statistic is collected.
 # Failed refits give a row of NA and are counted; an interrupt (Ctrl-C) keeps the finished ones.
@@ -19,21 +19,21 @@
 #' @param m a fitted model from [glmm()].
 #' @param FUN a function of a fitted model returning a numeric vector (named, and of the same
 #'   length for every fit), e.g. `fixef`-based extractors or `function(f) sigma(f)`. By default
-#'   all parameters in the order and with the names of [confint.glmm()]: the random-effect SDs and
+#'   all parameters in the order and with the names of [confint.glmmlab()]: the random-effect SDs and
 #'   correlations (`.sig01`, ...), the residual SD or dispersion (`.sigma`, when the family has
-#'   one; [sigma.glmm()]'s value) and the fixed effects.
+#'   one; [sigma.glmmlab()]'s value) and the fixed effects.
 #' @param nsim number of bootstrap replicates.
 #' @param seed optional seed for [set.seed()], for reproducible replicates.
 #' @param re.form `NA` (default) draws new random effects for every replicate; `NULL` keeps the
-#'   fitted conditional modes (see [simulate.glmm()]).
+#'   fitted conditional modes (see [simulate.glmmlab()]).
 #' @param progress show a text progress bar (default: in interactive sessions).
 #' @param ... further arguments to `FUN`.
-#' @return An object of class `"glmm_boot"`: a list with `t0` (`FUN` of the fit), `t` (an
+#' @return An object of class `"glmmlab_boot"`: a list with `t0` (`FUN` of the fit), `t` (an
 #'   `nsim` x `length(t0)` matrix of replicates, `NA` rows for failed refits), `nsim`, `nfail`,
 #'   `errors` (messages of failed refits), `nsingular`, `nwarning` (refits that did not
 #'   converge), `seed` (the random-number state at the start) and `elapsed` seconds. It has
 #'   `print()`, `confint()` (percentile intervals), `plot()` and `as.data.frame()` methods.
-#' @seealso [confint.glmm()] with `method = "boot"`, [varpart()] with `boot`.
+#' @seealso [confint.glmmlab()] with `method = "boot"`, [varpart()] with `boot`.
 #' @examples
 #' set.seed(1)
 #' g <- factor(rep(1:10, each = 8))
@@ -48,7 +48,7 @@
 #' bootstrap(m, icc, nsim = 20, seed = 2, progress = FALSE)
 #' @export
 bootstrap <- function(m, FUN = NULL, nsim = 1000, seed = NULL, re.form = NA, progress = interactive(), ...) {
-  if (!inherits(m, "glmm")) stop("`m` must be a model fitted by glmm()", call. = FALSE)
+  if (!inherits(m, "glmmlab")) stop("`m` must be a model fitted by glmm()", call. = FALSE)
   if (!is.numeric(nsim) || length(nsim) != 1L || is.na(nsim) || nsim < 1 || nsim != round(nsim)) {
     stop("`nsim` must be a whole number of at least 1", call. = FALSE)
   }
@@ -66,7 +66,7 @@ bootstrap <- function(m, FUN = NULL, nsim = 1000, seed = NULL, re.form = NA, pro
   started <- proc.time()[["elapsed"]]
   interrupted <- tryCatch({
     for (i in seq_len(nsim)) {
-      ysim <- simulate.glmm(m, nsim = 1, re.form = re.form)[[1L]]
+      ysim <- simulate.glmmlab(m, nsim = 1, re.form = re.form)[[1L]]
       res <- tryCatch({
         fit <- refit_response(m, ysim)
         value <- boot_statistic(FUN(fit, ...))
@@ -93,7 +93,7 @@ bootstrap <- function(m, FUN = NULL, nsim = 1000, seed = NULL, re.form = NA, pro
                  nsingular = nsingular, nwarning = nwarning, seed = seed_state,
                  elapsed = proc.time()[["elapsed"]] - started, formula = m$formula, family = m$family$family,
                  re.form = re.form),
-            class = "glmm_boot")
+            class = "glmmlab_boot")
 }
 
 # A statistic as a named numeric vector (names V1, V2, ... when FUN gives none).
@@ -112,7 +112,7 @@ boot_parameters <- function(object) {
   lmm <- is_gaussian_identity(object$family)
   v <- theta_to_natural(object$theta, if (lmm) object$sigma else 1, object$re)
   names(v) <- sprintf(".sig%02d", seq_along(v))
-  c(v, if (lmm || !is.null(object$dispersion)) c(.sigma = sigma.glmm(object)), object$beta)
+  c(v, if (lmm || !is.null(object$dispersion)) c(.sigma = sigma.glmmlab(object)), object$beta)
 }
 
 # The model refitted to a simulated response (as simulate() gives it), from the stored design;
@@ -145,10 +145,10 @@ refit_response <- function(object, ysim, X = object$X) {
 
 # Print the estimates with the bootstrap bias and SE, and the failed/singular counts.
 #' @rdname bootstrap
-#' @param x a `"glmm_boot"` object.
+#' @param x a `"glmmlab_boot"` object.
 #' @param digits significant digits.
 #' @export
-print.glmm_boot <- function(x, digits = max(3, getOption("digits") - 3), ...) {
+print.glmmlab_boot <- function(x, digits = max(3, getOption("digits") - 3), ...) {
   cat(sprintf("Parametric bootstrap of %s (%s), %d replicates in %.1f s\n",
               paste(deparse(x$formula, width.cutoff = 500L), collapse = " "), x$family, x$nsim, x$elapsed))
   ok <- stats::complete.cases(x$t)
@@ -167,12 +167,12 @@ print.glmm_boot <- function(x, digits = max(3, getOption("digits") - 3), ...) {
 
 # Percentile intervals of the replicates (failed refits left out).
 #' @rdname bootstrap
-#' @param object a `"glmm_boot"` object.
+#' @param object a `"glmmlab_boot"` object.
 #' @param parm names or positions of the statistics; default all.
 #' @param level the confidence level.
 #' @importFrom stats confint
 #' @export
-confint.glmm_boot <- function(object, parm, level = 0.95, ...) {
+confint.glmmlab_boot <- function(object, parm, level = 0.95, ...) {
   check_level(level)
   nms <- names(object$t0)
   which <- select_parameters(nms, if (missing(parm)) NULL else parm, character(0), wald = FALSE)
@@ -191,7 +191,7 @@ confint.glmm_boot <- function(object, parm, level = 0.95, ...) {
 #' @rdname bootstrap
 #' @param row.names,optional unused (as for [as.data.frame()]).
 #' @export
-as.data.frame.glmm_boot <- function(x, row.names = NULL, optional = FALSE, ...) {
+as.data.frame.glmmlab_boot <- function(x, row.names = NULL, optional = FALSE, ...) {
   as.data.frame(x$t, check.names = FALSE)
 }
 
@@ -199,10 +199,10 @@ as.data.frame.glmm_boot <- function(x, row.names = NULL, optional = FALSE, ...) 
 #' @rdname bootstrap
 #' @param which statistics to plot (names or positions); default all (up to 12).
 #' @export
-plot.glmm_boot <- function(x, which = NULL, level = 0.95, ...) {
+plot.glmmlab_boot <- function(x, which = NULL, level = 0.95, ...) {
   nms <- names(x$t0)
   which <- if (is.null(which)) utils::head(nms, 12L) else select_parameters(nms, which, character(0), wald = FALSE)
-  ci <- confint.glmm_boot(x, which, level)
+  ci <- confint.glmmlab_boot(x, which, level)
   k <- length(which)
   ncols <- ceiling(sqrt(k))
   old <- graphics::par(mfrow = c(ceiling(k / ncols), ncols), mar = c(4, 4, 2, 1))

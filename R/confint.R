@@ -1,4 +1,4 @@
-# confint.R: confidence intervals for "glmm" fits. Wald intervals for the fixed effects of every
+# confint.R: confidence intervals for "glmmlab" fits. Wald intervals for the fixed effects of every
 # model; likelihood-profile and parametric-bootstrap (R/bootstrap.R) intervals for the random-effect
 # SDs and correlations, the residual SD and the fixed effects. LMM profiles use the C++ core's profiled
 # deviance: a parameter is fixed, the ML deviance minimized over the others (optim, L-BFGS-B),
@@ -20,19 +20,19 @@
 #'
 #' Profiles of linear mixed models use the ML deviance (as lme4 does, also for REML fits); those
 #' of GLMMs the Laplace approximation (or adaptive quadrature for `nAGQ > 1` fits), with the
-#' dispersion on [sigma.glmm()]'s scale. Each parameter is fixed in turn, the deviance is minimized
+#' dispersion on [sigma.glmmlab()]'s scale. Each parameter is fixed in turn, the deviance is minimized
 #' over the other parameters, and the interval's ends are the values where the deviance has
 #' increased by `qchisq(level, 1)`. An end that reaches the parameter's boundary (an SD of 0, a
 #' correlation of +-1) is reported as the boundary.
 #'
 #' `method = "boot"` gives parametric-bootstrap percentile intervals for the same parameters
 #' (for any family, including the GLMM's dispersion as `.sigma` where the family has one, on
-#' [sigma.glmm()]'s scale): `nsim` responses are simulated from the fit, the model is refitted to
+#' [sigma.glmmlab()]'s scale): `nsim` responses are simulated from the fit, the model is refitted to
 #' each by [bootstrap()] (REML fits by REML), and the interval's ends are the `(1 - level) / 2`
 #' and `(1 + level) / 2` quantiles of the refits' estimates. Failed refits are left out, with a
 #' message. Use a few thousand replicates for stable 95 % limits; set `seed` for reproducibility.
 #'
-#' @param object a fitted `"glmm"` model from [glmm()].
+#' @param object a fitted `"glmmlab"` model from [glmm()].
 #' @param parm parameters to give intervals for: names (e.g. `".sig01"`, `".sigma"`,
 #'   `"Days"`), positions in the full list of parameters, `"beta_"` (all fixed effects) or
 #'   `"theta_"` (all variance parameters). Default: all (Wald: all fixed effects).
@@ -44,7 +44,7 @@
 #' @param ... not used.
 #' @return A matrix with one row per parameter and columns for the lower and upper limits,
 #'   named as percentages (`"2.5 %"`, `"97.5 %"`).
-#' @seealso [profile.glmm()]
+#' @seealso [profile.glmmlab()]
 #' @examples
 #' set.seed(1)
 #' g <- factor(rep(letters[1:8], each = 10))
@@ -57,7 +57,7 @@
 #' confint(m, method = "boot", nsim = 100, seed = 1)
 #' @importFrom stats confint qnorm qchisq optim uniroot
 #' @export
-confint.glmm <- function(object, parm, level = 0.95, method = c("wald", "profile", "boot"), nsim = 500,
+confint.glmmlab <- function(object, parm, level = 0.95, method = c("wald", "profile", "boot"), nsim = 500,
                          seed = NULL, progress = FALSE, ...) {
   method <- match.arg(method)
   check_level(level)
@@ -66,7 +66,7 @@ confint.glmm <- function(object, parm, level = 0.95, method = c("wald", "profile
     which <- select_parameters(all_names, if (missing(parm)) NULL else parm, names(object$beta), wald = FALSE)
     b <- bootstrap(object, nsim = nsim, seed = seed, progress = progress)
     if (b$nfail) message(sprintf("%d of %d bootstrap refits failed and were left out", b$nfail, b$nsim))
-    return(confint.glmm_boot(b, which, level))
+    return(confint.glmmlab_boot(b, which, level))
   }
   z <- stats::qnorm((1 + level) / 2)
   cols <- format_percent(c((1 - level) / 2, (1 + level) / 2))
@@ -93,14 +93,14 @@ confint.glmm <- function(object, parm, level = 0.95, method = c("wald", "profile
 #' The signed square root of the deviance increase (ML deviance for linear mixed models, the
 #' Laplace deviance for GLMMs), zeta, along each parameter, the other parameters re-estimated at
 #' every point: a straight line in zeta means the Wald approximation is good. Parameters and
-#' their names are those of [confint.glmm()].
+#' their names are those of [confint.glmmlab()].
 #'
-#' @param fitted a fitted `"glmm"` model from [glmm()].
-#' @param which parameters to profile (as `parm` of [confint.glmm()]); default all.
+#' @param fitted a fitted `"glmmlab"` model from [glmm()].
+#' @param which parameters to profile (as `parm` of [confint.glmmlab()]); default all.
 #' @param level the profile covers the interval of this confidence level.
 #' @param npoints number of points along each parameter.
 #' @param ... not used.
-#' @return A data frame of class `"profile.glmm"` with columns `.par` (parameter name),
+#' @return A data frame of class `"profile.glmmlab"` with columns `.par` (parameter name),
 #'   `.value` (its value) and `.zeta`.
 #' @examples
 #' set.seed(1)
@@ -113,7 +113,7 @@ confint.glmm <- function(object, parm, level = 0.95, method = c("wald", "profile
 #' pr
 #' @importFrom stats profile
 #' @export
-profile.glmm <- function(fitted, which = NULL, level = 0.99, npoints = 11, ...) {
+profile.glmmlab <- function(fitted, which = NULL, level = 0.99, npoints = 11, ...) {
   check_level(level)
   if (!is.numeric(npoints) || length(npoints) != 1L || npoints < 3) {
     stop("`npoints` must be a number of at least 3", call. = FALSE)
@@ -130,7 +130,7 @@ profile.glmm <- function(fitted, which = NULL, level = 0.99, npoints = 11, ...) 
   })
   out <- do.call(rbind, pieces)
   rownames(out) <- NULL
-  class(out) <- c("profile.glmm", "data.frame")
+  class(out) <- c("profile.glmmlab", "data.frame")
   out
 }
 

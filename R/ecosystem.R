@@ -19,13 +19,23 @@
 #' the fixed effects get Wald intervals (`conf.low`, `conf.high`); the variance parameters get
 #' `NA` there.
 #'
+#' `effects = "ran_vals"` adds one row per level and random-effect column (column `level`):
+#' the conditional mode ([ranef.glmmlab()]) and as `std.error` the square root of its
+#' conditional variance (lme4's definition, which treats the fixed effects as known; 'glmmTMB'
+#' also adds their uncertainty, so its standard errors are somewhat larger); with
+#' `conf.int = TRUE`, Wald limits from these. `effects = "ran_coefs"` gives the group-level
+#' coefficients of [coef.glmmlab()] (fixed plus random effect), without standard errors, as
+#' 'broom.mixed' does for 'lme4' fits. When only these two kinds are asked for, the
+#' `statistic` and `p.value` columns are left out, as in 'broom.mixed'.
+#'
 #' `glance()` gives one row: `nobs`, `sigma`, `logLik`, `AIC`, `BIC`, `df.residual`.
 #' `augment()` adds to the data `.fitted` (the linear predictor including the random effects,
 #' the default scale of `predict()` as in 'glmmTMB'), `.mu` (the fitted mean) and `.resid`
 #' (response residuals).
 #'
 #' @param x a model fitted by [glmm()].
-#' @param effects which rows of `tidy()`: `"fixed"`, `"ran_pars"`, or both.
+#' @param effects which rows of `tidy()`: any of `"fixed"`, `"ran_pars"`, `"ran_vals"` and
+#'   `"ran_coefs"` (default the first two).
 #' @param conf.int logical: add Wald confidence limits for the fixed effects?
 #' @param conf.level confidence level of the intervals.
 #' @param data the data to augment: by default the model frame; otherwise a data frame with one
@@ -40,27 +50,45 @@
 #' if (requireNamespace("generics", quietly = TRUE)) {
 #'   print(generics::tidy(m))
 #'   print(generics::tidy(m, effects = "fixed", conf.int = TRUE))
+#'   print(head(generics::tidy(m, effects = "ran_vals")))
 #'   print(generics::glance(m))
 #'   print(head(generics::augment(m)))
 #' }
 #' @name glmm-tidiers
 NULL
 
-# One row per fixed effect and/or variance parameter, broom.mixed's columns.
+# One row per fixed effect, variance parameter, random-effect value and/or group coefficient.
 #' @rdname glmm-tidiers
-tidy.glmm <- function(x, effects = c("fixed", "ran_pars"), conf.int = FALSE, conf.level = 0.95, ...) {
-  unknown <- setdiff(effects, c("fixed", "ran_pars"))
+tidy.glmmlab <- function(x, effects = c("fixed", "ran_pars"), conf.int = FALSE, conf.level = 0.95, ...) {
+  known <- c("fixed", "ran_pars", "ran_vals", "ran_coefs")
+  unknown <- setdiff(effects, known)
   if (!is.character(effects) || !length(effects) || length(unknown)) {
-    stop(sprintf("`effects` must be \"fixed\" and/or \"ran_pars\", not %s",
+    stop(sprintf("`effects` must be one or more of %s, not %s", paste(dQuote(known, FALSE), collapse = ", "),
                  paste(sQuote(unknown, FALSE), collapse = ", ")), call. = FALSE)
   }
   check_conf_level(conf.level)
+  conf.int <- isTRUE(conf.int)
   parts <- list()
-  if ("fixed" %in% effects) parts$fixed <- tidy_fixed_rows(x, isTRUE(conf.int), conf.level)
-  if ("ran_pars" %in% effects) parts$ran_pars <- tidy_ran_pars_rows(x, isTRUE(conf.int))
-  out <- do.call(rbind, unname(parts))
+  if ("fixed" %in% effects) parts$fixed <- tidy_fixed_rows(x, conf.int, conf.level)
+  if ("ran_pars" %in% effects) parts$ran_pars <- tidy_ran_pars_rows(x, conf.int)
+  if ("ran_vals" %in% effects) parts$ran_vals <- tidy_ran_vals_rows(x, conf.int, conf.level)
+  if ("ran_coefs" %in% effects) parts$ran_coefs <- tidy_ran_coefs_rows(x, conf.int)
+  by_level <- any(c("ran_vals", "ran_coefs") %in% effects)
+  tests <- any(c("fixed", "ran_pars") %in% effects)
+  columns <- c("effect", "component", "group", if (by_level) "level", "term", "estimate",
+               if (tests || "ran_vals" %in% effects) "std.error", if (tests) c("statistic", "p.value"),
+               if (conf.int) c("conf.low", "conf.high"))
+  out <- do.call(rbind, lapply(unname(parts), tidy_columns, columns))
   rownames(out) <- NULL
   as_tidy_table(out)
+}
+
+# The rows of one kind with exactly `columns`: absent ones added as NA, others dropped.
+tidy_columns <- function(rows, columns) {
+  for (col in setdiff(columns, names(rows))) {
+    rows[[col]] <- if (col %in% c("group", "level")) NA_character_ else NA_real_
+  }
+  rows[columns]
 }
 
 # Stop unless conf.level is one number strictly between 0 and 1.
@@ -87,7 +115,7 @@ tidy_fixed_rows <- function(x, conf.int, conf.level) {
 
 # Variance-parameter rows: per term its SDs then correlations, then the residual SD (gaussian).
 tidy_ran_pars_rows <- function(x, conf.int) {
-  vc <- VarCorr.glmm(x)$cond
+  vc <- VarCorr.glmmlab(x)$cond
   rows <- lapply(names(vc), function(name) {
     S <- vc[[name]]
     sds <- attr(S, "stddev")
@@ -101,11 +129,39 @@ tidy_ran_pars_rows <- function(x, conf.int) {
   })
   if (identical(x$family$family, "gaussian")) {
     rows[[length(rows) + 1L]] <- data.frame(group = "Residual", term = "sd__Observation",
-                                            estimate = sigma.glmm(x), stringsAsFactors = FALSE)
+                                            estimate = sigma.glmmlab(x), stringsAsFactors = FALSE)
   }
   out <- do.call(rbind, rows)
   out <- data.frame(effect = "ran_pars", component = "cond", out, std.error = NA_real_,
                     statistic = NA_real_, p.value = NA_real_, stringsAsFactors = FALSE)
+  if (conf.int) out$conf.low <- out$conf.high <- NA_real_
+  out
+}
+
+# Conditional modes per level and column, with their conditional SDs (and Wald limits when asked).
+tidy_ran_vals_rows <- function(x, conf.int, conf.level) {
+  long <- as.data.frame.ranef.glmmlab(ranef.glmmlab(x, condVar = TRUE))
+  out <- data.frame(effect = "ran_vals", component = "cond", group = long$grpvar,
+                    level = as.character(long$grp), term = as.character(long$term),
+                    estimate = long$condval, std.error = if (is.null(long$condsd)) NA_real_ else long$condsd,
+                    stringsAsFactors = FALSE)
+  if (conf.int) {
+    z <- stats::qnorm(1 - (1 - conf.level) / 2)
+    out$conf.low <- out$estimate - z * out$std.error
+    out$conf.high <- out$estimate + z * out$std.error
+  }
+  out
+}
+
+# Group-level coefficients (fixed plus random effect) per level and coefficient, as coef() gives them.
+tidy_ran_coefs_rows <- function(x, conf.int) {
+  tables <- coef.glmmlab(x)$cond
+  out <- do.call(rbind, lapply(names(tables), function(g) {
+    tab <- tables[[g]]
+    data.frame(effect = "ran_coefs", component = "cond", group = g,
+               level = rep(rownames(tab), ncol(tab)), term = rep(names(tab), each = nrow(tab)),
+               estimate = unlist(tab, use.names = FALSE), stringsAsFactors = FALSE)
+  }))
   if (conf.int) out$conf.low <- out$conf.high <- NA_real_
   out
 }
@@ -117,16 +173,16 @@ as_tidy_table <- function(df) {
 
 # One-row summary of the fit: nobs, sigma, logLik, AIC, BIC, df.residual.
 #' @rdname glmm-tidiers
-glance.glmm <- function(x, ...) {
-  ll <- logLik.glmm(x)
-  as_tidy_table(data.frame(nobs = x$nobs, sigma = sigma.glmm(x), logLik = as.numeric(ll),
+glance.glmmlab <- function(x, ...) {
+  ll <- logLik.glmmlab(x)
+  as_tidy_table(data.frame(nobs = x$nobs, sigma = sigma.glmmlab(x), logLik = as.numeric(ll),
                            AIC = stats::AIC(ll), BIC = stats::BIC(ll),
-                           df.residual = df.residual.glmm(x)))
+                           df.residual = df.residual.glmmlab(x)))
 }
 
 # The data with .fitted (link scale), .mu (fitted mean) and .resid (response residual) added.
 #' @rdname glmm-tidiers
-augment.glmm <- function(x, data = x$frame, ...) {
+augment.glmmlab <- function(x, data = x$frame, ...) {
   if (!is.data.frame(data)) stop("`data` must be a data frame (the data the model was fitted to)", call. = FALSE)
   rows <- augment_rows(x, nrow(data))
   out <- data
@@ -162,8 +218,8 @@ augment_rows <- function(x, n_rows) {
 #' @param object a model fitted by [glmm()].
 #' @param trms,xlev,grid supplied by 'emmeans': the terms, factor levels and reference grid.
 #' @param ... passed on by 'emmeans'.
-#' @return `recover_data.glmm()`: the data frame 'emmeans' builds its reference grid from.
-#'   `emm_basis.glmm()`: the list 'emmeans' needs (`X`, `bhat`, `nbasis`, `V`, `dffun`,
+#' @return `recover_data.glmmlab()`: the data frame 'emmeans' builds its reference grid from.
+#'   `emm_basis.glmmlab()`: the list 'emmeans' needs (`X`, `bhat`, `nbasis`, `V`, `dffun`,
 #'   `dfargs`, `misc`).
 #' @examples
 #' d <- data.frame(g = factor(rep(1:10, each = 6)),
@@ -179,7 +235,7 @@ NULL
 
 # The data behind the fit, for emmeans' reference grid.
 #' @rdname glmm-emmeans
-recover_data.glmm <- function(object, ...) {
+recover_data.glmmlab <- function(object, ...) {
   recover <- get("recover_data", envir = asNamespace("emmeans"))
   recover(object$call, stats::delete.response(object$terms), attr(object$frame, "na.action"),
           frame = object$frame, ...)
@@ -187,7 +243,7 @@ recover_data.glmm <- function(object, ...) {
 
 # Design of the grid, estimates, covariance and link for emmeans (residual df, as glmmTMB).
 #' @rdname glmm-emmeans
-emm_basis.glmm <- function(object, trms, xlev, grid, ...) {
+emm_basis.glmmlab <- function(object, trms, xlev, grid, ...) {
   mf <- stats::model.frame(trms, grid, na.action = stats::na.pass, xlev = xlev)
   X <- stats::model.matrix(trms, mf, contrasts.arg = attr(object$X, "contrasts"))
   bhat <- stats::setNames(rep(NA_real_, ncol(X)), colnames(X))
@@ -196,7 +252,7 @@ emm_basis.glmm <- function(object, trms, xlev, grid, ...) {
   nbasis <- if (anyNA(bhat)) estimable_basis(object, trms) else estimability::all.estble
   V <- object$vcov[kept, kept, drop = FALSE]
   list(X = X, bhat = bhat, nbasis = nbasis, V = V, dffun = function(k, dfargs) dfargs$df,
-       dfargs = list(df = df.residual.glmm(object)), misc = emmeans::.std.link.labels(object$family, list()))
+       dfargs = list(df = df.residual.glmmlab(object)), misc = emmeans::.std.link.labels(object$family, list()))
 }
 
 # Non-estimable directions when rank-deficient columns were dropped from the fit's design.

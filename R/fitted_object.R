@@ -1,6 +1,6 @@
-# fitted_object.R: stage 6. Assemble the "glmm" object, one plain list (the S3 class "glmm").
+# fitted_object.R: stage 6. Assemble the "glmmlab" object, one plain list (the S3 class "glmmlab").
 #
-# Fields of a "glmm" object (methods read these; nothing else is stored):
+# Fields of a "glmmlab" object (methods read these; nothing else is stored):
 #   call, formula, family (a stats family object), REML (logical)
 #   frame          model frame (all variables, NA rows removed; attr "formula")
 #   terms          terms of the fixed part; X its model matrix (n x p, rank-deficient columns dropped)
@@ -29,7 +29,7 @@ new_glmm_fit <- function(fit, call, formula, family, REML, frame, fixed, re, y, 
   X <- fixed$X
   eta_fixed <- drop(X %*% fit$beta) + fixed$offset
   eta <- eta_fixed + re_contribution(b, re)
-  structure(list(
+  fields <- list(
     call = call, formula = formula, family = family, REML = REML,
     frame = frame, terms = fixed$terms, X = X, y = y, prior_weights = weights, offset = fixed$offset,
     re = lapply(re, function(t) t[c("group", "lhs", "codes", "nlev", "levels", "Xt", "cnms")]),
@@ -41,7 +41,11 @@ new_glmm_fit <- function(fit, call, formula, family, REML, frame, fixed, re, y, 
     optinfo = list(optimizer = if (is.null(fit$optimizer)) "bobyqa" else fit$optimizer, evaluations = fit$evaluations, status = fit$status,
                    message = fit$message, singular = fit$singular, dropped = fixed$dropped),
     core = fit$core
-  ), class = "glmm")
+  )
+  # fields without a value (dispersion of a binomial fit, par of an LMM...) are left out rather than
+  # stored as NULL: `$` reads them as NULL all the same, and list-cleaning helpers of other packages
+  # (insight::compact_list()) drop a list with a NULL element instead of passing the model on
+  structure(fields[!vapply(fields, is.null, logical(1))], class = "glmmlab")
 }
 
 # Is this the linear mixed model (gaussian, identity link), fitted by the LMM core?

@@ -28,9 +28,9 @@
 #' @param verbose logical or integer: print the optimizer's progress (every `verbose`-th step).
 #' @param nAGQ number of adaptive Gauss-Hermite quadrature points for GLMMs with a single scalar
 #'   random effect (as lme4's `glmer`); 1, the default, is the Laplace approximation.
-#' @return An object of class `"glmm"`, with methods for `summary()`, `VarCorr()`, `fixef()`,
+#' @return An object of class `"glmmlab"`, with methods for `summary()`, `VarCorr()`, `fixef()`,
 #'   `ranef()`, `coef()`, `predict()` and the other usual generics.
-#' @seealso [glmm_control()], [VarCorr.glmm()], [predict.glmm()]
+#' @seealso [glmm_control()], [VarCorr.glmmlab()], [predict.glmmlab()]
 #' @examples
 #' set.seed(1)
 #' g <- factor(rep(letters[1:8], each = 10))

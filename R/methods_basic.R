@@ -1,4 +1,4 @@
-# methods_basic.R: the small accessors of a fitted "glmm" object (likelihood, counts, fixed
+# methods_basic.R: the small accessors of a fitted "glmmlab" object (likelihood, counts, fixed
 # effects, their covariance, the residual scale, the model's formula, frame and design) and
 # ngrps(), a generic of our own that also serves lme4's when lme4 is loaded.
 
@@ -25,8 +25,8 @@
 #' @param k penalty per parameter (2 for AIC).
 #' @param ... further arguments, unused.
 #' @return `logLik()`: an object of class `"logLik"`. `nobs()`, `df.residual()`, `sigma()`,
-#'   `deviance()`: a number. `fixef()`: a list of class `"fixef.glmm"` with the named vector
-#'   `cond`. `vcov()`: a list of class `"vcov.glmm"` with the matrix `cond`. `formula()`,
+#'   `deviance()`: a number. `fixef()`: a list of class `"fixef.glmmlab"` with the named vector
+#'   `cond`. `vcov()`: a list of class `"vcov.glmmlab"` with the matrix `cond`. `formula()`,
 #'   `family()`, `model.frame()`, `model.matrix()` (fixed effects), `terms()` (fixed part):
 #'   the corresponding pieces of the model. `extractAIC()`: `c(edf, AIC)`.
 #' @examples
@@ -48,7 +48,7 @@ NULL
 # Log-likelihood (restricted for REML fits) with its number of parameters and observations.
 #' @rdname glmm-accessors
 #' @export
-logLik.glmm <- function(object, ...) {
+logLik.glmmlab <- function(object, ...) {
   structure(object$loglik, df = object$df, nobs = object$nobs, nall = object$nobs, class = "logLik")
 }
 
@@ -56,25 +56,25 @@ logLik.glmm <- function(object, ...) {
 #' @rdname glmm-accessors
 #' @importFrom stats nobs
 #' @export
-nobs.glmm <- function(object, ...) object$nobs
+nobs.glmmlab <- function(object, ...) object$nobs
 
 # Residual degrees of freedom: observations minus estimated parameters.
 #' @rdname glmm-accessors
 #' @importFrom stats df.residual
 #' @export
-df.residual.glmm <- function(object, ...) object$nobs - object$df
+df.residual.glmmlab <- function(object, ...) object$nobs - object$df
 
 # -2 log-likelihood (the REML criterion for REML fits).
 #' @rdname glmm-accessors
 #' @importFrom stats deviance
 #' @export
-deviance.glmm <- function(object, ...) object$deviance
+deviance.glmmlab <- function(object, ...) object$deviance
 
 # Equivalent degrees of freedom and AIC, for step-type tools such as drop1().
 #' @rdname glmm-accessors
 #' @importFrom stats extractAIC
 #' @export
-extractAIC.glmm <- function(fit, scale = 0, k = 2, ...) {
+extractAIC.glmmlab <- function(fit, scale = 0, k = 2, ...) {
   c(edf = fit$df, AIC = -2 * fit$loglik + k * fit$df)
 }
 
@@ -82,7 +82,7 @@ extractAIC.glmm <- function(fit, scale = 0, k = 2, ...) {
 #' @rdname glmm-accessors
 #' @importFrom stats sigma
 #' @export
-sigma.glmm <- function(object, ...) {
+sigma.glmmlab <- function(object, ...) {
   s <- object$sigma
   if (is.numeric(s) && length(s) == 1L && is.finite(s)) return(s)
   1
@@ -99,43 +99,43 @@ has_dispersion <- function(object) {
 #' @rdname glmm-accessors
 #' @importFrom stats formula
 #' @export
-formula.glmm <- function(x, ...) x$formula
+formula.glmmlab <- function(x, ...) x$formula
 
 # The family object of the fit.
 #' @rdname glmm-accessors
 #' @importFrom stats family
 #' @export
-family.glmm <- function(object, ...) object$family
+family.glmmlab <- function(object, ...) object$family
 
 # The model frame (all variables, rows with missing values removed).
 #' @rdname glmm-accessors
 #' @importFrom stats model.frame
 #' @export
-model.frame.glmm <- function(formula, ...) formula$frame
+model.frame.glmmlab <- function(formula, ...) formula$frame
 
 # The fixed-effects model matrix X.
 #' @rdname glmm-accessors
 #' @importFrom stats model.matrix
 #' @export
-model.matrix.glmm <- function(object, ...) object$X
+model.matrix.glmmlab <- function(object, ...) object$X
 
 # Terms of the fixed part of the formula.
 #' @rdname glmm-accessors
 #' @importFrom stats terms
 #' @export
-terms.glmm <- function(x, ...) x$terms
+terms.glmmlab <- function(x, ...) x$terms
 
-# Fixed-effect estimates, as glmmTMB: list(cond = named vector) of class "fixef.glmm".
+# Fixed-effect estimates, as glmmTMB: list(cond = named vector) of class "fixef.glmmlab".
 #' @rdname glmm-accessors
 #' @export
-fixef.glmm <- function(object, ...) {
-  structure(list(cond = object$beta), class = "fixef.glmm")
+fixef.glmmlab <- function(object, ...) {
+  structure(list(cond = object$beta), class = "fixef.glmmlab")
 }
 
 # Print each component's fixed effects under its heading ("Conditional model:").
 #' @rdname glmm-accessors
 #' @export
-print.fixef.glmm <- function(x, digits = max(3, getOption("digits") - 3), ...) {
+print.fixef.glmmlab <- function(x, digits = max(3, getOption("digits") - 3), ...) {
   for (component in names(x)) {
     cat(sprintf("\n%s:\n", component_title(component)))
     if (!length(x[[component]])) {
@@ -151,18 +151,18 @@ print.fixef.glmm <- function(x, digits = max(3, getOption("digits") - 3), ...) {
 #' @rdname glmm-accessors
 #' @importFrom stats vcov
 #' @export
-vcov.glmm <- function(object, full = FALSE, ...) {
+vcov.glmmlab <- function(object, full = FALSE, ...) {
   if (!isFALSE(full)) {
     stop("vcov(full = TRUE) is not available for glmm fits: only the fixed effects' covariance (full = FALSE)",
          call. = FALSE)
   }
-  structure(list(cond = object$vcov), class = "vcov.glmm")
+  structure(list(cond = object$vcov), class = "vcov.glmmlab")
 }
 
 # Print each component's covariance matrix under its heading.
 #' @rdname glmm-accessors
 #' @export
-print.vcov.glmm <- function(x, ...) {
+print.vcov.glmmlab <- function(x, ...) {
   for (component in names(x)) {
     cat(component_title(component), ":\n", sep = "")
     print(x[[component]], ...)
@@ -208,8 +208,8 @@ ngrps.default <- function(object, ...) {
 # Levels of each distinct grouping factor, named by the factor as printed ("patch:pop").
 #' @rdname ngrps
 #' @export
-#' @rawNamespace S3method(lme4::ngrps, glmm)
-ngrps.glmm <- function(object, ...) {
+#' @rawNamespace S3method(lme4::ngrps, glmmlab)
+ngrps.glmmlab <- function(object, ...) {
   groups <- vapply(object$re, `[[`, "", "group")
   counts <- vapply(object$re, function(term) as.integer(term$nlev), integer(1))
   names(counts) <- groups

@@ -10,7 +10,8 @@
 #'
 #' With `newdata`, the fixed-effects model matrix is rebuilt from the fixed part of the formula
 #' with the factor levels and contrasts of the fit; a factor level not seen in the fit is an
-#' error. Offsets are included: `offset()` terms in the formula are evaluated in `newdata`, and
+#' error. A factor of the fit may be given as character, as numeric codes matching its levels,
+#' or as a column of `NA` (such as `data.frame(f = NA)`, which R makes logical). Offsets are included: `offset()` terms in the formula are evaluated in `newdata`, and
 #' so is the expression given as the `offset` argument of [glmm()] (e.g. `offset = log(area)`
 #' is recomputed from `newdata$area`); an expression that does not give one value per row of
 #' `newdata` is an error. Each random-effect term adds its conditional mode for the row's level
@@ -23,7 +24,7 @@
 #' effects as known. On the response scale they are obtained by the delta method,
 #' multiplying by \eqn{|d\mu/d\eta|} at the predicted linear predictor.
 #'
-#' @param object a fitted `"glmm"` model from [glmm()].
+#' @param object a fitted `"glmmlab"` model from [glmm()].
 #' @param newdata optional data frame or list of variables to predict for; when `NULL`, the
 #'   predictions are for the observations of the fit.
 #' @param re.form which random effects to include: `NULL` (all), `NA` or `~0` (none: the
@@ -38,7 +39,7 @@
 #' @param ... not used (a warning names them).
 #' @return A numeric vector of predictions; with `se.fit = TRUE`, a list with elements `fit`
 #'   and `se.fit`.
-#' @seealso [fitted.glmm()], [coef.glmm()]
+#' @seealso [fitted.glmmlab()], [coef.glmmlab()]
 #' @examples
 #' set.seed(1)
 #' g <- factor(rep(letters[1:8], each = 10))
@@ -52,7 +53,7 @@
 #' predict(m, newdata = data.frame(x = newx), re.form = NA, se.fit = TRUE)
 #' @importFrom stats predict na.pass
 #' @export
-predict.glmm <- function(object, newdata = NULL, re.form = NULL, allow.new.levels = FALSE,
+predict.glmmlab <- function(object, newdata = NULL, re.form = NULL, allow.new.levels = FALSE,
                          type = c("link", "response"), se.fit = FALSE, na.action = na.pass, ...) {
   type <- match.arg(type)
   warn_unused_dots(...)
@@ -201,8 +202,20 @@ with_training_predvars <- function(tt, frame) {
 
 # model.frame() of new data with the training factor levels, keeping rows with NA.
 new_model_frame <- function(tt, nd, xlev) {
+  nd <- factor_columns_as_character(nd, xlev)
   tryCatch(stats::model.frame(tt, nd, na.action = stats::na.pass, xlev = xlev),
            error = function(e) stop("in `newdata`: ", conditionMessage(e), call. = FALSE))
+}
+
+# Columns of new data for variables that were factors in the fit, given as something else (an
+# all-NA column, which data.frame() makes logical, or numeric codes), as character: model.frame()
+# would warn "variable is not a factor" and build the wrong columns. NA stays NA (an NA
+# prediction); any other value must be one of the fit's levels ("has new level" error otherwise).
+factor_columns_as_character <- function(nd, xlev) {
+  for (v in intersect(names(xlev), names(nd))) {
+    if (!is.factor(nd[[v]]) && !is.character(nd[[v]])) nd[[v]] <- as.character(nd[[v]])
+  }
+  nd
 }
 
 # Offsets for new data: offset() terms plus the `offset` argument of the original call.
@@ -300,7 +313,7 @@ rows_kept_by_na_action <- function(fit, na.action) {
 #' The fitted means of the observations, on the response scale, including the random effects
 #' (`family$linkinv` of the linear predictor).
 #'
-#' @param object a fitted `"glmm"` model from [glmm()].
+#' @param object a fitted `"glmmlab"` model from [glmm()].
 #' @param ... not used.
 #' @return A named numeric vector, one value per observation of the fit (padded with `NA` for
 #'   rows dropped by `na.action = na.exclude`).
@@ -313,7 +326,7 @@ rows_kept_by_na_action <- function(fit, na.action) {
 #' head(fitted(m))
 #' @importFrom stats fitted
 #' @export
-fitted.glmm <- function(object, ...) {
+fitted.glmmlab <- function(object, ...) {
   out <- stats::setNames(as.numeric(object$fitted), rownames(object$frame))
   stats::napredict(attr(object$frame, "na.action"), out)
 }
@@ -328,7 +341,7 @@ fitted.glmm <- function(object, ...) {
 #' fit; divide by `sigma` for standardized residuals); `"deviance"` the signed square roots of
 #' the family's deviance contributions; `"working"` \eqn{(y - \mu) / (d\mu/d\eta)}.
 #'
-#' @param object a fitted `"glmm"` model from [glmm()].
+#' @param object a fitted `"glmmlab"` model from [glmm()].
 #' @param type the kind of residual (see Details).
 #' @param ... not used.
 #' @return A named numeric vector, one value per observation of the fit (padded with `NA` for
@@ -343,7 +356,7 @@ fitted.glmm <- function(object, ...) {
 #' head(residuals(m, type = "pearson"))
 #' @importFrom stats residuals
 #' @export
-residuals.glmm <- function(object, type = c("response", "pearson", "deviance", "working"), ...) {
+residuals.glmmlab <- function(object, type = c("response", "pearson", "deviance", "working"), ...) {
   type <- match.arg(type)
   family <- object$family
   y <- object$y

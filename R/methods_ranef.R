@@ -14,15 +14,15 @@
 #' effects given the data and the variance parameters (lme4's definition,
 #' \eqn{\sigma^2 \Lambda (\Lambda' Z' W Z \Lambda + I)^{-1} \Lambda'}); for a grouping factor with
 #' several terms, a list of such arrays, one per term. The same value is stored as attribute
-#' `"postVar"`, the name that lme4-style plotting code looks for. Conditional variances are only
-#' computed for gaussian models with the identity link so far; for other families the attribute
-#' is absent.
+#' `"postVar"`, the name that lme4-style plotting code looks for. For GLMMs the conditional
+#' covariance is the inverse of the Laplace approximation's Hessian at the mode (lme4's
+#' definition for `glmer()` fits).
 #'
-#' @param object a fitted `"glmm"` model from [glmm()].
+#' @param object a fitted `"glmmlab"` model from [glmm()].
 #' @param condVar logical: attach the conditional variances?
 #' @param ... not used.
-#' @return A list of class `"ranef.glmm"` with element `cond`, a named list of data frames.
-#' @seealso [coef.glmm()], [as.data.frame.ranef.glmm()]
+#' @return A list of class `"ranef.glmmlab"` with element `cond`, a named list of data frames.
+#' @seealso [coef.glmmlab()], [as.data.frame.ranef.glmmlab()]
 #' @examples
 #' set.seed(1)
 #' g <- factor(rep(letters[1:8], each = 10))
@@ -32,9 +32,9 @@
 #' re <- ranef(m)
 #' head(re$cond$g)
 #' dim(attr(re$cond$g, "condVar"))
-#' @method ranef glmm
+#' @method ranef glmmlab
 #' @export
-ranef.glmm <- function(object, condVar = TRUE, ...) {
+ranef.glmmlab <- function(object, condVar = TRUE, ...) {
   if (!is.logical(condVar) || length(condVar) != 1L || is.na(condVar)) {
     stop("`condVar` must be TRUE or FALSE", call. = FALSE)
   }
@@ -42,7 +42,7 @@ ranef.glmm <- function(object, condVar = TRUE, ...) {
   groups <- vapply(object$re, `[[`, "", "group")
   terms_by_group <- split(seq_along(groups), factor(groups, levels = unique(groups)))
   cond <- lapply(terms_by_group, function(idx) ranef_group_frame(object, idx, cond_var))
-  structure(list(cond = cond), class = "ranef.glmm")
+  structure(list(cond = cond), class = "ranef.glmmlab")
 }
 
 # One grouping factor's conditional modes as a data frame, with its conditional variances.
@@ -96,7 +96,7 @@ is_null_pointer <- function(ptr) identical(ptr, unserialize(serialize(ptr, NULL)
 #'
 #' Prints the data frame of conditional modes of each grouping factor, as 'glmmTMB' does.
 #'
-#' @param x a `"ranef.glmm"` object from [ranef.glmm()].
+#' @param x a `"ranef.glmmlab"` object from [ranef.glmmlab()].
 #' @param ... passed to `print()`.
 #' @return `x`, invisibly.
 #' @examples
@@ -107,7 +107,7 @@ is_null_pointer <- function(ptr) identical(ptr, unserialize(serialize(ptr, NULL)
 #' m <- glmm(y ~ x + (1 | g))
 #' print(ranef(m))
 #' @export
-print.ranef.glmm <- function(x, ...) {
+print.ranef.glmmlab <- function(x, ...) {
   print(x$cond, ...)
   invisible(x)
 }
@@ -119,7 +119,7 @@ print.ranef.glmm <- function(x, ...) {
 #' ordered by the first column's conditional modes, for caterpillar plots), `condval`
 #' (conditional mode) and `condsd` (conditional standard deviation, when available).
 #'
-#' @param x a `"ranef.glmm"` object from [ranef.glmm()].
+#' @param x a `"ranef.glmmlab"` object from [ranef.glmmlab()].
 #' @param row.names,optional not used (for the generic).
 #' @param ... not used.
 #' @return A data frame.
@@ -131,7 +131,7 @@ print.ranef.glmm <- function(x, ...) {
 #' m <- glmm(y ~ x + (x | g))
 #' head(as.data.frame(ranef(m)))
 #' @export
-as.data.frame.ranef.glmm <- function(x, row.names = NULL, optional = FALSE, ...) {
+as.data.frame.ranef.glmmlab <- function(x, row.names = NULL, optional = FALSE, ...) {
   pieces <- lapply(names(x$cond), function(g) ranef_long_frame(x$cond[[g]], g))
   out <- do.call(rbind, pieces)
   rownames(out) <- NULL
@@ -169,10 +169,10 @@ conditional_sds <- function(cv) {
 #' value. Random-effect columns that are not fixed effects come first, with a fixed value of 0.
 #' Terms sharing a grouping factor, as in `(x || g)`, are combined into one table.
 #'
-#' @param object a fitted `"glmm"` model from [glmm()].
+#' @param object a fitted `"glmmlab"` model from [glmm()].
 #' @param ... not used.
-#' @return A list of class `"coef.glmm"` with element `cond`, a named list of data frames.
-#' @seealso [ranef.glmm()]
+#' @return A list of class `"coef.glmmlab"` with element `cond`, a named list of data frames.
+#' @seealso [ranef.glmmlab()]
 #' @examples
 #' set.seed(1)
 #' g <- factor(rep(letters[1:8], each = 10))
@@ -184,10 +184,10 @@ conditional_sds <- function(cv) {
 #' cf$cond$g[1, 1] + cf$cond$g[1, 2] * 2  # line of group a at x = 2
 #' @importFrom stats coef
 #' @export
-coef.glmm <- function(object, ...) {
-  modes <- ranef.glmm(object, condVar = FALSE)$cond
+coef.glmmlab <- function(object, ...) {
+  modes <- ranef.glmmlab(object, condVar = FALSE)$cond
   cond <- lapply(modes, function(m) group_coefficients(object$beta, m))
-  structure(list(cond = cond), class = "coef.glmm")
+  structure(list(cond = cond), class = "coef.glmmlab")
 }
 
 # Fixed effects repeated for each level, plus that level's random effects.
@@ -207,7 +207,7 @@ group_coefficients <- function(beta, modes) {
 #'
 #' Prints the table of each grouping factor, as 'glmmTMB' does (`$group` followed by the table).
 #'
-#' @param x a `"coef.glmm"` object from [coef.glmm()].
+#' @param x a `"coef.glmmlab"` object from [coef.glmmlab()].
 #' @param ... passed to `print()`.
 #' @return `x`, invisibly.
 #' @examples
@@ -218,7 +218,7 @@ group_coefficients <- function(beta, modes) {
 #' m <- glmm(y ~ x + (1 | g))
 #' print(coef(m))
 #' @export
-print.coef.glmm <- function(x, ...) {
+print.coef.glmmlab <- function(x, ...) {
   print(x$cond, ...)
   invisible(x)
 }

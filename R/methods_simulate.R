@@ -23,7 +23,7 @@
 #' m <- glmm(y ~ 1 + (1 | g), family = poisson)
 #' head(simulate(m, nsim = 2, seed = 1))
 #' @export
-simulate.glmm <- function(object, nsim = 1, seed = NULL, re.form = NA, ...) {
+simulate.glmmlab <- function(object, nsim = 1, seed = NULL, re.form = NA, ...) {
   if (!is.null(seed)) set.seed(seed)
   seed_used <- if (exists(".Random.seed", envir = globalenv())) get(".Random.seed", envir = globalenv())
   conditional <- is.null(re.form)

@@ -1,4 +1,4 @@
-# methods_summary.R: print() and summary() of a fitted "glmm" object, laid out as glmmTMB's
+# methods_summary.R: print() and summary() of a fitted "glmmlab" object, laid out as glmmTMB's
 # (the course chapter's printed output): family and call, fit statistics, random effects,
 # dispersion, and the table of fixed effects with Wald z tests.
 
@@ -6,14 +6,14 @@
 #'
 #' `summary()` collects what the printed summary shows, in 'glmmTMB''s layout: the table of
 #' fixed effects with Wald z tests is `summary(m)$coefficients$cond` (so `summary(m)$coef$cond`
-#' works too), the random effects `summary(m)$varcor` (as [VarCorr.glmm()]), and the fit
+#' works too), the random effects `summary(m)$varcor` (as [VarCorr.glmmlab()]), and the fit
 #' statistics `summary(m)$AICtab`.
 #'
 #' @param object,x a model fitted by [glmm()] (for `summary()` and `print()`), or its summary.
 #' @param digits number of significant digits to print.
 #' @param signif.stars logical: show significance stars after the p-values?
 #' @param ... unused.
-#' @return `summary()`: an object of class `"summary.glmm"`, a list with `coefficients`
+#' @return `summary()`: an object of class `"summary.glmmlab"`, a list with `coefficients`
 #'   (a list with the matrix `cond`: Estimate, Std. Error, z value, Pr(>|z|)), `varcor`,
 #'   `AICtab` (AIC, BIC, logLik, -2*log(L), df.resid), `logLik`, `sigma`, `dispersion`,
 #'   `ngrps`, `nobs`, `family` and `link` (names), `formula`, `call`, `REML`, `vcov`,
@@ -26,25 +26,25 @@
 #' m
 #' summary(m)
 #' summary(m)$coefficients$cond
-#' @name summary.glmm
+#' @name summary.glmmlab
 NULL
 
-# Everything the printed summary shows, as a list of class "summary.glmm".
-#' @rdname summary.glmm
+# Everything the printed summary shows, as a list of class "summary.glmmlab".
+#' @rdname summary.glmmlab
 #' @export
-summary.glmm <- function(object, ...) {
-  ll <- logLik.glmm(object)
+summary.glmmlab <- function(object, ...) {
+  ll <- logLik.glmmlab(object)
   structure(list(
     coefficients = list(cond = fixed_effects_table(object$beta, object$vcov)),
-    varcor = VarCorr.glmm(object), AICtab = fit_statistics(object), logLik = ll,
-    sigma = sigma.glmm(object), dispersion = object$dispersion,
-    ngrps = ngrps.glmm(object), nobs = object$nobs,
+    varcor = VarCorr.glmmlab(object), AICtab = fit_statistics(object), logLik = ll,
+    sigma = sigma.glmmlab(object), dispersion = object$dispersion,
+    ngrps = ngrps.glmmlab(object), nobs = object$nobs,
     family = object$family$family, link = object$family$link,
     formula = object$formula, call = object$call, REML = isTRUE(object$REML),
-    deviance = object$deviance, vcov = vcov.glmm(object),
+    deviance = object$deviance, vcov = vcov.glmmlab(object),
     singular = isTRUE(object$optinfo$singular), converged = fit_converged(object),
     optimizer_message = object$optinfo$message
-  ), class = "summary.glmm")
+  ), class = "summary.glmmlab")
 }
 
 # Estimate, Std. Error, z value and two-sided normal p-value of each fixed effect.
@@ -58,9 +58,9 @@ fixed_effects_table <- function(beta, V) {
 
 # AIC, BIC, logLik, -2*log(L) and residual degrees of freedom.
 fit_statistics <- function(object) {
-  ll <- logLik.glmm(object)
+  ll <- logLik.glmmlab(object)
   c(AIC = stats::AIC(ll), BIC = stats::BIC(ll), logLik = as.numeric(ll),
-    "-2*log(L)" = -2 * as.numeric(ll), df.resid = df.residual.glmm(object))
+    "-2*log(L)" = -2 * as.numeric(ll), df.resid = df.residual.glmmlab(object))
 }
 
 # Did the optimizer report success (NLopt codes 1 to 4)? Unknown status counts as success.
@@ -71,9 +71,9 @@ fit_converged <- function(object) {
 }
 
 # Print the summary: header, fit statistics, random effects, dispersion, fixed effects, notes.
-#' @rdname summary.glmm
+#' @rdname summary.glmmlab
 #' @export
-print.summary.glmm <- function(x, digits = max(3, getOption("digits") - 3),
+print.summary.glmmlab <- function(x, digits = max(3, getOption("digits") - 3),
                                signif.stars = getOption("show.signif.stars"), ...) {
   cat(" Family:", x$family, paste(" (", x$link, ")"), fill = TRUE)
   print_call_lines(x$formula, x$call)
@@ -142,22 +142,22 @@ print_fit_notes <- function(singular, converged, message) {
 }
 
 # Short display: call, fit statistics, random-effect SDs, group counts, fixed effects.
-#' @rdname summary.glmm
+#' @rdname summary.glmmlab
 #' @export
-print.glmm <- function(x, digits = max(3, getOption("digits") - 3), ...) {
+print.glmmlab <- function(x, digits = max(3, getOption("digits") - 3), ...) {
   cat(" Family:", x$family$family, paste(" (", x$family$link, ")"), fill = TRUE)
   print_call_lines(x$formula, x$call)
-  print_fit_statistics(c(AIC = stats::AIC(logLik.glmm(x)), BIC = stats::BIC(logLik.glmm(x)),
-                         logLik = x$loglik, df.resid = df.residual.glmm(x)),
+  print_fit_statistics(c(AIC = stats::AIC(logLik.glmmlab(x)), BIC = stats::BIC(logLik.glmmlab(x)),
+                         logLik = x$loglik, df.resid = df.residual.glmmlab(x)),
                        REML = x$REML, criterion = x$deviance, digits = digits + 1)
   cat("Random-effects (co)variances:\n")
-  print(VarCorr.glmm(x), digits = digits)
-  groups <- ngrps.glmm(x)
+  print(VarCorr.glmmlab(x), digits = digits)
+  groups <- ngrps.glmmlab(x)
   cat(sprintf("\nNumber of obs: %d / Conditional model: %s\n", as.integer(x$nobs),
               paste(names(groups), groups, sep = ", ", collapse = "; ")))
-  print_dispersion(x$family$family, sigma.glmm(x), x$dispersion)
+  print_dispersion(x$family$family, sigma.glmmlab(x), x$dispersion)
   cat("\nFixed Effects:\n")
-  print(fixef.glmm(x), digits = digits)
+  print(fixef.glmmlab(x), digits = digits)
   print_fit_notes(isTRUE(x$optinfo$singular), fit_converged(x), x$optinfo$message)
   invisible(x)
 }

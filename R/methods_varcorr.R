@@ -1,4 +1,4 @@
-# methods_varcorr.R: VarCorr() for "glmm" fits in glmmTMB's layout, its printed table (the
+# methods_varcorr.R: VarCorr() for "glmmlab" fits in glmmTMB's layout, its printed table (the
 # "Random effects" block of summary() too) and lme4's long data-frame form.
 
 #' Variances and correlations of the random effects
@@ -19,7 +19,7 @@
 #' @param order `"cov.last"` (each term's variances, then its covariances) or `"lower.tri"`
 #'   (each term's lower triangle, column by column), as in 'lme4'.
 #' @param ... unused.
-#' @return `VarCorr()`: a list of class `"VarCorr.glmm"` with element `cond`.
+#' @return `VarCorr()`: a list of class `"VarCorr.glmmlab"` with element `cond`.
 #'   `as.data.frame()`: a data frame with the columns of 'lme4''s: `grp`, `var1`, `var2`
 #'   (`NA` for variances), `vcov` (variance or covariance) and `sdcor` (standard deviation or
 #'   correlation), the residual last (gaussian models).
@@ -34,18 +34,18 @@
 #' attr(VarCorr(m)$cond$g, "stddev")^2   # variance among groups
 #' attr(VarCorr(m)$cond, "sc")^2         # residual variance
 #' as.data.frame(VarCorr(m))
-#' @name VarCorr.glmm
+#' @name VarCorr.glmmlab
 NULL
 
 # Covariance matrix of each term with its SDs and correlations; residual SD as attribute "sc".
-#' @rdname VarCorr.glmm
+#' @rdname VarCorr.glmmlab
 #' @export
-VarCorr.glmm <- function(x, sigma = 1, ...) {
+VarCorr.glmmlab <- function(x, sigma = 1, ...) {
   terms <- lapply(x$cov_re, covariance_with_attributes)
   names(terms) <- make.unique(vapply(x$re, `[[`, "", "group"))
-  attr(terms, "sc") <- sigma.glmm(x)
+  attr(terms, "sc") <- sigma.glmmlab(x)
   attr(terms, "useSc") <- identical(x$family$family, "gaussian")
-  structure(list(cond = terms), class = "VarCorr.glmm")
+  structure(list(cond = terms), class = "VarCorr.glmmlab")
 }
 
 # A covariance matrix with attributes stddev (named) and correlation (NaN where an SD is 0).
@@ -58,9 +58,9 @@ covariance_with_attributes <- function(S) {
 }
 
 # Print the standard deviations (or variances) of each component's terms, glmmTMB's layout.
-#' @rdname VarCorr.glmm
+#' @rdname VarCorr.glmmlab
 #' @export
-print.VarCorr.glmm <- function(x, digits = max(3, getOption("digits") - 2), comp = "Std.Dev.", ...) {
+print.VarCorr.glmmlab <- function(x, digits = max(3, getOption("digits") - 2), comp = "Std.Dev.", ...) {
   match_comp(comp)
   for (component in names(x)) {
     if (is.null(x[[component]])) next
@@ -119,9 +119,9 @@ correlation_columns <- function(vc, nrows, digits) {
 }
 
 # Long form as lme4's: per term its variances then covariances; the residual last.
-#' @rdname VarCorr.glmm
+#' @rdname VarCorr.glmmlab
 #' @export
-as.data.frame.VarCorr.glmm <- function(x, row.names = NULL, optional = FALSE,
+as.data.frame.VarCorr.glmmlab <- function(x, row.names = NULL, optional = FALSE,
                                        order = c("cov.last", "lower.tri"), ...) {
   order <- match.arg(order)
   vc <- x$cond

@@ -1,4 +1,4 @@
-# plots.R: base-graphics plots of "glmm" fits: residuals versus fitted values, a caterpillar plot
+# plots.R: base-graphics plots of "glmmlab" fits: residuals versus fitted values, a caterpillar plot
 # of the conditional modes, and the fitted line of each group over the data, as the course
 # chapter draws it by hand. Each returns, invisibly, the data frame of the values it drew.
 
@@ -7,8 +7,8 @@
 #' Plots the residuals of a fit against its fitted values (response scale), with a horizontal
 #' line at zero and a lowess smooth, using base graphics.
 #'
-#' @param x a fitted `"glmm"` model from [glmm()].
-#' @param type the residual type, passed to [residuals.glmm()].
+#' @param x a fitted `"glmmlab"` model from [glmm()].
+#' @param type the residual type, passed to [residuals.glmmlab()].
 #' @param smooth logical: add a lowess line?
 #' @param ... further graphical parameters passed to [plot()].
 #' @return Invisibly, a data frame with columns `fitted` and `residual`, the plotted points.
@@ -23,7 +23,7 @@
 #' @importFrom graphics abline lines plot segments axis par
 #' @importFrom stats lowess
 #' @export
-plot.glmm <- function(x, type = c("pearson", "response", "deviance", "working"), smooth = TRUE, ...) {
+plot.glmmlab <- function(x, type = c("pearson", "response", "deviance", "working"), smooth = TRUE, ...) {
   type <- match.arg(type)
   drawn <- data.frame(fitted = stats::fitted(x), residual = stats::residuals(x, type = type))
   args <- utils::modifyList(list(x = drawn$fitted, y = drawn$residual, xlab = "Fitted values",
@@ -42,10 +42,10 @@ plot.glmm <- function(x, type = c("pearson", "response", "deviance", "working"),
 #' with intervals of +-`z` conditional standard deviations (by default 1.96, a 95 % interval),
 #' one panel each, using base graphics.
 #'
-#' @param x a `"ranef.glmm"` object from [ranef.glmm()] (with `condVar = TRUE`).
+#' @param x a `"ranef.glmmlab"` object from [ranef.glmmlab()] (with `condVar = TRUE`).
 #' @param z the multiple of the conditional SD for the intervals.
 #' @param ... further graphical parameters passed to [plot()].
-#' @return Invisibly, the data frame of [as.data.frame.ranef.glmm()] in the plotted order, with
+#' @return Invisibly, the data frame of [as.data.frame.ranef.glmmlab()] in the plotted order, with
 #'   columns `lower` and `upper`, the interval ends.
 #' @examples
 #' set.seed(1)
@@ -56,7 +56,7 @@ plot.glmm <- function(x, type = c("pearson", "response", "deviance", "working"),
 #' m <- glmm(y ~ x + (x | g), data = d)
 #' plot(ranef(m))
 #' @export
-plot.ranef.glmm <- function(x, z = 1.96, ...) {
+plot.ranef.glmmlab <- function(x, z = 1.96, ...) {
   if (!is.numeric(z) || length(z) != 1L || !is.finite(z) || z < 0) {
     stop("`z` must be a single non-negative number", call. = FALSE)
   }
@@ -97,7 +97,7 @@ caterpillar_panel <- function(panel, ...) {
 #' with a `for` loop over `lines()`; the population line from the fixed effects is drawn thicker.
 #' For models with an intercept and one numeric predictor and one grouping factor.
 #'
-#' @param m a fitted `"glmm"` model from [glmm()].
+#' @param m a fitted `"glmmlab"` model from [glmm()].
 #' @param x the name of the numeric predictor; by default the only fixed-effect predictor.
 #' @param npoints number of points along each line.
 #' @param population logical: add the population (fixed-effects) line?
@@ -118,7 +118,7 @@ caterpillar_panel <- function(panel, ...) {
 #' plot_group_lines(glmm(counts ~ x + (1 | g), family = poisson))
 #' @export
 plot_group_lines <- function(m, x = NULL, npoints = 200, population = TRUE, ...) {
-  if (!inherits(m, "glmm")) stop("`m` must be a fitted glmm model", call. = FALSE)
+  if (!inherits(m, "glmmlab")) stop("`m` must be a fitted glmm model", call. = FALSE)
   groups <- unique(vapply(m$re, `[[`, "", "group"))
   if (length(groups) != 1L) {
     stop(sprintf("plot_group_lines() needs one grouping factor; the model has %d", length(groups)), call. = FALSE)

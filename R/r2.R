@@ -37,7 +37,7 @@
 #'   random effects, an intercept as the only fixed effect) when it cannot be refitted from
 #'   `object`'s call (e.g. when the data are no longer around).
 #' @param ... unused.
-#' @return An object of class `"r2_glmm"`: a list with `R2_marginal`, `R2_conditional`, the
+#' @return An object of class `"r2_glmmlab"`: a list with `R2_marginal`, `R2_conditional`, the
 #'   variance components `var_fixed`, `var_random`, `var_residual`, `var_distribution` and the
 #'   `family`/`link` names.
 #' @references
@@ -73,22 +73,22 @@ r2.default <- function(object, ...) {
 # Marginal and conditional R² from the three latent-scale variance components.
 #' @rdname r2
 #' @export
-#' @rawNamespace S3method(performance::r2, glmm)
-r2.glmm <- function(object, null_model = NULL, ...) {
+#' @rawNamespace S3method(performance::r2, glmmlab)
+r2.glmmlab <- function(object, null_model = NULL, ...) {
   parts <- latent_variances(object, null_model, envir = parent.frame())
   total <- parts$var_fixed + parts$var_random + parts$var_residual
   structure(c(list(R2_marginal = parts$var_fixed / total,
                    R2_conditional = (parts$var_fixed + parts$var_random) / total),
               parts, list(family = object$family$family, link = object$family$link)),
-            class = "r2_glmm")
+            class = "r2_glmmlab")
 }
 
 # Print both R² values, three decimals, with the variance components they come from.
 #' @rdname r2
-#' @param x an `"r2_glmm"` object.
+#' @param x an `"r2_glmmlab"` object.
 #' @param digits number of decimals.
 #' @export
-print.r2_glmm <- function(x, digits = 3, ...) {
+print.r2_glmmlab <- function(x, digits = 3, ...) {
   cat("R2 for mixed models (Nakagawa & Schielzeth)\n\n")
   cat(sprintf("  Conditional R2: %.*f\n", digits, x$R2_conditional))
   cat(sprintf("     Marginal R2: %.*f\n", digits, x$R2_marginal))
@@ -177,7 +177,7 @@ sigma_or_stop <- function(object) {
 # Expected count of the null model, exp(beta0 + var_random / 2), refitting the null model if needed.
 null_model_mean <- function(object, null_model = NULL, envir = parent.frame()) {
   if (is.null(null_model)) null_model <- refit_null_model(object, envir)
-  if (!inherits(null_model, "glmm")) stop("`null_model` must be a model fitted by glmm()", call. = FALSE)
+  if (!inherits(null_model, "glmmlab")) stop("`null_model` must be a model fitted by glmm()", call. = FALSE)
   if (!identical(colnames(null_model$X), "(Intercept)")) {
     stop("`null_model` must have an intercept as its only fixed effect, e.g. y ~ 1 + (1 | g)", call. = FALSE)
   }
@@ -215,7 +215,7 @@ reevaluate_call <- function(cl, object, envir) {
   for (env in list(environment(object$formula), envir, globalenv())) {
     if (is.null(env)) next
     fit <- tryCatch(suppressMessages(eval(cl, env)), error = function(e) NULL)
-    if (inherits(fit, "glmm") && fit$nobs == object$nobs && isTRUE(all.equal(unname(fit$y), unname(object$y)))) return(fit)
+    if (inherits(fit, "glmmlab") && fit$nobs == object$nobs && isTRUE(all.equal(unname(fit$y), unname(object$y)))) return(fit)
   }
   NULL
 }

@@ -27,7 +27,7 @@
 #' percentages (columns `lower` and `upper`): `n` responses are simulated from the fitted model,
 #' the model is refitted to each by [bootstrap()] and the partition recomputed (for count GLMMs
 #' with the null model refitted to each simulated response). The replicates are kept in attribute
-#' `"boot"`, a `"glmm_boot"` object whose `t` holds one column per component. Percentages of a
+#' `"boot"`, a `"glmmlab_boot"` object whose `t` holds one column per component. Percentages of a
 #' component whose variance is estimated near zero have intervals that start at 0.
 #'
 #' @param object a model fitted by [glmm()].
@@ -43,7 +43,7 @@
 #' @param seed optional seed for the bootstrap.
 #' @param progress show a progress bar during the bootstrap?
 #' @param ... unused.
-#' @return A data frame of class `c("varpart_glmm", "data.frame")` with columns `component`,
+#' @return A data frame of class `c("varpart_glmmlab", "data.frame")` with columns `component`,
 #'   `variance`, `SD`, `percent`, `CV2` (and `lower`, `upper` with `boot`), one row per
 #'   component and a final `Total` row, and
 #'   attributes `mean` and `sd` (of the response), `scale` (`"response"` or `"latent"`), `link`,
@@ -52,7 +52,7 @@
 #'   determination R² and intra-class correlation coefficient from generalized linear
 #'   mixed-effects models revisited and expanded. Journal of the Royal Society Interface 14:
 #'   20170213.
-#' @seealso [r2()], [VarCorr.glmm()]
+#' @seealso [r2()], [VarCorr.glmmlab()]
 #' @examples
 #' set.seed(145)
 #' groupID <- factor(rep(paste0("Group", 1:10), each = 20))
@@ -77,7 +77,7 @@ varpart.default <- function(object, ...) {
 # The variance-partitioning table of a glmm fit: components, variances, SDs, percents, CV².
 #' @rdname varpart
 #' @export
-varpart.glmm <- function(object, fixed = FALSE, null_model = NULL, boot = 0, level = 0.95, seed = NULL,
+varpart.glmmlab <- function(object, fixed = FALSE, null_model = NULL, boot = 0, level = 0.95, seed = NULL,
                          progress = FALSE, ...) {
   if (!is.logical(fixed) || length(fixed) != 1L || is.na(fixed)) stop("`fixed` must be TRUE or FALSE", call. = FALSE)
   if (!is.numeric(boot) || length(boot) != 1L || is.na(boot) || boot < 0 || boot != round(boot)) {
@@ -96,7 +96,7 @@ varpart.glmm <- function(object, fixed = FALSE, null_model = NULL, boot = 0, lev
                     CV2 = if (latent) NA_real_ else unname(variance) / y_mean^2,
                     stringsAsFactors = FALSE)
   slope_terms <- names(object$cov_re)[vapply(object$cov_re, function(S) any(colnames(S) != "(Intercept)"), logical(1))]
-  out <- structure(out, class = c("varpart_glmm", "data.frame"), mean = y_mean, sd = stats::sd(object$y),
+  out <- structure(out, class = c("varpart_glmmlab", "data.frame"), mean = y_mean, sd = stats::sd(object$y),
                    nobs = object$nobs, scale = if (latent) "latent" else "response", family = object$family$family,
                    link = object$family$link, slope_terms = slope_terms, formula = object$formula)
   if (boot > 0) out <- add_boot_intervals(out, object, fixed, boot, level, seed, progress)
@@ -106,7 +106,7 @@ varpart.glmm <- function(object, fixed = FALSE, null_model = NULL, boot = 0, lev
 # The table with bootstrap percentile intervals of the percentages (columns lower, upper; NA for Total).
 add_boot_intervals <- function(out, object, fixed, nsim, level, seed, progress) {
   b <- bootstrap(object, varpart_percentages, nsim = nsim, seed = seed, progress = progress, fixed = fixed)
-  ci <- confint.glmm_boot(b, level = level)
+  ci <- confint.glmmlab_boot(b, level = level)
   out$lower <- c(ci[, 1L], NA)
   out$upper <- c(ci[, 2L], NA)
   attr(out, "level") <- level
@@ -116,7 +116,7 @@ add_boot_intervals <- function(out, object, fixed, nsim, level, seed, progress) 
 
 # The percentages of a refit (Total row left out); count GLMMs refit their null model from the design.
 varpart_percentages <- function(fit, fixed) {
-  vp <- varpart.glmm(fit, fixed = fixed, null_model = if (needs_null_model(fit)) null_model_refit(fit))
+  vp <- varpart.glmmlab(fit, fixed = fixed, null_model = if (needs_null_model(fit)) null_model_refit(fit))
   stats::setNames(vp$percent[-nrow(vp)], vp$component[-nrow(vp)])
 }
 
@@ -139,10 +139,10 @@ re_intercept_variances <- function(object) {
 
 # Print the table rounded to `digits` decimals, with the response's mean and SD and notes on scale.
 #' @rdname varpart
-#' @param x a `"varpart_glmm"` table.
+#' @param x a `"varpart_glmmlab"` table.
 #' @param digits number of decimals (3, as in the chapter).
 #' @export
-print.varpart_glmm <- function(x, digits = 3, ...) {
+print.varpart_glmmlab <- function(x, digits = 3, ...) {
   cat("Variance partitioning: ", paste(deparse(attr(x, "formula"), width.cutoff = 500L), collapse = " "), "\n", sep = "")
   cat(sprintf("Response: mean %s, SD %s (n = %d)\n", round_fixed(attr(x, "mean"), digits),
               round_fixed(attr(x, "sd"), digits), as.integer(attr(x, "nobs"))))

@@ -1,14 +1,17 @@
 # zzz.R: package load hooks. Registers glmmlab's methods for generics of packages it does not
-# depend on (generics/broom, emmeans) now if they are loaded, else when they are loaded later.
+# depend on (generics/broom, emmeans, insight, performance) now if they are loaded, else when they
+# are loaded later.
 
 # Methods for other packages' generics: package, generic, and the name of our method.
 foreign_s3_methods <- function() {
-  data.frame(
-    package = c("generics", "generics", "generics", "emmeans", "emmeans"),
-    generic = c("tidy", "glance", "augment", "recover_data", "emm_basis"),
-    method = c("tidy.glmm", "glance.glmm", "augment.glmm", "recover_data.glmm", "emm_basis.glmm"),
-    stringsAsFactors = FALSE
-  )
+  insight_generics <- c("find_formula", "get_data", "find_parameters", "get_parameters", "get_statistic", "get_varcov",
+                        "get_loglikelihood", "get_df", "get_variance")
+  performance_generics <- c("model_performance", "check_outliers")
+  packages <- c("generics", "generics", "generics", "emmeans", "emmeans",
+                rep("insight", length(insight_generics)), rep("performance", length(performance_generics)))
+  generics <- c("tidy", "glance", "augment", "recover_data", "emm_basis", insight_generics, performance_generics)
+  data.frame(package = packages, generic = generics, method = paste0(generics, ".glmmlab"),
+             stringsAsFactors = FALSE)
 }
 
 # At load: register each foreign method now or when its package loads.
@@ -21,14 +24,16 @@ foreign_s3_methods <- function() {
 }
 
 # Register method `method` (looked up in glmmlab's namespace at registration time) for
-# `package::generic` on class "glmm", immediately if `package` is loaded and on its every load.
+# `package::generic` on class "glmmlab", immediately if `package` is loaded and on its every load
+# (skipped when that version of `package` has no such generic).
 register_s3_when_loaded <- function(package, generic, method) {
   force(generic)
   force(method)
   register <- function(...) {
     if (!isNamespaceLoaded(package)) return(invisible())
+    if (!exists(generic, envir = asNamespace(package), inherits = FALSE)) return(invisible())  # not in this version
     fun <- get(method, envir = asNamespace("glmmlab"))
-    registerS3method(generic, "glmm", fun, envir = asNamespace(package))
+    registerS3method(generic, "glmmlab", fun, envir = asNamespace(package))
   }
   if (isNamespaceLoaded(package)) register()
   setHook(packageEvent(package, "onLoad"), register)

@@ -71,7 +71,7 @@ expect_error_or_finite <- function(label, expr) {
   res <- tryCatch(suppressWarnings(suppressMessages(force(expr))), error = function(e) e)
   if (inherits(res, "error")) {
     cat(sprintf("ok   awkward: %-49s -> error: %s\n", label, substr(conditionMessage(res), 1L, 70L)))
-  } else if (inherits(res, "glmm") && !is.finite(res$loglik)) {
+  } else if (inherits(res, "glmmlab") && !is.finite(res$loglik)) {
     notes <<- c(notes, sprintf("awkward input gave a non-finite log-likelihood: %s", label))
     cat(sprintf("NOTE awkward: %-49s -> non-finite logLik\n", label))
   } else {

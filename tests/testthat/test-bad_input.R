@@ -7,7 +7,7 @@
 
 # A fit that returned is sound: finite log-likelihood, estimates and variance parameters.
 expect_sound_fit <- function(m) {
-  expect_s3_class(m, "glmm")
+  expect_s3_class(m, "glmmlab")
   expect_true(is.finite(m$loglik), label = "finite logLik")
   expect_true(all(is.finite(m$beta)), label = "finite fixed effects")
   expect_true(all(is.finite(m$theta)), label = "finite variance parameters")

@@ -4,7 +4,7 @@
 
 test_that("the chapter's y ~ x1 + (1|groupID) fits with glmmTMB's log-likelihood and fixed effects", {
   m <- glmm(y ~ x1 + (1 | groupID), data = chapter_sim_data())
-  expect_s3_class(m, "glmm")
+  expect_s3_class(m, "glmmlab")
   # glmmTMB 1.1.5: logLik(glmmTMB(y ~ x1 + (1|groupID), data = data)) = -444.249527285669
   # (lme4 1.1-31 lmer(..., REML = FALSE) gives the same to 1e-12); the chapter prints -444.2
   expect_lt(abs(m$loglik - (-444.249527285669)), 1e-6)

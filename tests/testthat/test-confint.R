@@ -105,7 +105,7 @@ test_that("profile() gives zeta 0 at the estimate and +-z at the interval's ends
   sleep <- reference_data("lme4::sleepstudy")
   m <- glmm(Reaction ~ Days + (1 | Subject), data = sleep)
   pr <- profile(m, which = c(".sig01", "Days"), level = 0.95, npoints = 5)
-  expect_s3_class(pr, "profile.glmm")
+  expect_s3_class(pr, "profile.glmmlab")
   expect_identical(unique(pr$.par), c(".sig01", "Days"))
   days <- pr[pr$.par == "Days", ]
   expect_equal(days$.zeta[days$.value == fixef(m)$cond[["Days"]]], 0)

@@ -1,5 +1,5 @@
-# test-ecosystem.R: glmmlab fits in broom-style tidiers, emmeans, DHARMa and performance. Each
-# block runs when the package it exercises is installed and skips cleanly otherwise.
+# test-ecosystem.R: glmmlab fits in broom-style tidiers, emmeans, DHARMa, insight and performance.
+# Each block runs when the package it exercises is installed and skips cleanly otherwise.
 
 # The chapter's LMM y ~ x1 + (1|groupID) and the cbpp binomial GLMM, fitted once.
 ecosystem_lmm <- function() glmm(y ~ x1 + (1 | groupID), data = chapter_sim_data())
@@ -11,7 +11,7 @@ ecosystem_cbpp <- function() {
 test_that("tidy() gives broom.mixed's columns and rows for an LMM with a correlated slope", {
   sleepstudy <- package_data("lme4", "sleepstudy")
   m <- glmm(Reaction ~ Days + (Days | Subject), data = sleepstudy)
-  td <- as.data.frame(tidy.glmm(m))
+  td <- as.data.frame(tidy.glmmlab(m))
   expect_named(td, c("effect", "component", "group", "term", "estimate", "std.error", "statistic", "p.value"))
   expect_equal(td$term, c("(Intercept)", "Days", "sd__(Intercept)", "sd__Days", "cor__(Intercept).Days", "sd__Observation"))
   expect_equal(td$group, c(NA, NA, "Subject", "Subject", "Subject", "Residual"))
@@ -25,34 +25,34 @@ test_that("tidy() gives broom.mixed's columns and rows for an LMM with a correla
 
 test_that("tidy() of the chapter's LMM: fixed rows match summary(), variance rows match VarCorr()", {
   m <- ecosystem_lmm()
-  td <- as.data.frame(tidy.glmm(m))
+  td <- as.data.frame(tidy.glmmlab(m))
   coefs <- summary(m)$coefficients$cond
   expect_equal(td$estimate[1:2], unname(coefs[, "Estimate"]))
   expect_equal(td$p.value[1:2], unname(coefs[, "Pr(>|z|)"]))
   expect_equal(td$term[3:4], c("sd__(Intercept)", "sd__Observation"))
   expect_equal(td$estimate[3], unname(attr(VarCorr(m)$cond$groupID, "stddev")))
   expect_equal(td$estimate[4], sigma(m))
-  fixed_ci <- as.data.frame(tidy.glmm(m, effects = "fixed", conf.int = TRUE, conf.level = 0.9))
+  fixed_ci <- as.data.frame(tidy.glmmlab(m, effects = "fixed", conf.int = TRUE, conf.level = 0.9))
   expect_equal(fixed_ci$conf.low, fixed_ci$estimate - qnorm(0.95) * fixed_ci$std.error)
   expect_equal(fixed_ci$conf.high, fixed_ci$estimate + qnorm(0.95) * fixed_ci$std.error)
-  expect_equal(nrow(as.data.frame(tidy.glmm(m, effects = "ran_pars"))), 2L)
-  expect_error(tidy.glmm(m, conf.level = 2), "conf.level")
-  expect_error(tidy.glmm(m, effects = "random"), "effects")
+  expect_equal(nrow(as.data.frame(tidy.glmmlab(m, effects = "ran_pars"))), 2L)
+  expect_error(tidy.glmmlab(m, conf.level = 2), "conf.level")
+  expect_error(tidy.glmmlab(m, effects = "random"), "effects")
 })
 
 test_that("tidy(), glance() and augment() of the cbpp GLMM agree with glmmTMB's", {
   g <- ecosystem_cbpp()
-  td <- as.data.frame(tidy.glmm(g))
+  td <- as.data.frame(tidy.glmmlab(g))
   expect_equal(td$term, c("(Intercept)", "period2", "period3", "period4", "sd__(Intercept)"))
   # glmmTMB 1.1.5 + broom.mixed 0.2.9.4: tidy(glmmTMB(cbind(incidence, size - incidence) ~ period + (1 | herd), data = cbpp, family = binomial))
   expect_equal(td$estimate, c(-1.3985325, -0.9923323, -1.1286713, -1.5803137, 0.6422617), tolerance = 1e-4)
   expect_equal(td$std.error[1:4], c(0.2324721, 0.3066425, 0.3266378, 0.4274366), tolerance = 1e-3)
-  gl <- as.data.frame(glance.glmm(g))
+  gl <- as.data.frame(glance.glmmlab(g))
   expect_named(gl, c("nobs", "sigma", "logLik", "AIC", "BIC", "df.residual"))
   # same glmmTMB fit: glance() gives nobs 56, sigma 1, logLik -92.02628, AIC 194.0526, BIC 204.1793, df.residual 51
   expect_equal(unlist(gl), c(nobs = 56, sigma = 1, logLik = -92.02628, AIC = 194.0526, BIC = 204.1793, df.residual = 51),
                tolerance = 1e-5)
-  au <- augment.glmm(g)
+  au <- augment.glmmlab(g)
   expect_equal(nrow(au), 56L)
   expect_equal(au$.fitted, unname(predict(g)))
   expect_equal(au$.mu, unname(fitted(g)))
@@ -66,20 +66,20 @@ test_that("augment() aligns the original data when rows with missing values were
   d <- chapter_sim_data()
   d$x1[c(3, 50)] <- NA
   m <- glmm(y ~ x1 + (1 | groupID), data = d)
-  au <- augment.glmm(m, data = d)
+  au <- augment.glmmlab(m, data = d)
   expect_equal(nrow(au), 200L)
   expect_true(all(is.na(au$.fitted[c(3, 50)])))
   expect_equal(au$.resid[-c(3, 50)], unname(residuals(m)))
-  expect_error(augment.glmm(m, data = d[1:10, ]), "10 rows")
-  expect_error(augment.glmm(m, data = 1:3), "data frame")
+  expect_error(augment.glmmlab(m, data = d[1:10, ]), "10 rows")
+  expect_error(augment.glmmlab(m, data = 1:3), "data frame")
 })
 
 test_that("generics::tidy/glance/augment dispatch to glmmlab's methods when generics is installed", {
   skip_if_not_installed("generics")
   m <- ecosystem_lmm()
-  expect_equal(as.data.frame(generics::tidy(m)), as.data.frame(tidy.glmm(m)))
-  expect_equal(as.data.frame(generics::glance(m)), as.data.frame(glance.glmm(m)))
-  expect_equal(as.data.frame(generics::augment(m)), as.data.frame(augment.glmm(m)))
+  expect_equal(as.data.frame(generics::tidy(m)), as.data.frame(tidy.glmmlab(m)))
+  expect_equal(as.data.frame(generics::glance(m)), as.data.frame(glance.glmmlab(m)))
+  expect_equal(as.data.frame(generics::augment(m)), as.data.frame(augment.glmmlab(m)))
 })
 
 test_that("broom.mixed's tidy() of glmmTMB and glmmlab's agree on the same models", {
@@ -88,7 +88,7 @@ test_that("broom.mixed's tidy() of glmmTMB and glmmlab's agree on the same model
   d <- chapter_sim_data()
   m <- glmm(y ~ x1 + (1 | groupID), data = d)
   ref <- as.data.frame(broom.mixed::tidy(glmmTMB::glmmTMB(y ~ x1 + (1 | groupID), data = d)))
-  ours <- as.data.frame(tidy.glmm(m))
+  ours <- as.data.frame(tidy.glmmlab(m))
   expect_equal(ours[c("effect", "component", "group", "term")], ref[c("effect", "component", "group", "term")])
   expect_equal(ours$estimate, ref$estimate, tolerance = 1e-4)
   expect_equal(ours$std.error, ref$std.error, tolerance = 1e-3)
@@ -165,19 +165,232 @@ test_that("the methods are registered whether generics/emmeans load before or af
     d$y <- d$x + rep(c(-1, 0.5, 1, -0.3, 0.2, 0.8), each = 5) + sin(1:30)
     m <- glmm(y ~ x + (1 | g), data = d)
     em <- emmeans::emmeans(m, ~ x)     # emmeans loads after glmmlab
-    c(class(generics::tidy(m))[1L], class(em)[1L])
+    mixed <- if (requireNamespace("insight", quietly = TRUE)) insight::model_info(m)$is_mixed else TRUE  # and insight
+    c(class(generics::tidy(m))[1L], class(em)[1L], mixed)
   }, args = list(libs = .libPaths()))
   expect_true(classes[1] %in% c("tbl_df", "data.frame"))
   expect_equal(classes[2], "emmGrid")
+  expect_equal(classes[3], "TRUE")
 })
 
 test_that("tidy() and glance() of the chapter's nbinom2 GLMM match glmmTMB's (no residual row)", {
   m <- glmm(Eulaema_nigrita ~ MAP + (1 | SA), family = "nbinom2", data = eulaema_data())
-  td <- as.data.frame(tidy.glmm(m))
+  td <- as.data.frame(tidy.glmmlab(m))
   # glmmTMB 1.1.5 + broom.mixed 0.2.9.4: tidy()/glance() of glmmTMB(Eulaema_nigrita ~ MAP + (1|SA), family = "nbinom2", data = dat)
   expect_equal(td$term, c("(Intercept)", "MAP", "sd__(Intercept)"))
   expect_equal(td$estimate[2:3], c(-0.002056789, 1.175616415), tolerance = 1e-4)
-  gl <- as.data.frame(glance.glmm(m))
+  gl <- as.data.frame(glance.glmmlab(m))
   expect_equal(unlist(gl), c(nobs = 178, sigma = 1.867928, logLik = -891.3991, AIC = 1790.798, BIC = 1803.525,
                              df.residual = 174), tolerance = 1e-5)
+})
+
+test_that("tidy(effects = \"ran_vals\") gives broom.mixed's rows for glmmTMB, with lme4's standard errors", {
+  sleepstudy <- package_data("lme4", "sleepstudy")
+  m <- glmm(Reaction ~ Days + (Days | Subject), data = sleepstudy)
+  rv <- as.data.frame(tidy.glmmlab(m, effects = "ran_vals"))
+  expect_named(rv, c("effect", "component", "group", "level", "term", "estimate", "std.error"))
+  expect_equal(nrow(rv), 36L)
+  expect_equal(rv$term, rep(c("(Intercept)", "Days"), each = 18))
+  re <- ranef(m)$cond$Subject
+  expect_equal(rv$estimate, c(re[["(Intercept)"]], re$Days))
+  expect_equal(rv$std.error, as.data.frame(ranef(m))$condsd)
+  # glmmTMB 1.1.5 + broom.mixed 0.2.9.4: tidy(glmmTMB(Reaction ~ Days + (Days | Subject), data = sleepstudy), effects = "ran_vals")
+  expect_equal(rv$estimate[c(1, 2, 19)], c(2.815760406, -40.048538850, 9.07552733), tolerance = 1e-4)
+  # lme4::lmer(<same>, REML = FALSE): condsd of the intercepts 11.87286, of the slopes 2.271
+  expect_equal(rv$std.error[c(1, 19)], c(11.87286, 2.271074), tolerance = 1e-4)
+  ci <- as.data.frame(tidy.glmmlab(m, effects = "ran_vals", conf.int = TRUE, conf.level = 0.9))
+  expect_equal(ci$conf.low, ci$estimate - qnorm(0.95) * ci$std.error)
+  rc <- as.data.frame(tidy.glmmlab(m, effects = "ran_coefs"))
+  expect_named(rc, c("effect", "component", "group", "level", "term", "estimate"))
+  expect_equal(rc$estimate, unlist(coef(m)$cond$Subject, use.names = FALSE))
+  # lme4::lmer(<same>, REML = FALSE) + broom.mixed: tidy(effects = "ran_coefs") rows 1 and 19
+  expect_equal(rc$estimate[c(1, 19)], c(254.2209, 19.542793), tolerance = 1e-4)
+  all_rows <- as.data.frame(tidy.glmmlab(m, effects = c("fixed", "ran_pars", "ran_vals", "ran_coefs"), conf.int = TRUE))
+  expect_named(all_rows, c("effect", "component", "group", "level", "term", "estimate", "std.error", "statistic",
+                           "p.value", "conf.low", "conf.high"))
+  expect_equal(as.vector(table(all_rows$effect)[c("fixed", "ran_pars", "ran_vals", "ran_coefs")]), c(2, 4, 36, 36))
+  expect_true(all(is.na(all_rows$level[all_rows$effect %in% c("fixed", "ran_pars")])))
+  expect_error(tidy.glmmlab(m, effects = "ran_val"), "ran_vals")
+})
+
+test_that("tidy() ran_vals and ran_coefs agree with broom.mixed on glmmTMB and lme4 fits (live)", {
+  skip_if_not_installed("broom.mixed")
+  skip_if_not_installed("glmmTMB")
+  sleepstudy <- package_data("lme4", "sleepstudy")
+  m <- glmm(Reaction ~ Days + (Days | Subject), data = sleepstudy)
+  g <- glmmTMB::glmmTMB(Reaction ~ Days + (Days | Subject), data = sleepstudy)
+  ours <- as.data.frame(tidy.glmmlab(m, effects = c("fixed", "ran_pars", "ran_vals")))
+  ref <- as.data.frame(broom.mixed::tidy(g, effects = c("fixed", "ran_pars", "ran_vals")))
+  expect_named(ours, names(ref))
+  expect_equal(ours[c("effect", "component", "group", "level", "term")], ref[c("effect", "component", "group", "level", "term")])
+  expect_equal(ours$estimate, ref$estimate, tolerance = 1e-4)
+  # glmmTMB's standard errors of the random effects include the uncertainty of the fixed effects
+  # (TMB's sdreport); glmmlab's are the conditional SDs given them, as lme4's, so somewhat smaller.
+  vals <- ours$effect == "ran_vals"
+  expect_true(all(ours$std.error[vals] < ref$std.error[vals]))
+  l <- lme4::lmer(Reaction ~ Days + (Days | Subject), data = sleepstudy, REML = FALSE)
+  ref_l <- as.data.frame(broom.mixed::tidy(l, effects = "ran_vals"))
+  expect_equal(ours$std.error[vals], ref_l$std.error, tolerance = 1e-4)
+  rc <- as.data.frame(tidy.glmmlab(m, effects = "ran_coefs"))
+  ref_rc <- as.data.frame(broom.mixed::tidy(l, effects = "ran_coefs"))
+  expect_equal(rc[c("group", "level", "term")], ref_rc[c("group", "level", "term")])
+  expect_equal(rc$estimate, ref_rc$estimate, tolerance = 1e-4)
+  g2 <- glmmTMB::glmmTMB(cbind(incidence, size - incidence) ~ period + (1 | herd), data = package_data("lme4", "cbpp"),
+                         family = binomial)
+  ours2 <- as.data.frame(tidy.glmmlab(ecosystem_cbpp(), effects = "ran_vals"))
+  ref2 <- as.data.frame(broom.mixed::tidy(g2, effects = "ran_vals"))
+  expect_equal(ours2[c("group", "level", "term")], ref2[c("group", "level", "term")])
+  expect_equal(ours2$estimate, ref2$estimate, tolerance = 1e-4)
+})
+
+test_that("a glmmlab fit is not of class \"glmm\", the class of the glmm package that insight special-cases", {
+  m <- ecosystem_lmm()
+  expect_s3_class(m, "glmmlab")
+  expect_false(inherits(m, "glmm"))
+})
+
+test_that("insight reads the sleepstudy LMM and the cbpp GLMM as it reads the same glmmTMB fits", {
+  skip_if_not_installed("insight")
+  skip_if_not_installed("glmmTMB")
+  sleepstudy <- package_data("lme4", "sleepstudy")
+  cbpp <- package_data("lme4", "cbpp")
+  pairs <- list(
+    list(glmm(Reaction ~ Days + (Days | Subject), data = sleepstudy),
+         glmmTMB::glmmTMB(Reaction ~ Days + (Days | Subject), data = sleepstudy)),
+    list(glmm(cbind(incidence, size - incidence) ~ period + (1 | herd), data = cbpp, family = binomial),
+         glmmTMB::glmmTMB(cbind(incidence, size - incidence) ~ period + (1 | herd), data = cbpp, family = binomial)))
+  flags <- c("is_mixed", "is_linear", "is_binomial", "is_bernoulli", "is_count", "is_trial", "family", "link_function",
+             "n_obs", "n_grouplevels")
+  for (pair in pairs) {
+    m <- pair[[1]]
+    g <- pair[[2]]
+    expect_equal(insight::model_info(m)[flags], insight::model_info(g)[flags])
+    expect_true(insight::is_mixed_model(m))
+    expect_equal(lapply(insight::find_formula(m), format), lapply(insight::find_formula(g), format))
+    expect_equal(insight::find_random(m), insight::find_random(g))
+    expect_equal(insight::get_random(m), insight::get_random(g), ignore_attr = TRUE)
+    expect_equal(insight::find_parameters(m), insight::find_parameters(g)[c("conditional", "random")])
+    expect_equal(insight::find_response(m), insight::find_response(g))
+    expect_equal(insight::get_response(m), insight::get_response(g), ignore_attr = TRUE)
+    expect_equal(insight::get_data(m), insight::get_data(g), ignore_attr = TRUE)
+    expect_equal(insight::n_obs(m), insight::n_obs(g))
+    expect_equal(insight::link_inverse(m)(0.3), insight::link_inverse(g)(0.3))
+    expect_equal(insight::link_function(m)(0.3), insight::link_function(g)(0.3))
+    ref_par <- insight::get_parameters(g)
+    ref_par <- ref_par[ref_par$Component == "conditional", ]
+    expect_equal(insight::get_parameters(m), ref_par, tolerance = 1e-4, ignore_attr = TRUE)
+    expect_equal(insight::get_statistic(m)$Statistic, insight::get_statistic(g)$Statistic, tolerance = 1e-4)
+    expect_equal(insight::get_varcov(m), insight::get_varcov(g), tolerance = 1e-3)
+    expect_equal(as.numeric(insight::get_loglikelihood(m)), as.numeric(insight::get_loglikelihood(g)), tolerance = 1e-6)
+    expect_equal(insight::get_df(m), insight::get_df(g))
+    expect_equal(as.numeric(insight::get_predicted(m)), as.numeric(insight::get_predicted(g)), tolerance = 1e-4)
+    expect_equal(insight::get_residuals(m), insight::get_residuals(g), tolerance = 1e-4, ignore_attr = TRUE)
+    expect_equal(insight::get_sigma(m), insight::get_sigma(g), tolerance = 1e-4, ignore_attr = TRUE)
+    ours <- insight::get_variance(m)
+    ref <- insight::get_variance(g)
+    expect_named(ours, names(ref))
+    expect_equal(ours, ref, tolerance = 1e-4)
+    expect_equal(insight::get_variance_random(m), insight::get_variance_random(g), tolerance = 1e-4)
+  }
+  expect_equal(insight::get_variance(pairs[[1]][[1]], component = "slope"), list(var.slope = c(Subject.Days = 5.716822^2)),
+               tolerance = 1e-4)
+})
+
+# The value of `expr`, with what performance prints (e.g. "Can't calculate log-loss.") kept quiet.
+quietly <- function(expr) {
+  value <- NULL
+  utils::capture.output(value <- suppressMessages(expr))
+  value
+}
+
+# Intraclass correlations and Nakagawa R² of performance for the chapter-like models: live against
+# the same functions on glmmTMB's fits, and against the numbers they gave (glmmTMB 1.1.5,
+# performance 0.10.2, insight 0.19.0):
+#   g <- glmmTMB(<model>); c(unlist(performance::icc(g)), unlist(performance::r2_nakagawa(g)))
+performance_models <- function() {
+  list(sleepstudy = list(formula = Reaction ~ Days + (Days | Subject), data = package_data("lme4", "sleepstudy"),
+                         family = gaussian(), icc = c(0.7090960845, 0.5051524973), r2 = c(0.7927631493, 0.2876106520)),
+       chapter = list(formula = y ~ x1 + (1 | groupID), data = chapter_sim_data(),
+                      family = gaussian(), icc = c(0.7215795977, 0.4692152296), r2 = c(0.8189540095, 0.3497387798)),
+       cbpp = list(formula = cbind(incidence, size - incidence) ~ period + (1 | herd), data = package_data("lme4", "cbpp"),
+                   family = binomial(), icc = c(0.11141519010, 0.10189854853), r2 = c(0.18731456368, 0.08541601514)))
+}
+
+test_that("performance::icc() and r2_nakagawa() of glmmlab fits agree with those of glmmTMB fits", {
+  skip_if_not_installed("performance")
+  for (name in names(performance_models())) {
+    spec <- performance_models()[[name]]
+    m <- glmm(spec$formula, data = spec$data, family = spec$family)
+    icc <- performance::icc(m)
+    r2n <- performance::r2_nakagawa(m)
+    expect_s3_class(icc, "icc")
+    expect_equal(c(icc$ICC_adjusted, icc$ICC_unadjusted), spec$icc, tolerance = 1e-4, label = paste("ICC of", name))
+    expect_equal(unname(c(r2n$R2_conditional, r2n$R2_marginal)), spec$r2, tolerance = 1e-4, label = paste("R2 of", name))
+    ours <- r2(m)
+    expect_equal(unname(c(r2n$R2_conditional, r2n$R2_marginal)), c(ours$R2_conditional, ours$R2_marginal))
+    if (!requireNamespace("glmmTMB", quietly = TRUE)) next
+    g <- glmmTMB::glmmTMB(spec$formula, data = spec$data, family = spec$family)
+    expect_equal(unlist(icc), unlist(performance::icc(g)), tolerance = 1e-4, label = paste("live ICC of", name))
+    expect_equal(unlist(r2n), unlist(performance::r2_nakagawa(g)), tolerance = 1e-4, label = paste("live R2 of", name))
+  }
+})
+
+test_that("performance::model_performance() gives glmmTMB's columns and numbers", {
+  skip_if_not_installed("performance")
+  # glmmTMB 1.1.5 + performance 0.10.2: as.data.frame(model_performance(glmmTMB(<model>)))
+  stored <- list(sleepstudy = c(AIC = 1763.939344, AICc = 1764.424894, BIC = 1783.097086, R2_conditional = 0.7927631493,
+                                R2_marginal = 0.287610652, ICC = 0.7090960845, RMSE = 23.5035651, Sigma = 25.59182479),
+                 chapter = c(AIC = 896.4990546, AICc = 896.7041828, BIC = 909.692324, R2_conditional = 0.8189540095,
+                             R2_marginal = 0.3497387798, ICC = 0.7215795977, RMSE = 1.969897476, Sigma = 2.020066226),
+                 cbpp = c(AIC = 194.0525637, AICc = 195.2525637, BIC = 204.1793222, R2_conditional = 0.1873145637,
+                          R2_marginal = 0.08541601514, ICC = 0.1114151901, RMSE = 0.09939614579, Sigma = 1))
+  for (name in names(stored)) {
+    spec <- performance_models()[[name]]
+    m <- glmm(spec$formula, data = spec$data, family = spec$family)
+    mp <- quietly(performance::model_performance(m))
+    expect_s3_class(mp, "performance_model")
+    expect_equal(unlist(as.data.frame(mp)[names(stored[[name]])]), stored[[name]], tolerance = 1e-5, label = name)
+    if (!requireNamespace("glmmTMB", quietly = TRUE)) next
+    g <- glmmTMB::glmmTMB(spec$formula, data = spec$data, family = spec$family)
+    ref <- quietly(performance::model_performance(g))
+    expect_named(mp, names(ref))
+    expect_equal(unlist(as.data.frame(mp)), unlist(as.data.frame(ref)), tolerance = 1e-4, label = paste("live", name))
+  }
+})
+
+test_that("performance::check_model() computes its diagnostics for an LMM, a binomial and a Poisson GLMM", {
+  skip_if_not_installed("performance")
+  # plotting the result needs the 'see' package; the diagnostics themselves are computed here.
+  # Cook's distances, the random effects' QQ data and the homogeneity panel are what performance
+  # only extracts from lme4/glmmTMB objects, so they are absent.
+  cm <- quietly(performance::check_model(ecosystem_lmm()))
+  expect_s3_class(cm, "check_model")
+  expect_true(all(c("QQ", "NORM", "NCV", "PP_CHECK") %in% names(cm)))
+  expect_equal(nrow(cm$NCV), 200L)
+  expect_true(attr(cm, "model_info")$is_mixed)
+  cb <- quietly(performance::check_model(ecosystem_cbpp()))
+  expect_true("BINNED_RESID" %in% names(cb))
+  salamanders <- package_data("glmmTMB", "Salamanders")
+  mp <- glmm(count ~ mined + (1 | site), data = salamanders, family = poisson)
+  cp <- quietly(performance::check_model(mp))
+  expect_true("OVERDISPERSION" %in% names(cp))
+  expect_equal(cp$OVERDISPERSION$Predicted, unname(fitted(mp)), ignore_attr = TRUE)
+})
+
+test_that("for count models performance's icc() and r2_nakagawa() give glmmlab's r2() (Nakagawa et al. 2017)", {
+  skip_if_not_installed("performance")
+  salamanders <- package_data("glmmTMB", "Salamanders")
+  m <- glmm(count ~ mined + (1 | site), data = salamanders, family = poisson)
+  # Not compared with performance on glmmTMB's fit: insight 0.19.0 takes the distribution-specific
+  # variance from its own null-model formula, not log(1 + 1/lambda) with lambda = exp(beta0 +
+  # sigma^2/2) of Nakagawa, Johnson & Schielzeth (2017) that glmmlab's r2() uses (as newer
+  # insight versions do), so the two differ for Poisson and negative binomial models.
+  ours <- r2(m)
+  vars <- insight::get_variance(m)
+  expect_equal(vars$var.distribution, ours$var_distribution)
+  expect_equal(vars$var.residual, ours$var_residual)
+  r2n <- performance::r2_nakagawa(m)
+  expect_equal(unname(c(r2n$R2_conditional, r2n$R2_marginal)), c(ours$R2_conditional, ours$R2_marginal))
+  expect_equal(performance::icc(m)$ICC_adjusted, ours$var_random / (ours$var_random + ours$var_residual))
+  expect_true(insight::model_info(m)$is_count)
 })

@@ -37,7 +37,7 @@ for (case in lmm_cases) {
   test_that(paste("LMM matches reference", case$ref), {
     ref <- glmm_refs[[case$ref]]
     m <- suppressMessages(fit_case(case))   # Dyestuff2 is singular: tested below
-    expect_s3_class(m, "glmm")
+    expect_s3_class(m, "glmmlab")
     # lme4's REML SEs are conditional on theta, as ours; ML SEs follow glmmTMB's joint Hessian
     expect_matches_reference(m, ref, tol_ll = 1e-6, rel_tol = 2e-4, se = !identical(case$se, FALSE))
   })

@@ -44,7 +44,7 @@ test_that("nobs(), df.residual(), extractAIC() as glmmTMB counts them", {
 test_that("fixef() returns glmmTMB's list with $cond and prints as glmmTMB", {
   m <- glmm(y ~ x1 + (1 | groupID), data = chapter_sim_data())
   fe <- fixef(m)
-  expect_s3_class(fe, "fixef.glmm")
+  expect_s3_class(fe, "fixef.glmmlab")
   expect_named(fe, "cond")
   expect_named(fe$cond, c("(Intercept)", "x1"))
   # chapter: 23.8343 and 1.4528
@@ -58,7 +58,7 @@ test_that("fixef() returns glmmTMB's list with $cond and prints as glmmTMB", {
 test_that("vcov() returns glmmTMB's list with the p x p matrix $cond", {
   m <- glmm(y ~ x1 + (1 | groupID), data = chapter_sim_data())
   V <- vcov(m)
-  expect_s3_class(V, "vcov.glmm")
+  expect_s3_class(V, "vcov.glmmlab")
   expect_named(V, "cond")
   expect_identical(dimnames(V$cond), list(c("(Intercept)", "x1"), c("(Intercept)", "x1")))
   expect_equal(sqrt(diag(V$cond)), glmm_refs$chapter_x1_tmb$se, tolerance = 1e-5)
@@ -150,6 +150,6 @@ test_that("fixef and ranef are nlme's generics, shared with lme4 and glmmTMB", {
   skip_if_not_installed("glmmTMB")
   expect_identical(lme4::fixef, glmmlab::fixef)
   expect_identical(glmmTMB::fixef, glmmlab::fixef)
-  expect_s3_class(lme4::fixef(m), "fixef.glmm")
-  expect_s3_class(glmmTMB::fixef(m), "fixef.glmm")
+  expect_s3_class(lme4::fixef(m), "fixef.glmmlab")
+  expect_s3_class(glmmTMB::fixef(m), "fixef.glmmlab")
 })

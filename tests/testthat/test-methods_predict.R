@@ -230,3 +230,18 @@ test_that("fits with na.exclude pad fitted, residuals and predict with NA", {
   m_omit <- glmm(y ~ x1 + (1 | groupID), data = data)
   expect_length(fitted(m_omit), 198)
 })
+
+test_that("a factor of the fit given as NA (logical) or as numeric codes in newdata: no model.frame warning", {
+  salamanders <- package_data("glmmTMB", "Salamanders")
+  m <- glmm(count ~ mined + (1 | site), data = salamanders, family = poisson)
+  expect_no_warning(p <- predict(m, newdata = data.frame(mined = NA, site = "R-1")))
+  expect_true(is.na(p))
+  expect_no_warning(p <- predict(m, newdata = data.frame(mined = c(NA, "no"), site = "R-1"), re.form = NA))
+  expect_equal(unname(p), c(NA, sum(fixef(m)$cond)))
+  d <- data.frame(y = rnorm(60), f = factor(rep(1:3, 20)), g = factor(rep(1:6, each = 10)))
+  mf <- glmm(y ~ f + (1 | g), data = d)
+  expect_equal(predict(mf, newdata = data.frame(f = 2:3, g = 1), re.form = NA),
+               predict(mf, newdata = data.frame(f = c("2", "3"), g = 1), re.form = NA))
+  expect_error(predict(mf, newdata = data.frame(f = 4, g = 1)), "new level")
+  expect_error(predict(m, newdata = data.frame(mined = TRUE, site = "R-1")), "new level")
+})

@@ -12,7 +12,7 @@ lmer_at_theta <- function(formula, data, theta) {
 test_that("coef() reproduces the chapter's group-level coefficients", {
   m <- glmm(y ~ x1 + (1 | groupID), data = chapter_sim_data())
   cf <- coef(m)
-  expect_s3_class(cf, "coef.glmm")
+  expect_s3_class(cf, "coef.glmmlab")
   expect_named(cf$cond, "groupID")
   tab <- cf$cond$groupID
   expect_s3_class(tab, "data.frame")
@@ -44,7 +44,7 @@ test_that("print(coef(m)) shows $group and the table, as the chapter", {
 test_that("ranef() has glmmTMB's structure and matches glmmTMB's and lme4's modes", {
   m <- glmm(y ~ x1 + (1 | groupID), data = chapter_sim_data())
   re <- ranef(m)
-  expect_s3_class(re, "ranef.glmm")
+  expect_s3_class(re, "ranef.glmmlab")
   expect_named(re$cond, "groupID")
   expect_identical(names(re$cond$groupID), "(Intercept)")
   expect_equal(as.matrix(re$cond$groupID)[1:3, , drop = FALSE], glmm_refs$chapter_x1_tmb$ranef_head, tolerance = 1e-5)

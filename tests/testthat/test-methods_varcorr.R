@@ -5,7 +5,7 @@
 test_that("VarCorr() has glmmTMB's structure: $cond, one matrix per term, stddev/correlation/sc", {
   m <- glmm(y ~ 1 + (1 | groupID), data = chapter_sim_data())
   vc <- VarCorr(m)
-  expect_s3_class(vc, "VarCorr.glmm")
+  expect_s3_class(vc, "VarCorr.glmmlab")
   expect_named(vc, "cond")
   expect_named(vc$cond, "groupID")
   S <- vc$cond$groupID
@@ -137,11 +137,11 @@ test_that("as.data.frame(VarCorr()) orders a 3 x 3 term as lme4 does", {
 test_that("VarCorr is nlme's generic, re-exported, and dispatches with lme4 and glmmTMB loaded", {
   expect_identical(glmmlab::VarCorr, nlme::VarCorr)
   m <- glmm(y ~ 1 + (1 | groupID), data = chapter_sim_data())
-  expect_s3_class(nlme::VarCorr(m), "VarCorr.glmm")
+  expect_s3_class(nlme::VarCorr(m), "VarCorr.glmmlab")
   skip_if_not_installed("lme4")
   skip_if_not_installed("glmmTMB")
-  expect_s3_class(lme4::VarCorr(m), "VarCorr.glmm")
-  expect_s3_class(glmmTMB::VarCorr(m), "VarCorr.glmm")
+  expect_s3_class(lme4::VarCorr(m), "VarCorr.glmmlab")
+  expect_s3_class(glmmTMB::VarCorr(m), "VarCorr.glmmlab")
 })
 
 test_that("families without a residual: no Residual row; sc holds the dispersion (glmmTMB)", {

@@ -14,7 +14,7 @@ test_that("LMM with a random intercept: the chapter's y ~ x1 + (1 | groupID)", {
   data <- chapter_sim_data()
   m <- glmm(y ~ x1 + (1 | groupID), data = data)
   r <- r2(m)
-  expect_s3_class(r, "r2_glmm")
+  expect_s3_class(r, "r2_glmmlab")
   # performance 0.10.2: r2_nakagawa(glmmTMB(y ~ x1 + (1|groupID), data = data))
   expect_equal(c(r$R2_marginal, r$R2_conditional), c(0.349738779830427, 0.818954009454606), tolerance = 1e-4)
   # by definition: sigma^2 as residual, var(X beta) as fixed

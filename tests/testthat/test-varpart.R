@@ -4,7 +4,7 @@
 test_that("varpart() reproduces the chapter's table for y ~ 1 + (1 | groupID)", {
   m <- glmm(y ~ 1 + (1 | groupID), data = chapter_sim_data())
   vp <- varpart(m)
-  expect_s3_class(vp, c("varpart_glmm", "data.frame"))
+  expect_s3_class(vp, c("varpart_glmmlab", "data.frame"))
   expect_identical(vp$component, c("groupID", "Residual", "Total"))
   # chapter: Mean SD Among Within CV2_Among CV2_Within CV2_Total
   #          38.768 4.602 43.680 56.320 0.006 0.008 0.014
@@ -107,7 +107,7 @@ test_that("boot = n adds bootstrap intervals on the percentages (chapter model)"
   expect_identical(c(vp$lower[3], vp$upper[3]), c(NA_real_, NA_real_))
   # the two shares are complementary in every replicate, so are their intervals
   b <- attr(vp, "boot")
-  expect_s3_class(b, "glmm_boot")
+  expect_s3_class(b, "glmmlab_boot")
   expect_equal(unname(rowSums(b$t)), rep(100, 200))
   expect_equal(vp$lower[1] + vp$upper[2], 100)
   # with 10 groups the among-group share is poorly known: an interval tens of percent wide

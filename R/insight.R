@@ -1,0 +1,271 @@
+# insight.R: methods for generics of 'insight' (and two of 'performance': model_performance() and
+# check_outliers()), so that 'insight' and the packages built on it ('performance': icc(),
+# r2_nakagawa(), model_performance(), check_model()) read a glmmlab fit. glmmlab does not depend
+# on them: R/zzz.R registers these methods when they are loaded. insight's default methods already
+# serve family, link, response, data, n_obs, residuals, predictions and sigma (through family(),
+# formula(), model.frame(), residuals(), predict(), sigma()); these methods add what the defaults
+# cannot know: which terms are random, the fixed effects' covariance and statistics, and the
+# variance components on the latent scale, computed as glmmlab's own r2() does.
+
+#' insight and performance support for glmmlab fits
+#'
+#' With 'insight' installed, its accessors work on models fitted by [glmm()], and so do the
+#' functions of 'performance' built on them: `icc()`, `r2_nakagawa()`, `model_performance()`
+#' and `check_model()`. glmmlab registers the methods these need when 'insight' and
+#' 'performance' are loaded; it does not depend on them.
+#'
+#' `insight::find_formula()` splits the formula into its fixed part (`conditional`) and its
+#' random-effect terms (`random`), so `insight::model_info()` reports a mixed model and
+#' `find_random()` / `get_random()` the grouping factors. `get_parameters()`,
+#' `find_parameters()`, `get_statistic()` (Wald z) and `get_varcov()` give the fixed effects,
+#' `get_loglikelihood()` and `get_df()` the log-likelihood and residual degrees of freedom.
+#' `insight::get_variance()` gives the variance components on the latent scale that
+#' `performance::icc()` and `performance::r2_nakagawa()` use (`var.fixed`, `var.random`,
+#' `var.residual`, `var.distribution`, `var.dispersion`, `var.intercept`, `var.slope`,
+#' `cor.slope_intercept`), computed as [r2()] computes them. For gaussian and binomial models
+#' they equal what 'insight' gives for the same 'glmmTMB' fit; for count models glmmlab follows
+#' Nakagawa, Johnson & Schielzeth (2017), with the mean count of the null model
+#' \eqn{\exp(\beta_0 + \sigma^2/2)}, which recent 'insight' versions also use but version 0.19
+#' does not, so the numbers for 'glmmTMB' fits may differ there.
+#'
+#' `performance::model_performance()` gives AIC, AICc, BIC, conditional and marginal R² (from
+#' [r2()]), the adjusted ICC, RMSE and sigma, as for 'glmmTMB' fits. `performance::check_model()`
+#' computes its diagnostics, except those that need case-deletion influence (Cook's distance),
+#' the random effects in lme4's layout (their QQ plot) or scaled residuals (homogeneity of
+#' variance), which 'performance' only extracts from lme4 and glmmTMB objects; plotting the result
+#' needs the 'see' package.
+#'
+#' @examples
+#' set.seed(1)
+#' d <- data.frame(g = factor(rep(letters[1:8], each = 10)), x = rnorm(80))
+#' d$y <- 1 + 0.5 * d$x + rnorm(8)[d$g] + rnorm(80, sd = 0.5)
+#' m <- glmm(y ~ x + (1 | g), data = d)
+#' if (requireNamespace("performance", quietly = TRUE)) {
+#'   print(insight::model_info(m)$is_mixed)
+#'   print(insight::get_variance(m)[c("var.fixed", "var.random", "var.residual")])
+#'   print(performance::icc(m))
+#'   print(performance::r2_nakagawa(m))
+#'   print(performance::model_performance(m))
+#' }
+#' @name glmm-insight
+NULL
+
+# Fixed-effect formula and random-effect terms, listed as insight lists them for glmmTMB fits.
+find_formula.glmmlab <- function(x, verbose = TRUE, ...) {
+  bars <- collect_bars(x$formula[[length(x$formula)]])
+  random <- lapply(bars, function(bar) stats::as.formula(call("~", bar), env = environment(x$formula)))
+  out <- list(conditional = fixed_formula(x$formula))
+  if (length(random)) out$random <- if (length(random) == 1L) random[[1L]] else random
+  structure(out, class = c("insight_formula", "list"))
+}
+
+# The variables of the model (response, fixed, random-slope and grouping variables, weights and
+# offset) for the observations of the fit, as insight::get_data() gives them for glmmTMB fits:
+# from the data the model was fitted to when it can still be found, else from the model frame.
+get_data.glmmlab <- function(x, effects = c("all", "fixed", "random"), verbose = TRUE, ...) {
+  effects <- match.arg(effects)
+  f <- x$formula
+  bars <- collect_bars(f[[length(f)]])
+  grouping <- unique(unlist(lapply(bars, function(bar) all.vars(bar[[3L]]))))
+  fixed <- unique(c(all.vars(fixed_formula(f)), all.vars(x$call$weights), all.vars(x$call$offset)))
+  vars <- switch(effects, fixed = fixed, random = grouping,
+                 all = unique(c(fixed, unlist(lapply(bars, function(bar) all.vars(bar[[2L]]))), grouping)))
+  data <- fitted_data(x)
+  if (!is.null(data) && all(vars %in% names(data))) return(data[vars])
+  frame <- x$frame
+  plain <- frame[vapply(frame, function(col) is.null(dim(col)), logical(1))]
+  response <- stats::model.response(frame)
+  if (is.matrix(response) && length(f) == 3L) plain <- c(plain, cbind_variables(f[[2L]], response))
+  found <- intersect(vars, names(plain))
+  if (verbose && length(found) < length(vars)) {
+    message("glmmlab: the data of the fit were not found, and the model frame lacks ",
+            paste(sQuote(setdiff(vars, found), FALSE), collapse = ", "))
+  }
+  out <- as.data.frame(plain[found], optional = TRUE)
+  if (length(found)) rownames(out) <- rownames(frame)
+  out
+}
+
+# The variables of a two-column response cbind(a, b) or cbind(a, n - a) from its matrix: a
+# symbol is its column; `n - a` with `a` known gives n. Other expressions are left out.
+cbind_variables <- function(lhs, response) {
+  out <- list()
+  if (!is.call(lhs) || !identical(lhs[[1L]], as.name("cbind")) || length(lhs) != 3L || ncol(response) != 2L) return(out)
+  for (j in 1:2) if (is.symbol(lhs[[j + 1L]])) out[[as.character(lhs[[j + 1L]])]] <- unname(response[, j])
+  for (j in 1:2) {
+    e <- lhs[[j + 1L]]
+    if (is.call(e) && identical(e[[1L]], as.name("-")) && length(e) == 3L && is.symbol(e[[2L]]) &&
+        is.symbol(e[[3L]]) && as.character(e[[3L]]) %in% names(out)) {
+      out[[as.character(e[[2L]])]] <- unname(response[, j]) + out[[as.character(e[[3L]])]]
+    }
+  }
+  out
+}
+
+# The rows of the original data used by the fit (matched by row name), or NULL when the data
+# cannot be found (in the formula's environment or the global environment) or do not match.
+fitted_data <- function(x) {
+  expr <- x$call$data
+  if (is.null(expr)) return(NULL)
+  for (env in list(environment(x$formula), globalenv())) {
+    if (is.null(env)) next
+    data <- tryCatch(eval(expr, env), error = function(e) NULL)
+    if (!is.data.frame(data)) next
+    rows <- match(rownames(x$frame), rownames(data))
+    if (!anyNA(rows)) return(data[rows, , drop = FALSE])
+  }
+  NULL
+}
+
+# Names of the fixed effects (conditional) and of the random-effect columns per grouping factor.
+find_parameters.glmmlab <- function(x, effects = c("all", "fixed", "random"),
+                                    component = c("all", "conditional"), flatten = FALSE, ...) {
+  effects <- match.arg(effects)
+  component <- match.arg(component)
+  out <- list(conditional = names(x$beta), random = random_columns_by_group(x))
+  out <- switch(effects, all = out, fixed = out["conditional"], random = out["random"])
+  if (flatten) unique(unlist(out, use.names = FALSE)) else out
+}
+
+# Random-effect column names per grouping factor (terms sharing a factor combined, as ranef()).
+random_columns_by_group <- function(x) {
+  groups <- vapply(x$re, `[[`, "", "group")
+  cnms <- lapply(x$re, `[[`, "cnms")
+  lapply(split(cnms, factor(groups, levels = unique(groups))), function(l) unlist(l, use.names = FALSE))
+}
+
+# Fixed effects as a data frame (Parameter, Estimate, Component), or the conditional modes.
+get_parameters.glmmlab <- function(x, effects = c("fixed", "random"), component = c("all", "conditional"), ...) {
+  effects <- match.arg(effects)
+  component <- match.arg(component)
+  if (effects == "random") {
+    modes <- ranef.glmmlab(x, condVar = FALSE)$cond
+    return(if (component == "all") list(random = modes) else modes)
+  }
+  data.frame(Parameter = names(x$beta), Estimate = unname(x$beta), Component = "conditional",
+             stringsAsFactors = FALSE)
+}
+
+# Wald z statistics of the fixed effects (Parameter, Statistic, Component).
+get_statistic.glmmlab <- function(x, component = c("all", "conditional"), ...) {
+  component <- match.arg(component)
+  out <- data.frame(Parameter = names(x$beta), Statistic = unname(x$beta / sqrt(diag(x$vcov))),
+                    Component = "conditional", stringsAsFactors = FALSE)
+  attr(out, "statistic") <- "z-statistic"
+  out
+}
+
+# Covariance matrix of the fixed effects (the only component a glmmlab fit has).
+get_varcov.glmmlab <- function(x, component = c("conditional", "all"), verbose = TRUE, ...) {
+  match.arg(component)
+  x$vcov
+}
+
+# The fit's log-likelihood (the REML criterion's for REML fits), with df and nobs.
+get_loglikelihood.glmmlab <- function(x, ...) logLik.glmmlab(x)
+
+# Residual df (observations minus parameters), the number of parameters, or Inf for Wald z tests.
+get_df.glmmlab <- function(x, type = "residual", ...) {
+  type <- match.arg(tolower(type), c("residual", "model", "analytical", "wald", "normal"))
+  switch(type, model = x$df, wald = , normal = Inf, df.residual.glmmlab(x))
+}
+
+# Variance components on the latent scale, named as insight::get_variance() names them.
+get_variance.glmmlab <- function(x, component = c("all", "fixed", "random", "residual", "distribution",
+                                                  "dispersion", "intercept", "slope", "rho01", "rho00"),
+                                 verbose = TRUE, null_model = NULL, ...) {
+  component <- match.arg(component)
+  wanted <- switch(component,
+    all = c("var.fixed", "var.random", "var.residual", "var.distribution", "var.dispersion",
+            "var.intercept", "var.slope", "cor.slope_intercept", "cor.slopes"),
+    fixed = "var.fixed", random = "var.random", residual = "var.residual",
+    distribution = "var.distribution", dispersion = "var.dispersion", intercept = "var.intercept",
+    slope = "var.slope", rho01 = "cor.slope_intercept", rho00 = "cor.slopes")
+  out <- list()
+  if ("var.fixed" %in% wanted) out$var.fixed <- fixed_effect_variance(x)
+  term_var <- re_term_variances(x)
+  obs_level <- observation_level_terms(x)
+  if ("var.random" %in% wanted) out$var.random <- sum(term_var[!obs_level])
+  if (any(c("var.residual", "var.distribution") %in% wanted)) {
+    var_distribution <- distribution_variance(x, null_model, envir = parent.frame())
+    if ("var.residual" %in% wanted) out$var.residual <- var_distribution + sum(term_var[obs_level])
+    if ("var.distribution" %in% wanted) out$var.distribution <- var_distribution
+  }
+  if ("var.dispersion" %in% wanted) out$var.dispersion <- sum(term_var[obs_level])
+  summaries <- random_term_summaries(x)
+  c(out, summaries[intersect(wanted, names(summaries))])
+}
+
+# Per grouping factor: intercept variances, slope variances ("group.slope"), the slopes'
+# correlations with the intercept and among themselves (NULL where a model has none).
+random_term_summaries <- function(x) {
+  groups <- vapply(x$re, `[[`, "", "group")
+  pieces <- lapply(seq_along(x$re), function(i) {
+    S <- x$cov_re[[i]]
+    cn <- colnames(S)
+    has_int <- "(Intercept)" %in% cn
+    slopes <- setdiff(cn, "(Intercept)")
+    R <- covariance_with_attributes(S)
+    R <- attr(R, "correlation")
+    lower <- if (length(slopes) > 1L) which(lower.tri(R[slopes, slopes, drop = FALSE]), arr.ind = TRUE) else NULL
+    list(var.intercept = if (has_int) stats::setNames(S["(Intercept)", "(Intercept)"], groups[i]),
+         var.slope = if (length(slopes)) stats::setNames(diag(S)[slopes], paste0(groups[i], ".", slopes)),
+         cor.slope_intercept = if (has_int && length(slopes)) {
+           stats::setNames(R[slopes, "(Intercept)"], if (length(slopes) == 1L) groups[i] else paste0(groups[i], ".", slopes))
+         },
+         cor.slopes = if (!is.null(lower) && nrow(lower)) {
+           stats::setNames(R[slopes, slopes][lower], paste0(groups[i], ".", slopes[lower[, 2L]], "-", slopes[lower[, 1L]]))
+         })
+  })
+  fields <- c("var.intercept", "var.slope", "cor.slope_intercept", "cor.slopes")
+  out <- lapply(fields, function(f) unlist(lapply(pieces, `[[`, f)))
+  names(out) <- fields
+  Filter(Negate(is.null), out)
+}
+
+# performance::model_performance() of a mixed model, with the columns performance gives for
+# glmmTMB and lme4 fits: AIC, AICc, BIC, R2_conditional, R2_marginal, ICC, RMSE, Sigma, and for
+# binomial and count models the log-loss and scoring rules where performance computes them.
+# R² comes from glmmlab's r2() (Nakagawa et al. 2017), the ICC from performance::icc().
+model_performance.glmmlab <- function(model, metrics = "all", verbose = TRUE, ...) {
+  all_metrics <- c("AIC", "AICc", "BIC", "R2", "ICC", "RMSE", "SIGMA", "LOGLOSS", "SCORE")
+  metrics <- if (identical(metrics, "all")) all_metrics else if (identical(metrics, "common")) {
+    c("AIC", "BIC", "R2", "ICC", "RMSE")
+  } else metrics
+  wanted <- toupper(metrics)
+  info <- insight::model_info(model, verbose = FALSE)
+  ll <- logLik.glmmlab(model)
+  out <- list()
+  if ("AIC" %in% wanted) out$AIC <- stats::AIC(ll)
+  if ("AICC" %in% wanted) {
+    k <- model$df
+    out$AICc <- stats::AIC(ll) + 2 * k * (k + 1) / (model$nobs - k - 1)
+  }
+  if ("BIC" %in% wanted) out$BIC <- stats::BIC(ll)
+  if ("R2" %in% wanted) {
+    rsq <- tryCatch(r2.glmmlab(model), error = function(e) NULL)
+    if (!is.null(rsq)) out[c("R2_conditional", "R2_marginal")] <- rsq[c("R2_conditional", "R2_marginal")]
+  }
+  if ("ICC" %in% wanted) {
+    icc <- suppressWarnings(performance::icc(model))
+    if (!all(is.na(icc))) out$ICC <- icc$ICC_adjusted
+  }
+  if ("RMSE" %in% wanted) out$RMSE <- sqrt(mean(residuals.glmmlab(model, type = "response")^2, na.rm = TRUE))
+  if ("SIGMA" %in% wanted) out$Sigma <- sigma.glmmlab(model)
+  if ("LOGLOSS" %in% wanted && info$is_binomial) out$Log_loss <- performance::performance_logloss(model, verbose = verbose)
+  if ("SCORE" %in% wanted && (info$is_binomial || info$is_count)) {
+    score <- performance::performance_score(model, verbose = verbose)
+    if (!is.na(score$logarithmic)) out$Score_log <- score$logarithmic
+    if (!is.na(score$spherical)) out$Score_spherical <- score$spherical
+  }
+  out <- as.data.frame(out)
+  class(out) <- c("performance_model", "data.frame")
+  out
+}
+
+# performance::check_outliers(): Cook's distances need case-deletion influence measures, which
+# glmmlab does not compute (nor does glmmTMB; performance gives the same message for its fits).
+check_outliers.glmmlab <- function(x, ...) {
+  message("`check_outliers()` is not available for glmmlab fits (Cook's distances are not computed).")
+  NULL
+}
