@@ -6,11 +6,24 @@
 #' `nbinom2()`: variance `mu + mu^2 / theta` (theta is the size, reported as the dispersion);
 #' `nbinom1()`: variance `mu * (1 + phi)`. Both with a log link by default, as in 'glmmTMB'.
 #' Families can also be given by name: `family = "nbinom2"`.
+#'
+#' The unit deviances `dev.resids(y, mu, wt, theta)` (nbinom2) and `dev.resids(y, mu, wt, phi)`
+#' (nbinom1) need the dispersion, e.g. `sigma(m)` of a fit `m`; `residuals(m, type = "deviance")`
+#' passes it. For nbinom2 the deviance is that of [MASS::negative.binomial()]:
+#' \eqn{2 w [y \log(y/\mu) - (y + \theta) \log((y + \theta)/(\mu + \theta))]}. For nbinom1 (size
+#' \eqn{\mu/\phi}, so the mean enters the distribution's shape, not only its scale) it is
+#' \eqn{2 w [l(y; \mu^*) - l(y; \mu)]}, where \eqn{l(y; m)} is the NB1 log-likelihood of mean
+#' \eqn{m} at the fixed \eqn{\phi} and the saturated mean \eqn{\mu^*} maximizes it. Unlike for
+#' the exponential families \eqn{\mu^*} is not \eqn{y}: it solves
+#' \eqn{\psi(y + \mu/\phi) - \psi(\mu/\phi) = \log(1 + \phi)} and lies above \eqn{y} for
+#' \eqn{y > 0} (\eqn{\mu^* = 0} for \eqn{y = 0}). With \eqn{\mu = y} as the saturated model the
+#' "deviance" would be negative for \eqn{\mu} between \eqn{y} and \eqn{\mu^*}.
 #' @param link the link function, `"log"` (the default) or `"sqrt"`/`"identity"`.
 #' @return A family object of class `"family"`.
 #' @examples
 #' nbinom2()
 #' nbinom1()$variance(2)
+#' nbinom2()$dev.resids(c(0, 3, 10), mu = c(1, 3, 4), wt = 1, theta = 2)
 #' @export
 nbinom2 <- function(link = "log") make_nbinom_family("nbinom2", link)
 
@@ -18,15 +31,93 @@ nbinom2 <- function(link = "log") make_nbinom_family("nbinom2", link)
 #' @export
 nbinom1 <- function(link = "log") make_nbinom_family("nbinom1", link)
 
-# A family object for the negative binomial variants (variance uses the dispersion when given).
+# A family object for the negative binomial variants (variance uses the dispersion when given;
+# dev.resids needs it).
 make_nbinom_family <- function(name, link) {
   lk <- stats::make.link(link)
-  variance <- if (name == "nbinom2") function(mu, theta = Inf) mu + mu^2 / theta else function(mu, phi = 0) mu * (1 + phi)
+  if (name == "nbinom2") {
+    variance <- function(mu, theta = Inf) mu + mu^2 / theta
+    dev.resids <- function(y, mu, wt, theta) {
+      if (missing(theta)) stop("nbinom2 deviance residuals need the size theta: dev.resids(y, mu, wt, theta = sigma(fit))", call. = FALSE)
+      nbinom2_dev_resids(y, mu, wt, theta)
+    }
+  } else {
+    variance <- function(mu, phi = 0) mu * (1 + phi)
+    dev.resids <- function(y, mu, wt, phi) {
+      if (missing(phi)) stop("nbinom1 deviance residuals need the dispersion phi: dev.resids(y, mu, wt, phi = sigma(fit))", call. = FALSE)
+      nbinom1_dev_resids(y, mu, wt, phi)
+    }
+  }
   structure(list(family = name, link = link, linkfun = lk$linkfun, linkinv = lk$linkinv,
                  mu.eta = lk$mu.eta, valideta = lk$valideta, variance = variance,
-                 dev.resids = function(y, mu, wt) stats::poisson()$dev.resids(y, mu, wt),
-                 aic = function(...) NA_real_),
+                 dev.resids = dev.resids, aic = function(...) NA_real_),
             class = "family")
+}
+
+# Unit deviances of nbinom2 (size theta): 2 wt [y log(y/mu) - (y + theta) log((y + theta)/(mu + theta))],
+# MASS::negative.binomial(theta)$dev.resids for whole-number y; the Poisson deviance for theta = Inf.
+nbinom2_dev_resids <- function(y, mu, wt, theta) {
+  stopifnot(length(theta) == 1L, theta > 0)
+  if (is.infinite(theta)) return(stats::poisson()$dev.resids(y, mu, wt))
+  n <- max(length(y), length(mu))
+  y <- rep_len(y, n); mu <- rep_len(mu, n); wt <- rep_len(wt, n)
+  term_y <- ifelse(y > 0, y * log(y / mu), 0)
+  2 * wt * (term_y - (y + theta) * log1p((y - mu) / (mu + theta)))
+}
+
+# Unit deviances of nbinom1 (size mu / phi): 2 wt [l(y; mu*) - l(y; mu)], l the NB1 log-likelihood at
+# fixed phi and mu* = nbinom1_saturated_mean(y, phi) its maximizer (see ?nbinom1; a caller that has
+# mu* already passes it); Poisson for phi = 0.
+nbinom1_dev_resids <- function(y, mu, wt, phi, mu_sat = NULL) {
+  stopifnot(length(phi) == 1L, phi >= 0)
+  if (phi == 0) return(stats::poisson()$dev.resids(y, mu, wt))
+  n <- max(length(y), length(mu))
+  y <- rep_len(y, n); mu <- rep_len(mu, n); wt <- rep_len(wt, n)
+  L <- log1p(phi)
+  s <- mu / phi
+  s_sat <- (if (is.null(mu_sat)) nbinom1_saturated_mean(y, phi) else rep_len(mu_sat, n)) / phi
+  d <- (lgamma_ratio(y, s_sat) - lgamma_ratio(y, s)) - (s_sat - s) * L
+  pmax(2 * wt * d, 0)   # >= 0 up to rounding: mu* maximizes l
+}
+
+# lgamma(y + s) - lgamma(s) for y >= 0, s > 0, through lbeta() where s > y so that large s does not cancel.
+lgamma_ratio <- function(y, s) {
+  out <- numeric(length(y))
+  big <- y > 0 & s > y
+  mid <- y > 0 & !big
+  out[big] <- lgamma(y[big]) - lbeta(y[big], s[big])
+  out[mid] <- lgamma(y[mid] + s[mid]) - lgamma(s[mid])
+  out
+}
+
+# The saturated mean of nbinom1: the mu maximizing the NB1 log-likelihood of y at fixed phi, i.e.
+# phi s with g(s) = digamma(y + s) - digamma(s) - log(1 + phi) = 0 (0 for y = 0). g falls from +Inf
+# and is convex in s, so Newton steps from a point with g > 0 rise monotonically to the root; y / phi
+# is such a point for whole-number y (the sum 1/s + ... + 1/(s + y - 1) exceeds its integral).
+nbinom1_saturated_mean <- function(y, phi) {
+  L <- log1p(phi)
+  out <- numeric(length(y))
+  pos <- which(y > 0)
+  if (!length(pos)) return(out)
+  yy <- y[pos]
+  s <- yy / phi
+  g <- function(s, yy) digamma(yy + s) - digamma(s) - L
+  for (k in 1:60) {   # halve s until g > 0 (needed only for non-integer y)
+    low <- g(s, yy) <= 0
+    if (!any(low)) break
+    s[low] <- s[low] / 2
+  }
+  active <- rep(TRUE, length(s))
+  for (it in 1:100) {
+    idx <- which(active)
+    if (!length(idx)) break
+    step <- -g(s[idx], yy[idx]) / (trigamma(yy[idx] + s[idx]) - trigamma(s[idx]))
+    step[!is.finite(step)] <- 0
+    s[idx] <- s[idx] + step
+    active[idx] <- abs(step) > 1e-13 * s[idx]
+  }
+  out[pos] <- phi * s
+  out
 }
 
 # A family object from a family object, a family function or a name ("gaussian", "nbinom2", ...).

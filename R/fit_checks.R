@@ -16,9 +16,12 @@ separation_problem <- function(object) {
   fam <- object$family$family
   count_family <- fam %in% c("poisson", "nbinom1", "nbinom2")
   if (!(fam == "binomial" || count_family) || !length(object$beta) || is.null(object$vcov)) return(NULL)
-  mu <- object$fitted
   tol <- separation_limits$fitted_tol
-  extreme <- if (count_family) mu < tol else pmin(mu, 1 - mu) < tol
+  at_boundary <- function(mu) if (count_family) mu < tol else pmin(mu, 1 - mu) < tol
+  extreme <- at_boundary(object$fitted)
+  # the mean must be extreme also without the offset: one made tiny by its offset alone (a
+  # near-zero exposure) is no sign of separation
+  if (any(object$offset != 0)) extreme <- extreme & at_boundary(object$family$linkinv(object$eta - object$offset))
   if (!any(extreme, na.rm = TRUE)) return(NULL)
   cols <- diverging_columns(object$X, object$vcov, separation_limits$se_limit)
   if (!length(cols)) return(NULL)

@@ -339,7 +339,10 @@ fitted.glmmlab <- function(object, ...) {
 #' negative binomial families, as 'glmmTMB'), not divided by the residual standard
 #' deviation (so for a gaussian model \eqn{\sqrt{w}(y - \mu)}, as `residuals()` of an `lmer()`
 #' fit; divide by `sigma` for standardized residuals); `"deviance"` the signed square roots of
-#' the family's deviance contributions; `"working"` \eqn{(y - \mu) / (d\mu/d\eta)}.
+#' the family's deviance contributions (for the negative binomial families at the estimated
+#' dispersion, see [nbinom2()]; for nbinom1 the sign is that of \eqn{\mu^* - \mu}, which differs
+#' from that of \eqn{y - \mu} only when \eqn{\mu} lies between \eqn{y} and the saturated mean
+#' \eqn{\mu^*}); `"working"` \eqn{(y - \mu) / (d\mu/d\eta)}.
 #'
 #' @param object a fitted `"glmmlab"` model from [glmm()].
 #' @param type the kind of residual (see Details).
@@ -365,11 +368,28 @@ residuals.glmmlab <- function(object, type = c("response", "pearson", "deviance"
   out <- switch(type,
     response = y - mu,
     pearson = (y - mu) * sqrt(w / family_variance(object, mu)),
-    deviance = sign(y - mu) * sqrt(pmax(family$dev.resids(y, mu, w), 0)),
+    deviance = deviance_residuals(object, y, mu, w),
     working = (y - mu) / family$mu.eta(as.numeric(object$eta))
   )
   out <- stats::setNames(out, rownames(object$frame))
   stats::naresid(attr(object$frame, "na.action"), out)
+}
+
+# Signed square roots of the unit deviances. The negative binomials use glmmlab's deviances at the
+# fit's dispersion whichever family object was given (glmmTMB::nbinom1()'s dev.resids returns 0s,
+# glmmTMB::nbinom2()'s looks up a theta of its own). The sign is that of y - mu, except for nbinom1,
+# whose saturated mean mu* exceeds y (?nbinom1): there it is the sign of mu* - mu, the direction in
+# which the observation pulls the mean, so the residual is 0 at mu* and continuous in mu.
+deviance_residuals <- function(object, y, mu, w) {
+  fam <- object$family$family
+  if (fam %in% c("nbinom1", "nbinom2")) {
+    phi <- object$dispersion
+    if (!is.numeric(phi) || length(phi) != 1L || !is.finite(phi)) stop("the fit has no dispersion estimate for its deviance residuals", call. = FALSE)
+    if (fam == "nbinom2") return(sign(y - mu) * sqrt(pmax(nbinom2_dev_resids(y, mu, w, phi), 0)))
+    mu_sat <- nbinom1_saturated_mean(y, phi)
+    return(sign(mu_sat - mu) * sqrt(nbinom1_dev_resids(y, mu, w, phi, mu_sat)))
+  }
+  sign(y - mu) * sqrt(pmax(object$family$dev.resids(y, mu, w), 0))
 }
 
 # The family's variance function at mu, given the dispersion when it takes one (nbinom1, nbinom2).

@@ -29,17 +29,24 @@ Rcpp::List cpp_family_table() {
                             Rcpp::Named("has_dispersion") = disp);
 }
 
-// Per-observation log-likelihood, gradient and information (for tests against stats::family()).
+// Per-observation log-likelihood, gradient, information, mean mu, dmu/deta, variance function
+// V(mu) and IRLS weight (unnamed columns 1-7; for tests against stats::family() and the d*() densities).
 // [[Rcpp::export]]
 Rcpp::NumericMatrix cpp_family_eval(int family, int link, const Eigen::VectorXd y, const Eigen::VectorXd eta,
                                     const Eigen::VectorXd weights, double phi) {
-  Rcpp::NumericMatrix out(eta.size(), 4);
+  if (family < 0 || family >= FAM_COUNT || link < 0 || link >= LINK_COUNT) Rcpp::stop("unknown family or link code");
+  if (y.size() != eta.size() || weights.size() != eta.size()) Rcpp::stop("y, eta and weights must have the same length");
+  Rcpp::NumericMatrix out(eta.size(), 7);
   for (int i = 0; i < eta.size(); ++i) {
     const ObsLogLik o = obs_loglik(family, link, y[i], eta[i], weights[i], phi);
+    const LinkValues v = link_values(link, eta[i]);
     out(i, 0) = o.value + obs_constant(family, y[i], weights[i]);
     out(i, 1) = o.grad;
     out(i, 2) = o.info;
-    out(i, 3) = link_values(link, eta[i]).mu;
+    out(i, 3) = v.mu;
+    out(i, 4) = v.dmu;
+    out(i, 5) = unit_variance(family, v.mu, phi);
+    out(i, 6) = irls_weight(family, link, eta[i], weights[i], phi);
   }
   return out;
 }
@@ -83,6 +90,8 @@ Rcpp::NumericVector cpp_glmm_gradient(SEXP ptr, const Eigen::VectorXd par) {
 // [[Rcpp::export]]
 Rcpp::NumericMatrix cpp_family_derivs(int family, int link, const Eigen::VectorXd y, const Eigen::VectorXd eta,
                                       const Eigen::VectorXd weights, double phi) {
+  if (family < 0 || family >= FAM_COUNT || link < 0 || link >= LINK_COUNT) Rcpp::stop("unknown family or link code");
+  if (y.size() != eta.size() || weights.size() != eta.size()) Rcpp::stop("y, eta and weights must have the same length");
   Rcpp::NumericMatrix out(eta.size(), 6);
   for (int i = 0; i < eta.size(); ++i) {
     const ObsDerivs o = obs_derivs(family, link, y[i], eta[i], weights[i], phi);

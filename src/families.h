@@ -4,6 +4,12 @@
 // information, not the expected one, so that the Laplace approximation matches glmmTMB's also
 // for non-canonical links and negative binomial models).
 //
+// Every returned quantity is finite for eta in [-1000, 1000] wherever the mean lies in the
+// family's support (families.cpp says how: eta-scale forms for log and canonical links, exp()
+// capped at exp(700), overflowing products saturated at +-DBL_MAX). Outside the support (say
+// mu <= 0 for a count family with an identity link) the value is -Inf and the derivatives NaN:
+// callers test the value.
+//
 // The codes below are the single source of truth for families and links: R reads them with
 // cpp_family_table() (R/family.R), so the two sides cannot disagree.
 #ifndef GLMMLAB_FAMILIES_H
@@ -19,10 +25,13 @@ bool family_has_dispersion(int family);
 
 struct LinkValues { double mu, dmu, h, h2; };   // mu(eta), mu', mu''/mu', mu'''/mu' (primes: d/deta)
 LinkValues link_values(int link, double eta);
+// The family's variance function V(mu) (Var(y | mu) = V(mu) for binomial per trial, Poisson and the
+// negative binomials with their dispersion phi; sigma^2 V(mu) for gaussian and Gamma).
+double unit_variance(int family, double mu, double phi);
 
 struct ObsLogLik { double value, grad, info; };   // l, dl/deta, -d2l/deta2
 // y: response (a proportion for binomial); w: prior weight (trials for binomial); phi: dispersion
-// (gaussian sigma, Gamma shape^-1, nbinom2 size, nbinom1 variance ratio - 1).
+// (gaussian sigma, Gamma coefficient of variation = shape^-1/2, nbinom2 size, nbinom1 variance ratio - 1).
 ObsLogLik obs_loglik(int family, int link, double y, double eta, double w, double phi);
 // The part of l_i free of parameters (binomial coefficients, -log y!), left out of obs_loglik's
 // value so that the hot loop does not recompute it: l_i = obs_loglik().value + obs_constant().

@@ -80,6 +80,60 @@ test_that("C++ families agree with R's densities and their derivatives over extr
   expect_identical(glmmlab:::family_codes(poisson())$family, match("poisson", tab$family) - 1L)
 })
 
+test_that("a zero count with a tiny exposure (offset -300) fits as glmmTMB fits it", {
+  # Before: obs_derivs() formed 2 y / mu^3 = 0/0 = NaN for y = 0 once mu^3 underflowed (eta below about -248),
+  # so the analytic gradient and the Hessian were NaN: logLik -174.39, NA standard errors and a
+  # false separation warning. Poisson and offsets down to about -100 were unaffected.
+  d <- withr::with_seed(1, {
+    d <- data.frame(g = factor(rep(letters[1:6], each = 10)), x = rnorm(60))
+    d$cnt <- rpois(60, exp(1 + 0.3 * d$x + rnorm(6)[d$g]))
+    d
+  })
+  d$cnt[1] <- 0
+  d$o <- 0
+  d$o[1] <- -300
+  expect_no_warning(m <- suppressMessages(glmm(cnt ~ x + offset(o) + (1 | g), d, family = "nbinom2")))
+  # glmmTMB 1.1.5: glmmTMB(cnt ~ x + offset(o) + (1 | g), d, family = nbinom2()) -> logLik
+  # -128.781539191818, sigma 138617352.6474 (the size runs off to infinity: Poisson data). The
+  # Poisson limit is -128.781555889 (glmm(..., family = poisson) and glmmTMB agree on it); glmmTMB's
+  # lgamma(y + theta) - lgamma(theta) loses ~1e-5 at theta = 1.4e8, we use lbeta() there.
+  expect_lt(abs(m$loglik - (-128.781539191818)), 1e-4)
+  expect_lt(abs(m$loglik - glmm(cnt ~ x + offset(o) + (1 | g), d, family = poisson)$loglik), 1e-6)
+  expect_true(all(is.finite(sqrt(diag(m$vcov)))))
+  expect_equal(unname(sqrt(diag(m$vcov))), c(0.3978167581, 0.0610705878), tolerance = 1e-3)   # glmmTMB's SEs
+  # the separation check ignores a mean made tiny by the offset alone, even with diverging SEs
+  blown <- m
+  blown$vcov <- m$vcov * 1e6
+  expect_null(glmmlab:::separation_problem(blown))
+  blown$offset[] <- 0   # the same tiny fitted mean without an offset to explain it is flagged
+  expect_match(glmmlab:::separation_problem(blown), "separation")
+  # truly overdispersed counts: the tiny-exposure zero adds ~0 to the log-likelihood
+  d2 <- withr::with_seed(2, {
+    d2 <- data.frame(g = factor(rep(letters[1:8], each = 12)), x = rnorm(96))
+    d2$cnt <- rnbinom(96, mu = exp(1 + 0.4 * d2$x + rnorm(8, sd = 0.7)[d2$g]), size = 1.5)
+    d2
+  })
+  d2$cnt[1] <- 0
+  d2$o <- 0
+  d2$o[1] <- -300
+  # glmmTMB 1.1.5: glmmTMB(cnt ~ x + offset(o) + (1 | g), d2, family = nbinom2()) (and nbinom1()),
+  # the same as without row 1
+  refs <- list(nbinom2 = list(logLik = -224.015989879584, sigma = 1.20699040106367),
+               nbinom1 = list(logLik = -227.775370952655, sigma = 3.84031589758547))
+  for (fam in names(refs)) {
+    expect_no_warning(m2 <- suppressMessages(glmm(cnt ~ x + offset(o) + (1 | g), d2, family = fam)))
+    expect_lt(abs(m2$loglik - refs[[fam]]$logLik), 1e-4)
+    expect_equal(m2$dispersion, refs[[fam]]$sigma, tolerance = 1e-3)
+    expect_lt(abs(m2$loglik - glmm(cnt ~ x + (1 | g), d2[-1, ], family = fam)$loglik), 1e-6)
+  }
+  skip_if_not_installed("glmmTMB")
+  mt <- glmmTMB::glmmTMB(cnt ~ x + offset(o) + (1 | g), d, family = glmmTMB::nbinom2())
+  expect_lt(abs(m$loglik - as.numeric(logLik(mt))), 1e-4)
+  expect_equal(unname(m$beta), unname(glmmTMB::fixef(mt)$cond), tolerance = 1e-4)
+  mt2 <- glmmTMB::glmmTMB(cnt ~ x + offset(o) + (1 | g), d2, family = glmmTMB::nbinom1())
+  expect_lt(abs(glmm(cnt ~ x + offset(o) + (1 | g), d2, family = "nbinom1")$loglik - as.numeric(logLik(mt2))), 1e-4)
+})
+
 test_that("unsupported families and bad responses give clear errors", {
   dat <- data.frame(y = c(0, 1, 2, 3, 1, 0, 2, 5), g = rep(letters[1:4], 2))
   expect_error(glmm(y ~ 1 + (1 | g), data = dat, family = "tweedie"), "unknown family")

@@ -150,13 +150,27 @@ test_that("a fit stopped early is reported as not converged, from the gradient a
 })
 
 test_that("optimizer = \"lbfgs\" has no fallback: it stops with a clear error where L-BFGS fails", {
-  # nbinom2 on 0/1 responses (underdispersed): the dispersion drifts to infinity, where the
-  # gradient stops being finite and L-BFGS fails; "auto" falls back to BOBYQA
-  d <- bad_input_data()
-  fit <- function(opt) suppressWarnings(suppressMessages(glmm(bin ~ x + (1 | g), d, family = "nbinom2",
+  # Poisson with an identity link, zero counts where the mean reaches 0: the optimum is on the
+  # edge of the support, where L-BFGS's line search fails; "auto" falls back to BOBYQA
+  d <- withr::with_seed(1, {
+    d <- data.frame(g = factor(rep(1:6, each = 8)), x = runif(48, -1, 1))
+    d$y <- rpois(48, 5 * pmax(d$x + 0.5, 0))
+    d
+  })
+  fit <- function(opt) suppressWarnings(suppressMessages(glmm(y ~ x + (1 | g), d, family = poisson(link = "identity"),
                                                                 control = glmm_control(optimizer = opt))))
   auto <- fit("auto")
   expect_true(is.finite(auto$loglik))
   expect_identical(auto$optinfo$optimizer, "bobyqa")
   expect_error(fit("lbfgs"), "L-BFGS failed on this model; use glmm_control\\(optimizer = \"auto\"\\)")
+  # nbinom2 on 0/1 responses (underdispersed): the size drifts to infinity. This used to end
+  # L-BFGS (the gradient lost finiteness there); with the negative binomial's terms formed without
+  # cancellation it reaches the Poisson limit, above where BOBYQA stops.
+  b <- bad_input_data()
+  nb <- function(opt) suppressWarnings(suppressMessages(glmm(bin ~ x + (1 | g), b, family = "nbinom2",
+                                                               control = glmm_control(optimizer = opt))))
+  lb <- nb("lbfgs")
+  expect_identical(lb$optinfo$optimizer, "lbfgs")
+  expect_lt(abs(lb$loglik - suppressMessages(glmm(bin ~ x + (1 | g), b, family = poisson))$loglik), 1e-6)
+  expect_gte(lb$loglik, nb("bobyqa")$loglik)
 })

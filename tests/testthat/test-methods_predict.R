@@ -218,6 +218,54 @@ test_that("GLMM residuals follow the family's definitions", {
                unname(predict(mt, newdata = d[1:5, ], type = "response")), tolerance = 1e-4)
 })
 
+test_that("negative binomial deviance residuals are the NB unit deviances at the fitted dispersion", {
+  # Before: make_nbinom_family() used poisson()$dev.resids, so nbinom2 gave Poisson deviance residuals
+  # and family = glmmTMB::nbinom1() (whose dev.resids returns zeros) gave all zeros.
+  # glmmTMB 1.1.5 itself has no deviance residuals: residuals.glmmTMB() takes only "response",
+  # "pearson" and "working", so there is no glmmTMB number to compare with.
+  skip_if_not_installed("MASS")
+  sal <- reference_data("glmmTMB::Salamanders")
+  m <- glmm(count ~ mined + (1 | site), data = sal, family = "nbinom2")
+  y <- sal$count
+  mu <- unname(fitted(m))
+  ref <- sign(y - mu) * sqrt(MASS::negative.binomial(sigma(m))$dev.resids(y, mu, 1))
+  expect_equal(unname(residuals(m, type = "deviance")), ref, tolerance = 1e-12)
+  expect_false(isTRUE(all.equal(unname(residuals(m, type = "deviance")),
+                                sign(y - mu) * sqrt(poisson()$dev.resids(y, mu, 1)))))
+  expect_equal(nbinom2()$dev.resids(y, mu, 1, sigma(m)), MASS::negative.binomial(sigma(m))$dev.resids(y, mu, 1))
+  expect_error(nbinom2()$dev.resids(y, mu, 1), "theta")
+
+  # nbinom1: 2 (l(y; mu*) - l(y; mu)) with l the NB1 log-likelihood (size mu/phi) at the fitted phi
+  # and mu* its maximizer over the mean, found here by optimize() on dnbinom()
+  m1 <- glmm(count ~ mined + (1 | site), data = sal, family = "nbinom1")
+  phi <- sigma(m1)
+  mu1 <- unname(fitted(m1))
+  l_nb1 <- function(y, mu) dnbinom(y, size = mu / phi, prob = 1 / (1 + phi), log = TRUE)
+  mu_sat <- vapply(y, function(yi) if (yi == 0) 0 else
+    optimize(function(m) l_nb1(yi, m), c(yi, yi * phi / log1p(phi) + 1), maximum = TRUE, tol = 1e-12)$maximum, numeric(1))
+  expect_true(all(mu_sat[y > 0] > y[y > 0]))   # the saturated mean lies above y
+  expect_equal(glmmlab:::nbinom1_saturated_mean(y, phi), mu_sat, tolerance = 1e-7)
+  l_sat <- ifelse(y == 0, 0, l_nb1(y, pmax(mu_sat, 1e-300)))
+  dev_ref <- 2 * (l_sat - l_nb1(y, mu1))
+  r1 <- unname(residuals(m1, type = "deviance"))
+  expect_equal(r1^2, dev_ref, tolerance = 1e-8)
+  expect_identical(sign(r1), sign(mu_sat - mu1))
+  expect_equal(r1[y == 0], -sqrt(2 * mu1[y == 0] * log1p(phi) / phi))
+  expect_true(all(r1 != 0))
+  # the deviance of a saturated fit is 0, and it grows on both sides of mu*
+  expect_equal(nbinom1()$dev.resids(c(0, 3, 40), glmmlab:::nbinom1_saturated_mean(c(0, 3, 40), 2) + c(1e-300, 0, 0), 1, 2),
+               c(0, 0, 0), tolerance = 1e-12)
+  grid <- glmmlab:::nbinom1_saturated_mean(5, 2) * c(0.5, 0.9, 1.1, 2)
+  expect_true(all(diff(nbinom1()$dev.resids(5, grid[1:2], 1, 2)) < 0) && all(diff(nbinom1()$dev.resids(5, grid[3:4], 1, 2)) > 0))
+
+  # glmmTMB's family objects give the same residuals (their own dev.resids are not used)
+  skip_if_not_installed("glmmTMB")
+  mt1 <- glmm(count ~ mined + (1 | site), data = sal, family = glmmTMB::nbinom1())
+  expect_equal(residuals(mt1, type = "deviance"), residuals(m1, type = "deviance"), tolerance = 1e-6)
+  mt2 <- glmm(count ~ mined + (1 | site), data = sal, family = glmmTMB::nbinom2())
+  expect_equal(residuals(mt2, type = "deviance"), residuals(m, type = "deviance"), tolerance = 1e-6)
+})
+
 test_that("fits with na.exclude pad fitted, residuals and predict with NA", {
   data <- chapter_sim_data()
   data$x1[c(5, 50)] <- NA
