@@ -30,7 +30,7 @@ fit_glmm <- function(X, y, weights, offset, re, family, start, control, nAGQ = 1
     stop("L-BFGS failed on this model; use glmm_control(optimizer = \"auto\") to fall back to BOBYQA", call. = FALSE)
   }
   if (is.null(opt)) opt <- optimize_bobyqa(core, par0, lower, upper, control, ntheta, p, codes$has_dispersion)
-  if (!is.finite(opt$deviance)) stop("the Laplace approximation is not finite at the optimum; check the data for extreme values", call. = FALSE)
+  if (!is.finite(opt$deviance)) stop(not_finite_message(family), call. = FALSE)
   finish <- function(opt) finish_glmm_opt(core, opt, lower, re, p, cond, family, codes, nAGQ, use_gradient)
   done <- finish(opt)
   if (done$opt$status == -10L && identical(done$opt$optimizer, "lbfgs") && control$optimizer == "auto") {
@@ -46,6 +46,7 @@ fit_glmm <- function(X, y, weights, offset, re, family, start, control, nAGQ = 1
     cpp_glmm_objective(core, done$opt$par)   # leave the core at the end point
   }
   opt <- done$opt
+  if (!is.finite(opt$deviance)) stop(not_finite_message(family), call. = FALSE)   # lost in the polish
   vc <- done$vcov
   theta_scaled <- opt$par[seq_len(ntheta)]
   theta <- unscale_theta(theta_scaled, re, re_scale)
@@ -59,6 +60,19 @@ fit_glmm <- function(X, y, weights, offset, re, family, start, control, nAGQ = 1
        message = opt$message, singular = is_singular(theta_scaled, re, control$check_singular),
        par = opt$par, core = core, conditioning = cond$A, re_scale = re_scale, theta_scaled = theta_scaled,
        nAGQ = nAGQ, optimizer = opt$optimizer, dispersion_limit = done$dispersion_limit)
+}
+
+# The error for a Laplace approximation that is not finite at the end point; with a link that
+# lets the mean leave the family's range (poisson's identity or sqrt, Gamma's inverse or
+# identity), it says so and names the link that keeps the mean inside.
+not_finite_message <- function(family) {
+  safe <- c(binomial = "logit", poisson = "log", nbinom2 = "log", nbinom1 = "log", Gamma = "log")
+  fam <- family$family
+  hint <- if (fam %in% names(safe) && !(family$link %in% c("log", "logit", "probit", "cloglog"))) {
+    sprintf(": with the %s link the fitted means of the %s family reached the edge of their valid range (the %s link keeps them inside)",
+            family$link, fam, safe[[fam]])
+  } else "; check the data for extreme values"
+  paste0("the Laplace approximation is not finite at the optimum", hint)
 }
 
 # After the optimizer: Newton polish, the standard errors' Hessian (glmmTMB's, see tmb_hessian())

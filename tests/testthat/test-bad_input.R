@@ -448,3 +448,23 @@ test_that("the chapter's count models of the Eulaema data give no separation war
   expect_no_warning(quiet_glmm(Eulaema_nigrita ~ MAP + (1 | SA), family = "nbinom2", data = dat))
   expect_no_warning(quiet_glmm(Eulaema_nigrita ~ MAP + (1 | SA), family = poisson, data = dat))
 })
+
+test_that("a Poisson identity-link fit whose means reach 0 is an error naming the link, never a -Inf fit", {
+  # zero counts where the linear mean 5 (x + 0.5) would be negative: the Laplace approximation
+  # leaves the family's range at the end point (glmm() used to return logLik -Inf here)
+  d <- withr::with_seed(3, {
+    d <- data.frame(g = factor(rep(1:6, each = 8)), x = runif(48, -1, 1))
+    d$y <- rpois(48, 5 * pmax(d$x + 0.5, 0))
+    d
+  })
+  for (opt in c("auto", "bobyqa")) {
+    out <- tryCatch(suppressWarnings(suppressMessages(glmm(y ~ x + (1 | g), d, family = poisson(link = "identity"),
+                                                           control = glmm_control(optimizer = opt)))),
+                    error = function(e) e)
+    if (inherits(out, "error")) {
+      expect_match(conditionMessage(out), "identity link.*poisson family.*log link keeps them inside", label = opt)
+    } else {
+      expect_sound_fit(out)
+    }
+  }
+})
