@@ -210,48 +210,76 @@ bool binomial_terms(int link, double y, double eta, double w, double d[4]) {
 // ---- Negative binomial helpers ------------------------------------------------------------------
 
 // lgamma(y + s) - lgamma(s) for y >= 0 and s >= 0, with log_s = log(s) (s may have underflowed to
-// 0): lgamma(s) = lgamma(1 + s) - log s for small s, and lgamma(y) - lbeta(y, s) for s > y.
+// 0): lgamma(s) = lgamma(1 + s) - log s for small s, lgamma(y) - lbeta(y, s) for s > max(y, 1e4),
+// and the plain difference (with lgamma(s) cached, see SizeFunctions) in between.
+// lgamma, digamma, trigamma, tetragamma and log at one s, each computed on first use and kept until s
+// changes: nbinom2's size is the same for every observation of an evaluation, so each function
+// of s costs one call per evaluation instead of one per observation.
+struct SizeFunctions {
+  double s = NAN;
+  double value[5];
+  bool known[5] = {false, false, false, false, false};
+  double get(int which, double at) {
+    if (!(at == s)) {
+      s = at;
+      known[0] = known[1] = known[2] = known[3] = known[4] = false;
+    }
+    if (!known[which]) {
+      switch (which) {
+        case 0: value[0] = std::lgamma(at); break;
+        case 1: value[1] = R::digamma(at); break;
+        case 2: value[2] = R::trigamma(at); break;
+        case 3: value[3] = R::tetragamma(at); break;
+        default: value[4] = std::log(at); break;
+      }
+      known[which] = true;
+    }
+    return value[which];
+  }
+};
+SizeFunctions size_functions;
+
 double lgamma_ratio(double y, double s, double log_s) {
   if (y == 0) return 0.0;
   if (s < 1) return std::lgamma(y + s) - R::lgamma1p(s) + log_s;
-  if (s > y) return std::lgamma(y) - R::lbeta(y, s);
-  return std::lgamma(y + s) - std::lgamma(s);
+  if (s > 1e4 && s > y) return std::lgamma(y) - R::lbeta(y, s);   // lgamma(s) ~ s log s would cancel
+  return std::lgamma(y + s) - size_functions.get(0, s);           // error about 1e-16 s log s <= 1e-11
 }
 
 // The scaled polygamma differences A = s (psi(y+s) - psi(s)), B = s^2 (psi1(y+s) - psi1(s)) and
 // C = s^3 (psi2(y+s) - psi2(s)), accurate for every s >= 0 (0 for y = 0; 1, -1, 2 as s -> 0):
-// s < 1 by the recurrences psi^(m)(s) = psi^(m)(s + 1) - (-1)^m m! / s^(m+1), s >= 20 by the
-// asymptotic series of psi, psi1, psi2 (Bernoulli numbers), in which each difference
-// (s + y)^-m - s^-m = s^-m expm1(-m log1p(y/s)) keeps full relative accuracy however large s is.
-// C is computed only when with_c is true (it is left 0 otherwise).
+// s < 1 by the recurrences psi^(m)(s) = psi^(m)(s + 1) - (-1)^m m! / s^(m+1), 1 <= s < 20 as
+// plain differences, s >= 20 by the asymptotic series of psi, psi1, psi2 (Bernoulli numbers), in which each
+// difference (s + y)^-m - s^-m = s^-m expm1(-m log1p(y/s)) keeps full relative accuracy however
+// large s is. Only the first `order` (1 to 3) of A, B, C are computed; the rest are left 0.
 struct PolyDiffs { double A, B, C; };
-PolyDiffs polygamma_diffs(double y, double s, bool with_c) {
+PolyDiffs polygamma_diffs(double y, double s, int order) {
   PolyDiffs p = {0.0, 0.0, 0.0};
   if (y == 0) return p;
   if (s < 1) {
     p.A = s * R::digamma(y + s) - s * R::digamma(s + 1.0) + 1.0;
-    p.B = s * s * R::trigamma(y + s) - s * s * R::trigamma(s + 1.0) - 1.0;
-    if (with_c) p.C = s * s * s * R::tetragamma(y + s) - s * s * s * R::tetragamma(s + 1.0) + 2.0;
+    if (order >= 2) p.B = s * s * R::trigamma(y + s) - s * s * R::trigamma(s + 1.0) - 1.0;
+    if (order >= 3) p.C = s * s * s * R::tetragamma(y + s) - s * s * s * R::tetragamma(s + 1.0) + 2.0;
     return p;
   }
   if (s < 20) {
-    p.A = s * (R::digamma(y + s) - R::digamma(s));
-    p.B = s * s * (R::trigamma(y + s) - R::trigamma(s));
-    if (with_c) p.C = s * s * s * (R::tetragamma(y + s) - R::tetragamma(s));
+    p.A = s * (R::digamma(y + s) - size_functions.get(1, s));
+    if (order >= 2) p.B = s * s * (R::trigamma(y + s) - size_functions.get(2, s));
+    if (order >= 3) p.C = s * s * s * (R::tetragamma(y + s) - size_functions.get(3, s));
     return p;
   }
   static const double bern[6] = {1.0 / 6, -1.0 / 30, 1.0 / 42, -1.0 / 30, 5.0 / 66, -691.0 / 2730};   // B_2k
   const double u = std::log1p(y / s), inv2 = 1.0 / (s * s);
   p.A = s * u - 0.5 * std::expm1(-u);
-  p.B = s * std::expm1(-u) + 0.5 * std::expm1(-2.0 * u);
-  p.C = -s * std::expm1(-2.0 * u) - std::expm1(-3.0 * u);
+  if (order >= 2) p.B = s * std::expm1(-u) + 0.5 * std::expm1(-2.0 * u);
+  if (order >= 3) p.C = -s * std::expm1(-2.0 * u) - std::expm1(-3.0 * u);
   double t = s;   // s^(1 - 2k)
   for (int k = 1; k <= 6; ++k) {
     t *= inv2;
     const double b = bern[k - 1];
     p.A -= b / (2 * k) * t * std::expm1(-2.0 * k * u);
-    p.B += b * t * std::expm1(-(2.0 * k + 1) * u);
-    p.C -= (2 * k + 1) * b * t * std::expm1(-(2.0 * k + 2) * u);
+    if (order >= 2) p.B += b * t * std::expm1(-(2.0 * k + 1) * u);
+    if (order >= 3) p.C -= (2 * k + 1) * b * t * std::expm1(-(2.0 * k + 2) * u);
   }
   return p;
 }
@@ -402,16 +430,21 @@ bool obs_all(int family, int link, double y, double eta, double w, double phi, b
       return true;
     }
     case FAM_NBINOM2: {   // phi = size theta
-      const double th = phi, lth = std::log(th);
-      const PolyDiffs P = full ? polygamma_diffs(y, th, false) : PolyDiffs();   // P.A / th = psi(y + th) - psi(th)
+      const double th = phi, lth = size_functions.get(4, th);
+      const PolyDiffs P = full ? polygamma_diffs(y, th, 1) : PolyDiffs();   // P.A / th = psi(y + th) - psi(th)
       if (link == LINK_LOG) {
         // p = mu / (th + mu) = logistic(eta - log th), q = 1 - p. Where p is tiny it would be
         // subnormal before mu is, so th p is formed as mu q and th log q as -mu (1 - x/2), x = mu/th.
-        const double t = eta - lth, p = logistic(t), q = logistic(-t);
-        const double thp = t < 0 ? std::exp(eta) * q : th * p;
-        const double th_log_q = t < -18 ? -std::exp(eta) * (1.0 - 0.5 * std::exp(t)) : -th * softplus(t);
-        o->value = w * (lgamma_ratio(y, th, lth) + th_log_q + (y > 0 ? -y * softplus(-t) : 0.0));
-        D.grad = w * (eta <= kMaxExp ? q * (y - std::exp(eta)) : y * q - thp);   // q (y - mu): no cancellation at mu = y
+        // One exp and one log1p give p, q and softplus(+-t): with e = exp(-|t|), the larger of p
+        // and q is 1 / (1 + e), the smaller e / (1 + e), and softplus(t) = max(t, 0) + log1p(e).
+        const double t = eta - lth, e = std::exp(-std::fabs(t)), big = 1.0 / (1.0 + e), small = e * big;
+        const double p = t >= 0 ? big : small, q = t >= 0 ? small : big, l1pe = std::log1p(e);
+        const double softplus_t = (t > 0 ? t : 0.0) + l1pe, softplus_minus_t = (t < 0 ? -t : 0.0) + l1pe;
+        const double ex = capped_exp(eta);   // mu, exact below the cap
+        const double thp = t < 0 ? ex * q : th * p;
+        const double th_log_q = t < -18 ? -ex * (1.0 - 0.5 * std::exp(t)) : -th * softplus_t;
+        o->value = w * (lgamma_ratio(y, th, lth) + th_log_q + (y > 0 ? -y * softplus_minus_t : 0.0));
+        D.grad = w * (eta <= kMaxExp ? q * (y - ex) : y * q - thp);   // q (y - mu): no cancellation at mu = y
         D.info = w * (1.0 + y / th) * thp * q;   // (y + th) p q
         D.dinfo = D.info * (q - p);
         D.dphi = w * (P.A + th_log_q + thp - y * q);
@@ -440,7 +473,7 @@ bool obs_all(int family, int link, double y, double eta, double w, double phi, b
         ls = std::min(std::log(mu) - lphi, kMaxExp);
         s = ls < kMaxExp ? mu / phi : std::exp(ls);
       }
-      const PolyDiffs P = polygamma_diffs(y, s, full);
+      const PolyDiffs P = polygamma_diffs(y, s, full ? 3 : 2);
       const double sL = s * L;
       o->value = w * (lgamma_ratio(y, s, ls) - sL + (y > 0 ? y * (lphi - L) : 0.0));
       const double lp = sL - s * ratio - P.A + y / (1.0 + phi);   // d l / d log phi
