@@ -209,9 +209,6 @@ bool binomial_terms(int link, double y, double eta, double w, double d[4]) {
 
 // ---- Negative binomial helpers ------------------------------------------------------------------
 
-// lgamma(y + s) - lgamma(s) for y >= 0 and s >= 0, with log_s = log(s) (s may have underflowed to
-// 0): lgamma(s) = lgamma(1 + s) - log s for small s, lgamma(y) - lbeta(y, s) for s > max(y, 1e4),
-// and the plain difference (with lgamma(s) cached, see SizeFunctions) in between.
 // lgamma, digamma, trigamma, tetragamma and log at one s, each computed on first use and kept until s
 // changes: nbinom2's size is the same for every observation of an evaluation, so each function
 // of s costs one call per evaluation instead of one per observation.
@@ -239,6 +236,9 @@ struct SizeFunctions {
 };
 SizeFunctions size_functions;
 
+// lgamma(y + s) - lgamma(s) for y >= 0 and s >= 0, with log_s = log(s) (s may have underflowed to
+// 0): lgamma(s) = lgamma(1 + s) - log s for small s, lgamma(y) - lbeta(y, s) for s > max(y, 1e4),
+// and the plain difference (with lgamma(s) cached, see SizeFunctions) in between.
 double lgamma_ratio(double y, double s, double log_s) {
   if (y == 0) return 0.0;
   if (s < 1) return std::lgamma(y + s) - R::lgamma1p(s) + log_s;
