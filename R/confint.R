@@ -173,7 +173,9 @@ profile_context <- function(object) {
   core <- ensure_core(object)
   theta <- object$theta
   if (isTRUE(object$REML)) {   # profiles use the ML deviance, as lme4's do
-    theta <- cpp_lmm_optimize(core, theta, FALSE, glmm_control(), try_moment_start = FALSE)$theta
+    ml_control <- glmm_control()
+    ml_control$scale <- rep(1 / theta_unit(object$prior_weights), length(theta))   # as fit_lmm()
+    theta <- cpp_lmm_optimize(core, theta, FALSE, ml_control, try_moment_start = FALSE)$theta
   }
   st <- cpp_lmm_state(core, theta, FALSE)
   n <- object$nobs

@@ -64,13 +64,13 @@ fit_glmm <- function(X, y, weights, offset, re, family, start, control, nAGQ = 1
 
 # The error for a Laplace approximation that is not finite at the end point; with a link that
 # lets the mean leave the family's range (poisson's identity or sqrt, Gamma's inverse or
-# identity), it says so and names the link that keeps the mean inside.
+# identity; binomial's log), it says so and names a link that keeps the mean inside.
 not_finite_message <- function(family) {
-  safe <- c(binomial = "logit", poisson = "log", nbinom2 = "log", nbinom1 = "log", Gamma = "log")
+  inside <- list(binomial = c("logit", "probit", "cloglog"), poisson = "log", nbinom2 = "log", nbinom1 = "log", Gamma = "log")
   fam <- family$family
-  hint <- if (fam %in% names(safe) && !(family$link %in% c("log", "logit", "probit", "cloglog"))) {
+  hint <- if (fam %in% names(inside) && !(family$link %in% inside[[fam]])) {
     sprintf(": with the %s link the fitted means of the %s family reached the edge of their valid range (the %s link keeps them inside)",
-            family$link, fam, safe[[fam]])
+            family$link, fam, inside[[fam]][1L])
   } else "; check the data for extreme values"
   paste0("the Laplace approximation is not finite at the optimum", hint)
 }
@@ -99,7 +99,7 @@ finish_glmm_opt <- function(core, opt, lower, re, p, cond, family, codes, nAGQ, 
     }
     vc <- tmb$vcov_beta
   }
-  if (nAGQ == 1L) opt <- check_gradient(core, opt, lower, codes$has_dispersion, H_z)
+  if (nAGQ == 1L) opt <- check_gradient(core, opt, lower, codes$has_dispersion, H_z, dispersion_at_limit = at_limit)
   if (is.null(vc)) vc <- glmm_vcov_beta(core, opt$par, ntheta, p, cond$A, use_gradient, fix_dispersion = at_limit)
   list(opt = opt, vcov = vc, dispersion_limit = if (at_limit) poisson_limit_message(family$family, opt$par))
 }
@@ -216,14 +216,15 @@ gradient_hessian <- function(core, par, h) {
 # scale of the parameters' uncertainty) must be small in every free coordinate. Parameters at
 # their lower bound with a gradient pointing outwards are fine, and so is a log dispersion
 # beyond +-7 still drifting outwards (the optimum is at infinity: nbinom2 with size -> Inf is
-# Poisson). Marks the fit as not converged (status -10, with the step's size) otherwise.
-check_gradient <- function(core, opt, lower, has_dispersion, H = NULL) {
+# Poisson), as is a dispersion that dispersion_at_poisson_limit() found at its limit. Marks the fit
+# as not converged (status -10, with the step's size) otherwise.
+check_gradient <- function(core, opt, lower, has_dispersion, H = NULL, dispersion_at_limit = FALSE) {
   par <- opt$par
   g <- glmm_gradient(core, par)
   free <- !(par <= lower + 1e-8 & g >= 0)
   if (has_dispersion) {
     last <- length(par)
-    if (abs(par[last]) > 7 && sign(g[last]) == -sign(par[last])) free[last] <- FALSE
+    if (dispersion_at_limit || (abs(par[last]) > 7 && sign(g[last]) == -sign(par[last]))) free[last] <- FALSE
   }
   if (!all(is.finite(g[free]))) return(opt)
   if (is.null(H)) H <- tryCatch(gradient_hessian(core, par, 1e-4 * pmax(abs(par), 1)), error = function(e) NULL)

@@ -165,8 +165,15 @@ get_varcov.glmmlab <- function(x, component = c("conditional", "all"), verbose =
 get_loglikelihood.glmmlab <- function(x, ...) logLik.glmmlab(x)
 
 # Residual df (observations minus parameters), the number of parameters, or Inf for Wald z tests.
+# Other types (insight's "ml1", "betwithin", "satterthwaite", "kenward") need theory glmmlab does
+# not implement: they get Inf (Wald z) with a message naming the type.
 get_df.glmmlab <- function(x, type = "residual", ...) {
-  type <- match.arg(tolower(type), c("residual", "model", "analytical", "wald", "normal"))
+  type <- tolower(type)[1L]
+  known <- c("residual", "model", "analytical", "wald", "normal")
+  if (!type %in% known) {
+    message(sprintf("degrees of freedom of type '%s' are not available for glmmlab fits; using Inf (Wald z)", type))
+    return(Inf)
+  }
   switch(type, model = x$df, wald = , normal = Inf, df.residual.glmmlab(x))
 }
 

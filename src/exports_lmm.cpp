@@ -82,8 +82,12 @@ Rcpp::List cpp_lmm_optimize(SEXP ptr, const Eigen::VectorXd theta0, bool reml, R
     const VectorXd moment = core->moment_theta().cwiseMax(lower);
     if (moment.allFinite() && f(moment) < f(start)) {
       start = moment;
-      if (settings.initial_step <= 0 && settings.initial_steps.size() == 0)
-        settings.initial_steps = 0.1 * start.cwiseAbs().cwiseMax(0.05);
+      if (settings.initial_step <= 0 && settings.initial_steps.size() == 0) {
+        // floor 0.05 in the optimizer's units (theta times its scale, see fit_lmm's theta_unit)
+        VectorXd floor = VectorXd::Constant(start.size(), 0.05);
+        if (settings.scale.size() == start.size()) floor = floor.cwiseQuotient(settings.scale);
+        settings.initial_steps = 0.1 * start.cwiseAbs().cwiseMax(floor);
+      }
     }
     extra_evaluations = 2;
   }

@@ -211,7 +211,8 @@ bool binomial_terms(int link, double y, double eta, double w, double d[4]) {
 
 // lgamma, digamma, trigamma, tetragamma and log at one s, each computed on first use and kept until s
 // changes: nbinom2's size is the same for every observation of an evaluation, so each function
-// of s costs one call per evaluation instead of one per observation.
+// of s costs one call per evaluation instead of one per observation. One global instance: safe
+// because glmmlab's C++ code is single-threaded (a threaded loop would need one per thread).
 struct SizeFunctions {
   double s = NAN;
   double value[5];

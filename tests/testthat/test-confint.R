@@ -214,3 +214,15 @@ test_that("bootstrap intervals of a binomial GLMM are close to the profile's", {
   width <- ref_profile_cbpp[, 2] - ref_profile_cbpp[, 1]
   expect_true(all(abs(ci - ref_profile_cbpp) < 0.3 * width), info = paste(capture.output(print(ci - ref_profile_cbpp)), collapse = "\n"))
 })
+
+test_that("a REML fit's profile starts from the ML optimum also with weights far from 1", {
+  dat <- reference_data("lme4::sleepstudy")
+  # constant weights c give the unweighted fit with theta divided by sqrt(c); the REML fit's
+  # profile first refits with ML, which must work on theta's scale 1 / sqrt(c).
+  # lme4 1.1-31: getME(lmer(Reaction ~ Days + (1 | Subject), sleepstudy, REML = FALSE), "theta")  1.165611789
+  m <- glmm(Reaction ~ Days + (1 | Subject), dat, REML = TRUE, weights = rep(1e20, nrow(dat)))
+  ctx <- glmmlab:::profile_context(m)
+  expect_equal(ctx$theta * 1e10, 1.165611789, tolerance = 1e-5)
+  m1 <- glmm(Reaction ~ Days + (1 | Subject), dat, REML = TRUE)
+  expect_equal(glmmlab:::profile_context(m1)$theta, 1.165611789, tolerance = 1e-5)
+})

@@ -123,14 +123,21 @@ test_that("verbose = TRUE shows the optimizer's progress for LMMs", {
 
 test_that("a user's start$theta is kept on large models (no moment start replaces it)", {
   dat <- crossed_data()
-  m <- glmm(crossed_formula, data = dat)
-  # The identity is the default start, but given by the user it is used as given: the moment
-  # start (two extra evaluations, then a shorter walk) is only tried when no start is given.
-  m_id <- glmm(crossed_formula, data = dat, start = list(theta = c(1, 1, 1)))
-  expect_lt(abs(m_id$loglik - crossed_ref$logLik), 1e-6)
-  expect_false(identical(m_id$optinfo$evaluations, m$optinfo$evaluations))
-  # A start at the optimum needs fewer evaluations than the default path.
-  m_opt <- glmm(crossed_formula, data = dat, start = list(theta = crossed_ref$theta))
-  expect_lt(abs(m_opt$loglik - crossed_ref$logLik), 1e-6)
-  expect_lt(m_opt$optinfo$evaluations, m$optinfo$evaluations)
+  # With verbose = TRUE the optimizer prints each point it evaluates; its first is the start. The
+  # moment start (tried only when no start is given) would replace a poor start such as 3, 3, 3.
+  out <- capture.output(m_user <- glmm(crossed_formula, data = dat, start = list(theta = c(3, 3, 3)), verbose = TRUE))
+  expect_match(out[1L], "\\[ 3 3 3 \\]")
+  expect_lt(abs(m_user$loglik - crossed_ref$logLik), 1e-6)
+  out <- capture.output(m <- glmm(crossed_formula, data = dat, verbose = TRUE))
+  expect_no_match(out[1L], "\\[ 1 1 1 \\]")   # the moment start, not the identity
+  expect_lt(abs(m$loglik - crossed_ref$logLik), 1e-6)
+})
+
+test_that("weights far from 1 on a large model: the moment start's steps follow theta's scale", {
+  dat <- crossed_data()
+  dat$w <- 1e20
+  m <- glmm(crossed_formula, data = dat, weights = w)   # constant weights: the unweighted fit
+  expect_lt(abs(m$loglik - crossed_ref$logLik), 1e-6)
+  expect_equal(unname(m$theta) * 1e10, crossed_ref$theta, tolerance = 1e-4)
+  expect_false(m$optinfo$singular)
 })
