@@ -35,23 +35,26 @@ nbinom1 <- function(link = "log") make_nbinom_family("nbinom1", link)
 # dev.resids needs it).
 make_nbinom_family <- function(name, link) {
   lk <- stats::make.link(link)
-  if (name == "nbinom2") {
-    variance <- function(mu, theta = Inf) mu + mu^2 / theta
-    dev.resids <- function(y, mu, wt, theta) {
-      if (missing(theta)) stop("nbinom2 deviance residuals need the size theta: dev.resids(y, mu, wt, theta = sigma(fit))", call. = FALSE)
-      nbinom2_dev_resids(y, mu, wt, theta)
-    }
-  } else {
-    variance <- function(mu, phi = 0) mu * (1 + phi)
-    dev.resids <- function(y, mu, wt, phi) {
-      if (missing(phi)) stop("nbinom1 deviance residuals need the dispersion phi: dev.resids(y, mu, wt, phi = sigma(fit))", call. = FALSE)
-      nbinom1_dev_resids(y, mu, wt, phi)
-    }
-  }
+  variance <- if (name == "nbinom2") nbinom2_variance else nbinom1_variance
+  dev.resids <- if (name == "nbinom2") nbinom2_family_dev_resids else nbinom1_family_dev_resids
   structure(list(family = name, link = link, linkfun = lk$linkfun, linkinv = lk$linkinv,
                  mu.eta = lk$mu.eta, valideta = lk$valideta, variance = variance,
                  dev.resids = dev.resids, aic = function(...) NA_real_),
             class = "family")
+}
+
+# The families' variance functions: nbinom2 mu + mu^2 / theta, nbinom1 mu (1 + phi).
+nbinom2_variance <- function(mu, theta = Inf) mu + mu^2 / theta
+nbinom1_variance <- function(mu, phi = 0) mu * (1 + phi)
+
+# The families' dev.resids(): the unit deviances below, which need the dispersion.
+nbinom2_family_dev_resids <- function(y, mu, wt, theta) {
+  if (missing(theta)) stop("nbinom2 deviance residuals need the size theta: dev.resids(y, mu, wt, theta = sigma(fit))", call. = FALSE)
+  nbinom2_dev_resids(y, mu, wt, theta)
+}
+nbinom1_family_dev_resids <- function(y, mu, wt, phi) {
+  if (missing(phi)) stop("nbinom1 deviance residuals need the dispersion phi: dev.resids(y, mu, wt, phi = sigma(fit))", call. = FALSE)
+  nbinom1_dev_resids(y, mu, wt, phi)
 }
 
 # Unit deviances of nbinom2 (size theta): 2 wt [y log(y/mu) - (y + theta) log((y + theta)/(mu + theta))],
