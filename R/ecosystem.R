@@ -99,17 +99,21 @@ check_conf_level <- function(conf.level) {
   }
 }
 
+# Columns conf.low and conf.high: Wald limits estimate -+ z std.error at `conf.level`.
+add_wald_limits <- function(out, conf.level) {
+  z <- stats::qnorm(1 - (1 - conf.level) / 2)
+  out$conf.low <- out$estimate - z * out$std.error
+  out$conf.high <- out$estimate + z * out$std.error
+  out
+}
+
 # Fixed-effect rows: estimate, SE, Wald z and p (and Wald limits when asked).
 tidy_fixed_rows <- function(x, conf.int, conf.level) {
   table <- fixed_effects_table(x$beta, x$vcov)
   out <- data.frame(effect = "fixed", component = "cond", group = NA_character_,
                     term = rownames(table), estimate = table[, 1L], std.error = table[, 2L],
                     statistic = table[, 3L], p.value = table[, 4L], stringsAsFactors = FALSE)
-  if (conf.int) {
-    z <- stats::qnorm(1 - (1 - conf.level) / 2)
-    out$conf.low <- out$estimate - z * out$std.error
-    out$conf.high <- out$estimate + z * out$std.error
-  }
+  if (conf.int) out <- add_wald_limits(out, conf.level)
   out
 }
 
@@ -145,11 +149,7 @@ tidy_ran_vals_rows <- function(x, conf.int, conf.level) {
                     level = as.character(long$grp), term = as.character(long$term),
                     estimate = long$condval, std.error = if (is.null(long$condsd)) NA_real_ else long$condsd,
                     stringsAsFactors = FALSE)
-  if (conf.int) {
-    z <- stats::qnorm(1 - (1 - conf.level) / 2)
-    out$conf.low <- out$estimate - z * out$std.error
-    out$conf.high <- out$estimate + z * out$std.error
-  }
+  if (conf.int) out <- add_wald_limits(out, conf.level)
   out
 }
 
