@@ -37,6 +37,9 @@ make_nbinom_family <- function(name, link) {
   lk <- stats::make.link(link)
   variance <- if (name == "nbinom2") nbinom2_variance else nbinom1_variance
   dev.resids <- if (name == "nbinom2") nbinom2_family_dev_resids else nbinom1_family_dev_resids
+  # each family object's functions get this call's (unlocked) frame as their environment, as
+  # closures made here would: glmmTMB, given this family object, stores its .Theta there
+  environment(variance) <- environment(dev.resids) <- environment()
   structure(list(family = name, link = link, linkfun = lk$linkfun, linkinv = lk$linkinv,
                  mu.eta = lk$mu.eta, valideta = lk$valideta, variance = variance,
                  dev.resids = dev.resids, aic = function(...) NA_real_),
