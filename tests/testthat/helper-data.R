@@ -65,3 +65,14 @@ bad_input_data <- function() {
                pos = rgamma(n, shape = 2, rate = 2 / exp(0.3 * x + 0.5 * b)), z = runif(n))
   })
 }
+
+# A data set borrowed from another package (lme4, glmmTMB), read from the stored fixture
+# tests/testthat/fixtures/<name>.rds (tests/references/make_fixtures.R writes them), so that
+# tests run without that package.
+fixture_data <- function(name) {
+  path <- testthat::test_path("fixtures", paste0(name, ".rds"))
+  if (!file.exists(path)) stop("no fixture ", sQuote(name, FALSE), ": add it to tests/references/make_fixtures.R")
+  d <- readRDS(path)
+  attr(d, "source") <- NULL
+  d
+}

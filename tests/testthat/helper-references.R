@@ -1224,3 +1224,10 @@ glmm_refs$cbpp_glm <- list(
   sigma = NA
 )
 
+# Stored reference numbers of one topic: the list in references/<topic>.R, written by
+# tests/references/refs_<topic>.R (see tests/references/make_references.R).
+stored_references <- function(topic) {
+  path <- testthat::test_path("references", paste0(topic, ".R"))
+  if (!file.exists(path)) stop("no stored references for topic ", sQuote(topic, FALSE), " (", path, ")")
+  eval(parse(path, keep.source = FALSE, encoding = "UTF-8")[[1L]], baseenv())
+}
