@@ -13,15 +13,15 @@ using Eigen::VectorXd;
 namespace {
 
 // sum_i l_i at eta; fills the gradient and the IRLS weights (the expected information) when asked.
-double glm_loglik(int family, int link, const VectorXd& y, const VectorXd& eta, const VectorXd& w, double phi,
+double glm_loglik(const ResponseModel& model, const VectorXd& y, const VectorXd& eta, const VectorXd& w,
                   VectorXd* grad, VectorXd* info) {
   double ll = 0;
   for (int i = 0; i < eta.size(); ++i) {
-    const ObsLogLik o = obs_loglik(family, link, y[i], eta[i], w[i], phi);
+    const ObsLogLik o = model.loglik(y[i], eta[i], w[i]);
     ll += o.value;
     if (grad) {
       (*grad)[i] = o.grad;
-      const double wt = irls_weight(family, link, eta[i], w[i], phi);
+      const double wt = model.irls_weight(eta[i], w[i]);
       (*info)[i] = std::isfinite(wt) && wt > 0 ? wt : 0.0;
     }
   }
@@ -40,7 +40,8 @@ Rcpp::List cpp_glm_fit(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eig
   const int n = X.rows(), p = X.cols();
   if (y.size() != n || weights.size() != n || offset.size() != n || eta_start.size() != n)
     Rcpp::stop("response, weights, offset and start must have one value per row of the model matrix");
-  if (family < 0 || family >= FAM_COUNT || link < 0 || link >= LINK_COUNT) Rcpp::stop("unknown family or link code");
+  ResponseModel model(family, link);
+  model.set_parameters(phi);
   VectorXd beta = VectorXd::Zero(p);
   bool converged = false;
   if (p > 0) {
@@ -48,11 +49,11 @@ Rcpp::List cpp_glm_fit(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eig
     if (xtx.info() == Eigen::Success) beta = xtx.solve(X.transpose() * (VectorXd(eta_start) - offset));
   }
   VectorXd eta = X * beta + offset, grad(n), info(n);
-  double ll = glm_loglik(family, link, y, eta, weights, phi, &grad, &info);
+  double ll = glm_loglik(model, y, eta, weights, &grad, &info);
   if (!std::isfinite(ll)) {   // the start is outside the family's support: begin at the offset
     beta.setZero();
     eta = offset;
-    ll = glm_loglik(family, link, y, eta, weights, phi, &grad, &info);
+    ll = glm_loglik(model, y, eta, weights, &grad, &info);
   }
   for (int it = 0; it < 100 && std::isfinite(ll); ++it) {
     if (it % 10 == 9) Rcpp::checkUserInterrupt();   // all objects here clean up as it unwinds
@@ -71,7 +72,7 @@ Rcpp::List cpp_glm_fit(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eig
     VectorXd eta_new;
     for (int k = 0; k < 30; ++k, step *= 0.5) {
       eta_new = X * (beta + step * delta) + offset;
-      ll_new = glm_loglik(family, link, y, eta_new, weights, phi, nullptr, nullptr);
+      ll_new = glm_loglik(model, y, eta_new, weights, nullptr, nullptr);
       if (ll_new >= ll - 1e-12 * std::abs(ll)) break;
     }
     if (!(ll_new >= ll - 1e-12 * std::abs(ll))) {   // no ascent: at the maximum to rounding?
@@ -80,7 +81,7 @@ Rcpp::List cpp_glm_fit(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eig
     }
     beta += step * delta;
     eta = eta_new;
-    ll = glm_loglik(family, link, y, eta, weights, phi, &grad, &info);
+    ll = glm_loglik(model, y, eta, weights, &grad, &info);
   }
   return Rcpp::List::create(Rcpp::Named("beta") = beta, Rcpp::Named("eta") = eta, Rcpp::Named("converged") = converged);
 }

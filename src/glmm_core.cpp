@@ -1,6 +1,5 @@
 // glmm_core.cpp: PIRLS and the Laplace approximation (notation in glmm_core.h).
 #include "glmm_core.h"
-#include "families.h"
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -10,14 +9,11 @@ using Eigen::VectorXd;
 
 GlmmCore::GlmmCore(const MatrixXd& X, const VectorXd& y, const VectorXd& w, const VectorXd& offset,
                    ReDesign re, int family, int link)
-    : X_(X), y_(y), w_(w), offset_(offset), re_(std::move(re)), family_(family), link_(link),
-      has_phi_(family_has_dispersion(family)) {
-  if (family < 0 || family >= FAM_COUNT) Rcpp::stop("unknown family code %d", family);
-  if (link < 0 || link >= LINK_COUNT) Rcpp::stop("unknown link code %d", link);
+    : X_(X), y_(y), w_(w), offset_(offset), re_(std::move(re)), model_(family, link) {
   u_ = VectorXd::Zero(re_.q);
   eta_ = offset_;
   loglik_constant_ = 0;
-  for (int i = 0; i < y_.size(); ++i) loglik_constant_ += obs_constant(family_, y_[i], w_[i]);
+  for (int i = 0; i < y_.size(); ++i) loglik_constant_ += model_.constant(y_[i], w_[i]);
   grad_ = info_ = VectorXd::Zero(X_.rows());
   Zt_ = re_.Z.transpose();
   lambda_rows_.assign(re_.q, std::vector<std::pair<int, int> >());
@@ -31,7 +27,7 @@ double GlmmCore::penalized_deviance(const VectorXd& u, bool derivatives) {
   eta_ = eta_fixed_ + ZL_ * u;
   double ll = loglik_constant_;
   for (int i = 0; i < eta_.size(); ++i) {
-    const ObsLogLik o = obs_loglik(family_, link_, y_[i], eta_[i], w_[i], phi_);
+    const ObsLogLik o = model_.loglik(y_[i], eta_[i], w_[i]);
     ll += o.value;
     if (derivatives) {
       grad_[i] = o.grad;
@@ -187,8 +183,8 @@ bool GlmmCore::build_inverse_positions() {
 
 double GlmmCore::laplace_deviance(const VectorXd& theta, const VectorXd& beta, double phi) {
   const double inf = std::numeric_limits<double>::infinity();
-  if (!theta.allFinite() || !beta.allFinite() || !std::isfinite(phi) || (has_phi_ && !(phi > 0))) return inf;
-  phi_ = phi;
+  if (!theta.allFinite() || !beta.allFinite() || !std::isfinite(phi) || (model_.has_dispersion() && !(phi > 0))) return inf;
+  if (!(phi == model_.phi())) model_.set_parameters(phi);
   re_.set_theta(theta.data());
   update_ZL();
   eta_fixed_ = X_ * beta + offset_;
@@ -257,7 +253,7 @@ double GlmmCore::agq_deviance() {
       double hj = -0.5 * uk * uk;
       for (SpMat::InnerIterator it(ZL_, j); it; ++it) {
         const int i = it.row();
-        hj += obs_loglik(family_, link_, y_[i], eta_fixed_[i] + it.value() * uk, w_[i], phi_).value;
+        hj += model_.loglik(y_[i], eta_fixed_[i] + it.value() * uk, w_[i]).value;
       }
       h(j, k) = hj + gh_nodes_[k] * gh_nodes_[k] + std::log(gh_weights_[k] / std::sqrt(M_PI));
     }
@@ -298,7 +294,7 @@ bool GlmmCore::start_info(MatrixXd& moments, VectorXd& cond_diag, MatrixXd& beta
 
 double GlmmCore::objective(const VectorXd& par) {
   const int k = re_.ntheta, p = X_.cols();
-  const double phi = has_phi_ ? std::exp(par[k + p]) : 1.0;
+  const double phi = model_.has_dispersion() ? std::exp(par[k + p]) : 1.0;
   return laplace_deviance(par.head(k), par.segment(k, p), phi);
 }
 
@@ -319,7 +315,7 @@ double GlmmCore::objective_gradient(const VectorXd& par, VectorXd& grad) {
   if (!std::isfinite(value) || gh_nodes_.size() > 1) return value;
   VectorXd l1(n), d(n), dd(n), lp(n), l1p(n), dp(n);
   for (int i = 0; i < n; ++i) {
-    const ObsDerivs o = obs_derivs(family_, link_, y_[i], eta_[i], w_[i], phi_);
+    const ObsLogLik o = model_.derivs(y_[i], eta_[i], w_[i]);
     l1[i] = o.grad; d[i] = o.info; dd[i] = o.dinfo;
     lp[i] = o.dphi; l1p[i] = o.dgrad_phi; dp[i] = o.dinfo_phi;
   }
@@ -374,6 +370,6 @@ double GlmmCore::objective_gradient(const VectorXd& par, VectorXd& grad) {
     }
     grad.head(k) = (re_.Z * dLu).transpose() * s_m2l + (re_.Z * dLr).transpose() * l1 + trace;
   }
-  if (has_phi_) grad[k + p] = -2.0 * lp.sum() + h.dot(dp) + Ar.dot(l1p);
+  if (model_.has_dispersion()) grad[k + p] = -2.0 * lp.sum() + h.dot(dp) + Ar.dot(l1p);
   return value;
 }

@@ -9,6 +9,7 @@
 #ifndef GLMMLAB_GLMM_CORE_H
 #define GLMMLAB_GLMM_CORE_H
 
+#include "families.h"
 #include "re_design.h"
 #include "selected_inverse.h"
 #include <utility>
@@ -30,7 +31,7 @@ class GlmmCore {
 
   int ntheta() const { return re_.ntheta; }
   int p() const { return X_.cols(); }
-  bool has_dispersion() const { return has_phi_; }
+  bool has_dispersion() const { return model_.has_dispersion(); }
   const ReDesign& design() const { return re_; }
   Eigen::VectorXd u() const { return re_.to_original(u_); }               // formula's term order
   Eigen::VectorXd b() const { return re_.to_original(re_.Lambda * u_); }
@@ -65,15 +66,13 @@ class GlmmCore {
   Eigen::MatrixXd X_;
   Eigen::VectorXd y_, w_, offset_;
   ReDesign re_;
-  int family_, link_;
-  bool has_phi_;
-  double phi_ = 1;
+  ResponseModel model_;   // the family and link at the current dispersion
   SpMat ZL_, ZLt_, Zt_;
   // per column r of Z: the stored entries (c, theta index) of row r of Lambda
   std::vector<std::vector<std::pair<int, int> > > lambda_rows_;
   SelectedInverse selected_inverse_;
   Eigen::VectorXd eta_fixed_, eta_, grad_, info_, u_;
-  double loglik_cond_ = 0, ldL2_ = 0, loglik_constant_ = 0;   // sum of obs_constant()
+  double loglik_cond_ = 0, ldL2_ = 0, loglik_constant_ = 0;   // sum of the families' constant()
   int pirls_iter_ = 0;
   Eigen::SimplicialLLT<SpMat, Eigen::Lower, Eigen::AMDOrdering<int> > chol_;
   SpMat H_;                              // lower triangle of H, fixed pattern
