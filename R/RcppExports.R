@@ -5,8 +5,8 @@ cpp_family_table <- function() {
     .Call(`_glmmlab_cpp_family_table`)
 }
 
-cpp_family_eval <- function(family, link, y, eta, weights, phi) {
-    .Call(`_glmmlab_cpp_family_eval`, family, link, y, eta, weights, phi)
+cpp_family_eval <- function(family, link, y, eta, weights, phi, shape = NA_real_) {
+    .Call(`_glmmlab_cpp_family_eval`, family, link, y, eta, weights, phi, shape)
 }
 
 cpp_glmm_create <- function(X, y, weights, offset, terms, family, link) {
@@ -21,8 +21,8 @@ cpp_glmm_gradient <- function(ptr, par) {
     .Call(`_glmmlab_cpp_glmm_gradient`, ptr, par)
 }
 
-cpp_family_derivs <- function(family, link, y, eta, weights, phi) {
-    .Call(`_glmmlab_cpp_family_derivs`, family, link, y, eta, weights, phi)
+cpp_family_derivs <- function(family, link, y, eta, weights, phi, shape = NA_real_) {
+    .Call(`_glmmlab_cpp_family_derivs`, family, link, y, eta, weights, phi, shape)
 }
 
 cpp_glmm_state <- function(ptr, par) {

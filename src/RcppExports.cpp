@@ -22,8 +22,8 @@ BEGIN_RCPP
 END_RCPP
 }
 // cpp_family_eval
-Rcpp::NumericMatrix cpp_family_eval(int family, int link, const Eigen::VectorXd y, const Eigen::VectorXd eta, const Eigen::VectorXd weights, double phi);
-RcppExport SEXP _glmmlab_cpp_family_eval(SEXP familySEXP, SEXP linkSEXP, SEXP ySEXP, SEXP etaSEXP, SEXP weightsSEXP, SEXP phiSEXP) {
+Rcpp::NumericMatrix cpp_family_eval(int family, int link, const Eigen::VectorXd y, const Eigen::VectorXd eta, const Eigen::VectorXd weights, double phi, double shape);
+RcppExport SEXP _glmmlab_cpp_family_eval(SEXP familySEXP, SEXP linkSEXP, SEXP ySEXP, SEXP etaSEXP, SEXP weightsSEXP, SEXP phiSEXP, SEXP shapeSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
@@ -33,7 +33,8 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< const Eigen::VectorXd >::type eta(etaSEXP);
     Rcpp::traits::input_parameter< const Eigen::VectorXd >::type weights(weightsSEXP);
     Rcpp::traits::input_parameter< double >::type phi(phiSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_family_eval(family, link, y, eta, weights, phi));
+    Rcpp::traits::input_parameter< double >::type shape(shapeSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_family_eval(family, link, y, eta, weights, phi, shape));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -79,8 +80,8 @@ BEGIN_RCPP
 END_RCPP
 }
 // cpp_family_derivs
-Rcpp::NumericMatrix cpp_family_derivs(int family, int link, const Eigen::VectorXd y, const Eigen::VectorXd eta, const Eigen::VectorXd weights, double phi);
-RcppExport SEXP _glmmlab_cpp_family_derivs(SEXP familySEXP, SEXP linkSEXP, SEXP ySEXP, SEXP etaSEXP, SEXP weightsSEXP, SEXP phiSEXP) {
+Rcpp::NumericMatrix cpp_family_derivs(int family, int link, const Eigen::VectorXd y, const Eigen::VectorXd eta, const Eigen::VectorXd weights, double phi, double shape);
+RcppExport SEXP _glmmlab_cpp_family_derivs(SEXP familySEXP, SEXP linkSEXP, SEXP ySEXP, SEXP etaSEXP, SEXP weightsSEXP, SEXP phiSEXP, SEXP shapeSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
@@ -90,7 +91,8 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< const Eigen::VectorXd >::type eta(etaSEXP);
     Rcpp::traits::input_parameter< const Eigen::VectorXd >::type weights(weightsSEXP);
     Rcpp::traits::input_parameter< double >::type phi(phiSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_family_derivs(family, link, y, eta, weights, phi));
+    Rcpp::traits::input_parameter< double >::type shape(shapeSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_family_derivs(family, link, y, eta, weights, phi, shape));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -310,11 +312,11 @@ END_RCPP
 
 static const R_CallMethodDef CallEntries[] = {
     {"_glmmlab_cpp_family_table", (DL_FUNC) &_glmmlab_cpp_family_table, 0},
-    {"_glmmlab_cpp_family_eval", (DL_FUNC) &_glmmlab_cpp_family_eval, 6},
+    {"_glmmlab_cpp_family_eval", (DL_FUNC) &_glmmlab_cpp_family_eval, 7},
     {"_glmmlab_cpp_glmm_create", (DL_FUNC) &_glmmlab_cpp_glmm_create, 7},
     {"_glmmlab_cpp_glmm_objective", (DL_FUNC) &_glmmlab_cpp_glmm_objective, 2},
     {"_glmmlab_cpp_glmm_gradient", (DL_FUNC) &_glmmlab_cpp_glmm_gradient, 2},
-    {"_glmmlab_cpp_family_derivs", (DL_FUNC) &_glmmlab_cpp_family_derivs, 6},
+    {"_glmmlab_cpp_family_derivs", (DL_FUNC) &_glmmlab_cpp_family_derivs, 7},
     {"_glmmlab_cpp_glmm_state", (DL_FUNC) &_glmmlab_cpp_glmm_state, 2},
     {"_glmmlab_cpp_glmm_start_info", (DL_FUNC) &_glmmlab_cpp_glmm_start_info, 2},
     {"_glmmlab_cpp_glmm_theta_lower", (DL_FUNC) &_glmmlab_cpp_glmm_theta_lower, 1},

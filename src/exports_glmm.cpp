@@ -42,12 +42,13 @@ Rcpp::List cpp_family_table() {
 }
 
 // Per-observation log-likelihood, gradient, information, mean mu, dmu/deta, variance function
-// V(mu) and IRLS weight (unnamed columns 1-7; for tests against stats::family() and the d*() densities).
+// V(mu) and IRLS weight (unnamed columns 1-7; for tests against stats::family() and the d*() densities),
+// at dispersion phi and (families with one) shape parameter `shape`.
 // [[Rcpp::export]]
 Rcpp::NumericMatrix cpp_family_eval(int family, int link, const Eigen::VectorXd y, const Eigen::VectorXd eta,
-                                    const Eigen::VectorXd weights, double phi) {
+                                    const Eigen::VectorXd weights, double phi, double shape = NA_REAL) {
   ResponseModel model(family, link);
-  model.set_parameters(phi);
+  model.set_parameters(phi, shape);
   if (y.size() != eta.size() || weights.size() != eta.size()) Rcpp::stop("y, eta and weights must have the same length");
   Rcpp::NumericMatrix out(eta.size(), 7);
   for (int i = 0; i < eta.size(); ++i) {
@@ -102,9 +103,9 @@ Rcpp::NumericVector cpp_glmm_gradient(SEXP ptr, const Eigen::VectorXd par) {
 // Per-observation derivatives for the analytic gradient (for tests against finite differences).
 // [[Rcpp::export]]
 Rcpp::NumericMatrix cpp_family_derivs(int family, int link, const Eigen::VectorXd y, const Eigen::VectorXd eta,
-                                      const Eigen::VectorXd weights, double phi) {
+                                      const Eigen::VectorXd weights, double phi, double shape = NA_REAL) {
   ResponseModel model(family, link);
-  model.set_parameters(phi);
+  model.set_parameters(phi, shape);
   if (y.size() != eta.size() || weights.size() != eta.size()) Rcpp::stop("y, eta and weights must have the same length");
   Rcpp::NumericMatrix out(eta.size(), 6);
   for (int i = 0; i < eta.size(); ++i) {

@@ -12,7 +12,8 @@
 // Laplace approximation, its exact gradient and the GLM start all read a family only through these
 // functions. Notation: observation i has response y, linear predictor eta, prior weight w (the
 // number of trials for binomial-type families, whose y is then a proportion), and the family's
-// dispersion phi > 0 (and, if n_shape = 1, a shape parameter such as tweedie's power). l is w
+// dispersion phi > 0 (and, if n_shape = 1, a shape parameter on an unbounded scale, glmmTMB's psi:
+// tweedie's power is 1 + logistic(psi), t's degrees of freedom exp(psi)). l is w
 // times the log density of y, less `constant` (below). Primes are derivatives in eta.
 //
 //  * loglik(link, obs, params, full, out): fill out->value = l, out->grad = l', out->info = -l''
@@ -34,7 +35,11 @@
 //  * constant(y, w): the part of w log f(y) free of parameters (-w lgamma(y + 1), binomial
 //    coefficients); summed once per response, not per evaluation.
 //  * variance(mu, params): the variance function V(mu): Var(y | mu) = V(mu) for the binomial (per
-//    trial), Poisson and negative binomials, sigma^2 V(mu) for gaussian and Gamma.
+//    trial), Poisson and negative binomials, sigma^2 V(mu) for gaussian and Gamma; for the other
+//    families glmmTMB's family$variance at the fit's dispersion and shape (what its Pearson
+//    residuals divide by: mu (1 - mu) for beta and betabinomial, phi mu for genpois, phi mu^p for
+//    tweedie, phi for t, phi^2 for lognormal, the truncated distribution's variance for the
+//    truncated families, mu being the untruncated mean).
 //  * irls_weight(link, eta, w, params): the expected information w mu'^2 / Var(y | mu), used by
 //    the GLM start (Fisher scoring); positive where it is defined.
 // Families can test which link they were given by address (`&link == &log_link`) to use a closed
@@ -83,7 +88,8 @@ struct ObsLogLik { double value, grad, info, dinfo, dphi, dgrad_phi, dinfo_phi; 
 struct FamilyFunctions {
   const char* name;           // as family$family in R
   const char* default_link;   // as in stats/glmmTMB
-  const char* support;        // of the response: "real", "proportion" (of w trials), "count", "positive"
+  const char* support;        // of the response: "real", "proportion" (of w trials), "count", "positive",
+                              // "nonnegative", "unit" (open (0, 1)), "positive_count" (whole numbers >= 1)
   const char* dispersion;     // what phi is (e.g. "sigma", "size"), nullptr without a dispersion
   int n_shape;                // extra shape parameters (0 or 1)
   void (*prepare)(FamilyParams* params);
@@ -94,7 +100,8 @@ struct FamilyFunctions {
 };
 
 extern const FamilyFunctions gaussian_family, binomial_family, poisson_family, Gamma_family, nbinom2_family,
-    nbinom1_family;
+    nbinom1_family, beta_family, betabinomial_family, genpois_family, tweedie_family, t_family, lognormal_family,
+    truncated_poisson_family, truncated_nbinom1_family, truncated_nbinom2_family;
 
 // ---- The tables (family_table.cpp): a family or link code is its row ------------------------------
 
@@ -116,6 +123,7 @@ class ResponseModel {
   const LinkFunctions& link() const { return *link_; }
   bool has_dispersion() const { return family_->dispersion != nullptr; }
   double phi() const { return params_.phi; }
+  double shape() const { return params_.shape; }
 
   // l (less constant()), l' and -l'' (dinfo and the log-phi derivatives left unset).
   ObsLogLik loglik(double y, double eta, double w) const { return evaluate(y, eta, w, false); }

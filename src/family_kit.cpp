@@ -28,6 +28,20 @@ double lgamma_ratio(double y, double s, double log_s, double lgamma_s) {
   return std::lgamma(y + s) - (std::isnan(lgamma_s) ? std::lgamma(s) : lgamma_s);
 }
 
+void neg_lgamma_log_derivs(double a, double log_a, double c, int order, double d[4]) {
+  const bool small = a < 1;
+  const double x = small ? a + 1.0 : a;   // psi^(m) taken at x, shifted back by the recurrences
+  const double ac = a * c;
+  const double s0 = a * digamma(x), s1 = order >= 2 ? a * a * trigamma(x) : 0.0;
+  const double s2 = order >= 3 ? a * a * a * tetragamma(x) : 0.0;
+  // a psi(a) = s0 - 1, a^2 psi1(a) = s1 + 1, a^3 psi2(a) = s2 - 2 when shifted; the constants of
+  // d2 and d3 cancel exactly (-(-1) - 1 = 0 and -(-1) - 3 + 2 = 0)
+  d[0] = (small ? log_a - lgamma1p(a) : -std::lgamma(a)) + ac;
+  d[1] = (small ? 1.0 : 0.0) - s0 + ac;
+  d[2] = order >= 2 ? -s0 - s1 + ac : 0.0;
+  d[3] = order >= 3 ? -s0 - 3.0 * s1 - s2 + ac : 0.0;
+}
+
 // s < 1 by the recurrences psi^(m)(s) = psi^(m)(s + 1) - (-1)^m m! / s^(m+1), 1 <= s < 20 as
 // plain differences, s >= 20 by the asymptotic series of psi, psi1, psi2 (Bernoulli numbers), in
 // which each difference (s + y)^-m - s^-m = s^-m expm1(-m log1p(y/s)) keeps full relative

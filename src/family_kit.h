@@ -88,8 +88,50 @@ inline void chain_scaled(double m1, double m2, double m3, double lp, double mp1,
   out->dinfo_phi = -times_power(mp2 + times(k.c1, mp1), k.E, 2);
 }
 
+// The chain rule for a family written in lambda = log mu (families whose mean enters through its
+// logarithm: genpois, tweedie, lognormal, the truncated counts): D1..D3 are d^k l/dlambda^k and
+// P0..P2 the log-phi derivatives of l, D1 and D2. The log link has lambda = eta; the others go
+// through chain_scaled() with mu^k d^k l/dmu^k = D1, D2 - D1, D3 - 3 D2 + 2 D1.
+inline void chain_log_mean(double D1, double D2, double D3, double P0, double P1, double P2, const LinkFunctions& link,
+                           double eta, const LinkValues& v, ObsLogLik* out) {
+  if (&link == &log_link) {
+    out->grad = D1;
+    out->info = -D2;
+    out->dinfo = -D3;
+    out->dphi = P0;
+    out->dgrad_phi = P1;
+    out->dinfo_phi = -P2;
+    return;
+  }
+  chain_scaled(D1, D2 - D1, D3 - 3.0 * D2 + 2.0 * D1, P0, P1, P2 - P1, link.scale(eta, v), out);
+}
+
+// log mu at eta: eta itself for the log link, else log of the link's mean (NaN unless mu > 0).
+inline double log_mean(const LinkFunctions& link, double eta, const LinkValues& v) {
+  if (&link == &log_link) return eta;
+  return v.mu > 0 && std::isfinite(v.mu) ? std::log(v.mu) : std::numeric_limits<double>::quiet_NaN();
+}
+
+// log1p(x) - x for x > -1, by its series below |x| = 1e-3 (the difference cancels there).
+inline double log1p_minus_x(double x) {
+  if (std::fabs(x) < 1e-3) return -x * x * (0.5 - x * (1.0 / 3 - x * (0.25 - x * (0.2 - x / 6))));
+  return std::log1p(x) - x;
+}
+
+// (1 + x) log1p(x) - x for x > -1, by its series sum_k (-1)^k x^k / (k (k - 1)) below |x| = 1e-3.
+inline double xlog1p_minus_x(double x) {
+  if (std::fabs(x) < 1e-3) return x * x * (0.5 - x * (1.0 / 6 - x * (1.0 / 12 - x * (1.0 / 20 - x / 30))));
+  return (1.0 + x) * std::log1p(x) - x;
+}
+
 // The link's elasticity form at eta (LinkFunctions::scale with the values computed once).
 inline LinkScale link_scale(const LinkFunctions& link, double eta, const LinkValues& v) { return link.scale(eta, v); }
+
+// -lgamma(a) + a c and its first three derivatives in log a, for a = exp(log_a) >= 0 (a may have
+// underflowed; log_a is exact): with psi^(m) at a + 1 below a = 1 (a psi(a) = a psi(a + 1) - 1,
+// a^2 psi1(a) = a^2 psi1(a + 1) + 1, a^3 psi2(a) = a^3 psi2(a + 1) - 2), so nothing cancels as
+// a -> 0: d[0] = value, d[k] = d^k/dlog a^k (orders above `order` are left 0).
+void neg_lgamma_log_derivs(double a, double log_a, double c, int order, double d[4]);
 
 // lgamma(y + s) - lgamma(s) for y >= 0 and s >= 0, with log_s = log(s) (s may have underflowed
 // to 0) and lgamma_s = lgamma(s) when the caller has it (NaN: computed here where needed).

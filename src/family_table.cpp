@@ -9,8 +9,12 @@
 namespace {
 
 // One row per family: adding a family is adding its function set here.
-const FamilyFunctions* const family_table[] = {&gaussian_family, &binomial_family, &poisson_family,
-                                               &Gamma_family,    &nbinom2_family,  &nbinom1_family};
+const FamilyFunctions* const family_table[] = {&gaussian_family,   &binomial_family,          &poisson_family,
+                                               &Gamma_family,      &nbinom2_family,           &nbinom1_family,
+                                               &beta_family,       &betabinomial_family,      &genpois_family,
+                                               &tweedie_family,    &t_family,                 &lognormal_family,
+                                               &truncated_poisson_family, &truncated_nbinom1_family,
+                                               &truncated_nbinom2_family};
 // One row per link.
 const LinkFunctions* const link_table[] = {&identity_link, &log_link, &logit_link, &probit_link,
                                            &cloglog_link,  &inverse_link, &sqrt_link};

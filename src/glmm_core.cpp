@@ -181,10 +181,11 @@ bool GlmmCore::build_inverse_positions() {
   return true;
 }
 
-double GlmmCore::laplace_deviance(const VectorXd& theta, const VectorXd& beta, double phi) {
+double GlmmCore::laplace_deviance(const VectorXd& theta, const VectorXd& beta, double phi, double shape) {
   const double inf = std::numeric_limits<double>::infinity();
   if (!theta.allFinite() || !beta.allFinite() || !std::isfinite(phi) || (model_.has_dispersion() && !(phi > 0))) return inf;
-  if (!(phi == model_.phi())) model_.set_parameters(phi);
+  if (n_shape() > 0 && !std::isfinite(shape)) return inf;
+  if (!(phi == model_.phi()) || !(n_shape() == 0 || shape == model_.shape())) model_.set_parameters(phi, shape);
   re_.set_theta(theta.data());
   update_ZL();
   eta_fixed_ = X_ * beta + offset_;
@@ -295,7 +296,22 @@ bool GlmmCore::start_info(MatrixXd& moments, VectorXd& cond_diag, MatrixXd& beta
 double GlmmCore::objective(const VectorXd& par) {
   const int k = re_.ntheta, p = X_.cols();
   const double phi = model_.has_dispersion() ? std::exp(par[k + p]) : 1.0;
-  return laplace_deviance(par.head(k), par.segment(k, p), phi);
+  const double shape = n_shape() > 0 ? par[k + p + model_.has_dispersion()] : std::numeric_limits<double>::quiet_NaN();
+  return laplace_deviance(par.head(k), par.segment(k, p), phi, shape);
+}
+
+double GlmmCore::shape_derivative(const VectorXd& par) {
+  const int j = par.size() - 1;
+  const double h = 1e-4 * std::max(1.0, std::abs(par[j]));
+  const VectorXd u0 = u_;
+  VectorXd x = par;
+  x[j] = par[j] + h;
+  const double up = objective(x);
+  u_ = u0;
+  x[j] = par[j] - h;
+  const double down = objective(x);
+  u_ = u0;
+  return (up - down) / (2.0 * h);
 }
 
 // The gradient of f = -2 sum_i l_i(eta_i) + |u|^2 + log|H| at the mode u^ (found by PIRLS) in
@@ -311,6 +327,7 @@ double GlmmCore::objective(const VectorXd& par) {
 double GlmmCore::objective_gradient(const VectorXd& par, VectorXd& grad) {
   const int k = re_.ntheta, p = X_.cols(), n = y_.size(), q = re_.q;
   grad = VectorXd::Constant(par.size(), NAN);
+  const double shape_grad = n_shape() > 0 && gh_nodes_.size() <= 1 ? shape_derivative(par) : NAN;
   const double value = objective(par);
   if (!std::isfinite(value) || gh_nodes_.size() > 1) return value;
   VectorXd l1(n), d(n), dd(n), lp(n), l1p(n), dp(n);
@@ -371,5 +388,6 @@ double GlmmCore::objective_gradient(const VectorXd& par, VectorXd& grad) {
     grad.head(k) = (re_.Z * dLu).transpose() * s_m2l + (re_.Z * dLr).transpose() * l1 + trace;
   }
   if (model_.has_dispersion()) grad[k + p] = -2.0 * lp.sum() + h.dot(dp) + Ar.dot(l1p);
+  if (n_shape() > 0) grad[par.size() - 1] = shape_grad;
   return value;
 }

@@ -12,6 +12,7 @@
 #include "families.h"
 #include "re_design.h"
 #include "selected_inverse.h"
+#include <limits>
 #include <utility>
 #include <vector>
 
@@ -20,18 +21,22 @@ class GlmmCore {
   GlmmCore(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const Eigen::VectorXd& weights,
            const Eigen::VectorXd& offset, ReDesign re, int family, int link);
 
-  // Laplace deviance at (theta, beta, phi); PIRLS starts from the previous mode.
-  double laplace_deviance(const Eigen::VectorXd& theta, const Eigen::VectorXd& beta, double phi);
-  // Laplace deviance at the packed outer parameters (theta, beta, log phi if the family has one).
+  // Laplace deviance at (theta, beta, phi, shape); PIRLS starts from the previous mode.
+  double laplace_deviance(const Eigen::VectorXd& theta, const Eigen::VectorXd& beta, double phi,
+                          double shape = std::numeric_limits<double>::quiet_NaN());
+  // Laplace deviance at the packed outer parameters (theta, beta, log phi if the family has one,
+  // then its shape parameter if it has one).
   double objective(const Eigen::VectorXd& par);
   // objective(par) and its exact gradient in par (Laplace only; see glmm_core.cpp for the
-  // formulas). grad is NaN where it cannot be computed (a non-finite objective).
+  // formulas; the shape parameter's component by a central difference). grad is NaN where it
+  // cannot be computed (a non-finite objective).
   double objective_gradient(const Eigen::VectorXd& par, Eigen::VectorXd& grad);
   bool has_gradient() const { return gh_nodes_.size() <= 1; }
 
   int ntheta() const { return re_.ntheta; }
   int p() const { return X_.cols(); }
   bool has_dispersion() const { return model_.has_dispersion(); }
+  int n_shape() const { return model_.family().n_shape; }
   const ReDesign& design() const { return re_; }
   Eigen::VectorXd u() const { return re_.to_original(u_); }               // formula's term order
   Eigen::VectorXd b() const { return re_.to_original(re_.Lambda * u_); }
@@ -62,6 +67,9 @@ class GlmmCore {
   void build_H_pattern();
   // -2 log L by adaptive Gauss-Hermite quadrature around the mode found by PIRLS
   double agq_deviance();
+  // d objective/d shape (the last element of par) by a central difference, both sides from the
+  // current mode; leaves the mode where it was
+  double shape_derivative(const Eigen::VectorXd& par);
 
   Eigen::MatrixXd X_;
   Eigen::VectorXd y_, w_, offset_;
