@@ -169,6 +169,10 @@ select_parameters <- function(all_names, parm, beta_names, wald) {
 # Everything the profiles need: the core, the ML estimates (theta, natural w, beta), the
 # minimum deviance, bounds and scales, and a store of warm starts for the inner optimizations.
 profile_context <- function(object) {
+  if (!is.null(object$shape)) {
+    stop(sprintf("likelihood profiles are not available for the %s family (its shape parameter is not profiled); use method = \"wald\" or \"boot\"",
+                 object$family$family), call. = FALSE)
+  }
   if (!is_gaussian_identity(object$family)) return(glmm_profile_context(object))
   core <- ensure_core(object)
   theta <- object$theta

@@ -139,17 +139,23 @@ resolve_family <- function(family) {
   family
 }
 
-# The function making the family of the core's table called `name`: glmmlab's own constructor
-# (nbinom2(), ...) or stats' (gaussian(), ...).
+# The function making the family called `name`: a family of the core's table by its
+# family$family name ("beta", "t") or its constructor's name ("beta_family", "t_family",
+# "ziGamma"), from glmmlab's own constructors (nbinom2(), beta_family(), ...) or stats'
+# (gaussian(), ...).
 family_constructor <- function(name) {
   tab <- cpp_family_table()
-  if (name %in% tab$family) {
+  constructors <- c(beta = "beta_family", t = "t_family")
+  known <- c(tab$family, constructors, "ziGamma")
+  if (name %in% known) {
+    fun <- if (name %in% names(constructors)) constructors[[name]] else name
     for (env in list(asNamespace("glmmlab"), asNamespace("stats"))) {
-      if (exists(name, envir = env, mode = "function", inherits = FALSE)) return(get(name, envir = env, mode = "function"))
+      if (exists(fun, envir = env, mode = "function", inherits = FALSE)) return(get(fun, envir = env, mode = "function"))
     }
   }
+  names_shown <- unique(c(setdiff(tab$family, names(constructors)), constructors, "ziGamma"))
   stop(sprintf("unknown family %s; use %s", sQuote(name, FALSE),
-               paste(c(paste(utils::head(tab$family, -1L), collapse = ", "), utils::tail(tab$family, 1L)), collapse = " or ")),
+               paste(c(paste(utils::head(names_shown, -1L), collapse = ", "), utils::tail(names_shown, 1L)), collapse = " or ")),
        call. = FALSE)
 }
 
@@ -168,13 +174,17 @@ family_codes <- function(family) {
 }
 
 # The response (and binomial trials as weights) from the model frame, checked against the
-# support of the family's response (the core's table: real, proportion, count or positive).
+# support of the family's response (the core's table: real, proportion, count, positive,
+# nonnegative, unit or positive_count).
 model_response <- function(mf, family) {
   y <- stats::model.response(mf)
   yname <- paste(deparse(attr(mf, "formula")[[2L]], width.cutoff = 500L), collapse = "")
   if (is.null(y)) stop("the formula has no response", call. = FALSE)
   support <- family_codes(family)$support
-  if (support == "proportion") return(binomial_response(y, yname, stats::model.weights(mf)))
+  if (support == "proportion") {
+    if (family$family == "betabinomial") return(betabinomial_response(y, yname, stats::model.weights(mf)))
+    return(binomial_response(y, yname, stats::model.weights(mf)))
+  }
   if (!is.numeric(y) || !is.null(dim(y))) {
     stop(sprintf("response %s must be a numeric vector for a %s model, not %s", sQuote(yname, FALSE), family$family,
                  class(y)[1L]), call. = FALSE)
@@ -185,7 +195,8 @@ model_response <- function(mf, family) {
   y <- as.numeric(y)
   check_magnitude(y, sprintf("response %s", sQuote(yname, FALSE)))
   fam <- family$family
-  if (support %in% c("real", "positive") && length(unique(y)) < 2L) {
+  check_family_support(y, yname, support, fam)
+  if (support %in% c("real", "positive", "unit", "nonnegative") && length(unique(y)) < 2L) {
     stop(sprintf("response %s is constant (all %s): there is no variance to partition", sQuote(yname, FALSE), format(y[1L])), call. = FALSE)
   }
   if (support == "count") {
@@ -195,6 +206,47 @@ model_response <- function(mf, family) {
   }
   if (support == "positive" && any(y <= 0)) stop(sprintf("response %s must be positive for a %s model", sQuote(yname, FALSE), fam), call. = FALSE)
   structure(y, trials = NULL)
+}
+
+# The supports of glmmTMB's further families: a value outside them is an error naming the
+# response and its first offending row (the C++ core would see an impossible observation).
+check_family_support <- function(y, yname, support, fam) {
+  fail <- function(what, bad, hint = "") {
+    stop(sprintf("response %s %s for a %s model (%d value%s outside, the first %s)%s", sQuote(yname, FALSE), what, fam,
+                 sum(bad), if (sum(bad) > 1L) "s" else "", format(y[which(bad)[1L]]), hint), call. = FALSE)
+  }
+  if (support == "unit" && any(y <= 0 | y >= 1)) {
+    fail("must lie strictly between 0 and 1", y <= 0 | y >= 1,
+         "; zeros and ones need zero/one-inflation, which glmmlab does not fit yet (or transform, e.g. (y (n - 1) + 0.5) / n)")
+  }
+  if (support == "nonnegative" && any(y < 0)) fail("must be >= 0", y < 0)
+  if (support %in% c("positive_count", "count") && fam %in% c("genpois", "truncated_poisson", "truncated_nbinom1", "truncated_nbinom2")) {
+    if (any(abs(y - round(y)) > 1e-8)) fail("must be whole numbers (counts)", abs(y - round(y)) > 1e-8)
+  }
+  if (support == "positive_count" && any(y < 1)) {
+    fail("contains zeros (or values below 1), which a zero-truncated family cannot have", y < 1,
+         "; model them with a hurdle (zero-inflation) part, which glmmlab does not fit yet, or drop them")
+  }
+  invisible()
+}
+
+# The beta-binomial response: as binomial_response() (cbind(successes, failures), proportions
+# with the trials as `weights`, or 0/1), with whole numbers of successes. Weights that would
+# multiply the log-likelihood rather than give the trials (with cbind() or a 0/1 response, as
+# in glmmTMB) are an error: the core's weight of a beta-binomial observation is its trials.
+betabinomial_response <- function(y, yname, weights = NULL) {
+  binary <- !is.matrix(y) && (is.factor(y) || is.logical(y) || (is.numeric(y) && all(y %in% c(0, 1))))
+  if (!is.null(weights) && (is.matrix(y) || binary) && any(weights != 1)) {
+    stop(sprintf("`weights` with a %s response are not supported for the betabinomial family (glmmTMB would multiply the log-likelihood by them); give the trials through cbind(successes, failures) or proportions with `weights` = trials",
+                 if (is.matrix(y)) "cbind()" else "0/1"), call. = FALSE)
+  }
+  out <- withCallingHandlers(binomial_response(y, yname, weights), warning = function(w) {
+    if (grepl("non-integer numbers of successes", conditionMessage(w))) {
+      stop(sprintf("betabinomial response %s gives non-integer numbers of successes (proportion x `weights`): the beta-binomial needs whole counts",
+                   sQuote(yname, FALSE)), call. = FALSE)
+    }
+  })
+  out
 }
 
 # Binomial response: 0/1, logical, factor (first level = failure), proportions, or cbind(successes, failures).

@@ -1,6 +1,7 @@
 # fit_glmm.R: stages 4-5 for generalized linear mixed models. The C++ core evaluates the
 # Laplace approximation (PIRLS inside) and its analytic gradient; L-BFGS minimizes it over
-# (theta, beta, log phi), with BOBYQA for quadrature (nAGQ > 1) and as the fallback.
+# (theta, beta, log phi, shape), with BOBYQA for quadrature (nAGQ > 1) and as the fallback; the
+# shape (tweedie's power, t's df, on glmmTMB's psi scale) is the last parameter where the family has one.
 # The fixed-effects design is conditioned first: X = Q R, and the core sees X A with
 # A = sqrt(n) R^{-1} (orthogonal columns of norm sqrt(n)), so raw-scale predictors (the chapter's
 # MAP is in the thousands) need no rescaling by the user; estimates return to the user's scale.
@@ -15,28 +16,29 @@ fit_glmm <- function(X, y, weights, offset, re, family, start, control, nAGQ = 1
   p <- ncol(X)
   init <- glm_start(cond$X, y, weights, offset, family)
   theta0 <- if (is.null(start$theta)) theta_start(re) else scale_theta(start_theta(start, re), re, re_scale)
-  par0 <- c(theta0, init$beta, if (codes$has_dispersion) log(init$phi))
-  lower <- c(cpp_glmm_theta_lower(core), rep(-Inf, p + codes$has_dispersion))
+  ns <- codes$n_shape
+  par0 <- c(theta0, init$beta, if (codes$has_dispersion) log(init$phi), if (ns > 0L) init$shape)
+  lower <- c(cpp_glmm_theta_lower(core), rep(-Inf, p + codes$has_dispersion + ns))
   upper <- rep(Inf, length(par0))
   use_gradient <- nAGQ == 1L && control$optimizer %in% c("auto", "lbfgs")
   scale <- NULL
   if (use_gradient) {
-    start_point <- em_start(core, par0, re, length(y), codes$has_dispersion, step = is.null(start$theta))
+    start_point <- em_start(core, par0, re, length(y), codes$has_dispersion, step = is.null(start$theta), n_shape = ns)
     par0 <- start_point$par
     scale <- start_point$scale
   }
-  opt <- if (use_gradient) optimize_lbfgs(core, par0, lower, upper, control, re, scale, codes$has_dispersion)
+  opt <- if (use_gradient) optimize_lbfgs(core, par0, lower, upper, control, re, scale, codes$has_dispersion, ns)
   if (is.null(opt) && use_gradient && control$optimizer == "lbfgs") {
     stop("L-BFGS failed on this model; use glmm_control(optimizer = \"auto\") to fall back to BOBYQA", call. = FALSE)
   }
-  if (is.null(opt)) opt <- optimize_bobyqa(core, par0, lower, upper, control, ntheta, p, codes$has_dispersion)
+  if (is.null(opt)) opt <- optimize_bobyqa(core, par0, lower, upper, control, ntheta, p, codes$has_dispersion, ns)
   if (!is.finite(opt$deviance)) stop(not_finite_message(family), call. = FALSE)
   finish <- function(opt) finish_glmm_opt(core, opt, lower, re, p, cond, family, codes, nAGQ, use_gradient)
   done <- finish(opt)
   if (done$opt$status == -10L && identical(done$opt$optimizer, "lbfgs") && control$optimizer == "auto") {
     # L-BFGS stopped short of the optimum (typically on a boundary saddle of a near-singular
     # covariance): BOBYQA from its end point, kept if it gets lower
-    retry <- tryCatch(optimize_bobyqa(core, done$opt$par, lower, upper, control, ntheta, p, codes$has_dispersion),
+    retry <- tryCatch(optimize_bobyqa(core, done$opt$par, lower, upper, control, ntheta, p, codes$has_dispersion, ns),
                       error = function(e) NULL)
     if (!is.null(retry) && is.finite(retry$deviance) && retry$deviance < done$opt$deviance) {
       retry$evaluations <- retry$evaluations + done$opt$evaluations
@@ -53,10 +55,11 @@ fit_glmm <- function(X, y, weights, offset, re, family, start, control, nAGQ = 1
   beta <- drop(cond$A %*% opt$par[ntheta + seq_len(p)])
   names(beta) <- colnames(X)
   phi <- if (codes$has_dispersion) exp(opt$par[ntheta + p + 1L]) else NULL
+  shape <- if (ns > 0L) opt$par[length(opt$par)] else NULL   # glmmTMB's psi
   dimnames(vc) <- list(colnames(X), colnames(X))
-  list(theta = theta, beta = beta, sigma = if (is.null(phi)) 1 else phi, dispersion = phi,
+  list(theta = theta, beta = beta, sigma = if (is.null(phi)) 1 else phi, dispersion = phi, shape = shape,
        vcov = vc, b = unscale_b(opt$b, re, re_scale), u = opt$u, deviance = opt$deviance, loglik = -opt$deviance / 2,
-       df = ntheta + p + codes$has_dispersion, evaluations = opt$evaluations, status = opt$status,
+       df = ntheta + p + codes$has_dispersion + ns, evaluations = opt$evaluations, status = opt$status,
        message = opt$message, singular = is_singular(theta_scaled, re, control$check_singular),
        par = opt$par, core = core, conditioning = cond$A, re_scale = re_scale, theta_scaled = theta_scaled,
        nAGQ = nAGQ, optimizer = opt$optimizer, dispersion_limit = done$dispersion_limit)
@@ -86,7 +89,7 @@ finish_glmm_opt <- function(core, opt, lower, re, p, cond, family, codes, nAGQ, 
   at_limit <- codes$has_dispersion && dispersion_at_poisson_limit(family$family, opt$par, opt$eta)
   if (!is_singular(opt$par[seq_len(ntheta)], re, 1e-6) && p > 0L) {
     hessian_at <- function(par) tmb_hessian(core, par, re, p, cond$A, family$family, codes$has_dispersion, cond$A_inv,
-                                            use_gradient, fix_dispersion = at_limit)
+                                            use_gradient, fix_dispersion = at_limit, n_shape = codes$n_shape)
     if (use_gradient) {
       polished <- polish_with_hessian(core, opt, lower, hessian_at)
       opt <- polished$opt
@@ -99,7 +102,8 @@ finish_glmm_opt <- function(core, opt, lower, re, p, cond, family, codes, nAGQ, 
     }
     vc <- tmb$vcov_beta
   }
-  if (nAGQ == 1L) opt <- check_gradient(core, opt, lower, codes$has_dispersion, H_z, dispersion_at_limit = at_limit)
+  if (nAGQ == 1L) opt <- check_gradient(core, opt, lower, codes$has_dispersion, H_z, dispersion_at_limit = at_limit,
+                                        n_shape = codes$n_shape)
   if (is.null(vc)) vc <- glmm_vcov_beta(core, opt$par, ntheta, p, cond$A, use_gradient, fix_dispersion = at_limit)
   list(opt = opt, vcov = vc, dispersion_limit = if (at_limit) poisson_limit_message(family$family, opt$par))
 }
@@ -140,7 +144,7 @@ glmm_core <- function(X_conditioned, y, weights, offset, re, re_scale, codes, nA
 # stepping off the bound (by 0.001 to 1); where that lowers the deviance, L-BFGS restarts
 # from there. While a diagonal element is 0 the sign of the entries below it in its column is
 # free (u_j -> -u_j), but off the bound it is not, so both signs are tried.
-optimize_lbfgs <- function(core, par0, lower, upper, control, re, scale = NULL, has_dispersion = FALSE) {
+optimize_lbfgs <- function(core, par0, lower, upper, control, re, scale = NULL, has_dispersion = FALSE, n_shape = 0L) {
   is_diag <- theta_diagonal_mask(re)
   below <- theta_below_diagonal(re)
   lbfgs_control <- utils::modifyList(control, list(ftol_abs = 0, ftol_rel = 1e-12, xtol_abs = 0, xtol_rel = 1e-10))
@@ -155,7 +159,7 @@ optimize_lbfgs <- function(core, par0, lower, upper, control, re, scale = NULL, 
     # optimum (the gradient check says which); the Newton polish and the gradient check after it
     # decide about convergence.
     if (is.null(opt) || !is.finite(opt$deviance)) return(NULL)
-    if (opt$status == -1L && check_gradient(core, opt, lower, has_dispersion)$status != -10L) opt$status <- -4L
+    if (opt$status == -1L && check_gradient(core, opt, lower, has_dispersion, n_shape = n_shape)$status != -10L) opt$status <- -4L
     if (opt$status < 0 && opt$status != -4L) return(NULL)
     opt
   }
@@ -187,8 +191,8 @@ optimize_lbfgs <- function(core, par0, lower, upper, control, re, scale = NULL, 
 }
 
 # BOBYQA brings the objective to within ~1e-5 of the optimum; Newton steps do the rest.
-optimize_bobyqa <- function(core, par0, lower, upper, control, ntheta, p, has_dispersion) {
-  steps <- c(rep(0.5, ntheta), rep(0.2, p), if (has_dispersion) 0.5)
+optimize_bobyqa <- function(core, par0, lower, upper, control, ntheta, p, has_dispersion, n_shape = 0L) {
+  steps <- c(rep(0.5, ntheta), rep(0.2, p), if (has_dispersion) 0.5, rep(0.5, n_shape))
   bobyqa_control <- utils::modifyList(control, list(initial_steps = steps, ftol_abs = max(control$ftol_abs, 1e-5)))
   opt <- cpp_glmm_optimize(core, par0, lower, upper, bobyqa_control, FALSE)
   opt$optimizer <- "bobyqa"
@@ -216,16 +220,19 @@ gradient_hessian <- function(core, par, h) {
 # scale of the parameters' uncertainty) must be small in every free coordinate. Parameters at
 # their lower bound with a gradient pointing outwards are fine, and so is a log dispersion
 # beyond +-7 still drifting outwards (the optimum is at infinity: nbinom2 with size -> Inf is
-# Poisson), as is a dispersion that dispersion_at_poisson_limit() found at its limit. Marks the fit
-# as not converged (status -10, with the step's size) otherwise.
-check_gradient <- function(core, opt, lower, has_dispersion, H = NULL, dispersion_at_limit = FALSE) {
+# Poisson), as is a dispersion that dispersion_at_poisson_limit() found at its limit, and a shape
+# parameter beyond +-7 drifting outwards (a Tweedie power at 1 or 2, t's df to infinity). Marks
+# the fit as not converged (status -10, with the step's size) otherwise.
+check_gradient <- function(core, opt, lower, has_dispersion, H = NULL, dispersion_at_limit = FALSE, n_shape = 0L) {
   par <- opt$par
   g <- glmm_gradient(core, par)
   free <- !(par <= lower + 1e-8 & g >= 0)
+  drifting <- function(k) abs(par[k]) > 7 && sign(g[k]) == -sign(par[k])
   if (has_dispersion) {
-    last <- length(par)
-    if (dispersion_at_limit || (abs(par[last]) > 7 && sign(g[last]) == -sign(par[last]))) free[last] <- FALSE
+    last <- length(par) - n_shape
+    if (dispersion_at_limit || drifting(last)) free[last] <- FALSE
   }
+  if (n_shape > 0L && drifting(length(par))) free[length(par)] <- FALSE
   if (!all(is.finite(g[free]))) return(opt)
   if (is.null(H)) H <- tryCatch(gradient_hessian(core, par, 1e-4 * pmax(abs(par), 1)), error = function(e) NULL)
   if (!is.null(H)) H <- H[free, free, drop = FALSE]
@@ -311,21 +318,23 @@ glmm_vcov_beta <- function(core, par, ntheta, p, A, use_gradient = FALSE, fix_di
 # Returns psi, the Hessian of -log L there, and the covariance of beta (`fix_dispersion`: with
 # the dispersion held fixed, as at its Poisson limit, where its curvature is noise).
 tmb_hessian <- function(core, par, re, p, A, family_name, has_dispersion, A_inv = solve(A), use_gradient = FALSE,
-                        fix_dispersion = FALSE) {
-  ntheta <- length(par) - p - has_dispersion
+                        fix_dispersion = FALSE, n_shape = 0L) {
+  ntheta <- length(par) - p - has_dispersion - n_shape
+  shape_at <- length(par) - seq_len(n_shape) + 1L   # the shape (glmmTMB's psi) is psi's last element too
   is_diag <- theta_diagonal_mask(re)
   disp_scale <- switch(family_name, gaussian = 0.5, Gamma = -0.5, 1)   # log phi = disp_scale * betad
   to_z <- function(psi) {
     th <- psi[p + seq_len(ntheta)]
     th[is_diag] <- exp(th[is_diag])
-    c(th, drop(A_inv %*% psi[seq_len(p)]), if (has_dispersion) disp_scale * psi[p + ntheta + 1L])
+    c(th, drop(A_inv %*% psi[seq_len(p)]), if (has_dispersion) disp_scale * psi[p + ntheta + 1L], psi[shape_at])
   }
   dz_dpsi <- function(psi) {   # Jacobian of to_z
     J <- matrix(0, length(psi), length(psi))
     th <- psi[p + seq_len(ntheta)]
     J[seq_len(ntheta), p + seq_len(ntheta)] <- diag(ifelse(is_diag, exp(th), 1), ntheta)
     J[ntheta + seq_len(p), seq_len(p)] <- A_inv
-    if (has_dispersion) J[length(psi), length(psi)] <- disp_scale
+    if (has_dispersion) J[length(psi) - n_shape, length(psi) - n_shape] <- disp_scale
+    J[cbind(shape_at, shape_at)] <- 1
     J
   }
   gradient <- function(psi) {
@@ -341,7 +350,7 @@ tmb_hessian <- function(core, par, re, p, A, family_name, has_dispersion, A_inv 
   }
   th <- par[seq_len(ntheta)]
   th[is_diag] <- log(th[is_diag])
-  psi <- c(drop(A %*% par[ntheta + seq_len(p)]), th, if (has_dispersion) par[length(par)] / disp_scale)
+  psi <- c(drop(A %*% par[ntheta + seq_len(p)]), th, if (has_dispersion) par[ntheta + p + 1L] / disp_scale, par[shape_at])
   H <- t(vapply(seq_along(psi), function(i) {
     e <- replace(numeric(length(psi)), i, 1e-3)
     (gradient(psi + e) - gradient(psi - e)) / 2e-3

@@ -11,10 +11,11 @@
 #   theta          relative covariance factors (lower triangles, column-major), lme4's theta
 #   beta           named fixed effects; vcov their covariance (p x p)
 #   sigma          residual SD (gaussian); dispersion: family dispersion (GLMMs), else NULL
+#   shape          the family's shape parameter on glmmTMB's psi scale (tweedie, t), else absent
 #   cov_re         named list per term: covariance matrix p_i x p_i (variances, covariances)
 #   b, u           named lists per term: nlev x p_i matrices of conditional modes (b = Lambda u)
 #   eta, eta_fixed linear predictor with and without random effects (offset included in both)
-#   fitted         family$linkinv(eta)
+#   fitted         the mean response: family$linkinv(eta), the truncated mean for truncated families
 #   loglik, deviance (-2 loglik; the REML criterion for REML fits), df (number of parameters), nobs
 #   par, nAGQ, conditioning   GLMMs only: the core's packed parameters (theta, conditioned beta,
 #                  log phi), quadrature points, A with beta = A beta_conditioned, and re_scale, the
@@ -35,7 +36,7 @@ new_glmm_fit <- function(fit, call, formula, family, REML, frame, fixed, re, y, 
     re = lapply(re, function(t) t[c("group", "lhs", "codes", "nlev", "levels", "Xt", "cnms")]),
     theta = fit$theta, beta = fit$beta, sigma = fit$sigma, vcov = fit$vcov,
     cov_re = re_covariances(fit$theta, if (is_gaussian_identity(family)) fit$sigma else 1, re), b = b, u = u,
-    eta = eta, eta_fixed = eta_fixed, fitted = family$linkinv(eta),
+    eta = eta, eta_fixed = eta_fixed, fitted = response_mean(family, eta, fit$dispersion), shape = fit$shape,
     loglik = fit$loglik, deviance = fit$deviance, df = fit$df, nobs = length(y),
     dispersion = fit$dispersion, par = fit$par, nAGQ = fit$nAGQ, conditioning = fit$conditioning, re_scale = fit$re_scale,
     optinfo = list(optimizer = if (is.null(fit$optimizer)) "bobyqa" else fit$optimizer, evaluations = fit$evaluations, status = fit$status,

@@ -82,12 +82,24 @@ report_fit_problems <- function(fit, re, object) {
                     paste(sQuote(unique(vapply(re[at_zero], `[[`, "", "group")), FALSE), collapse = ", ")))
   }
   if (!is.null(fit$dispersion_limit)) message(fit$dispersion_limit)
+  boundary <- shape_at_boundary(object)
+  if (!is.null(boundary)) warning(boundary, call. = FALSE)
   separation <- separation_problem(object)
   if (!is.null(separation)) {
     warning(separation, call. = FALSE)
   } else if (fit$status < 0 || fit$status == 5L) {   # NLopt failures and maxeval reached
     warning(sprintf("the optimizer did not converge (%s); the estimates may be unreliable", fit$message), call. = FALSE)
   }
+}
+
+# The warning for a Tweedie power estimated at the boundary of (1, 2), else NULL: at 1 the
+# family degenerates to a scaled Poisson, at 2 to a Gamma without zeros.
+shape_at_boundary <- function(object) {
+  if (!identical(object$family$family, "tweedie") || is.null(object$shape)) return(NULL)
+  power <- 1 + stats::plogis(object$shape)
+  if (power - 1 > 1e-3 && 2 - power > 1e-3) return(NULL)
+  sprintf("the Tweedie power is estimated at the boundary of (1, 2) (p = %s): the data look like %s; the estimates are at that limit and their standard errors are unreliable",
+          format(power, digits = 6), if (power - 1 <= 1e-3) "a scaled Poisson (compare family = poisson or genpois)" else "a Gamma response without excess zeros (compare family = Gamma)")
 }
 
 # nAGQ checked: a whole number >= 1; above 1 only for one scalar random-effect term.

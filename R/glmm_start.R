@@ -7,7 +7,7 @@
 # effects: Fisher scoring in C++ from the family's usual start, glm.fit() when that fails.
 glm_start <- function(X, y, weights, offset, family) {
   fam <- family$family
-  glm_family <- switch(fam, nbinom1 = , nbinom2 = stats::poisson(link = family$link), family)
+  glm_family <- start_family(family)
   codes <- family_codes(glm_family)
   eta0 <- glm_eta_start(y, weights, glm_family)
   storage.mode(X) <- "double"
@@ -26,10 +26,47 @@ glm_start <- function(X, y, weights, offset, family) {
   phi <- switch(fam,
     gaussian = sqrt(sum(weights * (y - mu)^2) / length(y)),
     Gamma = sqrt(sum(((y - mu) / mu)^2) / length(y)),
-    nbinom2 = { excess <- mean((y - mu)^2 - mu); if (excess > 0) mean(mu^2) / excess else 1 },
-    nbinom1 = max(mean((y - mu)^2 / mu) - 1, 0.1),
+    nbinom2 = , truncated_nbinom2 = { excess <- mean((y - mu)^2 - mu); if (excess > 0) mean(mu^2) / excess else 1 },
+    nbinom1 = , truncated_nbinom1 = max(mean((y - mu)^2 / mu) - 1, 0.1),
+    genpois = max(mean((y - mu)^2 / mu), 1),
+    tweedie = mean((y - mu)^2 / mu^1.5),
+    lognormal = sqrt(mean((y - mu)^2)),
+    t = { r <- y - mu; s <- stats::mad(r); if (is.finite(s) && s > 0) s else sqrt(mean(r^2)) },
+    beta = mean(mu * (1 - mu)) / mean((y - mu)^2) - 1,
+    betabinomial = betabinomial_phi_start(y, mu, weights),
     NA_real_)
-  list(beta = unname(beta), phi = if (is.finite(phi) && phi > 0) phi else 1)
+  list(beta = unname(beta), phi = if (is.finite(phi) && phi > 0.01) phi else 1, shape = shape_start(fam))
+}
+
+# The stats family whose GLM (without random effects) gives the fixed effects' start: the
+# family itself, or the one of the same mean structure for glmmTMB's families.
+start_family <- function(family) {
+  link <- family$link
+  switch(family$family,
+    nbinom1 = , nbinom2 = , genpois = , tweedie = , truncated_poisson = , truncated_nbinom1 = ,
+    truncated_nbinom2 = stats::poisson(link = link),
+    beta = , betabinomial = stats::binomial(link = link),
+    t = stats::gaussian(link = link),
+    lognormal = stats::Gamma(link = link),
+    family)
+}
+
+# The start of a family's shape parameter on glmmTMB's psi scale (NULL without one): Tweedie
+# power 1.5 (psi = 0, as glmmTMB), t with 5 degrees of freedom.
+shape_start <- function(family_name) {
+  switch(family_name, tweedie = 0, t = log(5), NULL)
+}
+
+# Beta-binomial precision from the Pearson statistic of the binomial GLM: its mean is
+# 1 + (n - 1) rho on average, rho = 1 / (phi + 1) the intra-class correlation.
+betabinomial_phi_start <- function(y, mu, trials) {
+  n_bar <- mean(trials)
+  if (n_bar <= 1 + 1e-8) return(1)
+  x2 <- mean((trials * (y - mu))^2 / (trials * mu * (1 - mu)))
+  rho <- (x2 - 1) / (n_bar - 1)
+  if (!is.finite(rho) || rho <= 0) return(100)
+  if (rho >= 1) return(0.1)
+  1 / rho - 1
 }
 
 # The linear predictor glm() starts from: the family's `initialize` expression (its mustart)
@@ -50,7 +87,7 @@ glm_eta_start <- function(y, weights, family) {
 # level's sampling variance (the Hessian of -2 log L in sigma for b_l ~ N(0, sigma^2 + v_l));
 # their geometric means for the entries below the diagonal; a finite difference of the gradient
 # for the log dispersion. A step that does not lower the objective is not taken.
-em_start <- function(core, par0, re, n, has_dispersion, step = TRUE) {
+em_start <- function(core, par0, re, n, has_dispersion, step = TRUE, n_shape = 0L) {
   ntheta <- length(theta_start(re))
   info <- cpp_glmm_start_info(core, par0)
   # no information on beta (fitted values at the family's bounds, as under separation): the
@@ -86,14 +123,16 @@ em_start <- function(core, par0, re, n, has_dispersion, step = TRUE) {
     if (!is.finite(value) || value > info$value) par <- par0
   }
   scale <- c(scale, sqrt(2 * pmax(diag(info$beta_info), 0)))
-  if (has_dispersion) {
-    last <- length(par)
+  # the log dispersion, then the shape parameter (whose gradient is a difference itself: a wider step)
+  extra <- c(if (has_dispersion) 1e-3, if (n_shape > 0L) 1e-2)
+  for (k in seq_along(extra)) {
+    last <- length(par) - length(extra) + k
     g0 <- glmm_gradient(core, par)[last]
-    g1 <- glmm_gradient(core, replace(par, last, par[last] + 1e-3))[last]
-    cpp_glmm_objective(core, par)   # back to the start's mode
-    curvature <- (g1 - g0) / 1e-3
+    g1 <- glmm_gradient(core, replace(par, last, par[last] + extra[k]))[last]
+    curvature <- (g1 - g0) / extra[k]
     scale <- c(scale, if (is.finite(curvature) && curvature > 0) sqrt(curvature) else 1)
   }
+  if (length(extra)) cpp_glmm_objective(core, par)   # back to the start's mode
   if (length(scale) != length(par) || !all(is.finite(scale)) || max(scale) <= 0) return(list(par = par, scale = NULL))
   list(par = par, scale = pmax(scale, 1e-3 * max(scale)))
 }

@@ -32,7 +32,8 @@
 #'   terms, e.g. `~ (1 | pop)`.
 #' @param allow.new.levels logical: may `newdata` contain levels of a grouping factor that were
 #'   not in the fit? Their random effects are then set to zero (population level).
-#' @param type `"link"` (linear predictor) or `"response"` (mean, `family$linkinv` of it).
+#' @param type `"link"` (linear predictor) or `"response"` (mean, `family$linkinv` of it; for the
+#'   zero-truncated families the mean of the truncated distribution, as 'glmmTMB').
 #' @param se.fit logical: also return standard errors?
 #' @param na.action how to treat rows of `newdata` whose prediction is `NA` because of missing
 #'   values: `na.pass` (keep them, the default), `na.omit` (drop them), `na.exclude` or `na.fail`.
@@ -69,8 +70,8 @@ predict.glmmlab <- function(object, newdata = NULL, re.form = NULL, allow.new.le
   se <- if (se.fit) sqrt(rowSums((parts$X %*% object$vcov) * parts$X)) else NULL
   if (type == "response") {
     ok <- !is.na(fit)
-    if (se.fit) se[ok] <- se[ok] * abs(object$family$mu.eta(fit[ok]))
-    fit[ok] <- object$family$linkinv(fit[ok])
+    if (se.fit) se[ok] <- se[ok] * abs(response_mean_eta(object$family, fit[ok], object$dispersion))
+    fit[ok] <- response_mean(object$family, fit[ok], object$dispersion)
   }
   names(fit) <- parts$names
   if (se.fit) names(se) <- parts$names
@@ -311,7 +312,8 @@ rows_kept_by_na_action <- function(fit, na.action) {
 #' Fitted values of a mixed model
 #'
 #' The fitted means of the observations, on the response scale, including the random effects
-#' (`family$linkinv` of the linear predictor).
+#' (`family$linkinv` of the linear predictor; for the zero-truncated families the mean of the
+#' truncated distribution, as `predict(type = "response")`).
 #'
 #' @param object a fitted `"glmmlab"` model from [glmm()].
 #' @param ... not used.
@@ -382,6 +384,10 @@ residuals.glmmlab <- function(object, type = c("response", "pearson", "deviance"
 # which the observation pulls the mean, so the residual is 0 at mu* and continuous in mu.
 deviance_residuals <- function(object, y, mu, w) {
   fam <- object$family$family
+  if (fam %in% families_without_deviance) {
+    stop(sprintf("deviance residuals are not available for the %s family (glmmlab defines no unit deviance for it, and glmmTMB's family object returns zeros); use type = \"pearson\" or \"response\"",
+                 fam), call. = FALSE)
+  }
   if (fam %in% c("nbinom1", "nbinom2")) {
     phi <- object$dispersion
     if (!is.numeric(phi) || length(phi) != 1L || !is.finite(phi)) stop("the fit has no dispersion estimate for its deviance residuals", call. = FALSE)
@@ -392,9 +398,24 @@ deviance_residuals <- function(object, y, mu, w) {
   sign(y - mu) * sqrt(pmax(object$family$dev.resids(y, mu, w), 0))
 }
 
-# The family's variance function at mu, given the dispersion when it takes one (nbinom1, nbinom2).
+# glmmTMB's families without a unit deviance here.
+families_without_deviance <- c("beta", "betabinomial", "genpois", "tweedie", "t", "lognormal", "truncated_poisson",
+                               "truncated_nbinom1", "truncated_nbinom2")
+
+# The family's variance function at mu, its further arguments matched by name as glmmTMB's
+# residuals() does: the mean (mu, lambda), the dispersion (theta, phi, alpha) and the shape
+# parameter (power, shape). The truncated families' variance functions get the untruncated mean
+# (the linear predictor's inverse link), of which they are functions.
 family_variance <- function(object, mu) {
   variance <- object$family$variance
   if (is.null(variance)) stop(sprintf("family %s has no variance function: Pearson residuals are not available", object$family$family), call. = FALSE)
-  if (length(formals(variance)) > 1L && !is.null(object$dispersion)) variance(mu, object$dispersion) else variance(mu)
+  if (startsWith(object$family$family, "truncated_")) mu <- object$family$linkinv(as.numeric(object$eta))
+  params <- family_params.glmmlab(object)
+  shape <- if (length(params)) unname(params) else NULL
+  given <- list(mu = mu, lambda = mu, theta = object$dispersion, phi = object$dispersion, alpha = object$dispersion,
+                power = shape, shape = shape)
+  given <- given[!vapply(given, is.null, logical(1))]
+  wanted <- names(formals(variance))
+  if (length(wanted) <= 1L || !all(wanted %in% names(given))) return(variance(mu))
+  do.call(variance, given[wanted])
 }

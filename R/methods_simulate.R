@@ -68,5 +68,64 @@ simulate_response <- function(object, mu) {
     nbinom2 = stats::rnbinom(n, size = phi, mu = mu),
     nbinom1 = stats::rnbinom(n, size = mu / phi, mu = mu),
     Gamma = stats::rgamma(n, shape = 1 / phi^2, scale = mu * phi^2),
+    beta = stats::rbeta(n, mu * phi, (1 - mu) * phi),
+    betabinomial = {
+      k <- stats::rbinom(n, size = round(w), prob = stats::rbeta(n, mu * phi, (1 - mu) * phi))
+      if (is.matrix(stats::model.response(object$frame))) cbind(k, round(w) - k) else k / round(w)
+    },
+    genpois = rgenpois(mu / sqrt(phi), 1 - 1 / sqrt(phi)),
+    tweedie = rtweedie(mu, phi, unname(family_params.glmmlab(object))),
+    t = mu + phi * stats::rt(n, df = unname(family_params.glmmlab(object))),
+    lognormal = { s2 <- log1p((phi / mu)^2); stats::rlnorm(n, log(mu) - s2 / 2, sqrt(s2)) },
+    # Y | Y > 0 by the inverse survival function at V ~ U(0, P(Y > 0)), exact however small mu is
+    truncated_poisson = stats::qpois(stats::runif(n) * -expm1(-mu), mu, lower.tail = FALSE),
+    truncated_nbinom2 = stats::qnbinom(stats::runif(n) * -expm1(-phi * log1p(mu / phi)), size = phi, mu = mu, lower.tail = FALSE),
+    truncated_nbinom1 = stats::qnbinom(stats::runif(n) * -expm1(-mu / phi * log1p(phi)), size = mu / phi, prob = 1 / (1 + phi),
+                                       lower.tail = FALSE),
     stop(sprintf("simulate() does not support family %s", object$family$family), call. = FALSE))
+}
+
+# Tweedie draws (1 < power < 2) as compound Poisson-gamma sums: N ~ Poisson(mu^(2-p) / (phi (2-p)))
+# gamma variables of shape (2-p)/(p-1) and scale phi (p-1) mu^(p-1), summed (0 when N = 0).
+rtweedie <- function(mu, phi, power) {
+  n <- length(mu)
+  count <- stats::rpois(n, mu^(2 - power) / (phi * (2 - power)))
+  out <- numeric(n)
+  pos <- count > 0
+  out[pos] <- stats::rgamma(sum(pos), shape = count[pos] * (2 - power) / (power - 1),
+                            scale = phi * (power - 1) * mu[pos]^(power - 1))
+  out
+}
+
+# Generalized Poisson draws (Consul: P(y) = theta (theta + lambda y)^(y-1) exp(-theta - lambda y) / y!)
+# by inversion, all observations stepping through y = 0, 1, ... together; with lambda < 0 the
+# support ends before theta + lambda y <= 0 and the probabilities are renormalized over it.
+rgenpois <- function(theta, lambda) {
+  n <- length(theta)
+  lambda <- rep_len(lambda, n)
+  log_p <- function(y) log(theta) + (y - 1) * suppressWarnings(log(theta + lambda * y)) - theta - lambda * y - lgamma(y + 1)
+  top <- ifelse(lambda < 0, ceiling(-theta / lambda) - 1, Inf)   # the largest count with theta + lambda y > 0
+  total <- rep(1, n)
+  if (any(lambda < 0)) {
+    neg <- which(lambda < 0)
+    total[neg] <- vapply(neg, function(i) {
+      y <- 0:top[i]
+      sum(exp(log(theta[i]) + (y - 1) * log(theta[i] + lambda[i] * y) - theta[i] - lambda[i] * y - lgamma(y + 1)))
+    }, numeric(1))
+  }
+  u <- stats::runif(n) * total
+  out <- rep(NA_real_, n)
+  cum <- numeric(n)
+  y <- 0
+  active <- seq_len(n)
+  while (length(active) && y < 1e6) {
+    p <- if (y == 0) exp(-theta[active]) else exp(log_p(y)[active])
+    cum[active] <- cum[active] + p
+    done <- active[cum[active] >= u[active] | y >= top[active]]
+    out[done] <- y
+    active <- setdiff(active, done)
+    y <- y + 1
+  }
+  out[is.na(out)] <- y
+  out
 }

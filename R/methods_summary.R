@@ -16,6 +16,7 @@
 #' @return `summary()`: an object of class `"summary.glmmlab"`, a list with `coefficients`
 #'   (a list with the matrix `cond`: Estimate, Std. Error, z value, Pr(>|z|)), `varcor`,
 #'   `AICtab` (AIC, BIC, logLik, -2*log(L), df.resid), `logLik`, `sigma`, `dispersion`,
+#'   `family_params` (the Tweedie power or t degrees of freedom, see [family_params()]),
 #'   `ngrps`, `nobs`, `family` and `link` (names), `formula`, `call`, `REML`, `vcov`,
 #'   `singular` and `converged` (logical) and `optimizer_message`.
 #' @examples
@@ -37,7 +38,7 @@ summary.glmmlab <- function(object, ...) {
   structure(list(
     coefficients = list(cond = fixed_effects_table(object$beta, object$vcov)),
     varcor = VarCorr.glmmlab(object), AICtab = fit_statistics(object), logLik = ll,
-    sigma = sigma.glmmlab(object), dispersion = object$dispersion,
+    sigma = sigma.glmmlab(object), dispersion = object$dispersion, family_params = family_params.glmmlab(object),
     ngrps = ngrps.glmmlab(object), nobs = object$nobs,
     family = object$family$family, link = object$family$link,
     formula = object$formula, call = object$call, REML = isTRUE(object$REML),
@@ -86,6 +87,7 @@ print.summary.glmmlab <- function(x, digits = max(3, getOption("digits") - 3),
   cat(sprintf("Number of obs: %d, groups:  %s\n", as.integer(x$nobs),
               paste(names(x$ngrps), x$ngrps, sep = ", ", collapse = "; ")))
   print_dispersion(x$family, x$sigma, x$dispersion)
+  print_family_params(x$family_params)
   cc <- x$coefficients$cond
   if (NROW(cc) > 0L) {
     cat("\nConditional model:\n")
@@ -118,14 +120,21 @@ print_fit_statistics <- function(stats_vector, REML, criterion, digits) {
   print(text, quote = FALSE)
 }
 
-# The dispersion line: sigma^2 for gaussian and Gamma, the family's parameter for others
-# (read from `dispersion`, else `sigma`), nothing for binomial and Poisson.
+# The dispersion line, as glmmTMB's: sigma^2 for gaussian, Gamma and t, the family's parameter for
+# others (read from `dispersion`, else `sigma`), nothing for binomial, Poisson and truncated Poisson.
 print_dispersion <- function(family, sigma, dispersion) {
-  if (family %in% c("gaussian", "Gamma")) {
+  if (family %in% c("gaussian", "Gamma", "t")) {
     cat(sprintf("\nDispersion estimate for %s family (sigma^2): %s", family, formatC(sigma^2, digits = 3)), "\n")
-  } else if (!family %in% c("binomial", "poisson")) {
+  } else if (!family %in% c("binomial", "poisson", "truncated_poisson")) {
     value <- if (is.numeric(dispersion) && length(dispersion) == 1L && is.finite(dispersion)) dispersion else sigma
     cat(sprintf("\nDispersion parameter for %s family (): %s", family, formatC(value, digits = 3)), "\n")
+  }
+}
+
+# The shape parameter's line (tweedie's power, t's df), as glmmTMB's print() shows it.
+print_family_params <- function(values) {
+  if (length(values)) {
+    cat(sprintf("\n%s estimate: %s", names(values)[1L], paste(formatC(values, digits = 3), collapse = ", ")), "\n")
   }
 }
 
@@ -156,6 +165,7 @@ print.glmmlab <- function(x, digits = max(3, getOption("digits") - 3), ...) {
   cat(sprintf("\nNumber of obs: %d / Conditional model: %s\n", as.integer(x$nobs),
               paste(names(groups), groups, sep = ", ", collapse = "; ")))
   print_dispersion(x$family$family, sigma.glmmlab(x), x$dispersion)
+  print_family_params(family_params.glmmlab(x))
   cat("\nFixed Effects:\n")
   print(fixef.glmmlab(x), digits = digits)
   print_fit_notes(isTRUE(x$optinfo$singular), fit_converged(x), x$optinfo$message)

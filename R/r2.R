@@ -27,7 +27,11 @@
 #'   square-root link), \eqn{\log(1 + 1/\lambda + 1/\theta)} for `nbinom2`,
 #'   \eqn{\log(1 + (1 + \phi)/\lambda)} for `nbinom1`, and \eqn{\log(1 + \sigma^2)} (\eqn{\sigma}
 #'   the coefficient of variation, i.e. `sigma(m)`) for Gamma with the log link (the lognormal
-#'   approximations). \eqn{\lambda = \exp(\beta_0 + \sigma^2_{RE}/2)} is the expected count of the
+#'   approximations); likewise \eqn{\log(1 + \phi/\lambda)} for `genpois`,
+#'   \eqn{\log(1 + \phi\lambda^{p-2})} for `tweedie` and \eqn{\log(1 + \sigma^2/\lambda^2)} for
+#'   `lognormal` (log links), and \eqn{\sigma^2\nu/(\nu-2)} (the t distribution's variance) for
+#'   `t_family()` with the identity link. It is not defined (an error) for the beta, beta-binomial
+#'   and zero-truncated families. \eqn{\lambda = \exp(\beta_0 + \sigma^2_{RE}/2)} is the expected count of the
 #'   null model `response ~ 1 + (random terms)`, which is refitted for count families unless
 #'   given as `null_model`. A random-effect term with one level per observation (an
 #'   observation-level random effect) counts as residual (overdispersion) variance.
@@ -154,15 +158,24 @@ distribution_variance <- function(object, null_model = NULL, envir = parent.fram
     if (link != "log") bad_link()
     return(log1p(sigma_or_stop(object)^2))
   }
-  if (fam %in% c("poisson", "nbinom2", "nbinom1")) {
+  if (fam == "t") {
+    if (link != "identity") bad_link()
+    df <- unname(family_params.glmmlab(object))
+    if (!(df > 2)) stop(sprintf("the t family's variance is infinite with %.3g degrees of freedom (<= 2): R2 is not defined", df), call. = FALSE)
+    return(sigma_or_stop(object)^2 * df / (df - 2))
+  }
+  if (fam %in% c("poisson", "nbinom2", "nbinom1", "genpois", "tweedie", "lognormal")) {
     if (fam == "poisson" && link == "sqrt") return(0.25)
     if (link != "log") bad_link()
     lambda <- null_model_mean(object, null_model, envir)
-    cv2 <- switch(fam, poisson = 1 / lambda, nbinom2 = 1 / lambda + 1 / sigma_or_stop(object),
-                  nbinom1 = (1 + sigma_or_stop(object)) / lambda)
+    phi <- if (fam != "poisson") sigma_or_stop(object)
+    cv2 <- switch(fam, poisson = 1 / lambda, nbinom2 = 1 / lambda + 1 / phi, nbinom1 = (1 + phi) / lambda,
+                  genpois = phi / lambda, tweedie = phi * lambda^(unname(family_params.glmmlab(object)) - 2),
+                  lognormal = (phi / lambda)^2)
     return(log1p(cv2))
   }
-  stop(sprintf("the latent-scale variance is not available for the %s family", fam), call. = FALSE)
+  stop(sprintf("the latent-scale (distribution-specific) variance is not defined for the %s family, so R2 and the variance partition are not available", fam),
+       call. = FALSE)
 }
 
 # The family's dispersion parameter (glmmTMB's sigma()), or an error if the fit has none.

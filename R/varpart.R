@@ -122,7 +122,7 @@ varpart_percentages <- function(fit, fixed) {
 
 # Does the latent-scale residual of this fit depend on the null model's mean (log-link count models)?
 needs_null_model <- function(object) {
-  object$family$family %in% c("poisson", "nbinom1", "nbinom2") && object$family$link == "log"
+  object$family$family %in% c("poisson", "nbinom1", "nbinom2", "genpois", "tweedie", "lognormal") && object$family$link == "log"
 }
 
 # The null model (intercept-only fixed part, same random effects) refitted from the stored design.
