@@ -71,8 +71,9 @@ glmm <- function(formula, data = NULL, family = gaussian(), REML = FALSE, weight
   object
 }
 
-# One message for a boundary fit; one warning for separation (R/fit_checks.R) or, failing that,
-# for an optimizer that did not converge (separation explains the non-convergence it causes).
+# One message for a boundary fit; one warning for separation (R/fit_checks.R), or a Tweedie power
+# at its boundary, or failing those for an optimizer that did not converge (separation and the
+# boundary explain the non-convergence they cause).
 report_fit_problems <- function(fit, re, object) {
   if (isTRUE(fit$singular)) {
     # the GLMM core's theta is on the scale of its scaled columns, the one the singularity test uses
@@ -82,11 +83,12 @@ report_fit_problems <- function(fit, re, object) {
                     paste(sQuote(unique(vapply(re[at_zero], `[[`, "", "group")), FALSE), collapse = ", ")))
   }
   if (!is.null(fit$dispersion_limit)) message(fit$dispersion_limit)
-  boundary <- shape_at_boundary(object)
-  if (!is.null(boundary)) warning(boundary, call. = FALSE)
   separation <- separation_problem(object)
+  boundary <- shape_at_boundary(object)
   if (!is.null(separation)) {
     warning(separation, call. = FALSE)
+  } else if (!is.null(boundary)) {   # explains the non-convergence it causes too
+    warning(boundary, call. = FALSE)
   } else if (fit$status < 0 || fit$status == 5L) {   # NLopt failures and maxeval reached
     warning(sprintf("the optimizer did not converge (%s); the estimates may be unreliable", fit$message), call. = FALSE)
   }
@@ -98,8 +100,10 @@ shape_at_boundary <- function(object) {
   if (!identical(object$family$family, "tweedie") || is.null(object$shape)) return(NULL)
   power <- 1 + stats::plogis(object$shape)
   if (power - 1 > 1e-3 && 2 - power > 1e-3) return(NULL)
-  sprintf("the Tweedie power is estimated at the boundary of (1, 2) (p = %s): the data look like %s; the estimates are at that limit and their standard errors are unreliable",
-          format(power, digits = 6), if (power - 1 <= 1e-3) "a scaled Poisson (compare family = poisson or genpois)" else "a Gamma response without excess zeros (compare family = Gamma)")
+  at_one <- power - 1 <= 1e-3
+  sprintf("the Tweedie power is estimated at its boundary p = %d (p %s = %.2g): the data look like %s; the estimates are at that limit and their standard errors are unreliable",
+          if (at_one) 1L else 2L, if (at_one) "- 1" else "from 2", if (at_one) power - 1 else 2 - power,
+          if (at_one) "counts, for which the Tweedie density grows without bound as p -> 1 (use family = poisson, genpois or nbinom2)" else "a Gamma response without zeros (compare family = Gamma)")
 }
 
 # nAGQ checked: a whole number >= 1; above 1 only for one scalar random-effect term.

@@ -37,7 +37,8 @@ bool student_loglik(const LinkFunctions& link, const Obs& o, const FamilyParams&
     const double u = 1.0 / z, Du = nu * u * u + 1.0;   // D / z^2
     k1 = (nu + 1.0) * u * u / Du; q = u / Du; nuD = nu * u * u / Du; zq = 1.0 / Du;
   }
-  const double log_term = std::fabs(z) <= 1 ? std::log1p(z * z / nu) : 2.0 * std::log(std::fabs(z)) + std::log1p(nu / z / z) - std::log(nu);
+  // log(1 + z^2/nu), by logs only where z^2 would overflow
+  const double log_term = std::fabs(z) < 1e150 ? std::log1p(z * z / nu) : 2.0 * std::log(std::fabs(z)) + std::log1p(nu / z / z) - std::log(nu);
   out->value = w * (pr.aux[1] - 0.5 * (nu + 1.0) * log_term);
   const double l1 = (nu + 1.0) * q / sigma;
   const double l2 = -k1 * (nuD - zq) / (sigma * sigma);

@@ -8,12 +8,17 @@
 // terms fall below e^-37 of it. In lam = log mu (chain_log_mean()), with t1 = y mu^(1-p)/phi and
 // t2 = mu^(2-p)/phi: d^k l/dlam^k = (1-p)^(k-1) t1 - (2-p)^(k-1) t2, their log-phi derivatives are
 // their negatives, and dlog a/dlog phi = -E[j] / (p - 1) under the weights W_j. The -log y of log a
-// is constant(); the rest of log a depends on phi and p and is part of l.
+// is constant(); the rest of log a depends on phi and p and is part of l. Powers within 1e-8 of 1
+// or 2 are outside the family (there the series cancels beyond double precision). For whole-number
+// data the likelihood grows without bound as p -> 1 (the density tends to point masses), so such
+// fits end at that edge (R/glmm.R warns).
 #include "family_kit.h"
 
 using namespace family_kit;
 
 namespace {
+
+const double kMaxShape = 18.4;   // |psi|: p - 1 and 2 - p above 1e-8
 
 // aux: p - 1, 2 - p (each exact from psi), k = (2 - p)/(p - 1), the j-free part of log W_j less
 // k log y (c0 = -k log(p - 1) - log(phi)/(p - 1) - log(2 - p)), 1/(p - 1)
@@ -51,16 +56,17 @@ double tweedie_log_series(double y, const FamilyParams& pr, double* mean_j) {
     sum_j += j * e;
     return t;
   };
+  if (!std::isfinite(top)) return std::numeric_limits<double>::quiet_NaN();
   double prev = top;
   for (double j = j0 + 1; j < j0 + 1e7; j += 1) {
     const double t = add(j);
-    if (t < best - 37.0 && t < prev) break;
+    if (!std::isfinite(t) || (t < best - 37.0 && t < prev)) break;
     prev = t;
   }
   prev = top;
   for (double j = j0 - 1; j >= 1; j -= 1) {
     const double t = add(j);
-    if (t < best - 37.0 && t < prev) break;
+    if (!std::isfinite(t) || (t < best - 37.0 && t < prev)) break;
     prev = t;
   }
   *mean_j = sum_j / sum;
@@ -69,7 +75,9 @@ double tweedie_log_series(double y, const FamilyParams& pr, double* mean_j) {
 
 bool tweedie_loglik(const LinkFunctions& link, const Obs& o, const FamilyParams& pr, bool full, ObsLogLik* out) {
   const double y = o.y, w = o.w, pm1 = pr.aux[0], two_mp = pr.aux[1];
-  if (!(pm1 > 0 && two_mp > 0) || y < 0) return false;
+  // powers within 1e-8 of 1 or 2 (|psi| > 18.4) are outside the family: there the series' terms
+  // (j log z ~ 1e8 and more) cancel beyond double precision
+  if (!(std::fabs(pr.shape) < kMaxShape) || y < 0) return false;
   const LinkValues v = &link == &log_link ? LinkValues{0, 0, 0, 0} : link.values(o.eta);
   const double lmu = log_mean(link, o.eta, v);
   if (std::isnan(lmu)) return false;
@@ -79,6 +87,7 @@ bool tweedie_loglik(const LinkFunctions& link, const Obs& o, const FamilyParams&
   const double mean_part = t1 / one_mp - t2 / two_mp;   // (y theta - kappa) / phi
   double log_a = 0.0, mean_j = 0.0;
   if (y > 0) log_a = tweedie_log_series(y, pr, &mean_j);
+  if (!std::isfinite(log_a)) return false;
   const double D1 = t1 - t2, D2 = one_mp * t1 - two_mp * t2, D3 = one_mp * one_mp * t1 - two_mp * two_mp * t2;
   out->value = w * (mean_part + log_a);
   const double P0 = -mean_part - mean_j * pr.aux[4];

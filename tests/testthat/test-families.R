@@ -287,3 +287,203 @@ test_that("far in the tails each derivative is the finite difference of the one 
   p <- family_derivs("binomial", "probit", 1, -x, 1, w = 1)
   expect_equal(unname(-p[, "dinfo"]), 2 / x^3 * (1 - 12 / x^2 + 150 / x^4 - 2072 / x^6), tolerance = 1e-12)
 })
+
+# ---- glmmTMB's further families (src/family_beta.cpp, family_genpois.cpp, family_tweedie.cpp,
+# family_student.cpp, family_lognormal.cpp, family_truncated.cpp) ----
+
+# Links, responses, dispersions and shape parameters (glmmTMB's psi) each family is checked at;
+# `w` is the number of trials for betabinomial.
+more_families <- list(
+  beta = list(links = c("logit", "probit", "cloglog"), ys = c(1e-6, 0.3, 0.999), phis = c(8, 1e-3, 1e5)),
+  betabinomial = list(links = c("logit", "probit", "cloglog"), ys = c(0, 0.3, 1), phis = c(5, 1e-3, 1e5), w = 10),
+  genpois = list(links = c("log", "sqrt", "identity"), ys = c(0, 1, 4, 1e5), phis = c(2.5, 1, 1e3)),
+  tweedie = list(links = "log", ys = c(0, 1e-3, 2.3, 1e5), phis = c(1.4, 1e-2, 50), shapes = c(0, -4, 4)),
+  t = list(links = c("identity", "log", "inverse"), ys = c(-3, 0, 2.5, 1e6), phis = c(0.7, 1e-3), shapes = c(log(4), log(0.5), log(1e8))),
+  lognormal = list(links = c("log", "identity", "inverse"), ys = c(1e-3, 2.5, 1e5), phis = c(1.3, 1e-3, 1e3)),
+  truncated_poisson = list(links = c("log", "sqrt", "identity"), ys = c(1, 4, 1e5), phis = 1),
+  truncated_nbinom1 = list(links = c("log", "sqrt", "identity"), ys = c(1, 4, 1e5), phis = c(0.8, 1e-4, 50)),
+  truncated_nbinom2 = list(links = c("log", "sqrt", "identity"), ys = c(1, 4, 1e5), phis = c(1.7, 1e-3, 1e6)))
+
+# cpp_family_eval() / cpp_family_derivs() with a shape parameter.
+more_eval <- function(family, link, y, eta, phi, shape = NA, w = 1) {
+  code <- family_codes_of(family, link)
+  n <- length(eta)
+  out <- cpp_family_eval(code[1], code[2], rep_len(as.numeric(y), n), eta, rep_len(as.numeric(w), n), phi, shape)
+  colnames(out) <- c("loglik", "grad", "info", "mu", "mu.eta", "variance", "irls")
+  out
+}
+more_derivs <- function(family, link, y, eta, phi, shape = NA, w = 1) {
+  code <- family_codes_of(family, link)
+  n <- length(eta)
+  out <- cpp_family_derivs(code[1], code[2], rep_len(as.numeric(y), n), eta, rep_len(as.numeric(w), n), phi, shape)
+  colnames(out) <- c("grad", "info", "dinfo", "dphi", "dgrad_phi", "dinfo_phi")
+  out
+}
+
+# Linear predictors with the mean in the support: every eta for log, logit-type links and t's
+# identity link; positive ones for the other links (t's inverse link: all but 0).
+more_eta_grid <- function(family, link) {
+  full <- c(-1000, -700, -300, -30, -5, -1, 0, 0.5, 3, 30, 300, 700, 1000)
+  if (family == "t") return(if (link == "inverse") setdiff(full, 0) else full)
+  if (link %in% c("identity", "inverse", "sqrt")) return(c(1e-3, 0.5, 3, 30, 300, 700, 1000))
+  full
+}
+
+# R's log-density (tweedie: the compound Poisson-gamma sum, written independently of the series).
+more_logdens <- function(family, y, mu, phi, shape, w = 1) {
+  switch(family,
+    beta = dbeta(y, mu * phi, (1 - mu) * phi, log = TRUE),
+    betabinomial = { k <- w * y; lchoose(w, k) + lbeta(k + mu * phi, w - k + (1 - mu) * phi) - lbeta(mu * phi, (1 - mu) * phi) },
+    genpois = { th <- mu / sqrt(phi); la <- 1 - 1 / sqrt(phi); log(th) + (y - 1) * log(th + la * y) - th - la * y - lgamma(y + 1) },
+    tweedie = vapply(mu, function(m) {
+      p <- 1 + plogis(shape)
+      if (y == 0) return(-m^(2 - p) / (phi * (2 - p)))
+      n <- 1:3000
+      log(sum(dpois(n, m^(2 - p) / (phi * (2 - p))) * dgamma(y, shape = n * (2 - p) / (p - 1), scale = phi * (p - 1) * m^(p - 1))))
+    }, numeric(1)),
+    # dt() loses digits for huge df (its lgamma difference); lbeta() keeps them
+    t = { nu <- exp(shape); z <- (y - mu) / phi
+          lgamma(0.5) - lbeta(0.5, nu / 2) - 0.5 * log(nu * pi) - (nu + 1) / 2 * log1p(z^2 / nu) - log(phi) },
+    lognormal = { s2 <- log1p(phi^2 / mu^2); dnorm(log(y), log(mu) - s2 / 2, sqrt(s2), log = TRUE) - log(y) },
+    truncated_poisson = dpois(y, mu, log = TRUE) - log(-expm1(-mu)),
+    truncated_nbinom1 = dnbinom(y, size = mu / phi, prob = 1 / (1 + phi), log = TRUE) -
+      log(-expm1(dnbinom(0, size = mu / phi, prob = 1 / (1 + phi), log = TRUE))),
+    truncated_nbinom2 = dnbinom(y, size = phi, mu = mu, log = TRUE) - log(-expm1(dnbinom(0, size = phi, mu = mu, log = TRUE))))
+}
+
+test_that("glmmTMB's further families are finite from eta = -1000 to 1000 for every link, y, dispersion and shape", {
+  for (family in names(more_families)) {
+    spec <- more_families[[family]]
+    w <- if (is.null(spec$w)) 1 else spec$w
+    for (link in spec$links) for (y in spec$ys) for (phi in spec$phis) for (shape in (if (is.null(spec$shapes)) NA else spec$shapes)) {
+      eta <- more_eta_grid(family, link)
+      label <- sprintf("%s(%s), y = %g, phi = %g, shape = %g", family, link, y, phi, shape)
+      ev <- more_eval(family, link, y, eta, phi, shape, w)
+      de <- more_derivs(family, link, y, eta, phi, shape, w)
+      bad_ev <- which(!is.finite(ev), arr.ind = TRUE)
+      bad_de <- which(!is.finite(de), arr.ind = TRUE)
+      expect(nrow(bad_ev) == 0L, sprintf("%s: non-finite %s at eta = %s", label, paste(colnames(ev)[bad_ev[, 2]], collapse = ", "),
+                                         paste(eta[bad_ev[, 1]], collapse = ", ")))
+      expect(nrow(bad_de) == 0L, sprintf("%s: non-finite %s at eta = %s", label, paste(colnames(de)[bad_de[, 2]], collapse = ", "),
+                                         paste(eta[bad_de[, 1]], collapse = ", ")))
+      expect_identical(de[, "grad"], ev[, "grad"], label = paste(label, "grad"))
+      expect_identical(de[, "info"], ev[, "info"], label = paste(label, "info"))
+    }
+  }
+})
+
+test_that("glmmTMB's further families' log-densities agree with R's wherever those are finite", {
+  for (family in names(more_families)) {
+    spec <- more_families[[family]]
+    w <- if (is.null(spec$w)) 1 else spec$w
+    for (link in spec$links) for (y in spec$ys) for (phi in spec$phis) for (shape in (if (is.null(spec$shapes)) NA else spec$shapes)) {
+      eta <- more_eta_grid(family, link)
+      eta <- eta[abs(eta) <= 30]
+      if (family == "tweedie" && (y > 100 || phi < 0.1)) next   # the reference sum's 3000 terms do not reach
+      ev <- more_eval(family, link, y, eta, phi, shape, w)
+      ref <- suppressWarnings(more_logdens(family, y, ev[, "mu"], phi, shape, w))
+      ok <- is.finite(ref) & abs(ref) < 1e300 & ev[, "mu"] > 1e-300 & ev[, "mu"] < 1e300
+      if (family %in% c("beta", "betabinomial")) ok <- ok & ev[, "mu"] > 1e-12 & 1 - ev[, "mu"] > 1e-6   # dbeta()/lbeta() lose digits there
+      if (family == "tweedie") ok <- ok & ev[, "mu"] > 1e-6 & ev[, "mu"] < 1e6
+      label <- sprintf("%s(%s), y = %g, phi = %g, shape = %g", family, link, y, phi, shape)
+      expect_true(all(rel_diff(ev[ok, "loglik"], ref[ok], floor = 1) <= 1e-9), label = paste(label, "log-density"))
+    }
+  }
+})
+
+test_that("glmmTMB's further families' derivatives in eta and log phi are the finite differences of their values", {
+  cases <- list(list("beta", "logit", 0.3, 8), list("beta", "probit", 0.3, 8), list("beta", "cloglog", 0.8, 3),
+                list("betabinomial", "logit", 0.3, 5, NA, 10), list("betabinomial", "cloglog", 0.3, 5, NA, 10),
+                list("genpois", "log", 3, 2.5), list("genpois", "log", 0, 2.5), list("genpois", "sqrt", 3, 2.5),
+                list("genpois", "log", 2, 0.95),
+                list("tweedie", "log", 2.3, 1.4, 0.3), list("tweedie", "log", 0, 1.4, 0.3), list("tweedie", "log", 20, 0.5, -1),
+                list("t", "identity", 1.5, 0.8, log(4)), list("t", "log", 1.5, 0.8, log(4)), list("t", "identity", 9, 0.8, log(2)),
+                list("lognormal", "log", 2.5, 1.3), list("lognormal", "identity", 2.5, 1.3), list("lognormal", "log", 0.1, 30),
+                list("truncated_poisson", "log", 3, 1), list("truncated_poisson", "sqrt", 3, 1),
+                list("truncated_nbinom2", "log", 3, 1.7), list("truncated_nbinom2", "identity", 3, 1.7),
+                list("truncated_nbinom1", "log", 3, 0.8), list("truncated_nbinom1", "sqrt", 1, 0.8))
+  for (cs in cases) {
+    family <- cs[[1]]; link <- cs[[2]]; y <- cs[[3]]; phi <- cs[[4]]
+    shape <- if (length(cs) >= 5) cs[[5]] else NA
+    w <- if (length(cs) >= 6) cs[[6]] else 1
+    eta <- if (link %in% c("identity", "sqrt")) c(0.5, 1.2, 3) else c(-2, -0.3, 0.4, 1.5)
+    if (family == "t") eta <- c(-2, -0.3, 0.4, 1.5)
+    h <- 1e-5
+    at <- function(e, ph = phi) more_eval(family, link, y, e, ph, shape, w)
+    dat <- function(e, ph = phi) more_derivs(family, link, y, e, ph, shape, w)
+    d0 <- dat(eta)
+    in_eta <- function(f, col) (f(eta + h)[, col] - f(eta - h)[, col]) / (2 * h)
+    in_phi <- function(f, col) (f(eta, phi * exp(h))[, col] - f(eta, phi * exp(-h))[, col]) / (2 * h)
+    label <- sprintf("%s(%s) y=%g phi=%g", family, link, y, phi)
+    check <- function(value, fd, what) {
+      expect_true(all(rel_diff(value, fd, floor = 1e-3) <= 1e-6), label = paste(label, what))
+    }
+    check(d0[, "grad"], in_eta(at, "loglik"), "grad")
+    check(d0[, "info"], -in_eta(dat, "grad"), "info")
+    check(d0[, "dinfo"], in_eta(dat, "info"), "dinfo")
+    if (family != "truncated_poisson") {
+      check(d0[, "dphi"], in_phi(at, "loglik"), "dphi")
+      check(d0[, "dgrad_phi"], in_phi(dat, "grad"), "dgrad_phi")
+      check(d0[, "dinfo_phi"], in_phi(dat, "info"), "dinfo_phi")
+    }
+  }
+})
+
+test_that("glmmTMB's further families are exact in the tails of the log and logit links", {
+  eta <- c(-1000, -745, -300, -40)
+  # beta(logit): a = mu phi -> 0, so l = log a + O(a) and l' -> 1, -l'' -> 0 (mirrored at +eta)
+  b <- more_derivs("beta", "logit", 0.3, eta, 8)
+  expect_equal(unname(b[, "grad"]), rep(1, 4), tolerance = 1e-14)
+  expect_lt(max(abs(b[, c("info", "dinfo")])), 1e-15)
+  b <- more_derivs("beta", "logit", 0.3, -eta, 8)
+  expect_equal(unname(b[, "grad"]), rep(-1, 4), tolerance = 1e-14)
+  # betabinomial(logit) with k successes: the k of lgamma(k + a) - lgamma(a) -> log a as a -> 0, so l' -> 1
+  bb <- more_derivs("betabinomial", "logit", 0.3, eta, 5, w = 10)
+  expect_equal(unname(bb[, "grad"]), rep(1, 4), tolerance = 1e-14)
+  # truncated Poisson(log): l' = y - mu - mu / expm1(mu) -> y - 1; -l'' = mu + d(mu / expm1(mu))/deta -> 0
+  tp <- more_derivs("truncated_poisson", "log", 4, eta, 1)
+  expect_equal(unname(tp[, "grad"]), rep(3, 4), tolerance = 1e-14)
+  mu <- exp(-40)
+  expect_equal(unname(tp[4, "info"]), mu / 2, tolerance = 1e-10)   # mu - mu/2 + O(mu^2)
+  # truncated nbinom2(log) likewise: l' -> y - 1
+  tn <- more_derivs("truncated_nbinom2", "log", 4, eta, 1.7)
+  expect_equal(unname(tn[, "grad"]), rep(3, 4), tolerance = 1e-14)
+  # genpois(log) with y = 0: l = -theta, all derivatives -theta = -mu / sqrt(phi)
+  gp <- more_derivs("genpois", "log", 0, c(-30, 0, 30), 4)
+  expect_equal(unname(gp[, "grad"]), -exp(c(-30, 0, 30)) / 2, tolerance = 1e-14)
+  # lognormal(log) where sigma << mu (v = log(1 + sigma^2/mu^2) underflows): the value saturates, nothing is NaN
+  ln <- more_eval("lognormal", "log", 2.5, c(300, 700, 1000), 1)
+  expect_true(all(is.finite(ln)))
+  # t far from its mean: l' = (nu + 1) z / (sigma (nu + z^2)) with z ~ -1e300 / sigma
+  st <- more_derivs("t", "identity", 0, c(1e300, -1e300), 0.7, log(4))
+  expect_equal(unname(st[, "grad"]), 5 / c(-1e300, 1e300), tolerance = 1e-14)
+})
+
+test_that("the variance functions are glmmTMB's, in C++ and in the R family objects", {
+  mu <- c(1e-8, 0.2, 0.7)
+  expect_equal(more_eval("beta", "logit", 0.5, qlogis(mu), 8)[, "variance"], mu * (1 - mu))
+  expect_equal(beta_family()$variance(mu), mu * (1 - mu))
+  m <- c(1e-6, 0.3, 4, 1e4)
+  expect_equal(more_eval("genpois", "log", 1, log(m), 2.5)[, "variance"], genpois()$variance(m, 2.5))
+  expect_equal(more_eval("tweedie", "log", 1, log(m), 1.5, qlogis(0.6))[, "variance"], tweedie()$variance(m, 1.5, 1.6))
+  expect_equal(more_eval("t", "identity", 1, m, 0.7, log(4))[, "variance"], t_family()$variance(m, 0.7))
+  expect_equal(more_eval("lognormal", "log", 1, log(m), 0.7)[, "variance"], lognormal()$variance(m, 0.7))
+  # truncated: Var(y | y > 0) at the untruncated mean, from the moments of the untruncated family
+  trunc_var <- function(mu, ey2, p0) ey2 / (1 - p0) - (mu / (1 - p0))^2
+  m <- c(1e-2, 0.3, 4, 50)
+  expect_equal(more_eval("truncated_poisson", "log", 1, log(m), 1)[, "variance"], trunc_var(m, m + m^2, exp(-m)), tolerance = 1e-10)
+  expect_equal(truncated_poisson()$variance(m), trunc_var(m, m + m^2, exp(-m)), tolerance = 1e-10)
+  expect_equal(more_eval("truncated_nbinom2", "log", 1, log(m), 1.7)[, "variance"],
+               trunc_var(m, m + m^2 * (1 + 1 / 1.7), dnbinom(0, size = 1.7, mu = m)), tolerance = 1e-10)
+  expect_equal(truncated_nbinom2()$variance(m, 1.7), trunc_var(m, m + m^2 * (1 + 1 / 1.7), dnbinom(0, size = 1.7, mu = m)), tolerance = 1e-10)
+  expect_equal(more_eval("truncated_nbinom1", "log", 1, log(m), 0.8)[, "variance"],
+               trunc_var(m, m * 1.8 + m^2, dnbinom(0, size = m / 0.8, prob = 1 / 1.8)), tolerance = 1e-10)
+  expect_equal(truncated_nbinom1()$variance(m, 0.8), trunc_var(m, m * 1.8 + m^2, dnbinom(0, size = m / 0.8, prob = 1 / 1.8)), tolerance = 1e-10)
+  skip_if_not_installed("glmmTMB")
+  expect_equal(beta_family()$variance(mu), glmmTMB::beta_family()$variance(mu))
+  expect_equal(genpois()$variance(m, 2.5), glmmTMB::genpois()$variance(m, 2.5))
+  expect_equal(tweedie()$variance(m, 1.5, 1.6), glmmTMB::tweedie()$variance(m, 1.5, 1.6))
+  expect_equal(t_family()$variance(m, 0.7), glmmTMB::t_family()$variance(m, 0.7))
+  expect_equal(truncated_poisson()$variance(m), glmmTMB::truncated_poisson()$variance(m))
+  expect_equal(truncated_nbinom2()$variance(m, 1.7), glmmTMB::truncated_nbinom2()$variance(m, 1.7))
+})
