@@ -15,8 +15,11 @@
 #' @param formula a two-sided formula: response, fixed effects and random-effect terms.
 #' @param data a data frame (or list) holding the variables; when missing, variables are taken
 #'   from the formula's environment.
-#' @param family a family: a family object (`gaussian()`, `poisson()`, ...), a family function,
-#'   or a name such as `"gaussian"`.
+#' @param family a family: a family object (`gaussian()`, `poisson()`, `binomial()`, `Gamma()`,
+#'   [nbinom2()], [nbinom1()], and 'glmmTMB''s further families [beta_family()],
+#'   [betabinomial()], [genpois()], [tweedie()], [t_family()], [lognormal()], [ziGamma()],
+#'   [truncated_poisson()], [truncated_nbinom1()], [truncated_nbinom2()]; 'glmmTMB''s own family
+#'   objects work too), a family function, or a name such as `"gaussian"` or `"beta_family"`.
 #' @param REML logical: fit by restricted maximum likelihood (gaussian models only)?
 #' @param weights optional prior weights: precision weights for gaussian models (as `lm()`).
 #' @param offset optional offset added to the linear predictor (as are `offset()` terms).

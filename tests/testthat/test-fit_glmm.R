@@ -136,7 +136,7 @@ test_that("a zero count with a tiny exposure (offset -300) fits as glmmTMB fits 
 
 test_that("unsupported families and bad responses give clear errors", {
   dat <- data.frame(y = c(0, 1, 2, 3, 1, 0, 2, 5), g = rep(letters[1:4], 2))
-  expect_error(glmm(y ~ 1 + (1 | g), data = dat, family = "tweedie"), "unknown family")
+  expect_error(glmm(y ~ 1 + (1 | g), data = dat, family = "compois"), "unknown family")
   expect_error(glmm(y ~ 1 + (1 | g), data = dat, family = quasipoisson()), "not supported")
   dat$neg <- dat$y - 3
   expect_error(glmm(neg ~ 1 + (1 | g), data = dat, family = poisson), "negative")
