@@ -19,10 +19,10 @@ using namespace family_kit;
 
 namespace {
 
-// l, l', -l'' (and when full the rest) from F and G's derivatives in alpha and beta (F[0..4],
-// G[0..4]: value, then orders 1-4; order 4 only as d/dlog phi of order 3), the link's log
-// probabilities, and the phi-only part c(phi) with its log-phi derivative.
-void compose_log_probs(const double F[5], const double G[5], const LogProbs& L, double c, double dc, double w, bool full,
+// l, l', -l'' (and when full the rest) from F's and G's value and first three derivatives in alpha
+// and beta (F[0..3], G[0..3]), the link's log probabilities, and the phi-only part c(phi) with its
+// log-phi derivative dc; every term is multiplied by w.
+void compose_log_probs(const double F[4], const double G[4], const LogProbs& L, double c, double dc, double w, bool full,
                        ObsLogLik* out) {
   const double* a = L.a;
   const double* b = L.b;
@@ -58,10 +58,9 @@ bool beta_loglik(const LinkFunctions& link, const Obs& o, const FamilyParams& pr
   const double phi = pr.phi, lphi = pr.log_phi;
   const double la = L.a[0] + lphi, lb = L.b[0] + lphi;
   const int order = full ? 3 : 2;
-  double F[5] = {0, 0, 0, 0, 0}, G[5] = {0, 0, 0, 0, 0};
+  double F[4] = {0, 0, 0, 0}, G[4] = {0, 0, 0, 0};
   neg_lgamma_log_derivs(std::exp(la), la, std::log(y), order, F);
   neg_lgamma_log_derivs(std::exp(lb), lb, std::log1p(-y), order, G);
-  // F_4 is needed only as d(F_3)/dlog phi for dinfo_phi, which uses F_1..F_3 after the shift
   compose_log_probs(F, G, L, pr.aux[0], pr.aux[1], o.w, full, out);
   return true;
 }
@@ -99,7 +98,7 @@ bool betabinomial_loglik(const LinkFunctions& link, const Obs& o, const FamilyPa
   if ((k > 0 && !L.ok_a) || (f > 0 && !L.ok_b)) return false;
   const double phi = pr.phi, lphi = pr.log_phi;
   const int order = full ? 3 : 2;
-  double F[5] = {0, 0, 0, 0, 0}, G[5] = {0, 0, 0, 0, 0};
+  double F[4] = {0, 0, 0, 0}, G[4] = {0, 0, 0, 0};
   if (k > 0) {
     const double la = L.a[0] + lphi;
     log_gamma_ratio_derivs(k, std::exp(la), la, order, F);

@@ -25,7 +25,7 @@ void genpois_prepare(FamilyParams* p) {
 
 bool genpois_loglik(const LinkFunctions& link, const Obs& o, const FamilyParams& pr, bool full, ObsLogLik* out) {
   const double y = o.y, w = o.w, s = pr.aux[0], lam_gp = pr.aux[1];
-  const LinkValues v = &link == &log_link ? LinkValues() : link.values(o.eta);
+  const LinkValues v = &link == &log_link ? LinkValues{0, 0, 0, 0} : link.values(o.eta);
   const double lmu = log_mean(link, o.eta, v);
   if (std::isnan(lmu)) return false;
   const double log_theta = std::min(lmu + pr.aux[2], kMaxExp), theta = std::exp(log_theta);

@@ -137,7 +137,7 @@ test_that("simulate() draws from each family's distribution", {
                truncated_nbinom1 = glmm(count ~ x + (1 | g), data = subset(d, count > 0), family = truncated_nbinom1()))
   for (name in names(fits)) {
     m <- fits[[name]]
-    s <- simulate(m, nsim = 400, seed = 1, re.form = NULL)   # given the random effects: mean fitted(m)
+    s <- simulate(m, nsim = 300, seed = 1, re.form = NULL)   # given the random effects: mean fitted(m)
     draws <- if (is.matrix(s[[1]])) sapply(s, function(k) k[, 1L] / rowSums(k)) else as.matrix(s)
     expect_true(all(is.finite(draws)), label = paste(name, "finite"))
     if (name == "beta") expect_true(all(draws > 0 & draws < 1))
