@@ -19,9 +19,15 @@
 #' `patch:pop`, the combination of the two variables). Rows with a missing value in a variable
 #' that the prediction needs give `NA` and are kept (with the default `na.action = na.pass`).
 #'
-#' Standard errors (`se.fit = TRUE`) reflect the uncertainty of the fixed effects only,
-#' \eqn{\sqrt{\mathrm{diag}(X V X')}} with `V = vcov(object)`, i.e. they treat the random
-#' effects as known. On the response scale they are obtained by the delta method,
+#' Standard errors (`se.fit = TRUE`) are those of 'glmmTMB'. Population-level predictions
+#' (`re.form = NA`) have \eqn{\sqrt{\mathrm{diag}(X V X')}} with `V = vcov(object)$cond`.
+#' Predictions with random effects add their uncertainty as TMB's `sdreport()` computes it: the
+#' conditional variance of the random effects given the data at the estimates, plus the
+#' uncertainty of all parameters (fixed effects, variances, dispersion; from the Hessian of the
+#' log-likelihood) propagated through the conditional modes, which move with them. REML fits
+#' treat the fixed effects as 'glmmTMB' does, integrated out like the random effects. A level of
+#' a grouping factor not in the fit (`allow.new.levels = TRUE`) contributes the random effect's
+#' full variance. On the response scale the standard errors are obtained by the delta method,
 #' multiplying by \eqn{|d\mu/d\eta|} at the predicted linear predictor.
 #'
 #' @param object a fitted `"glmmlab"` model from [glmm()].
@@ -66,7 +72,7 @@ predict.glmmlab <- function(object, newdata = NULL, re.form = NULL, allow.new.le
     prediction_parts_newdata(object, newdata, terms_used, allow.new.levels)
   }
   fit <- parts$eta
-  se <- if (se.fit) sqrt(rowSums((parts$X %*% object$vcov) * parts$X)) else NULL
+  se <- if (se.fit) prediction_se(object, parts$X, terms_used, newdata) else NULL   # R/prediction_se.R
   if (type == "response") {
     ok <- !is.na(fit)
     if (se.fit) se[ok] <- se[ok] * abs(object$family$mu.eta(fit[ok]))
