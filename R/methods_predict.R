@@ -348,7 +348,17 @@ fitted.glmmlab <- function(object, ...) {
 #' the family's deviance contributions (for the negative binomial families at the estimated
 #' dispersion, see [nbinom2()]; for nbinom1 the sign is that of \eqn{\mu^* - \mu}, which differs
 #' from that of \eqn{y - \mu} only when \eqn{\mu} lies between \eqn{y} and the saturated mean
-#' \eqn{\mu^*}); `"working"` \eqn{(y - \mu) / (d\mu/d\eta)}.
+#' \eqn{\mu^*}); `"working"` \eqn{(y - \mu) / (d\mu/d\eta)}; `"dunn-smyth"` randomized
+#' quantile residuals (Dunn and Smyth 1996), as 'glmmTMB' (1.1.10 and later) computes them:
+#' \eqn{\Phi^{-1}(U)} with \eqn{U} uniform between the fitted conditional distribution
+#' function at \eqn{y - 1} and at \eqn{y} (poisson, binomial, nbinom1, nbinom2), or
+#' \eqn{\Phi^{-1}(F(y))} (gaussian, Gamma). If the model is right they are independent standard
+#' normal, whatever the family: plot them against fitted values or predictors, or compare them
+#' with `qqnorm()`. The uniforms are drawn by one `runif()` call, so `set.seed()` makes them
+#' reproducible (and equal to 'glmmTMB''s for the same seed). Two differences from 'glmmTMB':
+#' a binomial response with several trials uses the binomial distribution of its counts
+#' ('glmmTMB' treats the proportion as one Bernoulli trial), and a gaussian one is scaled by
+#' \eqn{\sigma} (standard normal; 'glmmTMB' returns \eqn{y - \mu}).
 #'
 #' @param object a fitted `"glmmlab"` model from [glmm()].
 #' @param type the kind of residual (see Details).
@@ -363,9 +373,13 @@ fitted.glmmlab <- function(object, ...) {
 #' m <- glmm(y ~ x + (1 | g))
 #' head(residuals(m))
 #' head(residuals(m, type = "pearson"))
+#' set.seed(2)
+#' cnt <- rpois(80, exp(0.5 + 0.3 * x + rnorm(8, sd = 0.4)[g]))
+#' mp <- glmm(cnt ~ x + (1 | g), family = poisson)
+#' qqnorm(residuals(mp, type = "dunn-smyth"))
 #' @importFrom stats residuals
 #' @export
-residuals.glmmlab <- function(object, type = c("response", "pearson", "deviance", "working"), ...) {
+residuals.glmmlab <- function(object, type = c("response", "pearson", "deviance", "working", "dunn-smyth"), ...) {
   type <- match.arg(type)
   family <- object$family
   y <- object$y
@@ -375,7 +389,8 @@ residuals.glmmlab <- function(object, type = c("response", "pearson", "deviance"
     response = y - mu,
     pearson = (y - mu) * sqrt(w / family_variance(object, mu)),
     deviance = deviance_residuals(object, y, mu, w),
-    working = (y - mu) / family$mu.eta(as.numeric(object$eta))
+    working = (y - mu) / family$mu.eta(as.numeric(object$eta)),
+    "dunn-smyth" = quantile_residuals(object)   # R/quantile_residuals.R
   )
   out <- stats::setNames(out, rownames(object$frame))
   stats::naresid(attr(object$frame, "na.action"), out)
