@@ -118,18 +118,23 @@ reml_state <- function(view, theta) cpp_lmm_state(view$lmm_core, theta, TRUE)
 # phi_reml at the estimates.
 reml_phi <- function(view) c(view$object$theta, log(view$object$sigma))
 
-# Hessian of the REML criterion in (theta, s = log sigma). With beta and b integrated out the
-# criterion is g(theta) + 2 (n - p) s + Q(theta) e^{-2s} + const, g = log|L|^2 + log|RX|^2 and Q the
-# penalized residual sum of squares, so only the theta derivatives of g and Q take differences.
+# Hessian of the REML criterion in (theta, s = log sigma) at the estimates.
 reml_hessian <- function(view) {
-  theta <- view$object$theta
-  s2 <- view$object$sigma^2
+  lmm_varpar_hessian(view$lmm_core, view$object$theta, view$object$sigma, TRUE, theta_unit(view$object$prior_weights))
+}
+
+# Hessian of the LMM deviance with beta profiled out (ML) or integrated out (REML) in
+# (theta, s = log sigma), at theta and sigma. The deviance is g(theta) + c s + Q(theta) e^{-2s} +
+# const, g = log|L|^2 (+ log|RX|^2 for REML), c = 2n (2(n - p)), Q the penalized residual sum of
+# squares, so only the theta derivatives of g and Q take differences (1 + 2k + k(k - 1) states).
+lmm_varpar_hessian <- function(lmm_core, theta, sigma, reml, unit = 1) {
+  s2 <- sigma^2
   k <- length(theta)
   at <- function(th) {
-    st <- reml_state(view, th)
-    c(g = st$logdet_L2 + st$logdet_RX2, Q = st$pwrss)
+    st <- cpp_lmm_state(lmm_core, th, reml)
+    c(g = st$logdet_L2 + if (reml) st$logdet_RX2 else 0, Q = st$pwrss)
   }
-  h <- 1e-4 * pmax(abs(theta), 0.1 * theta_unit(view$object$prior_weights))
+  h <- 1e-4 * pmax(abs(theta), 0.1 * unit)
   f0 <- at(theta)
   plus <- lapply(seq_len(k), function(i) at(replace(theta, i, theta[i] + h[i])))
   minus <- lapply(seq_len(k), function(i) at(replace(theta, i, theta[i] - h[i])))
@@ -148,8 +153,21 @@ reml_hessian <- function(view) {
     H[i, k + 1L] <- H[k + 1L, i] <- -2 * (plus[[i]][["Q"]] - minus[[i]][["Q"]]) / (2 * h[i]) / s2
   }
   H[k + 1L, k + 1L] <- 4 * f0[["Q"]] / s2
-  cpp_lmm_deviance(view$lmm_core, theta, TRUE)   # leave the core at the estimates
+  cpp_lmm_deviance(lmm_core, theta, reml)   # leave the core at the estimates
   H
+}
+
+# (RX'RX)^{-1} at theta and its derivatives in theta (central differences): the covariance of
+# beta given theta is sigma^2 times it. list(value, jacobian = list of p x p, one per theta).
+lmm_beta_precision_inverse <- function(lmm_core, theta, reml, unit = 1) {
+  inv_at <- function(th) chol2inv(cpp_lmm_state(lmm_core, th, reml)$RX)
+  h <- 1e-4 * pmax(abs(theta), 0.1 * unit)
+  jac <- lapply(seq_along(theta), function(i) {
+    (inv_at(replace(theta, i, theta[i] + h[i])) - inv_at(replace(theta, i, theta[i] - h[i]))) / (2 * h[i])
+  })
+  value <- inv_at(theta)
+  cpp_lmm_deviance(lmm_core, theta, reml)
+  list(value = value, jacobian = jac)
 }
 
 # d (beta, b) / d phi_reml at the estimates for the joint mode given theta (it does not depend on
