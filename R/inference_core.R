@@ -327,6 +327,14 @@ full_covariance <- function(object) {
   }
   nm <- tmb_parameter_names(object, view$has_disp)
   dimnames(V) <- list(nm, nm)
+  at_zero <- !is.finite(view_psi(view, view$phi))
+  if (any(at_zero)) {
+    V[at_zero, ] <- NaN
+    V[, at_zero] <- NaN
+    note <- sprintf("a variance is estimated as 0 or a correlation as +-1 (a singular fit): %s %s no finite value on glmmTMB's scale, so %s NaN",
+                    paste(nm[at_zero], collapse = ", "), if (sum(at_zero) > 1L) "have" else "has",
+                    if (sum(at_zero) > 1L) "their rows and columns are" else "its row and column are")
+  }
   attr(V, "note") <- note
   V
 }

@@ -32,8 +32,8 @@ prediction_se <- function(object, X, terms_used, newdata = NULL) {
   se
 }
 
-# For each used term: the row's level (1-based; NA for a level not in the fit) and its columns Z.
-# `missing` marks rows whose grouping value or random-effect columns are NA.
+# For each used term: the row's level (1-based; NA for a level not in the fit) and its columns Z
+# (zero where the grouping value is NA). `missing` marks rows whose random-effect columns are NA.
 prediction_re_rows <- function(object, terms_used, newdata) {
   env <- environment(object$formula)
   nd <- if (!is.null(newdata)) as_newdata_frame(newdata)
@@ -44,7 +44,8 @@ prediction_re_rows <- function(object, terms_used, newdata) {
     if (is.null(nd)) return(list(index = i, code = term$codes + 1L, Z = term$Xt))
     key <- group_keys_newdata(term, nd, env)
     Z <- re_columns_newdata(term, object$frame, nd, env)
-    missing <<- missing | is.na(key) | rowSums(is.na(Z)) > 0
+    missing <<- missing | rowSums(is.na(Z)) > 0
+    Z[is.na(key), ] <- 0   # no grouping value: the term adds nothing (a population-level row)
     list(index = i, code = match(key, term$levels), Z = Z)
   })
   list(terms = terms, missing = missing)

@@ -108,3 +108,22 @@ test_that("vcov(full = TRUE) and confint() agree with a live glmmTMB fit", {
   g <- glmm(form, data = cbpp, family = binomial)
   expect_same_vcov(vcov(g, full = TRUE), vcov(ref, full = TRUE))
 })
+
+test_that("a singular fit: the variance at 0 has NaN rows, with a warning; predictions hold it fixed", {
+  d <- withr::with_seed(1, {
+    d <- data.frame(g = factor(rep(1:10, each = 10)), x = rnorm(100))
+    d$y <- 1 + d$x + rnorm(100)
+    d$c <- rpois(100, exp(0.5 + 0.2 * d$x))
+    d
+  })
+  m <- suppressMessages(glmm(c ~ x + (1 | g), data = d, family = poisson))
+  expect_equal(unname(m$theta), 0)
+  expect_warning(V <- vcov(m, full = TRUE), "theta_1\\|g.1 has no finite value")
+  expect_true(all(is.nan(V[3, ])))
+  expect_equal(unname(V[1:2, 1:2]), unname(vcov(m)$cond), tolerance = 1e-6)
+  ci <- suppressWarnings(confint(m))
+  expect_true(all(is.finite(ci[1:2, ])))
+  expect_true(all(is.nan(ci[3, 1:2])))
+  se <- predict(m, se.fit = TRUE)$se.fit
+  expect_equal(unname(se), unname(predict(m, se.fit = TRUE, re.form = NA)$se.fit), tolerance = 1e-6)
+})

@@ -62,3 +62,21 @@ test_that("getGroups() gives glmmTMB's grouping factor", {
   expect_identical(getGroups(b, level = "pop"), getGroups(b, level = 2))
   expect_error(getGroups(b, level = 3), "`level` must be a number between 1 and 2")
 })
+
+test_that("cluster scores agree with a live glmmTMB fit (its estfun() computation)", {
+  skip_if_not_installed("glmmTMB")
+  skip_if_not_installed("sandwich")
+  cbpp <- fixture_data("cbpp")
+  form <- cbind(incidence, size - incidence) ~ period + (1 | herd)
+  ref <- glmmTMB::glmmTMB(form, cbpp, family = binomial)
+  obj <- ref$obj
+  w0 <- obj$env$data$weights
+  par <- ref$fit$par
+  scores <- t(vapply(levels(cbpp$herd), function(l) {
+    obj$env$data$weights <- ifelse(cbpp$herd == l, w0, 0)
+    obj$retape(set.defaults = FALSE)
+    -obj$gr(par)
+  }, numeric(length(par))))
+  m <- glmm(form, data = cbpp, family = binomial)
+  expect_equal(unname(sandwich::estfun(m, full = TRUE)), unname(scores), tolerance = 1e-4)
+})

@@ -82,3 +82,21 @@ test_that("bad arguments get clear errors", {
   expect_error(simulate_new(~ Days + (1 | Subject), newdata = sleep, family = poisson, weights = rep(2, 180)), "does not take them")
   expect_error(simulate_new(~ Days + (1 | Subject), newdata = sleep, size = 3), "unknown: 'size'")
 })
+
+test_that("the same draws as a live glmmTMB simulator", {
+  skip_if_not_installed("glmmTMB")
+  sal <- fixture_data("Salamanders")
+  sal$..y <- 1
+  st <- glmmTMB::glmmTMB(..y ~ mined + (1 | site), data = sal, family = glmmTMB::nbinom2(), doFit = FALSE)
+  obj <- with(st, TMB::MakeADFun(data.tmb, parameters, map = mapArg, random = randomArg, profile = NULL,
+                                  silent = TRUE, DLL = "glmmTMB"))
+  p <- obj$env$last.par
+  p[names(p) == "beta"] <- c(1.5, 0.8)
+  p[names(p) == "theta"] <- log(0.9)
+  p[names(p) == "betad"] <- log(3)
+  set.seed(7)
+  ref <- obj$simulate(par = p)$yobs
+  ours <- simulate_new(~ mined + (1 | site), seed = 7, newdata = sal, family = nbinom2,
+                       newparams = list(beta = c(1.5, 0.8), theta = log(0.9), betadisp = log(3)))[[1]]
+  expect_equal(ours, as.numeric(ref))
+})
