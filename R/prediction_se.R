@@ -68,27 +68,72 @@ re_offsets <- function(re) {
   c(0, cumsum(sizes))[seq_along(re)]
 }
 
-# z_i' Cov(b | y) z_i for the known levels, by half-solves with the conditional precision in chunks
-# of rows (the dense right-hand sides take at most ~4e6 numbers).
+# z_i' Cov(b | y) z_i for the known levels: |S z_i|^2 with S z_i the half-solve of z_i with the
+# conditional precision. With more rows than random effects (q up to 6000), the half-solve S of
+# the identity is taken once and each row needs only the entries C_ab = S_a'S_b at its few
+# positions (each distinct pair computed once); otherwise the rows are half-solved in chunks.
+# Dense blocks take at most ~4e6 numbers (the identity's q^2 aside).
 conditional_variance <- function(view, rows) {
   q <- sum(vapply(view$re, function(t) t$nlev * ncol(t$Xt), numeric(1)))
-  offsets <- re_offsets(view$re)
   m <- length(rows$missing)
+  if (m > q && q <= 6000) return(conditional_variance_by_entries(view_half_solve(view, diag(q)), re_row_positions(view, rows)))
   out <- numeric(m)
   chunk <- max(1L, floor(4e6 / q))
   for (start in seq(1L, m, by = chunk)) {
     idx <- start:min(m, start + chunk - 1L)
-    V <- matrix(0, q, length(idx))
-    for (t in rows$terms) {
-      known <- !is.na(t$code[idx])
-      p <- ncol(t$Z)
-      for (j in seq_len(p)) {
-        pos <- offsets[t$index] + (t$code[idx][known] - 1L) * p + j
-        V[cbind(pos, which(known))] <- V[cbind(pos, which(known))] + t$Z[idx[known], j]
-      }
+    out[idx] <- colSums(view_half_solve(view, re_rows_matrix(view, rows, idx))^2)
+  }
+  out
+}
+
+# sum_jk z_j z_k C[a_j, a_k] per row, with C = S'S read entry by entry from S (q x q).
+conditional_variance_by_entries <- function(S, at) {
+  q <- nrow(S)
+  pos <- at$pos
+  z <- at$z
+  out <- rowSums(z^2 * matrix(colSums(S^2)[pos], nrow(pos)), na.rm = TRUE)
+  P <- ncol(pos)
+  for (j in seq_len(P - 1L)) for (k in (j + 1L):P) {
+    ok <- which(!is.na(pos[, j]) & !is.na(pos[, k]))
+    if (!length(ok)) next
+    key <- (pos[ok, j] - 1) * q + pos[ok, k]
+    pairs <- unique(key)
+    a <- (pairs - 1) %/% q + 1
+    b <- (pairs - 1) %% q + 1
+    entry <- numeric(length(pairs))
+    chunk <- max(1L, floor(4e6 / q))
+    for (start in seq(1L, length(pairs), by = chunk)) {
+      i <- start:min(length(pairs), start + chunk - 1L)
+      entry[i] <- colSums(S[, a[i], drop = FALSE] * S[, b[i], drop = FALSE])
     }
-    S <- view_half_solve(view, V)
-    out[idx] <- colSums(S^2)
+    out[ok] <- out[ok] + 2 * z[ok, j] * z[ok, k] * entry[match(key, pairs)]
+  }
+  out
+}
+
+# Each row's positions in b (NA for levels not in the fit) and values, one column per column of
+# each used term: list(pos, z), m x P.
+re_row_positions <- function(view, rows) {
+  offsets <- re_offsets(view$re)
+  cols <- unlist(lapply(rows$terms, function(t) {
+    p <- ncol(t$Z)
+    lapply(seq_len(p), function(j) list(pos = offsets[t$index] + (t$code - 1L) * p + j, z = t$Z[, j]))
+  }), recursive = FALSE)
+  list(pos = do.call(cbind, lapply(cols, `[[`, "pos")), z = do.call(cbind, lapply(cols, `[[`, "z")))
+}
+
+# For rows `idx`: the q x length(idx) matrix whose column i is z_i (known levels only).
+re_rows_matrix <- function(view, rows, idx) {
+  offsets <- re_offsets(view$re)
+  q <- sum(vapply(view$re, function(t) t$nlev * ncol(t$Xt), numeric(1)))
+  out <- matrix(0, q, length(idx))
+  for (t in rows$terms) {
+    known <- which(!is.na(t$code[idx]))
+    p <- ncol(t$Z)
+    for (j in seq_len(p)) {
+      pos <- offsets[t$index] + (t$code[idx][known] - 1L) * p + j
+      out[cbind(pos, known)] <- out[cbind(pos, known)] + t$Z[idx[known], j]
+    }
   }
   out
 }
