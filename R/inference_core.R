@@ -17,6 +17,11 @@
 inference_view <- function(object) {
   re <- object$re
   lmm <- is_gaussian_identity(object$family)
+  if (!lmm && isTRUE(object$REML)) {
+    stop("standard errors of conditional predictions, vcov(full = TRUE) and the other inference tools are not available for REML fits of GLMMs yet: refit with REML = FALSE",
+         call. = FALSE)
+  }
+  if (!length(re)) stop("this model has no random effects: use vcov(m) and predict(m, re.form = NA, se.fit = TRUE)", call. = FALSE)
   if (lmm) {
     cond <- condition_design(object$X)
     scale <- re_column_scales(re)
@@ -43,9 +48,6 @@ inference_view <- function(object) {
   if (view$reml) view$lmm_core <- ensure_core(object)
   view
 }
-
-# -2 log L at phi (the Laplace approximation; adaptive quadrature for nAGQ > 1 fits).
-view_deviance <- function(view, phi) cpp_glmm_objective(view$core, phi)
 
 # Leave the core at the fit's own estimates (its warm start for the next evaluation).
 view_reset <- function(view) invisible(cpp_glmm_objective(view$core, view$phi))
@@ -108,6 +110,29 @@ view_beta_jacobian <- function(view) {
   J <- matrix(0, view$p, length(view$phi))
   J[, view$z_idx] <- view$A
   J
+}
+
+# One cluster's log-likelihood and the gradient of its deviance in phi at the estimates: a core
+# for its observations alone (all levels kept, those without observations add nothing).
+cluster_score <- function(view, rows) {
+  object <- view$object
+  re <- lapply(object$re, function(t) {
+    t$codes <- t$codes[rows]
+    t$Xt <- t$Xt[rows, , drop = FALSE]
+    t
+  })
+  X <- object$X[rows, , drop = FALSE] %*% view$A   # the conditioned design: phi's z
+  family <- if (view$lmm) stats::gaussian() else object$family
+  core <- glmm_core(X, object$y[rows], object$prior_weights[rows], object$offset[rows], re, view$scale,
+                    family_codes(family), view$nagq)
+  gradient <- if (view$nagq == 1L) glmm_gradient(core, view$phi) else {
+    h <- 1e-4 * pmax(abs(view$phi), 1)
+    vapply(seq_along(view$phi), function(i) {
+      e <- replace(numeric(length(view$phi)), i, h[i])
+      (cpp_glmm_objective(core, view$phi + e) - cpp_glmm_objective(core, view$phi - e)) / (2 * h[i])
+    }, numeric(1))
+  }
+  list(loglik = -cpp_glmm_objective(core, view$phi) / 2, gradient = gradient)
 }
 
 # ---- REML fits of linear mixed models: the REML criterion in phi_reml = (theta, log sigma).
@@ -266,9 +291,6 @@ tmb_theta_to_covariance <- function(theta, p) {
   R <- stats::cov2cor(tcrossprod(L))
   R * outer(sds, sds)
 }
-
-# Number of glmmTMB parameters of each term (p SDs, p (p - 1) / 2 correlations).
-tmb_theta_lengths <- function(re) theta_lengths(re)
 
 # glmmTMB's names of psi: beta's names, "d~(Intercept)", "theta_<lhs>|<group>.<k>".
 tmb_parameter_names <- function(object, has_disp) {

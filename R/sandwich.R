@@ -143,26 +143,3 @@ check_cluster <- function(x, cluster) {
   if (anyNA(cluster)) stop("`cluster` has missing values", call. = FALSE)
   droplevels(as.factor(cluster))
 }
-
-# One cluster's log-likelihood and the gradient of its deviance in phi at the estimates: a core
-# for its observations alone (all levels kept, those without observations add nothing).
-cluster_score <- function(view, rows) {
-  object <- view$object
-  re <- lapply(object$re, function(t) {
-    t$codes <- t$codes[rows]
-    t$Xt <- t$Xt[rows, , drop = FALSE]
-    t
-  })
-  X <- object$X[rows, , drop = FALSE] %*% view$A   # the conditioned design: phi's z
-  family <- if (view$lmm) stats::gaussian() else object$family
-  core <- glmm_core(X, object$y[rows], object$prior_weights[rows], object$offset[rows], re, view$scale,
-                    family_codes(family), view$nagq)
-  gradient <- if (view$nagq == 1L) glmm_gradient(core, view$phi) else {
-    h <- 1e-4 * pmax(abs(view$phi), 1)
-    vapply(seq_along(view$phi), function(i) {
-      e <- replace(numeric(length(view$phi)), i, h[i])
-      (cpp_glmm_objective(core, view$phi + e) - cpp_glmm_objective(core, view$phi - e)) / (2 * h[i])
-    }, numeric(1))
-  }
-  list(loglik = -cpp_glmm_objective(core, view$phi) / 2, gradient = gradient)
-}
