@@ -89,7 +89,7 @@ glm_eta_start <- function(y, weights, family) {
 # for the log dispersion. A step that does not lower the objective is not taken.
 em_start <- function(core, par0, re, n, has_dispersion, step = TRUE, n_shape = 0L) {
   ntheta <- length(theta_start(re))
-  info <- cpp_glmm_start_info(core, par0)
+  info <- cpp_core_start_info(core$ptr, par0)
   # no information on beta (fitted values at the family's bounds, as under separation): the
   # moments say nothing either
   if (is.null(info$moments) || any(diag(info$beta_info) < 1e-8 * n)) return(list(par = par0, scale = NULL))
@@ -119,7 +119,7 @@ em_start <- function(core, par0, re, n, has_dispersion, step = TRUE, n_shape = 0
   }
   par <- replace(par0, seq_len(ntheta), theta)
   if (step) {
-    value <- cpp_glmm_objective(core, par)
+    value <- core_objective(core, par)
     if (!is.finite(value) || value > info$value) par <- par0
   }
   scale <- c(scale, sqrt(2 * pmax(diag(info$beta_info), 0)))
@@ -127,12 +127,9 @@ em_start <- function(core, par0, re, n, has_dispersion, step = TRUE, n_shape = 0
   extra <- c(if (has_dispersion) 1e-3, if (n_shape > 0L) 1e-2)
   for (k in seq_along(extra)) {
     last <- length(par) - length(extra) + k
-    g0 <- glmm_gradient(core, par)[last]
-    g1 <- glmm_gradient(core, replace(par, last, par[last] + extra[k]))[last]
-    curvature <- (g1 - g0) / extra[k]
+    curvature <- drop(fd_jacobian(function(x) core_gradient(core, replace(par, last, x))[last], par[last], extra[k]))
     scale <- c(scale, if (is.finite(curvature) && curvature > 0) sqrt(curvature) else 1)
   }
-  if (length(extra)) cpp_glmm_objective(core, par)   # back to the start's mode
   if (length(scale) != length(par) || !all(is.finite(scale)) || max(scale) <= 0) return(list(par = par, scale = NULL))
   list(par = par, scale = pmax(scale, 1e-3 * max(scale)))
 }

@@ -2,7 +2,8 @@
 # errors, vcov(full = TRUE), intervals in glmmTMB's parameters, sandwich scores, ddf) read the C++
 # core. They need, at a parameter vector phi: the deviance (-2 log L; the Laplace approximation
 # for GLMMs) and its Hessian, the conditional modes b(phi), and half-solves with the conditional
-# precision of the random effects. Nothing else here touches cpp_* functions.
+# precision of the random effects, all through R/core.R (every read takes phi, so nothing is
+# restored after a read).
 #
 # phi is the GLMM core's packed vector: theta of the scaled columns, the conditioned fixed effects
 # z (beta = A z) and the log dispersion. A linear mixed model gets a gaussian GLMM core of its own
@@ -23,20 +24,19 @@ inference_view <- function(object) {
   }
   if (!length(re)) stop("this model has no random effects: use vcov(m) and predict(m, re.form = NA, se.fit = TRUE)", call. = FALSE)
   if (lmm) {
-    cond <- condition_design(object$X)
-    scale <- re_column_scales(re)
+    map <- glmm_parameter_map(re, object$X, stats::gaussian())
+    core <- new_core(map, re, object$X, object$y, object$prior_weights, object$offset, family = stats::gaussian())
     codes <- family_codes(stats::gaussian())
-    core <- glmm_core(cond$X, object$y, object$prior_weights, object$offset, re, scale, codes, 1L)
-    theta <- scale_theta(object$theta * object$sigma, re, scale)
-    phi <- c(theta, drop(cond$A_inv %*% object$beta), log(object$sigma))
-    A <- cond$A
+    phi <- c(scale_theta(object$theta * object$sigma, re, map$re_scale), drop(map$A_inv %*% object$beta), log(object$sigma))
   } else {
     core <- ensure_core(object)
-    scale <- if (is.null(object$re_scale)) lapply(re, function(t) rep(1, ncol(t$Xt))) else object$re_scale
+    core$reml <- FALSE
+    map <- core$map
     codes <- family_codes(object$family)
     phi <- object$par
-    A <- object$conditioning
   }
+  scale <- map$re_scale
+  A <- map$A
   p <- length(object$beta)
   ntheta <- length(object$theta)
   view <- list(object = object, core = core, phi = phi, A = A, scale = scale, re = re, p = p, ntheta = ntheta,
@@ -50,8 +50,8 @@ inference_view <- function(object) {
   view
 }
 
-# Leave the core at the fit's own estimates (its warm start for the next evaluation).
-view_reset <- function(view) invisible(cpp_glmm_objective(view$core, view$phi))
+# The cores' reads take their parameters (R/core.R): nothing is left to restore after a read.
+view_reset <- function(view) invisible(view)
 
 # Hessian of the deviance in phi at the estimates. GLMMs: the Hessian glmmTMB reports standard
 # errors from (R/fit_glmm.R's tmb_hessian(): steps of 1e-3 in glmmTMB's parameters, a secant for
@@ -63,15 +63,14 @@ view_hessian <- function(view) {
   phi <- view$phi
   singular <- any(theta_diagonal_mask(view$re) & phi[view$theta_idx] <= 1e-6)
   if (!view$lmm && !singular && view$p > 0L) {
-    tmb <- tmb_hessian(view$core, phi, view$re, view$p, view$A, view$family, view$has_disp, solve(view$A),
-                       use_gradient = view$nagq == 1L, n_shape = length(view$shape_idx))
+    tmb <- tmb_hessian(view$core, phi, use_gradient = view$nagq == 1L)   # the map knows the shape parameter
     view_reset(view)
     if (!is.null(tmb$H_z) && all(is.finite(tmb$H_z))) return((tmb$H_z + t(tmb$H_z)) / 2)
   }
   H <- if (view$nagq == 1L) {
     gradient_hessian(view$core, phi, 1e-4 * pmax(abs(phi), 1))
   } else {
-    cpp_glmm_hessian(view$core, phi, 2e-4 * pmax(abs(phi), 1))
+    fd_hessian(function(x) core_objective(view$core, x), phi, 2e-4 * pmax(abs(phi), 1))
   }
   view_reset(view)
   (H + t(H)) / 2
@@ -79,7 +78,7 @@ view_hessian <- function(view) {
 
 # Conditional modes b(phi) on the user's scale, one vector in the formula's order (term, level, column).
 view_modes <- function(view, phi) {
-  st <- cpp_glmm_state(view$core, phi)
+  st <- core_state(view$core, phi)
   unscale_b(st$b, view$re, view$scale)
 }
 
@@ -100,7 +99,7 @@ view_modes_jacobian <- function(view) {
 # crossprod() of the result is V' Cov(b | y) V, the conditional covariance of V'b.
 view_half_solve <- function(view, V) {
   s <- unlist(lapply(seq_along(view$re), function(i) rep(view$scale[[i]], view$re[[i]]$nlev)))
-  cpp_glmm_half_solve(view$core, view$phi, V / s)   # b_user = b_core / s: V'b_user = (V / s)'b_core
+  core_half_solve(view$core, view$phi, V / s)   # b_user = b_core / s: V'b_user = (V / s)'b_core
 }
 
 # Fixed effects on the user's scale at phi.
@@ -122,24 +121,20 @@ cluster_score <- function(view, rows) {
     t$Xt <- t$Xt[rows, , drop = FALSE]
     t
   })
-  X <- object$X[rows, , drop = FALSE] %*% view$A   # the conditioned design: phi's z
   family <- if (view$lmm) stats::gaussian() else object$family
-  core <- glmm_core(X, object$y[rows], object$prior_weights[rows], object$offset[rows], re, view$scale,
-                    family_codes(family), view$nagq)
-  gradient <- if (view$nagq == 1L) glmm_gradient(core, view$phi) else {
-    h <- 1e-4 * pmax(abs(view$phi), 1)
-    vapply(seq_along(view$phi), function(i) {
-      e <- replace(numeric(length(view$phi)), i, h[i])
-      (cpp_glmm_objective(core, view$phi + e) - cpp_glmm_objective(core, view$phi - e)) / (2 * h[i])
-    }, numeric(1))
+  # the view's map conditions the rows' design by the same A: phi's z
+  core <- new_core(view$core$map, re, object$X[rows, , drop = FALSE], object$y[rows], object$prior_weights[rows],
+                   object$offset[rows], family = family, nAGQ = view$nagq)
+  gradient <- if (view$nagq == 1L) core_gradient(core, view$phi) else {
+    drop(fd_jacobian(function(x) core_objective(core, x), view$phi, 1e-4 * pmax(abs(view$phi), 1)))
   }
-  list(loglik = -cpp_glmm_objective(core, view$phi) / 2, gradient = gradient)
+  list(loglik = -core_objective(core, view$phi) / 2, gradient = gradient)
 }
 
 # ---- REML fits of linear mixed models: the REML criterion in phi_reml = (theta, log sigma).
 
 # The LMM core's state at relative theta (REML: beta and b at their joint mode given theta).
-reml_state <- function(view, theta) cpp_lmm_state(view$lmm_core, theta, TRUE)
+reml_state <- function(view, theta) core_state(view$lmm_core, theta, reml = TRUE)
 
 # phi_reml at the estimates.
 reml_phi <- function(view) c(view$object$theta, log(view$object$sigma))
@@ -157,7 +152,7 @@ lmm_varpar_hessian <- function(lmm_core, theta, sigma, reml, unit = 1) {
   s2 <- sigma^2
   k <- length(theta)
   at <- function(th) {
-    st <- cpp_lmm_state(lmm_core, th, reml)
+    st <- core_state(lmm_core, th, reml = reml)
     c(g = st$logdet_L2 + if (reml) st$logdet_RX2 else 0, Q = st$pwrss)
   }
   h <- 1e-4 * pmax(abs(theta), 0.1 * unit)
@@ -179,21 +174,18 @@ lmm_varpar_hessian <- function(lmm_core, theta, sigma, reml, unit = 1) {
     H[i, k + 1L] <- H[k + 1L, i] <- -2 * (plus[[i]][["Q"]] - minus[[i]][["Q"]]) / (2 * h[i]) / s2
   }
   H[k + 1L, k + 1L] <- 4 * f0[["Q"]] / s2
-  cpp_lmm_deviance(lmm_core, theta, reml)   # leave the core at the estimates
   H
 }
 
 # (RX'RX)^{-1} at theta and its derivatives in theta (central differences): the covariance of
 # beta given theta is sigma^2 times it. list(value, jacobian = list of p x p, one per theta).
 lmm_beta_precision_inverse <- function(lmm_core, theta, reml, unit = 1) {
-  inv_at <- function(th) chol2inv(cpp_lmm_state(lmm_core, th, reml)$RX)
+  inv_at <- function(th) chol2inv(core_state(lmm_core, th, reml = reml)$RX)
   h <- 1e-4 * pmax(abs(theta), 0.1 * unit)
   jac <- lapply(seq_along(theta), function(i) {
     (inv_at(replace(theta, i, theta[i] + h[i])) - inv_at(replace(theta, i, theta[i] - h[i]))) / (2 * h[i])
   })
-  value <- inv_at(theta)
-  cpp_lmm_deviance(lmm_core, theta, reml)
-  list(value = value, jacobian = jac)
+  list(value = inv_at(theta), jacobian = jac)
 }
 
 # d (beta, b) / d phi_reml at the estimates for the joint mode given theta (it does not depend on
@@ -207,7 +199,6 @@ reml_modes_jacobian <- function(view) {
     down <- reml_state(view, replace(theta, i, theta[i] - h[i]))
     list(beta = (up$beta - down$beta) / (2 * h[i]), b = (up$b - down$b) / (2 * h[i]))
   })
-  cpp_lmm_deviance(view$lmm_core, theta, TRUE)
   list(beta = cbind(matrix(vapply(d, `[[`, numeric(view$p), "beta"), nrow = view$p), 0),
        b = cbind(matrix(unlist(lapply(d, `[[`, "b")), ncol = k), 0))
 }

@@ -240,13 +240,10 @@ simulation_object <- function(model, pars, draw, call) {
               deviance = NA_real_, loglik = NA_real_, df = p + length(theta) + model$has_disp, evaluations = 0L,
               status = NA_integer_, message = "not fitted: parameters given to simulate_new()", singular = FALSE,
               optimizer = "none")
-  if (!lmm) {   # what the GLMM core needs to be rebuilt (ranef()'s conditional variances)
-    cond <- condition_design(model$fixed$X)
-    fit$re_scale <- re_column_scales(model$re)
-    fit$conditioning <- cond$A
-    fit$nAGQ <- 1L
-    fit$par <- c(scale_theta(theta, model$re, fit$re_scale), drop(cond$A_inv %*% beta), if (model$has_disp) log(scale))
-  }
+  # what a core needs to be rebuilt (ranef()'s conditional variances): the parameter map and par
+  fit$map <- if (lmm) lmm_parameter_map(model$re, model$fixed$X, model$weights) else glmm_parameter_map(model$re, model$fixed$X, fam)
+  fit$par <- if (lmm) theta else map_internal(fit$map, theta, beta, if (model$has_disp) scale)
+  if (!lmm) fit$nAGQ <- 1L
   new_glmm_fit(fit, call = call, formula = model$formula, family = fam, REML = FALSE, frame = frame,
                fixed = model$fixed, re = model$re, y = y, weights = model$weights)
 }

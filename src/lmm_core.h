@@ -10,23 +10,31 @@
 // All cross-products are formed once; one evaluation costs nothing that grows with n.
 // y is replaced internally by its weighted least-squares residual on X (beta_shift), which
 // changes nothing in theta but keeps y'Wy of the size of r2 (no cancellation).
-// The factor is the leading-block + supernodal one of blocked_cholesky.h unless its storage would
-// exceed kMaxBlockedDoubles (or the sparse path is asked for): then Eigen's simplicial sparse
-// Cholesky with AMD ordering.
+// A and its factor are the PenalizedSystem both cores share (penalized_system.h), with W the
+// prior weights. The core's parameter vector (mixed_core.h) is theta.
 #ifndef GLMMLAB_LMM_CORE_H
 #define GLMMLAB_LMM_CORE_H
 
-#include "blocked_cholesky.h"
-#include "re_design.h"
+#include "mixed_core.h"
+#include "penalized_system.h"
 
-class LmmCore {
+class LmmCore : public MixedCore {
  public:
+  // factor_method: 0 chooses, 1 forces the blocked factor, 2 the simplicial sparse one;
+  // max_bytes: the memory guard of the factor (penalized_system.h).
   LmmCore(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const Eigen::VectorXd& weights,
-          const Eigen::VectorXd& offset, ReDesign re, int factor_method = 0);
-  // factor_method: 0 chooses, 1 forces the blocked factor, 2 the simplicial sparse one
+          const Eigen::VectorXd& offset, ReDesign re, int factor_method, double max_bytes);
 
   // Profiled deviance at theta (ML or REML); updates the state read by the accessors below.
   double deviance(const Eigen::VectorXd& theta, bool reml);
+
+  // MixedCore: par = theta.
+  double objective(const Eigen::VectorXd& par, bool reml) override { return deviance(par, reml); }
+  Rcpp::List state(const Eigen::VectorXd& par, bool reml) override;
+  Eigen::MatrixXd cond_var(const Eigen::VectorXd& par, bool reml, int term) override;
+  Eigen::MatrixXd half_solve(const Eigen::VectorXd& par, bool reml, const Eigen::MatrixXd& V) override;
+  void set_response(const Eigen::VectorXd& y, const Eigen::VectorXd& weights) override;
+  Eigen::VectorXd lower(bool) const override { return re_.theta_lower; }
 
   // A start for theta from per-term moment estimates (each term's group-wise least-squares fits
   // of the residuals of y on X, as if it were the only term).
@@ -40,33 +48,23 @@ class LmmCore {
   double logdet_RX2() const { return ldRX2_; }
   Eigen::MatrixXd RX() const { return RX_; }                  // upper triangular, p x p
   Eigen::MatrixXd cond_var(int term) const;   // blocks of Lambda A^{-1} Lambda' (see re_design.h)
-  Eigen::MatrixXd half_solve(const Eigen::MatrixXd& V) const;   // L^{-1} P Lambda' V (see re_design.h)
-  bool uses_blocked_factor() const { return blocked_; }
+  bool uses_blocked_factor() const override { return system_.blocked(); }
   int n() const { return n_; }
   int p() const { return p_; }
-  const ReDesign& design() const { return re_; }
   double sum_log_weights() const { return sum_log_w_; }
 
  private:
   bool factor_A(const Eigen::VectorXd& theta);
-  void build_A_recipe();                        // A_'s pattern and the terms of each entry
-  void form_A(const Eigen::VectorXd& theta);   // A_ <- Lambda' Z'WZ Lambda + I
-  void solve_L(Eigen::MatrixXd& B) const;    // B <- L^{-1} P B
-  void solve_Lt(Eigen::VectorXd& v) const;   // v <- P' L^{-T} v
+  void solve_L(Eigen::MatrixXd& B) const { system_.solve_L(B); }    // B <- L^{-1} P B
+  void solve_Lt(Eigen::VectorXd& v) const { system_.solve_Lt(v); }  // v <- P' L^{-T} v
 
   int n_, p_;
-  ReDesign re_;
-  SpMat ZtWZ_, identity_, A_;
-  // A_'s stored entry e is the sum over t in [recipe_start_[e], recipe_start_[e + 1]) of
-  // Lambda value recipe_left_[t] * Z'WZ value recipe_middle_[t] * Lambda value recipe_right_[t]
-  std::vector<int> recipe_start_, recipe_left_, recipe_middle_, recipe_right_, diagonal_of_A_;
+  Eigen::MatrixXd X_;
+  Eigen::VectorXd offset_;
+  PenalizedSystem system_;   // Z'WZ, A(theta) and its factor
   Eigen::MatrixXd ZtWX_, XtWX_, ZtWyX_, half_solved_;   // [Z'Wy Z'WX]; L^{-1} P Lambda' of it
   Eigen::VectorXd ZtWy_, XtWy_, beta_shift_;
   double ytWy_, sum_log_w_;
-  Eigen::SimplicialLLT<SpMat, Eigen::Lower, Eigen::AMDOrdering<int> > chol_;
-  Eigen::Index pattern_nnz_ = -1;
-  bool blocked_ = false;            // two-block factor (blocked_cholesky.h) instead of chol_
-  BlockedCholesky blocked_chol_;
   // state of the last evaluation
   Eigen::MatrixXd RZX_, RX_;
   Eigen::VectorXd cu_, beta_, u_;

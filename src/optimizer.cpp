@@ -1,6 +1,7 @@
 // optimizer.cpp: BOBYQA and L-BFGS through nloptr's C API (see optimizer.h for the choice).
 #include "optimizer.h"
 #include <nloptrAPI.h>
+#include <chrono>
 #include <limits>
 
 namespace {
@@ -15,6 +16,7 @@ struct Objective {
   bool failed;
   std::string error;
   Eigen::VectorXd scale;   // NLopt sees x = scale * par (empty: no scaling)
+  std::chrono::steady_clock::time_point last_check;   // of user interrupts
 };
 
 // R_CheckUserInterrupt longjmps; run it at top level so that no C++ frame is skipped.
@@ -24,7 +26,11 @@ bool user_interrupted() { return R_ToplevelExec(check_interrupt_fn, NULL) == FAL
 double nlopt_objective(unsigned n, const double* x, double* grad, void* data) {
   Objective* obj = static_cast<Objective*>(data);
   ++obj->evaluations;
-  if (obj->evaluations % 16 == 0 && user_interrupted()) {
+  // interrupts are checked every 16 evaluations or 0.2 s, whichever comes first
+  const auto now = std::chrono::steady_clock::now();
+  const bool due = obj->evaluations % 16 == 0 || now - obj->last_check > std::chrono::milliseconds(200);
+  if (due) obj->last_check = now;
+  if (due && user_interrupted()) {
     obj->interrupted = true;
     nlopt_force_stop(obj->opt);
     return std::numeric_limits<double>::infinity();
@@ -84,7 +90,7 @@ OptimResult run_nlopt(nlopt_algorithm algorithm, const std::function<double(cons
   }
   NloptHandle h(algorithm, n);
   if (!h.opt) Rcpp::stop("could not create the NLopt optimizer");
-  Objective obj = {f, fg, h.opt, 0, control.verbose, false, false, "", Eigen::VectorXd()};
+  Objective obj = {f, fg, h.opt, 0, control.verbose, false, false, "", Eigen::VectorXd(), std::chrono::steady_clock::now()};
   const bool scaled = control.scale.size() == (Eigen::Index)n && (control.scale.array() > 0).all() && control.scale.allFinite();
   if (scaled) obj.scale = control.scale;
   const Eigen::VectorXd s = scaled ? control.scale : Eigen::VectorXd::Ones(n);

@@ -14,6 +14,7 @@
 #                     three crossed terms; a simulated 50,000-row random-slopes LMM; a simulated
 #                     100,000-row Poisson GLMM with 1,000 x 100 crossed levels). Each of
 #                     their fits is timed once, without a warm-up (lmer needs ~15 s on InstEval)
+#   GLMMLAB_BENCH_ONLY  a regular expression: run only the cases whose label matches it
 #   GLMMLAB_BENCH_MEMORY  "true" (default when GLMMLAB_BENCH_LARGE is) reports the peak memory of
 #                     each fit of the cases run: "true" for all cases, "large" for the large only
 #
@@ -104,6 +105,16 @@ crossed_poisson_data <- function(n = 100000, na = 1000, nb = 100, seed = 42) {
   data.frame(y, x, a, b)
 }
 
+# Simulated crossed binary responses: n rows, levels of `a` and `b` drawn independently.
+crossed_binomial_data <- function(n = 200000, na = 2000, nb = 500, seed = 43) {
+  set.seed(seed)
+  a <- factor(sample.int(na, n, replace = TRUE))
+  b <- factor(sample.int(nb, n, replace = TRUE))
+  x <- rnorm(n)
+  y <- rbinom(n, 1, plogis(-0.5 + 0.4 * x + rnorm(na, 0, 0.6)[a] + rnorm(nb, 0, 0.4)[b]))
+  data.frame(y, x, a, b)
+}
+
 # One benchmark case: a label, a data loader and one fitting function per package; `large` cases
 # run only when asked for (GLMMLAB_BENCH_LARGE).
 bench_case <- function(label, data, glmmlab, lme4 = NULL, glmmTMB = NULL, large = FALSE) {
@@ -166,6 +177,11 @@ bench_cases <- list(
              glmmlab = function(d) glmm(y ~ x + (1 | a) + (1 | b), family = poisson, data = d),
              lme4 = function(d) lme4::glmer(y ~ x + (1 | a) + (1 | b), family = poisson, data = d),
              glmmTMB = function(d) glmmTMB::glmmTMB(y ~ x + (1 | a) + (1 | b), family = poisson, data = d),
+             large = TRUE),
+  bench_case("large: simulated 200,000 rows, binomial, y ~ x + (1|a) + (1|b), 2000 x 500 crossed", crossed_binomial_data,
+             glmmlab = function(d) glmm(y ~ x + (1 | a) + (1 | b), family = binomial, data = d),
+             lme4 = NULL,   # glmer needs many minutes here
+             glmmTMB = function(d) glmmTMB::glmmTMB(y ~ x + (1 | a) + (1 | b), family = binomial, data = d),
              large = TRUE)
 )
 
@@ -316,9 +332,11 @@ main <- function() {
   old <- options(width = max(200L, getOption("width")))
   on.exit(options(old))
   large <- identical(tolower(Sys.getenv("GLMMLAB_BENCH_LARGE")), "true")
+  only <- Sys.getenv("GLMMLAB_BENCH_ONLY")
   memory <- tolower(Sys.getenv("GLMMLAB_BENCH_MEMORY", if (large) "large" else "false"))
   rows <- lapply(bench_cases, function(case) {
     if (case$large && !large) return(NULL)
+    if (nzchar(only) && !grepl(only, case$label)) return(NULL)
     run_case(case, reps = if (case$large) 0L else reps, min_sec = min_sec,
              memory = memory == "true" || (memory == "large" && case$large))
   })
