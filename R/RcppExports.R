@@ -61,6 +61,10 @@ cpp_core_start_info <- function(ptr, par) {
     .Call(`_glmmlab_cpp_core_start_info`, ptr, par)
 }
 
+cpp_core_set_components <- function(ptr, zero_model, Xzi, zi_offset, dispersion_by_observation, Xd, disp_offset) {
+    invisible(.Call(`_glmmlab_cpp_core_set_components`, ptr, zero_model, Xzi, zi_offset, dispersion_by_observation, Xd, disp_offset))
+}
+
 cpp_family_table <- function() {
     .Call(`_glmmlab_cpp_family_table`)
 }

@@ -176,7 +176,8 @@ family_codes <- function(family) {
 # The response (and binomial trials as weights) from the model frame, checked against the
 # support of the family's response (the core's table: real, proportion, count, positive,
 # nonnegative, unit or positive_count).
-model_response <- function(mf, family) {
+# zeros_allowed: a hurdle model's zero-truncated family (its zeros are the hurdle's).
+model_response <- function(mf, family, zeros_allowed = FALSE) {
   y <- stats::model.response(mf)
   yname <- paste(deparse(attr(mf, "formula")[[2L]], width.cutoff = 500L), collapse = "")
   if (is.null(y)) stop("the formula has no response", call. = FALSE)
@@ -195,7 +196,8 @@ model_response <- function(mf, family) {
   y <- as.numeric(y)
   check_magnitude(y, sprintf("response %s", sQuote(yname, FALSE)))
   fam <- family$family
-  check_family_support(y, yname, support, fam)
+  check_family_support(y, yname, if (zeros_allowed && support == "positive_count") "count" else support, fam)
+  if (zeros_allowed && any(y < 0)) stop(sprintf("response %s has negative values: counts must be >= 0 for a %s hurdle model", sQuote(yname, FALSE), fam), call. = FALSE)
   if (support %in% c("real", "positive", "unit", "nonnegative") && length(unique(y)) < 2L) {
     stop(sprintf("response %s is constant (all %s): there is no variance to partition", sQuote(yname, FALSE), format(y[1L])), call. = FALSE)
   }
@@ -225,7 +227,7 @@ check_family_support <- function(y, yname, support, fam) {
   }
   if (support == "positive_count" && any(y < 1)) {
     fail("contains zeros (or values below 1), which a zero-truncated family cannot have", y < 1,
-         "; model them with a hurdle (zero-inflation) part, which glmmlab does not fit yet, or drop them")
+         "; model them with a hurdle: ziformula = ~1 (or a formula), or drop them")
   }
   invisible()
 }

@@ -34,6 +34,17 @@
 #' @param verbose logical or integer: print the optimizer's progress (every `verbose`-th step).
 #' @param nAGQ number of adaptive Gauss-Hermite quadrature points for GLMMs with a single scalar
 #'   random effect (as lme4's `glmer`); 1, the default, is the Laplace approximation.
+#' @param ziformula a one-sided formula for the zero-inflation model (glmmTMB's argument): the
+#'   logit of the probability of a structural zero, for the count families (`poisson`, [nbinom1()],
+#'   [nbinom2()], [genpois()]); with a zero-truncated family ([truncated_poisson()],
+#'   [truncated_nbinom1()], [truncated_nbinom2()]) it is the hurdle, the logit of the probability
+#'   of a zero. `~0` (the default) is none, `~1` a constant. Fixed effects and offsets only (random
+#'   effects in it are an error for now).
+#' @param dispformula a one-sided formula for the log dispersion (glmmTMB's argument and scale:
+#'   the log residual variance for gaussian, log theta for [nbinom2()], ...): `~1` (the default)
+#'   one dispersion; `~0` for gaussian fixes the residual variance near 0 as glmmTMB does. Fixed
+#'   effects and offsets only. Models with either component are fitted by the Laplace
+#'   approximation (ML) with the exact gradient in all their parameters.
 #' @return An object of class `"glmmlab"`, with methods for `summary()`, `VarCorr()`, `fixef()`,
 #'   `ranef()`, `coef()`, `predict()` and the other usual generics.
 #' @seealso [glmm_control()], [VarCorr.glmmlab()], [predict.glmmlab()]
@@ -47,25 +58,35 @@
 #' VarCorr(m)
 #' @export
 glmm <- function(formula, data = NULL, family = gaussian(), REML = FALSE, weights, offset,
-                 subset, na.action, start = NULL, control = glmm_control(), verbose = FALSE, nAGQ = 1L) {
+                 subset, na.action, start = NULL, control = glmm_control(), verbose = FALSE, nAGQ = 1L,
+                 ziformula = ~0, dispformula = ~1) {
   mc <- match.call(expand.dots = FALSE)
   formula <- check_formula(formula, mc, parent.frame())
   family <- resolve_family(family)
   control <- check_control(control, verbose)
   if (!is.logical(REML) || length(REML) != 1L || is.na(REML)) stop("`REML` must be TRUE or FALSE", call. = FALSE)
-  mf <- build_model_frame(mc, formula, parent.frame())
+  spec <- component_spec(ziformula, dispformula, family)
+  if (has_components(spec) && REML) stop("REML = TRUE is not available with `ziformula` or `dispformula` (ML only)", call. = FALSE)
+  if (has_components(spec) && !identical(as.integer(nAGQ), 1L)) stop("`nAGQ` > 1 is not available with `ziformula` or `dispformula`", call. = FALSE)
+  mf <- build_model_frame(mc, formula, parent.frame(), extra = component_variables(spec))
   fixed <- build_fixed_design(formula, mf)
-  is_lmm <- is_gaussian_identity(family)
+  is_lmm <- is_gaussian_identity(family) && !has_components(spec)
   re <- build_re_terms(formula, mf, gaussian_family = family$family == "gaussian")
   if (!length(re)) stop("the formula has no random-effect terms such as (1 | group); use lm() or glm() for models without them", call. = FALSE)
-  y <- model_response(mf, family)
+  y <- model_response(mf, family, zeros_allowed = spec$zero_model == 2L)
   weights <- model_weights(mf)
   check_observation_count(length(y), fixed$X, family)
   check_offset_scale(fixed$offset, y, family)
   check_start(start)
   if (!is.null(attr(y, "trials"))) weights <- weights * attr(y, "trials")
   attr(y, "trials") <- NULL
-  if (is_lmm) {
+  comp <- if (has_components(spec)) build_components(spec, mf, family)
+  if (!is.null(comp)) {
+    if (is.null(attr(y, "trials")) && spec$zero_model > 0L && all(y > 0)) {
+      stop("the response has no zeros: a zero-inflation or hurdle model (`ziformula`) cannot be estimated", call. = FALSE)
+    }
+    fit <- fit_glmm_components(fixed$X, y, weights, fixed$offset, re, family, comp, start, control)
+  } else if (is_lmm) {
     fit <- fit_lmm(fixed$X, y, weights, fixed$offset, re, REML, start, control)
   } else {
     nAGQ <- check_nagq(nAGQ, re)
@@ -74,6 +95,7 @@ glmm <- function(formula, data = NULL, family = gaussian(), REML = FALSE, weight
   }
   object <- new_glmm_fit(fit, call = mc, formula = formula, family = family, REML = REML, frame = mf,
                          fixed = fixed, re = re, y = y, weights = weights)
+  if (!is.null(comp)) object <- add_components(object, fit, spec)
   report_fit_problems(fit, re, object)
   object
 }

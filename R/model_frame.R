@@ -2,10 +2,12 @@
 # handling) and build the response and the fixed-effects model matrix, with input checks.
 
 # Model frame for `formula` from the arguments of glmm()'s call `mc`, evaluated in `env`.
-build_model_frame <- function(mc, formula, env) {
+# `extra`: names of further variables the frame must hold (those of the model's components).
+build_model_frame <- function(mc, formula, env, extra = character()) {
   args <- mc[c(1L, match(c("data", "subset", "weights", "na.action", "offset"), names(mc), 0L))]
   args[[1L]] <- quote(stats::model.frame)
   args$formula <- frame_formula(formula)
+  for (v in setdiff(extra, all.vars(args$formula))) args$formula[[3L]] <- call("+", args$formula[[3L]], as.name(v))
   args$drop.unused.levels <- TRUE
   data <- if (is.null(args$data)) NULL else evaluate_data_arg(args$data, env)
   if (!is.null(data)) args$data <- data
@@ -14,6 +16,7 @@ build_model_frame <- function(mc, formula, env) {
     if (is.symbol(args[[nm]]) && grepl("^[.][.][0-9]+$", as.character(args[[nm]]))) args[[nm]] <- eval(args[[nm]], env)
   }
   check_variables_exist(formula, data)
+  if (length(extra)) check_variables_exist(stats::reformulate(extra, env = environment(formula)), data)
   mf <- tryCatch(eval(args, env), error = function(e) {
     stop("could not build the model frame: ", explain_frame_error(conditionMessage(e)), call. = FALSE)
   })

@@ -216,6 +216,22 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_core_set_components
+void cpp_core_set_components(SEXP ptr, int zero_model, const Eigen::MatrixXd Xzi, const Eigen::VectorXd zi_offset, bool dispersion_by_observation, const Eigen::MatrixXd Xd, const Eigen::VectorXd disp_offset);
+RcppExport SEXP _glmmlab_cpp_core_set_components(SEXP ptrSEXP, SEXP zero_modelSEXP, SEXP XziSEXP, SEXP zi_offsetSEXP, SEXP dispersion_by_observationSEXP, SEXP XdSEXP, SEXP disp_offsetSEXP) {
+BEGIN_RCPP
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< int >::type zero_model(zero_modelSEXP);
+    Rcpp::traits::input_parameter< const Eigen::MatrixXd >::type Xzi(XziSEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type zi_offset(zi_offsetSEXP);
+    Rcpp::traits::input_parameter< bool >::type dispersion_by_observation(dispersion_by_observationSEXP);
+    Rcpp::traits::input_parameter< const Eigen::MatrixXd >::type Xd(XdSEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type disp_offset(disp_offsetSEXP);
+    cpp_core_set_components(ptr, zero_model, Xzi, zi_offset, dispersion_by_observation, Xd, disp_offset);
+    return R_NilValue;
+END_RCPP
+}
 // cpp_family_table
 Rcpp::List cpp_family_table();
 RcppExport SEXP _glmmlab_cpp_family_table() {
@@ -309,6 +325,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glmmlab_cpp_core_moment_theta", (DL_FUNC) &_glmmlab_cpp_core_moment_theta, 1},
     {"_glmmlab_cpp_core_reml_information", (DL_FUNC) &_glmmlab_cpp_core_reml_information, 2},
     {"_glmmlab_cpp_core_start_info", (DL_FUNC) &_glmmlab_cpp_core_start_info, 2},
+    {"_glmmlab_cpp_core_set_components", (DL_FUNC) &_glmmlab_cpp_core_set_components, 7},
     {"_glmmlab_cpp_family_table", (DL_FUNC) &_glmmlab_cpp_family_table, 0},
     {"_glmmlab_cpp_family_eval", (DL_FUNC) &_glmmlab_cpp_family_eval, 7},
     {"_glmmlab_cpp_family_derivs", (DL_FUNC) &_glmmlab_cpp_family_derivs, 7},

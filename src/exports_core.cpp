@@ -176,3 +176,12 @@ Rcpp::List cpp_core_start_info(SEXP ptr, const Eigen::VectorXd par) {
   return Rcpp::List::create(Rcpp::Named("value") = value, Rcpp::Named("moments") = moments,
                             Rcpp::Named("cond_diag") = cond_diag, Rcpp::Named("beta_info") = beta_info);
 }
+
+// A GLMM core's zero model (0 none, 1 zero-inflation, 2 hurdle) and dispersion model
+// (GlmmCore::set_components()); its par then is (theta, beta, beta_zi, gamma or log phi, shape).
+// [[Rcpp::export]]
+void cpp_core_set_components(SEXP ptr, int zero_model, const Eigen::MatrixXd Xzi, const Eigen::VectorXd zi_offset,
+                             bool dispersion_by_observation, const Eigen::MatrixXd Xd, const Eigen::VectorXd disp_offset) {
+  glmm_core_from(ptr, "a zero-inflation or dispersion model")
+      ->set_components(zero_model, Xzi, zi_offset, dispersion_by_observation, Xd, disp_offset);
+}

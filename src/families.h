@@ -133,9 +133,14 @@ class ResponseModel {
   double variance(double mu) const;
   double irls_weight(double eta, double w) const;
   LinkValues link_values(double eta) const { return link_->values(eta); }
+  // The family's parameters prepared at (phi, shape) without changing the model's own, and the
+  // evaluation at such parameters (a dispersion per observation: observation_model.h).
+  FamilyParams prepared(double phi, double shape) const;
+  const FamilyParams& params() const { return params_; }
+  ObsLogLik evaluate_at(const FamilyParams& params, double y, double eta, double w, bool full) const;
 
  private:
-  ObsLogLik evaluate(double y, double eta, double w, bool full) const;
+  ObsLogLik evaluate(double y, double eta, double w, bool full) const { return evaluate_at(params_, y, eta, w, full); }
   const FamilyFunctions* family_;
   const LinkFunctions* link_;
   FamilyParams params_;

@@ -47,22 +47,26 @@ ResponseModel::ResponseModel(int family, int link) : family_(&family_at(family))
   set_parameters(1.0);
 }
 
-void ResponseModel::set_parameters(double phi, double shape) {
+void ResponseModel::set_parameters(double phi, double shape) { params_ = prepared(phi, shape); }
+
+FamilyParams ResponseModel::prepared(double phi, double shape) const {
   if (!has_dispersion()) phi = 1.0;
-  params_.phi = phi;
-  params_.log_phi = std::log(phi);
-  params_.shape = shape;
-  for (double& a : params_.aux) a = std::numeric_limits<double>::quiet_NaN();
-  if (family_->prepare) family_->prepare(&params_);
+  FamilyParams params;
+  params.phi = phi;
+  params.log_phi = std::log(phi);
+  params.shape = shape;
+  for (double& a : params.aux) a = std::numeric_limits<double>::quiet_NaN();
+  if (family_->prepare) family_->prepare(&params);
+  return params;
 }
 
 // The family's loglik() with its results saturated into the finite range (or the out-of-support
 // result). A NaN that slips through (opposite infinities at a mean far beyond the double range)
 // is reported as outside the support, so the optimizer sees an infeasible point, not a NaN.
-ObsLogLik ResponseModel::evaluate(double y, double eta, double w, bool full) const {
+ObsLogLik ResponseModel::evaluate_at(const FamilyParams& params, double y, double eta, double w, bool full) const {
   using family_kit::saturate;
   ObsLogLik o = outside_support();
-  if (!family_->loglik(*link_, Obs{y, eta, w}, params_, full, &o)) return outside_support();
+  if (!family_->loglik(*link_, Obs{y, eta, w}, params, full, &o)) return outside_support();
   if (std::isnan(o.value) || std::isnan(o.grad) || std::isnan(o.info) ||
       (full && (std::isnan(o.dinfo) || std::isnan(o.dphi) || std::isnan(o.dgrad_phi) || std::isnan(o.dinfo_phi))))
     return outside_support();

@@ -45,7 +45,7 @@ void GlmmCore::clear_cache() {
 
 VectorXd GlmmCore::lower(bool reml) const {
   const int p = reml ? 0 : X_.cols();
-  VectorXd out = VectorXd::Constant(re_.ntheta + p + (model_.has_dispersion() ? 1 : 0) + n_shape(),
+  VectorXd out = VectorXd::Constant(re_.ntheta + p + p_zi() + p_disp() + n_shape(),
                                     -std::numeric_limits<double>::infinity());
   out.head(re_.ntheta) = re_.theta_lower;
   return out;
@@ -55,7 +55,7 @@ double GlmmCore::penalized_deviance(const VectorXd& u, bool derivatives) {
   eta_ = eta_fixed_ + ZL_ * u;
   double ll = loglik_constant_;
   for (int i = 0; i < eta_.size(); ++i) {
-    const ObsLogLik o = model_.loglik(y_[i], eta_[i], w_[i]);
+    const ObsLogLik o = model_.loglik(i, y_[i], eta_[i], w_[i]);
     ll += o.value;
     if (derivatives) {
       grad_[i] = o.grad;
@@ -237,7 +237,7 @@ double GlmmCore::agq_deviance() {
       double hj = -0.5 * uk * uk;
       for (SpMat::InnerIterator it(ZL_, j); it; ++it) {
         const int i = it.row();
-        hj += model_.loglik(y_[i], eta_fixed_[i] + it.value() * uk, w_[i]).value;
+        hj += model_.loglik(i, y_[i], eta_fixed_[i] + it.value() * uk, w_[i]).value;
       }
       h(j, k) = hj + gh_nodes_[k] * gh_nodes_[k] + std::log(gh_weights_[k] / std::sqrt(M_PI));
     }
@@ -355,14 +355,46 @@ bool GlmmCore::start_info(const VectorXd& par, double& value, MatrixXd& moments,
 }
 
 double GlmmCore::objective(const VectorXd& par, bool reml) {
-  const int disp = model_.has_dispersion() ? 1 : 0;
-  const int k = re_.ntheta, p = reml ? 0 : X_.cols(), expected = k + p + disp + n_shape();
+  const int pz = p_zi(), pd = p_disp();
+  const int k = re_.ntheta, p = reml ? 0 : X_.cols(), expected = k + p + pz + pd + n_shape();
   if (par.size() != expected) Rcpp::stop("the parameter vector has length %d, expected %d", (int)par.size(), expected);
   if (reml && gh_nodes_.size() > 1) Rcpp::stop("REML is not available with adaptive quadrature (nAGQ > 1)");
-  const double phi = disp ? std::exp(par[k + p]) : 1.0;
-  const double shape = n_shape() > 0 ? par[k + p + disp] : std::numeric_limits<double>::quiet_NaN();
+  const double shape = n_shape() > 0 ? par[k + p + pz + pd] : std::numeric_limits<double>::quiet_NaN();
+  if (has_components()) {
+    if (reml) Rcpp::stop("REML is not available with a zero-inflation or dispersion model");
+    if (!set_component_parameters(par.segment(k + p, pz), par.segment(k + p + pz, pd), shape))
+      return std::numeric_limits<double>::infinity();
+    const double phi = model_.dispersion_by_observation() || pd == 0 ? 1.0 : std::exp(par[k + p + pz]);
+    return laplace_deviance(par.head(k), par.segment(k, p), phi, shape);
+  }
+  const double phi = pd ? std::exp(par[k + p]) : 1.0;
   if (reml) return reml_deviance(par.head(k), phi, shape);
   return laplace_deviance(par.head(k), par.segment(k, p), phi, shape);
+}
+
+void GlmmCore::set_components(int zero_model, const MatrixXd& Xzi, const VectorXd& zi_offset, bool dispersion_by_observation,
+                              const MatrixXd& Xd, const VectorXd& disp_offset) {
+  const int n = X_.rows();
+  if (zero_model != kZeroNone && (Xzi.rows() != n || zi_offset.size() != n))
+    Rcpp::stop("the zero model's design and offset must have %d rows", n);
+  if (dispersion_by_observation && (Xd.rows() != n || disp_offset.size() != n))
+    Rcpp::stop("the dispersion model's design and offset must have %d rows", n);
+  if (dispersion_by_observation && !model_.has_dispersion()) Rcpp::stop("the family has no dispersion to model");
+  if (gh_nodes_.size() > 1) Rcpp::stop("adaptive quadrature (nAGQ > 1) is not available with a zero-inflation or dispersion model");
+  model_.set_structure(zero_model, dispersion_by_observation);
+  Xzi_ = zero_model != kZeroNone ? Xzi : MatrixXd(n, 0);
+  zi_offset_ = zi_offset;
+  Xd_ = dispersion_by_observation ? Xd : MatrixXd(n, 0);
+  disp_offset_ = disp_offset;
+  const VectorXd y = y_, w = w_;
+  set_response(y, w);   // the constants depend on the zero model
+}
+
+bool GlmmCore::set_component_parameters(const VectorXd& beta_zi, const VectorXd& gamma, double shape) {
+  if (!beta_zi.allFinite() || !gamma.allFinite()) return false;
+  const VectorXd zeta = model_.zero_model() != kZeroNone ? VectorXd(Xzi_ * beta_zi + zi_offset_) : VectorXd();
+  const VectorXd log_phi = model_.dispersion_by_observation() ? VectorXd(Xd_ * gamma + disp_offset_) : VectorXd();
+  return model_.set_components(zeta, log_phi, shape);
 }
 
 double GlmmCore::shape_derivative(const VectorXd& par, bool reml) {
@@ -420,11 +452,17 @@ double GlmmCore::objective_gradient(const VectorXd& par, bool reml, VectorXd& gr
   const double shape_grad = n_shape() > 0 && has_gradient(reml) ? shape_derivative(par, reml) : NAN;
   const double value = objective(par, reml);
   if (!std::isfinite(value) || !has_gradient(reml)) return value;
-  VectorXd l1(n), d(n), dd(n), lp(n), l1p(n), dp(n);
+  const int pz = p_zi(), pd = p_disp();
+  const bool zero = model_.zero_model() != kZeroNone;
+  VectorXd l1(n), d(n), dd(n), lp(n), l1p(n), dp(n), lz(zero ? n : 0), l1z(zero ? n : 0), dz(zero ? n : 0);
   for (int i = 0; i < n; ++i) {
-    const ObsLogLik o = model_.derivs(y_[i], eta_[i], w_[i]);
+    ZeroDerivs zd;
+    const ObsLogLik o = model_.derivs(i, y_[i], eta_[i], w_[i], &zd);
     l1[i] = o.grad; d[i] = o.info; dd[i] = o.dinfo;
     lp[i] = o.dphi; l1p[i] = o.dgrad_phi; dp[i] = o.dinfo_phi;
+    if (zero) {
+      lz[i] = zd.dz; l1z[i] = zd.dgrad_z; dz[i] = zd.dinfo_z;
+    }
   }
   if (!system_.compute_selected_inverse()) return value;
   if (g_pos_.empty() && ZLt_.nonZeros() > 0 && !build_inverse_positions()) return value;
@@ -477,7 +515,13 @@ double GlmmCore::objective_gradient(const VectorXd& par, bool reml, VectorXd& gr
     }
     grad.head(k) = (re_.Z * dLu).transpose() * s_m2l + (re_.Z * dLr).transpose() * l1 + trace;
   }
-  if (model_.has_dispersion()) grad[k + p] = -2.0 * lp.sum() + h.dot(dp) + Ar.dot(l1p);
+  // a parameter entering observation i only (zeta_i, log phi_i): -2 dl_i + h_i dinfo_i + (A r)_i dl'_i
+  if (zero) grad.segment(k + p, pz) = Xzi_.transpose() * (-2.0 * lz + h.cwiseProduct(dz) + Ar.cwiseProduct(l1z));
+  if (model_.dispersion_by_observation()) {
+    grad.segment(k + p + pz, pd) = Xd_.transpose() * (-2.0 * lp + h.cwiseProduct(dp) + Ar.cwiseProduct(l1p));
+  } else if (model_.has_dispersion()) {
+    grad[k + p + pz] = -2.0 * lp.sum() + h.dot(dp) + Ar.dot(l1p);
+  }
   if (n_shape() > 0) grad[par.size() - 1] = shape_grad;
   return value;
 }

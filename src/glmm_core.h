@@ -22,8 +22,8 @@
 #ifndef GLMMLAB_GLMM_CORE_H
 #define GLMMLAB_GLMM_CORE_H
 
-#include "families.h"
 #include "mixed_core.h"
+#include "observation_model.h"
 #include "penalized_system.h"
 #include <limits>
 #include <utility>
@@ -41,7 +41,13 @@ class GlmmCore : public MixedCore {
   // The REML criterion at (theta, phi, shape) (see above); PIRLS over (u, beta) from the previous mode.
   double reml_deviance(const Eigen::VectorXd& theta, double phi, double shape = std::numeric_limits<double>::quiet_NaN());
 
-  // MixedCore: par = (theta, beta, log phi if the family has one, shape if it has one).
+  // The model's components besides the conditional mean (observation_model.h): a zero model
+  // (ZeroModel) with design Xzi and offset, and a dispersion model log phi = Xd gamma + offset
+  // (when dispersion_by_observation; else the family's single log phi). par then is
+  // (theta, beta, beta_zi, gamma or log phi, shape). Laplace (nAGQ = 1) and ML only.
+  void set_components(int zero_model, const Eigen::MatrixXd& Xzi, const Eigen::VectorXd& zi_offset,
+                      bool dispersion_by_observation, const Eigen::MatrixXd& Xd, const Eigen::VectorXd& disp_offset);
+  // MixedCore: par = (theta, beta, [beta_zi,] log phi (or gamma) if the family has one, shape if it has one).
   double objective(const Eigen::VectorXd& par, bool reml) override;
   bool has_gradient(bool reml) const override { return !reml && gh_nodes_.size() <= 1; }
   // The exact gradient in par (Laplace only; see glmm_core.cpp; the shape parameter's component
@@ -59,6 +65,10 @@ class GlmmCore : public MixedCore {
   int p() const { return X_.cols(); }
   bool has_dispersion() const { return model_.has_dispersion(); }
   int n_shape() const { return model_.family().n_shape; }
+  int p_zi() const { return Xzi_.cols(); }
+  // the dispersion's entries of par: gamma's length, or 1 (log phi), or 0
+  int p_disp() const { return model_.dispersion_by_observation() ? Xd_.cols() : (model_.has_dispersion() ? 1 : 0); }
+  bool has_components() const { return model_.zero_model() != kZeroNone || model_.dispersion_by_observation(); }
   // What start_values() in R needs at par: per term (formula order) the mean over its levels of
   // u_l u_l' + (H^{-1})_ll, p_i x p_i blocks side by side (T_i M_i T_i' is the EM update of the
   // term's covariance); diag(H^{-1}) in the formula's order; and X'DX - X'D A H^{-1} A'D X, the
@@ -96,7 +106,11 @@ class GlmmCore : public MixedCore {
 
   Eigen::MatrixXd X_;
   Eigen::VectorXd y_, w_, offset_;
-  ResponseModel model_;   // the family and link at the current dispersion
+  ObservationModel model_;   // the family and link at the current dispersion, with the zero model
+  Eigen::MatrixXd Xzi_, Xd_;   // the zero model's and the dispersion model's designs
+  Eigen::VectorXd zi_offset_, disp_offset_;
+  // zeta and log phi per observation at the current par (the components; empty without them)
+  bool set_component_parameters(const Eigen::VectorXd& beta_zi, const Eigen::VectorXd& gamma, double shape);
   PenalizedSystem system_;   // H = Lambda'Z'DZ Lambda + I and its factor
   SpMat ZL_, ZLt_, Zt_;
   // per column r of Z: the stored entries (c, theta index) of row r of Lambda
