@@ -20,10 +20,10 @@ fit_glmm_components <- function(X, y, weights, offset, re, family, comp, start, 
   par0 <- components_start(X %*% map$A, y, weights, offset, family, comp, start, re, map)
   lower <- core_lower(core)
   upper <- rep(Inf, length(par0))
-  lbfgs_control <- utils::modifyList(control, list(ftol_abs = 0, ftol_rel = 1e-12, xtol_abs = 0, xtol_rel = 1e-10))
-  opt <- tryCatch(core_optimize(core, par0, lower, upper, lbfgs_control, gradient = TRUE), error = function(e) NULL)
+  # fit_glmm()'s L-BFGS, which steps off variances on their bound 0 to test for a saddle there
+  opt <- optimize_lbfgs(core, par0, lower, upper, control, re, NULL, map$has_dispersion)
   optimizer <- "lbfgs"
-  if (is.null(opt) || !is.finite(opt$deviance) || (opt$status < 0 && opt$status != -4L)) {
+  if (is.null(opt) || !is.finite(opt$deviance)) {
     opt <- core_optimize(core, par0, lower, upper, control, gradient = FALSE)
     optimizer <- "bobyqa"
   }
@@ -58,6 +58,8 @@ fit_glmm_components <- function(X, y, weights, offset, re, family, comp, start, 
 
 # The start: theta as for fit_glmm(), beta and the dispersion from the family's GLM (on the
 # positive counts for a hurdle), the zero model at glmmTMB's 0 (a hurdle at the share of zeros).
+# With a zero model the dispersion starts at glmmTMB's 0 too: the GLM's, which takes the excess
+# zeros for overdispersion, leads to a different optimum (Salamanders' zinb2).
 components_start <- function(XA, y, weights, offset, family, comp, start, re, map) {
   rows <- if (comp$zero_model == 2L) y > 0 else rep(TRUE, length(y))
   init <- glm_start(XA[rows, , drop = FALSE], y[rows], weights[rows], offset[rows], family)
@@ -67,11 +69,12 @@ components_start <- function(XA, y, weights, offset, family, comp, start, re, ma
   if (comp$zero_model == 2L && length(intercept_of(comp$Xzi))) {
     zi0[intercept_of(comp$Xzi)] <- stats::qlogis(min(max(mean(y == 0), 0.01), 0.99))
   }
+  log_phi0 <- if (comp$zero_model > 0L) 0 else log(init$phi)
   disp0 <- if (comp$disp_by_obs) {
     d <- numeric(ncol(comp$Xd))
-    if (length(intercept_of(comp$Xd))) d[intercept_of(comp$Xd)] <- log(init$phi)
+    if (length(intercept_of(comp$Xd))) d[intercept_of(comp$Xd)] <- log_phi0
     d
-  } else if (map$has_dispersion) log(init$phi)
+  } else if (map$has_dispersion) log_phi0
   c(theta0, init$beta, zi0, disp0, if (map$n_shape > 0L) init$shape)
 }
 
