@@ -59,6 +59,7 @@
 bootstrap <- function(m, FUN = NULL, nsim = 1000, seed = NULL, re.form = NA, progress = interactive(),
                       cores = getOption("mc.cores", 1L), ...) {
   if (!inherits(m, "glmmlab")) stop("`m` must be a model fitted by glmm()", call. = FALSE)
+  check_no_components(m, "bootstrap()")
   if (!is.numeric(nsim) || length(nsim) != 1L || is.na(nsim) || nsim < 1 || nsim != round(nsim)) {
     stop("`nsim` must be a whole number of at least 1", call. = FALSE)
   }

@@ -110,7 +110,7 @@ add_components <- function(object, fit, spec) {
                             disp_fixed = comp$disp_fixed, disp_by_obs = comp$disp_by_obs,
                             zi_terms = comp$zi_terms, disp_terms = comp$disp_terms, Xzi = comp$Xzi, zi_offset = comp$zi_offset,
                             Xd = comp$Xd, disp_offset = comp$disp_offset, zi = fit$zi, disp = fit$disp,
-                            zprob = fit$zprob, disp_obs = fit$disp_obs)
+                            zprob = fit$zprob, disp_obs = fit$disp_obs, vcov_par = fit$vcov_par)
   object$fitted <- components_mean(object$family, object$eta, fit$zprob, fit$disp_obs, comp$zero_model)
   object
 }
@@ -131,4 +131,140 @@ check_no_components <- function(object, what) {
     stop(sprintf("%s is not available yet for models with `ziformula` or `dispformula`", what), call. = FALSE)
   }
   invisible()
+}
+
+# predict() for the types of the model's components (and every type of a model with components;
+# see predict.glmmlab()): the conditional model's linear predictor as predict(type = "link"), then
+# the zero model's and dispersion model's predictors on the same rows.
+predict_components <- function(object, newdata, re.form, allow.new.levels, type, se.fit, na.action) {
+  if (se.fit && has_model_components(object)) {
+    stop("standard errors (se.fit = TRUE) are not available yet for models with `ziformula` or `dispformula`", call. = FALSE)
+  }
+  if (se.fit && type != "conditional") stop(sprintf("se.fit = TRUE is not available for type = \"%s\"", type), call. = FALSE)
+  eta <- predict.glmmlab(structure(object[setdiff(names(object), "components")], class = "glmmlab"), newdata, re.form,
+                         allow.new.levels, type = "link", se.fit = se.fit, na.action = na.pass)
+  if (se.fit) return(predict.glmmlab(object, newdata, re.form, allow.new.levels, type = "response", se.fit = TRUE, na.action = na.action))
+  n <- length(eta)
+  comp <- object$components
+  zero_model <- if (is.null(comp)) 0L else comp$zero_model
+  zlink <- if (zero_model > 0L) component_predictor(object, newdata, "zi") else rep(-Inf, n)
+  log_disp <- if (!is.null(comp) && comp$disp_by_obs) component_predictor(object, newdata, "disp") else NULL
+  # the dispersion per row on the core's scale (phi), and on glmmTMB's (as its predict(type = "disp"))
+  phi <- if (!is.null(log_disp)) exp(log_disp) else rep(if (is.null(object$dispersion)) 1 else object$dispersion, n)
+  if (!is.null(newdata) && length(phi) != n) phi <- rep_len(phi, n)
+  if (is.null(newdata) && length(phi) != n) phi <- stats::napredict(attr(object$frame, "na.action"), phi)
+  out <- switch(type,
+    link = eta,
+    zlink = zlink,
+    zprob = stats::plogis(zlink),
+    disp = disp_on_tmb_scale(object, phi),
+    conditional = response_mean(object$family, eta, phi),
+    response = components_mean(object$family, eta, stats::plogis(zlink), phi, zero_model))
+  names(out) <- names(eta)
+  if (!is.null(newdata)) out <- out[rows_kept_by_na_action(out, na.action)]
+  out
+}
+
+# The dispersion as glmmTMB's predict(type = "disp") reports it: sigma for gaussian (the core's
+# phi), the family's dispersion parameter otherwise.
+disp_on_tmb_scale <- function(object, phi) phi
+
+# A component's linear predictor (zi: logit p; disp: log phi on the core's scale) for the fit's
+# rows (newdata NULL; NA rows of the fit restored) or for newdata.
+component_predictor <- function(object, newdata, which) {
+  comp <- object$components
+  X <- if (which == "zi") comp$Xzi else comp$Xd
+  offset <- if (which == "zi") comp$zi_offset else comp$disp_offset
+  beta <- if (which == "zi") comp$zi$beta else comp$disp$beta * map_disp_scale(object$map)
+  if (is.null(newdata)) {
+    if (which == "disp" && is.null(comp$dispformula)) return(stats::napredict(attr(object$frame, "na.action"), offset))
+    return(stats::napredict(attr(object$frame, "na.action"), drop(X %*% beta) + offset))
+  }
+  tt <- if (which == "zi") comp$zi_terms else comp$disp_terms
+  if (which == "disp" && is.null(tt)) return(rep(offset[1L], NROW(as.data.frame(newdata))))
+  newdata <- as.data.frame(newdata)
+  mf <- stats::model.frame(tt, newdata, na.action = stats::na.pass, xlev = stats::.getXlevels(tt, object$frame))
+  Xn <- stats::model.matrix(tt, mf, contrasts.arg = attr(X, "contrasts"))
+  off <- stats::model.offset(mf)
+  if (is.null(off)) off <- 0
+  if (which == "disp") off <- off * map_disp_scale(object$map)
+  drop(Xn %*% beta) + off
+}
+
+# fixef() of a model with components, as glmmTMB: list(cond, zi, disp); zi empty without a zero
+# model, disp the dispersion model's coefficients on glmmTMB's scale (its intercept alone for a
+# single dispersion; empty for families without one).
+component_estimates <- function(object) {
+  comp <- object$components
+  disp <- if (!is.null(comp$disp)) comp$disp$beta else if (!is.null(object$dispersion) && !comp$disp_fixed) {
+    c("(Intercept)" = log(object$dispersion) / map_disp_scale(object$map))
+  } else numeric(0)
+  list(cond = object$beta, zi = if (is.null(comp$zi)) numeric(0) else comp$zi$beta, disp = disp)
+}
+
+# vcov() of a model with components: list(cond, zi, disp) (disp only with a dispformula).
+component_covariances <- function(object) {
+  comp <- object$components
+  list(cond = object$vcov, zi = if (!is.null(comp$zi)) comp$zi$vcov, disp = if (!is.null(comp$disp)) comp$disp$vcov)
+}
+
+# confint() of a model with components: Wald intervals as glmmTMB's confint(), rows named as its
+# ("cond.x", "zi.x", "disp.x", "cond.Std.Dev.(Intercept)|g"); SDs of scalar random-effect terms
+# on the log scale (from the covariance of all parameters); parm selects rows by name or number.
+component_wald_intervals <- function(object, parm, level, estimate) {
+  z <- stats::qnorm((1 + level) / 2)
+  est <- component_estimates(object)
+  V <- component_covariances(object)
+  rows <- list()
+  add <- function(prefix, b, Vb) {
+    if (!length(b)) return()
+    se <- sqrt(pmax(diag(as.matrix(Vb)), 0))
+    rows[[prefix]] <<- cbind(b - z * se, b + z * se, b, deparse.level = 0)
+    rownames(rows[[prefix]]) <<- paste0(prefix, ".", names(b))
+  }
+  add("cond", est$cond, V$cond)
+  add("zi", est$zi, V$zi)
+  add("disp", est$disp, if (!is.null(V$disp)) V$disp else component_disp_variance(object))
+  sd_rows <- component_sd_intervals(object, z)
+  out <- do.call(rbind, c(unname(rows), list(sd_rows)))
+  colnames(out) <- c(format_percent(c((1 - level) / 2, (1 + level) / 2)), "Estimate")
+  if (!is.null(parm)) {
+    keep <- if (is.numeric(parm)) parm else match(parm, rownames(out))
+    if (anyNA(keep) || any(keep < 1 | keep > nrow(out))) {
+      stop(sprintf("`parm` must name rows of the intervals: %s", paste(rownames(out), collapse = ", ")), call. = FALSE)
+    }
+    out <- out[keep, , drop = FALSE]
+  }
+  if (!estimate) out <- out[, 1:2, drop = FALSE]
+  out
+}
+
+# The variance of a single dispersion's log on glmmTMB's scale (from the covariance of all parameters).
+component_disp_variance <- function(object) {
+  map <- object$map
+  j <- map$ntheta + map$p + map$p_zi + 1L
+  Vp <- object$components$vcov_par
+  matrix(if (is.null(Vp)) NA_real_ else Vp[j, j] / map_disp_scale(map)^2, 1L, 1L)
+}
+
+# Wald intervals of the SDs of scalar random-effect terms: exp(log sd +- z se(log sd)).
+component_sd_intervals <- function(object, z) {
+  map <- object$map
+  Vp <- object$components$vcov_par
+  pos <- 0L
+  out <- NULL
+  for (i in seq_along(object$re)) {
+    t <- object$re[[i]]
+    k <- ncol(t$Xt) * (ncol(t$Xt) + 1L) / 2L
+    if (ncol(t$Xt) == 1L) {
+      th <- object$par[pos + 1L]
+      sd <- th / map$re_scale[[i]]
+      se_log <- if (is.null(Vp) || th <= 0) NA_real_ else sqrt(max(Vp[pos + 1L, pos + 1L], 0)) / th
+      row <- matrix(c(exp(log(sd) - z * se_log), exp(log(sd) + z * se_log), sd), 1L)
+      rownames(row) <- sprintf("cond.Std.Dev.%s|%s", t$cnms, t$group)
+      out <- rbind(out, row)
+    }
+    pos <- pos + k
+  }
+  out
 }

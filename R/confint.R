@@ -99,6 +99,10 @@ confint.glmmlab <- function(object, parm = NULL, level = 0.95, method = c("wald"
                             seed = NULL, progress = FALSE, cores = getOption("mc.cores", 1L), ...) {
   method <- tolower(match.arg(method))
   component <- match.arg(component)
+  if (has_model_components(object)) {
+    if (method != "wald") check_no_components(object, sprintf("confint(method = \"%s\")", method))
+    return(component_wald_intervals(object, parm, level, estimate))   # R/components.R
+  }
   check_level(level)
   check_flag(estimate, "estimate")
   check_flag(full, "full")
@@ -155,6 +159,7 @@ confint.glmmlab <- function(object, parm = NULL, level = 0.95, method = c("wald"
 #' @importFrom stats profile
 #' @export
 profile.glmmlab <- function(fitted, which = NULL, level = 0.99, npoints = 11, cores = getOption("mc.cores", 1L), ...) {
+  check_no_components(fitted, "profile()")
   check_level(level)
   if (!is.numeric(npoints) || length(npoints) != 1L || npoints < 3) {
     stop("`npoints` must be a number of at least 3", call. = FALSE)

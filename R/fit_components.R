@@ -53,7 +53,7 @@ fit_glmm_components <- function(X, y, weights, offset, re, family, comp, start, 
        singular = singular, par = par, core = core, map = map, nAGQ = 1L, optimizer = optimizer,
        zi = if (pz) list(beta = zi_beta, vcov = vc$zi), disp = if (comp$disp_by_obs) list(beta = disp_beta, vcov = vc$disp),
        zprob = if (comp$zero_model > 0L) stats::plogis(drop(comp$Xzi %*% zi_beta) + comp$zi_offset),
-       disp_obs = if (!is.null(log_phi)) exp(log_phi), components = comp)
+       disp_obs = if (!is.null(log_phi)) exp(log_phi), components = comp, vcov_par = vc$par)
 }
 
 # The start: theta as for fit_glmm(), beta and the dispersion from the family's GLM (on the
@@ -136,5 +136,5 @@ components_vcov <- function(H, par, map, comp, family) {
   disp <- V[idx_disp, idx_disp, drop = FALSE] / scale^2
   dimnames(zi) <- list(colnames(comp$Xzi), colnames(comp$Xzi))
   if (comp$disp_by_obs) dimnames(disp) <- list(colnames(comp$Xd), colnames(comp$Xd))
-  list(cond = cond, zi = zi, disp = disp)
+  list(cond = cond, zi = zi, disp = disp, par = V)
 }

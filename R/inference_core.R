@@ -321,6 +321,7 @@ view_psi_jacobian <- function(view) {
 # like the random effects): the variance parameters from the REML criterion's Hessian, beta's
 # block the covariance of beta given them plus what their uncertainty adds through beta's mode.
 full_covariance <- function(object) {
+  check_no_components(object, "vcov(full = TRUE)")
   view <- inference_view(object)
   if (!view$reml) {
     V_phi <- view_covariance(view)

@@ -139,6 +139,7 @@ terms.glmmlab <- function(x, ...) x$terms
 #' @rdname glmm-accessors
 #' @export
 fixef.glmmlab <- function(object, ...) {
+  if (has_model_components(object)) return(structure(component_estimates(object), class = "fixef.glmmlab"))
   structure(list(cond = object$beta), class = "fixef.glmmlab")
 }
 
@@ -169,6 +170,10 @@ vcov.glmmlab <- function(object, full = FALSE, ...) {
     if (!is.null(attr(V, "note"))) warning(attr(V, "note"), call. = FALSE)
     attr(V, "note") <- NULL
     return(V)
+  }
+  if (has_model_components(object)) {
+    V <- component_covariances(object)
+    return(structure(V[vapply(V, length, 1L) > 0L], class = "vcov.glmmlab"))
   }
   structure(list(cond = object$vcov), class = "vcov.glmmlab")
 }

@@ -38,8 +38,12 @@
 #'   terms, e.g. `~ (1 | pop)`.
 #' @param allow.new.levels logical: may `newdata` contain levels of a grouping factor that were
 #'   not in the fit? Their random effects are then set to zero (population level).
-#' @param type `"link"` (linear predictor) or `"response"` (mean, `family$linkinv` of it; for the
-#'   zero-truncated families the mean of the truncated distribution, as 'glmmTMB').
+#' @param type `"link"` (linear predictor of the conditional model) or `"response"` (mean,
+#'   `family$linkinv` of it; for the zero-truncated families the mean of the truncated
+#'   distribution, as 'glmmTMB'; with a zero model (`ziformula`) the mean (1 - p) times that);
+#'   as 'glmmTMB' also `"conditional"` (the conditional model's mean, without the zero model),
+#'   `"zprob"` (the zero model's probability p), `"zlink"` (its logit) and `"disp"` (the
+#'   dispersion on 'glmmTMB''s scale, `sigma(object)` for every row without a `dispformula`).
 #' @param se.fit logical: also return standard errors?
 #' @param na.action how to treat rows of `newdata` whose prediction is `NA` because of missing
 #'   values: `na.pass` (keep them, the default), `na.omit` (drop them), `na.exclude` or `na.fail`.
@@ -61,11 +65,15 @@
 #' @importFrom stats predict na.pass
 #' @export
 predict.glmmlab <- function(object, newdata = NULL, re.form = NULL, allow.new.levels = FALSE,
-                         type = c("link", "response"), se.fit = FALSE, na.action = na.pass, ...) {
+                         type = c("link", "response", "conditional", "zprob", "zlink", "disp"), se.fit = FALSE,
+                         na.action = na.pass, ...) {
   type <- match.arg(type)
   warn_unused_dots(...)
   check_flag(allow.new.levels, "allow.new.levels")
   check_flag(se.fit, "se.fit")
+  if (has_model_components(object) || type %in% c("conditional", "zprob", "zlink", "disp")) {
+    return(predict_components(object, newdata, re.form, allow.new.levels, type, se.fit, na.action))
+  }
   terms_used <- selected_re_terms(object, re.form)
   parts <- if (is.null(newdata)) {
     prediction_parts_fit(object, terms_used)
@@ -383,6 +391,7 @@ fitted.glmmlab <- function(object, ...) {
 #' @export
 residuals.glmmlab <- function(object, type = c("response", "pearson", "deviance", "working", "dunn-smyth"), ...) {
   type <- match.arg(type)
+  if (type != "response") check_no_components(object, sprintf("residuals(type = \"%s\")", type))
   family <- object$family
   y <- object$y
   mu <- as.numeric(object$fitted)

@@ -32,7 +32,9 @@ simulate.glmmlab <- function(object, nsim = 1, seed = NULL, re.form = NA, ...) {
   }
   sims <- lapply(seq_len(nsim), function(i) {
     eta <- if (conditional) object$eta else object$eta_fixed + re_contribution(draw_random_effects(object), object$re)
-    simulate_response(object, object$family$linkinv(eta))
+    y <- simulate_response(object, object$family$linkinv(eta))
+    if (!is.null(object$components$zprob)) y[stats::runif(length(y)) < object$components$zprob] <- 0   # zero model
+    y
   })
   names(sims) <- paste0("sim_", seq_len(nsim))
   out <- as.data.frame(lapply(sims, function(s) if (is.matrix(s)) I(s) else s))
@@ -57,9 +59,9 @@ draw_random_effects <- function(object) {
 simulate_response <- function(object, mu) {
   n <- length(mu)
   w <- object$prior_weights
-  phi <- object$dispersion
+  phi <- if (!is.null(object$components$disp_obs)) object$components$disp_obs else object$dispersion   # per row with a dispformula
   switch(object$family$family,
-    gaussian = mu + stats::rnorm(n, sd = object$sigma / sqrt(w)),
+    gaussian = mu + stats::rnorm(n, sd = if (!is.null(object$components$disp_obs)) phi / sqrt(w) else object$sigma / sqrt(w)),
     poisson = stats::rpois(n, mu),
     binomial = {
       k <- stats::rbinom(n, size = round(w), prob = mu)

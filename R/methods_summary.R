@@ -46,8 +46,18 @@ summary.glmmlab <- function(object, ddf = c("asymptotic", "Satterthwaite", "Kenw
   ddf <- match_ddf(ddf)
   ll <- logLik.glmmlab(object)
   coefficients <- if (ddf == "asymptotic") fixed_effects_table(object$beta, object$vcov) else ddf_coefficient_table(object, ddf)
+  if (has_model_components(object)) {
+    if (ddf != "asymptotic") stop("`ddf` other than \"asymptotic\" is not available for models with `ziformula` or `dispformula`", call. = FALSE)
+    est <- component_estimates(object)
+    V <- component_covariances(object)
+    coefficients <- list(cond = coefficients)
+    if (!is.null(object$components$zi)) coefficients$zi <- fixed_effects_table(est$zi, V$zi)
+    if (!is.null(object$components$disp)) coefficients$disp <- fixed_effects_table(est$disp, V$disp)
+  } else {
+    coefficients <- list(cond = coefficients)
+  }
   structure(list(
-    coefficients = list(cond = coefficients), ddf = ddf,
+    coefficients = coefficients, ddf = ddf, disp_model = !is.null(object$components$disp),
     varcor = VarCorr.glmmlab(object), AICtab = fit_statistics(object), logLik = ll,
     sigma = sigma.glmmlab(object), dispersion = object$dispersion, family_params = family_params.glmmlab(object),
     ngrps = ngrps.glmmlab(object), nobs = object$nobs,
@@ -106,7 +116,7 @@ print.summary.glmmlab <- function(x, digits = max(3, getOption("digits") - 3),
   print(varcorr_table(x$varcor$cond, digits = digits), quote = FALSE)
   cat(sprintf("Number of obs: %d, groups:  %s\n", as.integer(x$nobs),
               paste(names(x$ngrps), x$ngrps, sep = ", ", collapse = "; ")))
-  print_dispersion(x$family, x$sigma, x$dispersion)
+  if (!isTRUE(x$disp_model)) print_dispersion(x$family, x$sigma, x$dispersion)
   print_family_params(x$family_params)
   cc <- x$coefficients$cond
   if (NROW(cc) > 0L) {
@@ -117,6 +127,10 @@ print.summary.glmmlab <- function(x, digits = max(3, getOption("digits") - 3),
                   c(satterthwaite = "Satterthwaite's", "kenward-roger" = "Kenward-Roger's")[[x$ddf]],
                   if (x$ddf == "kenward-roger") " and standard errors" else ""))
     }
+  }
+  for (component in intersect(c("zi", "disp"), names(x$coefficients))) {
+    cat(sprintf("\n%s:\n", component_title(component)))
+    stats::printCoefmat(x$coefficients[[component]], zap.ind = 3, digits = digits, signif.stars = signif.stars)
   }
   print_fit_notes(x$singular, x$converged, x$optimizer_message)
   invisible(x)

@@ -79,6 +79,9 @@ r2.default <- function(object, ...) {
 #' @export
 #' @rawNamespace S3method(performance::r2, glmmlab)
 r2.glmmlab <- function(object, null_model = NULL, ...) {
+  if (has_model_components(object)) {
+    stop("r2() is not defined for models with a zero-inflation or dispersion model (`ziformula`, `dispformula`): the latent-scale distribution variance of Nakagawa et al. has no single value there", call. = FALSE)
+  }
   parts <- latent_variances(object, null_model, envir = parent.frame())
   total <- parts$var_fixed + parts$var_random + parts$var_residual
   structure(c(list(R2_marginal = parts$var_fixed / total,

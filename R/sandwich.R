@@ -57,6 +57,7 @@ NULL
 # Cluster scores: d l_c / d psi at the estimates (one row per cluster).
 #' @rdname glmm-sandwich
 estfun.glmmlab <- function(x, full = FALSE, cluster = getGroups(x), ...) {
+  check_no_components(x, "estfun()")
   check_flag(full, "full")
   cluster <- check_cluster(x, cluster)
   view <- inference_view(x)
@@ -79,6 +80,7 @@ estfun.glmmlab <- function(x, full = FALSE, cluster = getGroups(x), ...) {
 # The bread, as the sandwich package scales it: the number of clusters times the covariance.
 #' @rdname glmm-sandwich
 bread.glmmlab <- function(x, full = FALSE, ...) {
+  check_no_components(x, "bread()")
   check_flag(full, "full")
   V <- if (full) vcov.glmmlab(x, full = TRUE) else x$vcov
   nlevels(check_cluster(x, getGroups.glmmlab(x))) * V

@@ -79,6 +79,9 @@ varpart.default <- function(object, ...) {
 #' @export
 varpart.glmmlab <- function(object, fixed = FALSE, null_model = NULL, boot = 0, level = 0.95, seed = NULL,
                          progress = FALSE, ...) {
+  if (has_model_components(object)) {
+    stop("varpart() is not defined for models with a zero-inflation or dispersion model (`ziformula`, `dispformula`)", call. = FALSE)
+  }
   if (!is.logical(fixed) || length(fixed) != 1L || is.na(fixed)) stop("`fixed` must be TRUE or FALSE", call. = FALSE)
   if (!is.numeric(boot) || length(boot) != 1L || is.na(boot) || boot < 0 || boot != round(boot)) {
     stop("`boot` must be 0 or a whole number of bootstrap replicates", call. = FALSE)
