@@ -32,11 +32,11 @@ component_spec <- function(ziformula, dispformula, family) {
   if (disp_fixed && fam != "gaussian") {
     stop("`dispformula = ~0` (residual variance fixed near 0) is available for the gaussian family only", call. = FALSE)
   }
-  list(zi = if (!zi_trivial) zi, disp = if (!disp_trivial) disp, zero_model = zero_model, disp_fixed = disp_fixed)
+  list(zi = if (!zi_trivial) zi, disp = if (!disp_trivial && !disp_fixed) disp, zero_model = zero_model, disp_fixed = disp_fixed)
 }
 
 # Does the spec ask for anything beyond the conditional model?
-has_components <- function(spec) !is.null(spec) && (spec$zero_model > 0L || !is.null(spec$disp))
+has_components <- function(spec) !is.null(spec) && (spec$zero_model > 0L || !is.null(spec$disp) || spec$disp_fixed)
 
 # A component's formula checked: one-sided, without random-effect terms.
 check_component_formula <- function(f, what) {
@@ -196,7 +196,9 @@ component_predictor <- function(object, newdata, which) {
 # single dispersion; empty for families without one).
 component_estimates <- function(object) {
   comp <- object$components
-  disp <- if (!is.null(comp$disp)) comp$disp$beta else if (!is.null(object$dispersion) && !comp$disp_fixed) {
+  disp <- if (!is.null(comp$disp)) comp$disp$beta else if (comp$disp_fixed) {
+    c("(Intercept)" = log(sqrt(.Machine$double.eps)))   # glmmTMB's fixed value
+  } else if (!is.null(object$dispersion)) {
     c("(Intercept)" = log(object$dispersion) / map_disp_scale(object$map))
   } else numeric(0)
   list(cond = object$beta, zi = if (is.null(comp$zi)) numeric(0) else comp$zi$beta, disp = disp)

@@ -51,7 +51,7 @@ fit_glmm_components <- function(X, y, weights, offset, re, family, comp, start, 
        loglik = -opt$deviance / 2, df = length(par), evaluations = evaluations + polished$evaluations, status = status,
        message = if (polished$converged) opt$message else "the gradient at the end point is not zero",
        singular = singular, par = par, core = core, map = map, nAGQ = 1L, optimizer = optimizer,
-       zi = if (pz) list(beta = zi_beta, vcov = vc$zi), disp = if (comp$disp_by_obs) list(beta = disp_beta, vcov = vc$disp),
+       zi = if (pz) list(beta = zi_beta, vcov = vc$zi), disp = if (comp$disp_by_obs && pd > 0L) list(beta = disp_beta, vcov = vc$disp),
        zprob = if (comp$zero_model > 0L) stats::plogis(drop(comp$Xzi %*% zi_beta) + comp$zi_offset),
        disp_obs = if (!is.null(log_phi)) exp(log_phi), components = comp, vcov_par = vc$par)
 }
@@ -64,6 +64,8 @@ components_start <- function(XA, y, weights, offset, family, comp, start, re, ma
   rows <- if (comp$zero_model == 2L) y > 0 else rep(TRUE, length(y))
   init <- glm_start(XA[rows, , drop = FALSE], y[rows], weights[rows], offset[rows], family)
   theta0 <- if (is.null(start$theta)) theta_start(re) else scale_theta(start_theta(start, re), re, map$re_scale)
+  # gaussian: the core's theta is on the response's scale (SDs, not relative to sigma)
+  if (family$family == "gaussian" && is.null(start$theta)) theta0 <- theta0 * init$phi
   zi0 <- numeric(map$p_zi)
   intercept_of <- function(X) which(colnames(X) == "(Intercept)")
   if (comp$zero_model == 2L && length(intercept_of(comp$Xzi))) {

@@ -71,7 +71,7 @@ glmm <- function(formula, data = NULL, family = gaussian(), REML = FALSE, weight
   mf <- build_model_frame(mc, formula, parent.frame(), extra = component_variables(spec))
   fixed <- build_fixed_design(formula, mf)
   is_lmm <- is_gaussian_identity(family) && !has_components(spec)
-  re <- build_re_terms(formula, mf, gaussian_family = family$family == "gaussian")
+  re <- build_re_terms(formula, mf, gaussian_family = family$family == "gaussian" && !spec$disp_fixed)
   if (!length(re)) stop("the formula has no random-effect terms such as (1 | group); use lm() or glm() for models without them", call. = FALSE)
   y <- model_response(mf, family, zeros_allowed = spec$zero_model == 2L)
   weights <- model_weights(mf)
