@@ -65,6 +65,10 @@ cpp_core_set_components <- function(ptr, zero_model, Xzi, zi_offset, dispersion_
     invisible(.Call(`_glmmlab_cpp_core_set_components`, ptr, zero_model, Xzi, zi_offset, dispersion_by_observation, Xd, disp_offset))
 }
 
+cpp_core_set_zi_random <- function(ptr, terms) {
+    invisible(.Call(`_glmmlab_cpp_core_set_zi_random`, ptr, terms))
+}
+
 cpp_family_table <- function() {
     .Call(`_glmmlab_cpp_family_table`)
 }

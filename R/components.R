@@ -47,7 +47,7 @@ check_component_formula <- function(f, what) {
                  sQuote(paste(deparse(f[[2L]]), collapse = ""), FALSE)), call. = FALSE)
   }
   bars <- collect_bars(f[[2L]])
-  if (length(bars)) {
+  if (length(bars) && what != "ziformula") {
     stop(sprintf("random effects in `%s` (%s) are not available yet: glmmlab fits the %s model with fixed effects only",
                  what, paste(vapply(bars, function(b) paste(deparse(b), collapse = ""), ""), collapse = ", "),
                  if (what == "ziformula") "zero-inflation" else "dispersion"), call. = FALSE)
@@ -57,12 +57,13 @@ check_component_formula <- function(f, what) {
 
 # Is the one-sided formula ~0 (intercept = 0L) or ~1 (intercept = 1L) and nothing else?
 is_intercept_only <- function(f, intercept) {
+  if (length(collect_bars(f[[2L]]))) return(FALSE)
   tt <- stats::terms(f)
   !length(attr(tt, "term.labels")) && attr(tt, "intercept") == intercept && is.null(attr(tt, "offset"))
 }
 
 # The variables the components need in the model frame.
-component_variables <- function(spec) unique(c(all.vars(spec$zi), all.vars(spec$disp)))
+component_variables <- function(spec) unique(c(if (!is.null(spec$zi)) all.vars(spec$zi), if (!is.null(spec$disp)) all.vars(spec$disp)))
 
 # A component's design on the model frame: list(X, offset, terms).
 component_design <- function(f, mf, what) {
@@ -85,10 +86,11 @@ build_components <- function(spec, mf, family) {
               Xzi = matrix(0, n, 0), zi_offset = numeric(n), Xd = matrix(0, n, 0), disp_offset = numeric(n),
               zi_terms = NULL, disp_terms = NULL, disp_fixed = spec$disp_fixed)
   if (spec$zero_model > 0L) {
-    d <- component_design(spec$zi, mf, "ziformula")
+    d <- component_design(fixed_formula(spec$zi), mf, "ziformula")
     out$Xzi <- d$X
     out$zi_offset <- d$offset
     out$zi_terms <- d$terms
+    if (length(find_re_terms(spec$zi))) out$re_zi <- build_re_terms(spec$zi, mf, gaussian_family = FALSE)
   }
   if (!is.null(spec$disp)) {
     d <- component_design(spec$disp, mf, "dispformula")
@@ -110,7 +112,10 @@ add_components <- function(object, fit, spec) {
                             disp_fixed = comp$disp_fixed, disp_by_obs = comp$disp_by_obs,
                             zi_terms = comp$zi_terms, disp_terms = comp$disp_terms, Xzi = comp$Xzi, zi_offset = comp$zi_offset,
                             Xd = comp$Xd, disp_offset = comp$disp_offset, zi = fit$zi, disp = fit$disp,
-                            zprob = fit$zprob, disp_obs = fit$disp_obs, vcov_par = fit$vcov_par)
+                            zprob = fit$zprob, disp_obs = fit$disp_obs, vcov_par = fit$vcov_par,
+                            re = if (!is.null(comp$re_zi)) lapply(comp$re_zi, function(t) t[c("group", "lhs", "codes", "nlev", "levels", "Xt", "cnms")]),
+                            theta = fit$theta_zi, b = if (!is.null(comp$re_zi)) split_by_term(fit$b_zi, comp$re_zi),
+                            cov_re = if (!is.null(comp$re_zi)) re_covariances(fit$theta_zi, 1, comp$re_zi))
   object$fitted <- components_mean(object$family, object$eta, fit$zprob, fit$disp_obs, comp$zero_model)
   object
 }
@@ -147,7 +152,7 @@ predict_components <- function(object, newdata, re.form, allow.new.levels, type,
   n <- length(eta)
   comp <- object$components
   zero_model <- if (is.null(comp)) 0L else comp$zero_model
-  zlink <- if (zero_model > 0L) component_predictor(object, newdata, "zi") else rep(-Inf, n)
+  zlink <- if (zero_model > 0L) component_predictor(object, newdata, "zi", re.form) else rep(-Inf, n)
   log_disp <- if (!is.null(comp) && comp$disp_by_obs) component_predictor(object, newdata, "disp") else NULL
   # the dispersion per row on the core's scale (phi), and on glmmTMB's (as its predict(type = "disp"))
   phi <- if (!is.null(log_disp)) exp(log_disp) else rep(if (is.null(object$dispersion)) 1 else object$dispersion, n)
@@ -171,14 +176,22 @@ disp_on_tmb_scale <- function(object, phi) phi
 
 # A component's linear predictor (zi: logit p; disp: log phi on the core's scale) for the fit's
 # rows (newdata NULL; NA rows of the fit restored) or for newdata.
-component_predictor <- function(object, newdata, which) {
+component_predictor <- function(object, newdata, which, re.form = NULL) {
   comp <- object$components
+  zi_re <- which == "zi" && !is.null(comp$re)
+  if (zi_re && !is.null(re.form) && !(length(re.form) == 1L && !is.language(re.form) && is.na(re.form))) {
+    stop("with random effects in the zero-inflation model, `re.form` must be NULL (all) or NA (none)", call. = FALSE)
+  }
+  if (zi_re && !is.null(newdata) && is.null(re.form)) {
+    stop("predictions for `newdata` with the zero-inflation model's random effects are not available yet: use re.form = NA", call. = FALSE)
+  }
+  re_part <- if (zi_re && is.null(re.form)) re_contribution(comp$b, comp$re) else 0
   X <- if (which == "zi") comp$Xzi else comp$Xd
   offset <- if (which == "zi") comp$zi_offset else comp$disp_offset
   beta <- if (which == "zi") comp$zi$beta else comp$disp$beta * map_disp_scale(object$map)
   if (is.null(newdata)) {
     if (which == "disp" && is.null(comp$dispformula)) return(stats::napredict(attr(object$frame, "na.action"), offset))
-    return(stats::napredict(attr(object$frame, "na.action"), drop(X %*% beta) + offset))
+    return(stats::napredict(attr(object$frame, "na.action"), drop(X %*% beta) + offset + re_part))
   }
   tt <- if (which == "zi") comp$zi_terms else comp$disp_terms
   if (which == "disp" && is.null(tt)) return(rep(offset[1L], NROW(as.data.frame(newdata))))
@@ -268,5 +281,23 @@ component_sd_intervals <- function(object, z) {
     }
     pos <- pos + k
   }
+  re_zi <- object$components$re
+  pos <- length(object$par) - map$ntheta_zi
+  for (i in seq_along(re_zi)) {
+    t <- re_zi[[i]]
+    k <- ncol(t$Xt) * (ncol(t$Xt) + 1L) / 2L
+    if (ncol(t$Xt) == 1L) {
+      th <- object$par[pos + 1L]
+      sd <- th / map$re_zi_scale[[i]]
+      se_log <- if (is.null(Vp) || th <= 0) NA_real_ else sqrt(max(Vp[pos + 1L, pos + 1L], 0)) / th
+      row <- matrix(c(exp(log(sd) - z * se_log), exp(log(sd) + z * se_log), sd), 1L)
+      rownames(row) <- sprintf("zi.Std.Dev.%s|%s", t$cnms, t$group)
+      out <- rbind(out, row)
+    }
+    pos <- pos + k
+  }
   out
 }
+
+# The zero model's random-effect contribution per row (as re_contribution() for the conditional model).
+zi_re_contribution <- function(b, re) re_contribution(split_by_term(b, re), re)

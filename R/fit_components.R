@@ -11,17 +11,23 @@ fit_glmm_components <- function(X, y, weights, offset, re, family, comp, start, 
   map <- glmm_parameter_map(re, X, family)
   core <- new_core(map, re, X, y, weights, offset, family = family, max_memory = control_max_memory(control))
   cpp_core_set_components(core$ptr, comp$zero_model, comp$Xzi, comp$zi_offset, comp$disp_by_obs, comp$Xd, comp$disp_offset)
+  re_zi <- comp$re_zi
+  zi_scale <- if (!is.null(re_zi)) re_column_scales(re_zi)
+  if (!is.null(re_zi)) cpp_core_set_zi_random(core$ptr, re_terms_for_core(re_zi, zi_scale))
+  kz <- if (is.null(re_zi)) 0L else length(theta_start(re_zi))
   k <- map$ntheta
   p <- map$p
   pz <- ncol(comp$Xzi)
   pd <- if (comp$disp_by_obs) ncol(comp$Xd) else as.integer(map$has_dispersion)
-  map <- c(map, list(components = TRUE, p_zi = pz, p_disp = pd, disp_by_obs = comp$disp_by_obs))
+  map <- c(map, list(components = TRUE, p_zi = pz, p_disp = pd, disp_by_obs = comp$disp_by_obs, ntheta_zi = kz,
+                     re_zi = if (kz) re_shapes(re_zi), re_zi_scale = zi_scale))
   core$map <- map
-  par0 <- components_start(X %*% map$A, y, weights, offset, family, comp, start, re, map)
+  par0 <- c(components_start(X %*% map$A, y, weights, offset, family, comp, start, re, map), if (kz) theta_start(re_zi))
   lower <- core_lower(core)
   upper <- rep(Inf, length(par0))
-  # fit_glmm()'s L-BFGS, which steps off variances on their bound 0 to test for a saddle there
-  opt <- optimize_lbfgs(core, par0, lower, upper, control, re, NULL, map$has_dispersion)
+  # fit_glmm()'s L-BFGS, which steps off variances on their bound 0 to test for a saddle there;
+  # BOBYQA with random effects in the zero model (no exact gradient there)
+  opt <- if (!kz) optimize_lbfgs(core, par0, lower, upper, control, re, NULL, map$has_dispersion)
   optimizer <- "lbfgs"
   if (is.null(opt) || !is.finite(opt$deviance)) {
     opt <- core_optimize(core, par0, lower, upper, control, gradient = FALSE)
@@ -34,6 +40,7 @@ fit_glmm_components <- function(X, y, weights, offset, re, family, comp, start, 
   opt <- c(core_state(core, par), list(status = opt$status, message = opt$message))
   vc <- components_vcov(polished$hessian, par, map, comp, family)
   theta <- unscale_theta(par[seq_len(k)], re, map$re_scale)
+  theta_zi <- if (kz) unscale_theta(par[length(par) - kz + seq_len(kz)], re_zi, zi_scale)
   beta <- drop(map$A %*% par[k + seq_len(p)])
   names(beta) <- colnames(X)
   zi_beta <- par[k + p + seq_len(pz)]
@@ -43,8 +50,9 @@ fit_glmm_components <- function(X, y, weights, offset, re, family, comp, start, 
   disp_beta <- if (comp$disp_by_obs) stats::setNames(gamma / disp_scale, colnames(comp$Xd))
   log_phi <- if (comp$disp_by_obs) drop(comp$Xd %*% gamma) + comp$disp_offset else if (pd) rep(gamma, length(y))
   dispersion <- if (pd && !comp$disp_by_obs) exp(gamma) else if (comp$disp_by_obs) NA_real_
-  shape <- if (map$n_shape > 0L) par[length(par)]
-  singular <- is_singular(map_singular_theta(map, par), re, control$check_singular)
+  shape <- if (map$n_shape > 0L) par[length(par) - kz]
+  singular <- is_singular(map_singular_theta(map, par), re, control$check_singular) ||
+    (kz > 0L && is_singular(par[length(par) - kz + seq_len(kz)], re_zi, control$check_singular))
   status <- if (polished$converged) opt$status else -10L
   list(theta = theta, beta = beta, sigma = if (is.null(dispersion)) 1 else dispersion, dispersion = dispersion, shape = shape,
        vcov = vc$cond, b = unscale_b(opt$b, re, map$re_scale), u = opt$u, deviance = opt$deviance,
@@ -52,8 +60,9 @@ fit_glmm_components <- function(X, y, weights, offset, re, family, comp, start, 
        message = if (polished$converged) opt$message else "the gradient at the end point is not zero",
        singular = singular, par = par, core = core, map = map, nAGQ = 1L, optimizer = optimizer,
        zi = if (pz) list(beta = zi_beta, vcov = vc$zi), disp = if (comp$disp_by_obs && pd > 0L) list(beta = disp_beta, vcov = vc$disp),
-       zprob = if (comp$zero_model > 0L) stats::plogis(drop(comp$Xzi %*% zi_beta) + comp$zi_offset),
-       disp_obs = if (!is.null(log_phi)) exp(log_phi), components = comp, vcov_par = vc$par)
+       zprob = if (comp$zero_model > 0L) stats::plogis(drop(comp$Xzi %*% zi_beta) + comp$zi_offset + if (kz) zi_re_contribution(unscale_b(opt$b_zi, re_zi, zi_scale), re_zi) else 0),
+       disp_obs = if (!is.null(log_phi)) exp(log_phi), components = comp, vcov_par = vc$par,
+       theta_zi = theta_zi, b_zi = if (kz) unscale_b(opt$b_zi, re_zi, zi_scale))
 }
 
 # The start: theta as for fit_glmm(), beta and the dispersion from the family's GLM (on the
@@ -82,13 +91,28 @@ components_start <- function(XA, y, weights, offset, family, comp, start, re, ma
 
 # Newton steps on the finite-difference Hessian of the exact gradient (free parameters: not on
 # a lower bound), each kept only if it lowers the objective; the Hessian at the end point.
-newton_polish_components <- function(core, par, lower, steps = 4L) {
+# Without the exact gradient (random effects in the zero model) one Hessian of the values at
+# BOBYQA's end point (no Newton step), the gradient from the same differences.
+newton_polish_components <- function(core, par, lower, steps = if (isTRUE(core$map$ntheta_zi > 0L)) 0L else 4L) {
   value <- core_objective(core, par)
   evaluations <- 0L
   H <- NULL
+  exact <- isTRUE(core$map$ntheta_zi == 0L)
+  f <- function(x) core_objective(core, x)
+  gradient_at <- function(x) {
+    if (exact) return(core_gradient(core, x))
+    h <- 1e-4 * pmax(abs(x), 1)
+    h <- ifelse(x - lower < 2 * h, pmax((x - lower) / 2, 1e-8), h)   # stay inside the bounds
+    drop(fd_jacobian(f, x, h, points = 4L))
+  }
+  hessian_at <- function(x) {
+    if (exact) return(gradient_hessian(core, x, 1e-4 * pmax(abs(x), 1)))
+    H <- fd_hessian(f, x, 1e-3 * pmax(abs(x), 1))
+    (H + t(H)) / 2
+  }
   for (it in seq_len(steps)) {
-    g <- core_gradient(core, par)
-    H <- gradient_hessian(core, par, 1e-4 * pmax(abs(par), 1))
+    g <- gradient_at(par)
+    H <- hessian_at(par)
     evaluations <- evaluations + 2L * length(par) + 1L
     free <- !(par <= lower + 1e-8 & g >= 0)
     if (!all(is.finite(g[free])) || !all(is.finite(H[free, free]))) break
@@ -101,8 +125,9 @@ newton_polish_components <- function(core, par, lower, steps = 4L) {
     par <- trial
     value <- v
   }
-  g <- core_gradient(core, par)
+  g <- gradient_at(par)
   free <- !(par <= lower + 1e-8 & g >= 0)
+  if (is.null(H)) H <- hessian_at(par)
   step <- if (!is.null(H)) tryCatch(solve(H[free, free, drop = FALSE], g[free]), error = function(e) NULL)
   converged <- !is.null(step) && all(is.finite(step)) && max(abs(step)) < 1e-3
   list(par = par, hessian = H, evaluations = evaluations, converged = converged)

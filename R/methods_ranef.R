@@ -42,7 +42,14 @@ ranef.glmmlab <- function(object, condVar = TRUE, ...) {
   groups <- vapply(object$re, `[[`, "", "group")
   terms_by_group <- split(seq_along(groups), factor(groups, levels = unique(groups)))
   cond <- lapply(terms_by_group, function(idx) ranef_group_frame(object, idx, cond_var))
-  structure(list(cond = cond), class = "ranef.glmmlab")
+  out <- list(cond = cond)
+  if (!is.null(object$components$re)) {   # the zero model's modes (without conditional variances yet)
+    zi_obj <- list(re = object$components$re, b = object$components$b)
+    zi_groups <- vapply(zi_obj$re, `[[`, "", "group")
+    by_group <- split(seq_along(zi_groups), factor(zi_groups, levels = unique(zi_groups)))
+    out$zi <- lapply(by_group, function(idx) ranef_group_frame(zi_obj, idx, NULL))
+  }
+  structure(out, class = "ranef.glmmlab")
 }
 
 # One grouping factor's conditional modes as a data frame, with its conditional variances.
@@ -64,6 +71,7 @@ term_column_labels <- function(re) vapply(re, function(t) paste(t$cnms, collapse
 # Conditional covariance arrays (p_i x p_i x nlev_i) of every term: sigma^2 Lambda A^{-1} Lambda'
 # for LMMs, Lambda H^{-1} Lambda' at the mode (the inverse of the Laplace Hessian) for GLMMs.
 conditional_variances <- function(object) {
+  if (!is.null(object$components$re)) return(NULL)   # not available yet with random effects in the zero model
   core <- ensure_core(object)
   lapply(seq_along(object$re), function(i) core_condvar(core, object$par, i))
 }

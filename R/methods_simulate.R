@@ -33,7 +33,14 @@ simulate.glmmlab <- function(object, nsim = 1, seed = NULL, re.form = NA, ...) {
   sims <- lapply(seq_len(nsim), function(i) {
     eta <- if (conditional) object$eta else object$eta_fixed + re_contribution(draw_random_effects(object), object$re)
     y <- simulate_response(object, object$family$linkinv(eta))
-    if (!is.null(object$components$zprob)) y[stats::runif(length(y)) < object$components$zprob] <- 0   # zero model
+    zprob <- object$components$zprob
+    if (!is.null(object$components$re) && !conditional) {   # new random effects of the zero model too
+      comp <- object$components
+      zi <- list(map = object$map, sigma = 1, theta = comp$theta, re = comp$re)
+      zeta <- stats::qlogis(zprob) - re_contribution(comp$b, comp$re) + re_contribution(draw_random_effects(zi), comp$re)
+      zprob <- stats::plogis(zeta)
+    }
+    if (!is.null(zprob)) y[stats::runif(length(y)) < zprob] <- 0   # zero model
     y
   })
   names(sims) <- paste0("sim_", seq_len(nsim))

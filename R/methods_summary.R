@@ -114,6 +114,10 @@ print.summary.glmmlab <- function(x, digits = max(3, getOption("digits") - 3),
   cat("Random effects:\n")
   cat("\nConditional model:\n")
   print(varcorr_table(x$varcor$cond, digits = digits), quote = FALSE)
+  if (!is.null(x$varcor$zi)) {
+    cat("\nZero-inflation model:\n")
+    print(varcorr_table(x$varcor$zi, digits = digits), quote = FALSE)
+  }
   cat(sprintf("Number of obs: %d, groups:  %s\n", as.integer(x$nobs),
               paste(names(x$ngrps), x$ngrps, sep = ", ", collapse = "; ")))
   if (!isTRUE(x$disp_model)) print_dispersion(x$family, x$sigma, x$dispersion)

@@ -44,8 +44,15 @@ VarCorr.glmmlab <- function(x, sigma = 1, ...) {
   terms <- lapply(x$cov_re, covariance_with_attributes)
   names(terms) <- make.unique(vapply(x$re, `[[`, "", "group"))
   attr(terms, "sc") <- sigma.glmmlab(x)
-  attr(terms, "useSc") <- identical(x$family$family, "gaussian")
-  structure(list(cond = terms), class = "VarCorr.glmmlab")
+  attr(terms, "useSc") <- identical(x$family$family, "gaussian") && !isTRUE(x$components$disp_by_obs)
+  out <- list(cond = terms)
+  if (!is.null(x$components$cov_re)) {   # the zero model's random effects
+    zi <- lapply(x$components$cov_re, covariance_with_attributes)
+    names(zi) <- make.unique(vapply(x$components$re, `[[`, "", "group"))
+    attr(zi, "useSc") <- FALSE
+    out$zi <- zi
+  }
+  structure(out, class = "VarCorr.glmmlab")
 }
 
 # A covariance matrix with attributes stddev (named) and correlation (NaN where an SD is 0).

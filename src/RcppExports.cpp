@@ -232,6 +232,17 @@ BEGIN_RCPP
     return R_NilValue;
 END_RCPP
 }
+// cpp_core_set_zi_random
+void cpp_core_set_zi_random(SEXP ptr, Rcpp::List terms);
+RcppExport SEXP _glmmlab_cpp_core_set_zi_random(SEXP ptrSEXP, SEXP termsSEXP) {
+BEGIN_RCPP
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type terms(termsSEXP);
+    cpp_core_set_zi_random(ptr, terms);
+    return R_NilValue;
+END_RCPP
+}
 // cpp_family_table
 Rcpp::List cpp_family_table();
 RcppExport SEXP _glmmlab_cpp_family_table() {
@@ -326,6 +337,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glmmlab_cpp_core_reml_information", (DL_FUNC) &_glmmlab_cpp_core_reml_information, 2},
     {"_glmmlab_cpp_core_start_info", (DL_FUNC) &_glmmlab_cpp_core_start_info, 2},
     {"_glmmlab_cpp_core_set_components", (DL_FUNC) &_glmmlab_cpp_core_set_components, 7},
+    {"_glmmlab_cpp_core_set_zi_random", (DL_FUNC) &_glmmlab_cpp_core_set_zi_random, 2},
     {"_glmmlab_cpp_family_table", (DL_FUNC) &_glmmlab_cpp_family_table, 0},
     {"_glmmlab_cpp_family_eval", (DL_FUNC) &_glmmlab_cpp_family_eval, 7},
     {"_glmmlab_cpp_family_derivs", (DL_FUNC) &_glmmlab_cpp_family_derivs, 7},

@@ -185,3 +185,9 @@ void cpp_core_set_components(SEXP ptr, int zero_model, const Eigen::MatrixXd Xzi
   glmm_core_from(ptr, "a zero-inflation or dispersion model")
       ->set_components(zero_model, Xzi, zi_offset, dispersion_by_observation, Xd, disp_offset);
 }
+
+// Random effects in a GLMM core's zero model (GlmmCore::set_zi_random(); terms as cpp_core_glmm()'s).
+// [[Rcpp::export]]
+void cpp_core_set_zi_random(SEXP ptr, Rcpp::List terms) {
+  glmm_core_from(ptr, "random effects in the zero model")->set_zi_random(terms);
+}

@@ -30,6 +30,7 @@ void GlmmCore::set_response(const VectorXd& y, const VectorXd& w) {
   loglik_constant_ = 0;
   for (int i = 0; i < n; ++i) loglik_constant_ += model_.constant(y_[i], w_[i]);
   u_ = VectorXd::Zero(re_.q);
+  v_ = VectorXd::Zero(zi_random_ ? re_zi_.q : 0);
   reml_beta_ = VectorXd::Zero(X_.cols());
   clear_cache();
   eta_ = offset_;
@@ -40,14 +41,16 @@ void GlmmCore::set_response(const VectorXd& y, const VectorXd& w) {
 
 void GlmmCore::clear_cache() {
   u_.setZero();
+  v_.setZero();
   reml_beta_.setZero();
 }
 
 VectorXd GlmmCore::lower(bool reml) const {
   const int p = reml ? 0 : X_.cols();
-  VectorXd out = VectorXd::Constant(re_.ntheta + p + p_zi() + p_disp() + n_shape(),
+  VectorXd out = VectorXd::Constant(re_.ntheta + p + p_zi() + p_disp() + n_shape() + ntheta_zi(),
                                     -std::numeric_limits<double>::infinity());
   out.head(re_.ntheta) = re_.theta_lower;
+  if (zi_random_) out.tail(ntheta_zi()) = re_zi_.theta_lower;
   return out;
 }
 
@@ -355,8 +358,8 @@ bool GlmmCore::start_info(const VectorXd& par, double& value, MatrixXd& moments,
 }
 
 double GlmmCore::objective(const VectorXd& par, bool reml) {
-  const int pz = p_zi(), pd = p_disp();
-  const int k = re_.ntheta, p = reml ? 0 : X_.cols(), expected = k + p + pz + pd + n_shape();
+  const int pz = p_zi(), pd = p_disp(), kz = ntheta_zi();
+  const int k = re_.ntheta, p = reml ? 0 : X_.cols(), expected = k + p + pz + pd + n_shape() + kz;
   if (par.size() != expected) Rcpp::stop("the parameter vector has length %d, expected %d", (int)par.size(), expected);
   if (reml && gh_nodes_.size() > 1) Rcpp::stop("REML is not available with adaptive quadrature (nAGQ > 1)");
   const double shape = n_shape() > 0 ? par[k + p + pz + pd] : std::numeric_limits<double>::quiet_NaN();
@@ -365,6 +368,7 @@ double GlmmCore::objective(const VectorXd& par, bool reml) {
     if (!set_component_parameters(par.segment(k + p, pz), par.segment(k + p + pz, pd), shape))
       return std::numeric_limits<double>::infinity();
     const double phi = model_.dispersion_by_observation() || pd == 0 ? 1.0 : std::exp(par[k + p + pz]);
+    if (kz > 0) return zi_laplace_deviance(par.head(k), par.segment(k, p), phi, shape, par.tail(kz));
     return laplace_deviance(par.head(k), par.segment(k, p), phi, shape);
   }
   const double phi = pd ? std::exp(par[k + p]) : 1.0;
@@ -393,6 +397,7 @@ void GlmmCore::set_components(int zero_model, const MatrixXd& Xzi, const VectorX
 bool GlmmCore::set_component_parameters(const VectorXd& beta_zi, const VectorXd& gamma, double shape) {
   if (!beta_zi.allFinite() || !gamma.allFinite()) return false;
   const VectorXd zeta = model_.zero_model() != kZeroNone ? VectorXd(Xzi_ * beta_zi + zi_offset_) : VectorXd();
+  zeta_fixed_ = zeta;
   const VectorXd log_phi = model_.dispersion_by_observation() ? VectorXd(Xd_ * gamma + disp_offset_) : VectorXd();
   return model_.set_components(zeta, log_phi, shape);
 }
@@ -421,17 +426,21 @@ Rcpp::List GlmmCore::state(const VectorXd& par, bool reml) {
       Rcpp::Named("b") = re_.to_original(re_.Lambda * u_), Rcpp::Named("eta") = eta_,
       Rcpp::Named("loglik_cond") = loglik_cond_, Rcpp::Named("logdet_L2") = ldL2_,
       Rcpp::Named("pirls_iterations") = pirls_iter_, Rcpp::Named("beta") = reml ? reml_beta_ : VectorXd(),
-      Rcpp::Named("logdet_SX2") = reml ? ld_SX2_ : NAN);
+      Rcpp::Named("logdet_SX2") = reml ? ld_SX2_ : NAN,
+      Rcpp::Named("b_zi") = zi_random_ ? VectorXd(re_zi_.to_original(re_zi_.Lambda * v_)) : VectorXd(),
+      Rcpp::Named("u_zi") = zi_random_ ? VectorXd(re_zi_.to_original(v_)) : VectorXd());
 }
 
 // Blocks of Lambda H^{-1} Lambda' at the mode for par.
 MatrixXd GlmmCore::cond_var(const VectorXd& par, bool reml, int term) {
+  if (zi_random_) Rcpp::stop("conditional variances are not available yet with random effects in the zero-inflation model");
   if (!std::isfinite(objective(par, reml))) Rcpp::stop("the Laplace approximation is not finite at these parameters");
   return cond_var_blocks(re_, [this](MatrixXd& B) { system_.solve_L(B); }, term);
 }
 
 // L^{-1} P Lambda' V at the mode for par (re_design.h's half_solve_b()).
 MatrixXd GlmmCore::half_solve(const VectorXd& par, bool reml, const MatrixXd& V) {
+  if (zi_random_) Rcpp::stop("this is not available yet with random effects in the zero-inflation model");
   if (!std::isfinite(objective(par, reml))) Rcpp::stop("the Laplace approximation is not finite at these parameters");
   return half_solve_b(re_, [this](MatrixXd& B) { system_.solve_L(B); }, V);
 }

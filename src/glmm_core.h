@@ -47,9 +47,12 @@ class GlmmCore : public MixedCore {
   // (theta, beta, beta_zi, gamma or log phi, shape). Laplace (nAGQ = 1) and ML only.
   void set_components(int zero_model, const Eigen::MatrixXd& Xzi, const Eigen::VectorXd& zi_offset,
                       bool dispersion_by_observation, const Eigen::MatrixXd& Xd, const Eigen::VectorXd& disp_offset);
-  // MixedCore: par = (theta, beta, [beta_zi,] log phi (or gamma) if the family has one, shape if it has one).
+  // Random effects in the zero model (terms as for the constructor): par gains their theta_zi at
+  // its end, and the Laplace approximation is over (u, v) jointly (zi_laplace_deviance()).
+  void set_zi_random(const Rcpp::List& terms);
+  // MixedCore: par = (theta, beta, [beta_zi,] log phi (or gamma) if the family has one, shape if it has one[, theta_zi]).
   double objective(const Eigen::VectorXd& par, bool reml) override;
-  bool has_gradient(bool reml) const override { return !reml && gh_nodes_.size() <= 1; }
+  bool has_gradient(bool reml) const override { return !reml && gh_nodes_.size() <= 1 && !zi_random_; }
   // The exact gradient in par (Laplace only; see glmm_core.cpp; the shape parameter's component
   // by a central difference). grad is NaN where it cannot be computed (a non-finite objective).
   double objective_gradient(const Eigen::VectorXd& par, bool reml, Eigen::VectorXd& grad) override;
@@ -69,6 +72,7 @@ class GlmmCore : public MixedCore {
   // the dispersion's entries of par: gamma's length, or 1 (log phi), or 0
   int p_disp() const { return model_.dispersion_by_observation() ? Xd_.cols() : (model_.has_dispersion() ? 1 : 0); }
   bool has_components() const { return model_.zero_model() != kZeroNone || model_.dispersion_by_observation(); }
+  int ntheta_zi() const { return zi_random_ ? re_zi_.ntheta : 0; }
   // What start_values() in R needs at par: per term (formula order) the mean over its levels of
   // u_l u_l' + (H^{-1})_ll, p_i x p_i blocks side by side (T_i M_i T_i' is the EM update of the
   // term's covariance); diag(H^{-1}) in the formula's order; and X'DX - X'D A H^{-1} A'D X, the
@@ -111,6 +115,18 @@ class GlmmCore : public MixedCore {
   Eigen::VectorXd zi_offset_, disp_offset_;
   // zeta and log phi per observation at the current par (the components; empty without them)
   bool set_component_parameters(const Eigen::VectorXd& beta_zi, const Eigen::VectorXd& gamma, double shape);
+  // The zero model's random effects (zero_laplace.cpp): design, spherical modes v, Z_zi Lambda_zi,
+  // the zero model's fixed predictor; the joint Laplace approximation over (u, v) by Newton steps
+  // with the exact 2 x 2 per-observation Hessian (a sparse LLT of the (q + q_zi) square system).
+  bool zi_random_ = false;
+  ReDesign re_zi_;
+  Eigen::VectorXd v_, zeta_fixed_;
+  SpMat ZLzi_;
+  double zi_laplace_deviance(const Eigen::VectorXd& theta, const Eigen::VectorXd& beta, double phi, double shape,
+                             const Eigen::VectorXd& theta_zi);
+  // -2 sum l + |u|^2 + |v|^2 at (u, v) with the per-observation derivatives in (eta, zeta) when wanted
+  double zi_penalized_deviance(const Eigen::VectorXd& u, const Eigen::VectorXd& v, Eigen::VectorXd* le,
+                               Eigen::VectorXd* lz, Eigen::VectorXd* dee, Eigen::VectorXd* dez, Eigen::VectorXd* dzz);
   PenalizedSystem system_;   // H = Lambda'Z'DZ Lambda + I and its factor
   SpMat ZL_, ZLt_, Zt_;
   // per column r of Z: the stored entries (c, theta index) of row r of Lambda

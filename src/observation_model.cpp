@@ -43,18 +43,18 @@ ObsLogLik ObservationModel::evaluate(int i, double y, double eta, double w, bool
     return by_obs ? base_.evaluate_at(params_[i], yy, eta, w, full) : base_.evaluate_at(base_.params(), yy, eta, w, full);
   };
   if (zero_model_ == kZeroNone) {
-    if (z) *z = ZeroDerivs{0, 0, 0};
+    if (z) *z = ZeroDerivs{0, 0, 0, 0};
     return family_value(y);
   }
   const double zeta = zeta_[i], p = logistic(zeta);
   if (y != 0 || w == 0) {   // log(1 - p) = -softplus(zeta)
     ObsLogLik o = family_value(y);
     if (w != 0) o.value = saturate(o.value - w * softplus(zeta));
-    if (z) *z = ZeroDerivs{-w * p, 0, 0};
+    if (z) *z = ZeroDerivs{-w * p, 0, 0, -w * p * logistic(-zeta)};
     return o;
   }
   if (zero_model_ == kZeroHurdle) {   // log p = -softplus(-zeta); no eta dependence
-    if (z) *z = ZeroDerivs{w * logistic(-zeta), 0, 0};
+    if (z) *z = ZeroDerivs{w * logistic(-zeta), 0, 0, -w * p * logistic(-zeta)};
     return ObsLogLik{saturate(-w * softplus(-zeta)), 0, 0, 0, 0, 0, 0};
   }
   const ObsLogLik c = family_value(0.0);
@@ -76,6 +76,7 @@ ObsLogLik ObservationModel::evaluate(int i, double y, double eta, double w, bool
     o.dgrad_phi = saturate(w * ((pq * ap) * a1 + pi * a1p));
     o.dinfo_phi = saturate(-w * ((pq * ap) * a2 + pi * a2p + ((d * pq * ap) * a1) * a1 + 2.0 * (pq * a1) * a1p));
   }
-  if (z) *z = ZeroDerivs{saturate(w * (q - p)), saturate(-w * pq * a1), saturate(w * pq * (a2 + (d * a1) * a1))};
+  if (z) *z = ZeroDerivs{saturate(w * (q - p)), saturate(-w * pq * a1), saturate(w * pq * (a2 + (d * a1) * a1)),
+                        saturate(w * (pq - p * logistic(-zeta)))};
   return o;
 }

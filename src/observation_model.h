@@ -18,8 +18,8 @@
 
 enum ZeroModel { kZeroNone = 0, kZeroInflated = 1, kZeroHurdle = 2 };
 
-// dl/dzeta, dl'/dzeta and d(-l'')/dzeta at fixed eta.
-struct ZeroDerivs { double dz, dgrad_z, dinfo_z; };
+// dl/dzeta, dl'/dzeta, d(-l'')/dzeta and d2l/dzeta2 at fixed eta.
+struct ZeroDerivs { double dz, dgrad_z, dinfo_z, d2z; };
 
 class ObservationModel {
  public:
@@ -33,6 +33,8 @@ class ObservationModel {
   // Per-evaluation component predictors: zeta (n, or empty without a zero model) and log phi
   // per observation (n, or empty); false when a value is not finite.
   bool set_components(const Eigen::VectorXd& zeta, const Eigen::VectorXd& log_phi, double shape);
+  // zeta alone (the zero model's random effects move it within an evaluation)
+  void set_zeta(const Eigen::VectorXd& zeta) { zeta_ = zeta; }
   const FamilyFunctions& family() const { return base_.family(); }
   bool has_dispersion() const { return base_.has_dispersion(); }
   double phi() const { return base_.phi(); }

@@ -1,5 +1,6 @@
 # bench_families.R: time glmmlab against glmmTMB on glmmTMB's further families (beta,
-# betabinomial, genpois, tweedie, t, ziGamma and the zero-truncated counts; lognormal has no
+# betabinomial, genpois, tweedie, t, ziGamma and the zero-truncated counts; zero-inflated, hurdle
+# and dispersion-formula models on Salamanders; lognormal has no
 # glmmTMB 1.1.5 counterpart and is timed alone), in one run, and print the ratio of their median
 # fit times with the difference of their log-likelihoods.
 #
@@ -8,6 +9,7 @@
 #   Rscript inst/bench/bench_families.R
 # GLMMLAB_BENCH_REPS sets the number of timed fits per fitter (default 7); fits alternate
 # between the two packages so that the machine's load affects both alike.
+# GLMMLAB_BENCH_CASES="zinb2,zipoisson" runs only those rows.
 
 suppressPackageStartupMessages({
   library(glmmlab)
@@ -34,7 +36,16 @@ cases <- list(
   tweedie = list(y ~ x + (1 | g), sim("tweedie"), tweedie(), tmb$tweedie()),
   t = list(y ~ x + (1 | g), sim("t"), t_family(), tmb$t_family()),
   ziGamma = list(y ~ x + (1 | g), sim("gamma"), ziGamma(link = "log"), tmb$ziGamma(link = "log")),
-  lognormal = list(y ~ x + (1 | g), sim("lognormal"), lognormal(), NULL))
+  lognormal = list(y ~ x + (1 | g), sim("lognormal"), lognormal(), NULL),
+  # the model components (issue 16): zero-inflation, hurdle and dispersion formulas (elements 5, 6)
+  zinb2 = list(count ~ spp + mined + (1 | site), env$Salamanders, nbinom2(), tmb$nbinom2(), ~ spp + mined, ~1),
+  zipoisson = list(count ~ spp + mined + (1 | site), env$Salamanders, poisson(), stats::poisson(), ~ spp + mined, ~1),
+  hurdle_nbinom2 = list(count ~ spp + mined + (1 | site), env$Salamanders, truncated_nbinom2(), tmb$truncated_nbinom2(), ~ spp + mined, ~1),
+  nbinom2_disp = list(count ~ spp + mined + (1 | site), env$Salamanders, nbinom2(), tmb$nbinom2(), ~0, ~spp))
+
+# GLMMLAB_BENCH_CASES: a comma-separated subset of the rows (e.g. "zinb2,zipoisson").
+only <- Sys.getenv("GLMMLAB_BENCH_CASES", "")
+if (nzchar(only)) cases <- cases[intersect(strsplit(only, ",")[[1L]], names(cases))]
 
 # Elapsed seconds of one fit and its log-likelihood.
 time_fit <- function(fit) {
@@ -45,8 +56,10 @@ time_fit <- function(fit) {
 
 rows <- lapply(names(cases), function(name) {
   cs <- cases[[name]]
-  fit_lab <- function() glmm(cs[[1]], data = cs[[2]], family = cs[[3]])
-  fit_tmb <- if (!is.null(cs[[4]])) function() glmmTMB::glmmTMB(cs[[1]], data = cs[[2]], family = cs[[4]])
+  zi <- if (length(cs) >= 5L) cs[[5]] else ~0
+  disp <- if (length(cs) >= 6L) cs[[6]] else ~1
+  fit_lab <- function() glmm(cs[[1]], data = cs[[2]], family = cs[[3]], ziformula = zi, dispformula = disp)
+  fit_tmb <- if (!is.null(cs[[4]])) function() glmmTMB::glmmTMB(cs[[1]], data = cs[[2]], family = cs[[4]], ziformula = zi, dispformula = disp)
   time_fit(fit_lab)   # warm-up
   if (!is.null(fit_tmb)) time_fit(fit_tmb)
   lab <- tmb_t <- numeric(reps)

@@ -47,13 +47,14 @@ expect_matches_zi_ref <- function(m, ref, label) {
     expect_equal(unname(sqrt(diag(V$disp))), ref$se_disp, tolerance = 1e-2, label = paste(label, "se disp"))
   }
   expect_equal(unname(attr(VarCorr(m)$cond[[1L]], "stddev")), ref$sd_cond, tolerance = 2e-3, label = paste(label, "sd"))
+  if (!is.null(ref$sd_zi)) expect_equal(unname(attr(VarCorr(m)$zi[[1L]], "stddev")), ref$sd_zi, tolerance = 2e-3, label = paste(label, "sd zi"))
   expect_equal(unname(predict(m, type = "response"))[ref$rows], ref$response, tolerance = 2e-3, label = paste(label, "response"))
   expect_equal(unname(fitted(m))[ref$rows], ref$response, tolerance = 2e-3, label = paste(label, "fitted"))
   expect_equal(unname(predict(m, type = "zprob"))[ref$rows], ref$zprob, tolerance = 2e-3, label = paste(label, "zprob"))
   expect_equal(unname(predict(m, type = "disp"))[ref$rows], ref$disp_pred, tolerance = 2e-3, label = paste(label, "disp"))
 }
 
-supported <- setdiff(names(zi_models), c("zi_random", "sleep_disp0"))
+supported <- setdiff(names(zi_models), "sleep_disp0")
 
 test_that("zero-inflation, hurdle and dispersion models match glmmTMB's stored fits", {
   for (name in supported) expect_matches_zi_ref(zi_fit(zi_models[[name]]), zi_refs[[name]], name)
@@ -75,8 +76,18 @@ test_that("dispformula = ~0 fixes the residual SD at glmmTMB's value (the LMM wi
   expect_equal(VarCorr(m)$cond$obs[1, 1], sigma(lmm)^2, tolerance = 1e-2)
 })
 
-test_that("zero-inflation with random effects is a clear error until it is fitted", {
-  expect_error(zi_fit(zi_models$zi_random), "random effects in `ziformula`")
+test_that("zero-inflation with random effects: methods read the zero model's random effects", {
+  m <- zi_fit(zi_models$zi_random)
+  expect_named(VarCorr(m), c("cond", "zi"))
+  re <- ranef(m)
+  expect_named(re, c("cond", "zi"))
+  expect_equal(dim(re$zi$site), c(23L, 1L))
+  expect_true(any(grepl("zi.Std.Dev.(Intercept)|site", rownames(confint(m)), fixed = TRUE)))
+  expect_error(predict(m, newdata = zi_data("Salamanders")[1:3, ]), "re.form = NA")
+  p_na <- predict(m, newdata = zi_data("Salamanders")[1:3, ], re.form = NA, type = "zprob")
+  expect_equal(unname(p_na), unname(stats::plogis(drop(m$components$Xzi[1:3, ] %*% fixef(m)$zi))))
+  expect_true(any(grepl("Zero-inflation model:", capture.output(print(summary(m))))))
+  expect_length(simulate(m, nsim = 2, seed = 1), 2L)
 })
 
 test_that("methods read the components", {
@@ -120,6 +131,7 @@ test_that("bad component input is a clear error", {
   expect_error(glmm(count ~ mined + (1 | site), data = d, family = poisson, ziformula = ~1, REML = TRUE), "REML")
   expect_error(glmm(count ~ mined + (1 | site), data = subset(d, count > 0), family = poisson, ziformula = ~1), "no zeros")
   expect_error(glmm(count ~ mined + (1 | site), data = d, family = truncated_poisson), "hurdle")
+  expect_error(glmm(count ~ mined + (1 | site), data = d, family = nbinom2, dispformula = ~ (1 | site)), "random effects in `dispformula`")
 })
 
 test_that("live glmmTMB fits agree", {
