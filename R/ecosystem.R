@@ -113,6 +113,17 @@ tidy_fixed_rows <- function(x, conf.int, conf.level) {
   out <- data.frame(effect = "fixed", component = "cond", group = NA_character_,
                     term = rownames(table), estimate = table[, 1L], std.error = table[, 2L],
                     statistic = table[, 3L], p.value = table[, 4L], stringsAsFactors = FALSE)
+  if (has_model_components(x)) {   # the zero-inflation and dispersion models' rows, as glmmTMB's tidier
+    est <- component_estimates(x)
+    V <- component_covariances(x)
+    for (component in c("zi", "disp")) {
+      if (!length(est[[component]]) || is.null(V[[component]])) next
+      tab <- fixed_effects_table(est[[component]], V[[component]])
+      out <- rbind(out, data.frame(effect = "fixed", component = component, group = NA_character_,
+                                   term = rownames(tab), estimate = tab[, 1L], std.error = tab[, 2L],
+                                   statistic = tab[, 3L], p.value = tab[, 4L], stringsAsFactors = FALSE))
+    }
+  }
   if (conf.int) out <- add_wald_limits(out, conf.level)
   out
 }
@@ -235,15 +246,34 @@ NULL
 
 # The data behind the fit, for emmeans' reference grid.
 #' @rdname glmm-emmeans
-recover_data.glmmlab <- function(object, ...) {
+# `component`: "cond" (the default) or, for a model with a zero-inflation model, "zi" (its
+# linear predictor, logit link), as emmeans' component = for glmmTMB.
+recover_data.glmmlab <- function(object, component = "cond", ...) {
   recover <- get("recover_data", envir = asNamespace("emmeans"))
-  recover(object$call, stats::delete.response(object$terms), attr(object$frame, "na.action"),
-          frame = object$frame, ...)
+  trms <- if (emm_component(object, component) == "zi") object$components$zi_terms else stats::delete.response(object$terms)
+  recover(object$call, trms, attr(object$frame, "na.action"), frame = object$frame, ...)
+}
+
+# The emmeans component checked: "cond", or "zi" for a model with a zero-inflation model.
+emm_component <- function(object, component) {
+  if (!is.character(component) || length(component) != 1L || !component %in% c("cond", "zi")) {
+    stop("`component` must be \"cond\" or \"zi\"", call. = FALSE)
+  }
+  if (component == "zi" && is.null(object$components$zi)) stop("the model has no zero-inflation model (`ziformula`)", call. = FALSE)
+  component
 }
 
 # Design of the grid, estimates, covariance and link for emmeans (residual df, as glmmTMB).
 #' @rdname glmm-emmeans
-emm_basis.glmmlab <- function(object, trms, xlev, grid, ...) {
+emm_basis.glmmlab <- function(object, trms, xlev, grid, component = "cond", ...) {
+  if (emm_component(object, component) == "zi") {
+    mf <- stats::model.frame(trms, grid, na.action = stats::na.pass, xlev = xlev)
+    X <- stats::model.matrix(trms, mf, contrasts.arg = attr(object$components$Xzi, "contrasts"))
+    zi <- object$components$zi
+    return(list(X = X, bhat = zi$beta[colnames(X)], nbasis = estimability::all.estble, V = zi$vcov[colnames(X), colnames(X), drop = FALSE],
+                dffun = function(k, dfargs) dfargs$df, dfargs = list(df = df.residual.glmmlab(object)),
+                misc = emmeans::.std.link.labels(stats::binomial(), list())))
+  }
   mf <- stats::model.frame(trms, grid, na.action = stats::na.pass, xlev = xlev)
   X <- stats::model.matrix(trms, mf, contrasts.arg = attr(object$X, "contrasts"))
   bhat <- stats::setNames(rep(NA_real_, ncol(X)), colnames(X))

@@ -149,3 +149,22 @@ test_that("live glmmTMB fits agree", {
                  label = paste(name, "live response"))
   }
 })
+
+test_that("tidy() and emmeans read every component", {
+  m <- zi_fit(zi_models$zipoisson)
+  td <- as.data.frame(tidy.glmmlab(m, effects = "fixed"))
+  expect_equal(td$estimate[td$component == "zi"], unname(fixef(m)$zi))
+  expect_equal(td$std.error[td$component == "zi"], unname(sqrt(diag(vcov(m)$zi))))
+  skip_if_not_installed("emmeans")
+  e_zi <- as.data.frame(emmeans::emmeans(m, ~mined, component = "zi"))
+  X <- m$components$Xzi
+  expect_equal(e_zi$emmean[e_zi$mined == "yes"],
+               mean(sapply(levels(zi_data("Salamanders")$spp), function(s) sum(fixef(m)$zi * c(1, s == levels(zi_data("Salamanders")$spp)[-1], 0)))),
+               tolerance = 1e-8)
+  expect_error(suppressMessages(emmeans::emmeans(m, ~mined, component = "disp")))
+  skip_if_not_installed("glmmTMB")
+  g <- glmmTMB::glmmTMB(zi_models$zipoisson$formula, data = zi_data("Salamanders"), family = poisson, ziformula = zi_models$zipoisson$zi)
+  e_tmb <- as.data.frame(emmeans::emmeans(g, ~mined, component = "zi"))
+  expect_equal(e_zi$emmean, e_tmb$emmean, tolerance = 2e-3)
+  expect_equal(e_zi$SE, e_tmb$SE, tolerance = 1e-2)
+})
