@@ -22,11 +22,9 @@
 #' `insight::get_variance()` gives the variance components on the latent scale that
 #' `performance::icc()` and `performance::r2_nakagawa()` use (`var.fixed`, `var.random`,
 #' `var.residual`, `var.distribution`, `var.dispersion`, `var.intercept`, `var.slope`,
-#' `cor.slope_intercept`), computed as [r2()] computes them. For gaussian and binomial models
-#' they equal what 'insight' gives for the same 'glmmTMB' fit; for count models glmmlab follows
-#' Nakagawa, Johnson & Schielzeth (2017), with the mean count of the null model
-#' \eqn{\exp(\beta_0 + \sigma^2/2)}, which recent 'insight' versions also use but version 0.19
-#' does not, so the numbers for 'glmmTMB' fits may differ there.
+#' `cor.slope_intercept`), computed as [r2()] computes them (by default): they equal what
+#' 'insight' 0.19.0 gives for the same 'glmmTMB' fit, for count models too (the null model's mean
+#' count \eqn{\exp(\beta_0)}; see [r2()] for the choice).
 #'
 #' `performance::model_performance()` gives AIC, AICc, BIC, conditional and marginal R² (from
 #' [r2()]), the adjusted ICC, RMSE and sigma, as for 'glmmTMB' fits. `performance::check_model()`

@@ -124,13 +124,13 @@ random_parameter_rows <- function(model, ci, ci_random) {
   w <- variance_parameter_wald(model, ci)
   gaussian <- is_gaussian_identity(model$family)
   if (!gaussian) w <- w[w$type != "sigma", , drop = FALSE]
-  first <- function(term) vapply(strsplit(term, ".", fixed = TRUE), `[`, "", 1L)
   kind <- ifelse(w$type == "sigma", 5L, ifelse(w$type == "sd", ifelse(w$term == "(Intercept)", 1L, 2L),
                                                 ifelse(startsWith(w$term, "(Intercept)."), 3L, 4L)))
   w <- w[order(kind, seq_len(nrow(w))), , drop = FALSE]
-  pieces <- strsplit(w$term, ".", fixed = TRUE)
+  terms <- gsub("(Intercept)", "Intercept", w$term, fixed = TRUE)
+  pieces <- strsplit(terms, ".", fixed = TRUE)
   label <- ifelse(w$type == "sigma", "SD (Observations)",
-                  ifelse(w$type == "sd", paste0("SD (", w$term, ")"),
+                  ifelse(w$type == "sd", paste0("SD (", terms, ")"),
                          vapply(pieces, function(p) paste0("Cor (", p[1L], "~", paste(p[-1L], collapse = "."), ")"), "")))
   out <- data.frame(Parameter = label, Coefficient = w$estimate, SE = NA_real_, CI = ci, CI_low = w$lower,
                     CI_high = w$upper, z = NA_real_, df_error = NA_real_, p = NA_real_, Effects = "random",
