@@ -9,16 +9,19 @@ foreign_s3_methods <- function() {
     generics = c("tidy", "glance", "augment"),
     emmeans = c("recover_data", "emm_basis"),
     insight = c("find_formula", "get_data", "find_parameters", "get_parameters", "get_statistic", "get_varcov",
-                "get_loglikelihood", "get_df", "get_variance", "get_predicted"),
-    performance = c("model_performance", "check_outliers"),
+                "get_loglikelihood", "get_df", "get_variance", "get_predicted", "ellipsis_info"),
+    performance = c("model_performance", "check_outliers", "check_overdispersion", "check_normality"),
     parameters = c("model_parameters", "standard_error", "p_value", "degrees_of_freedom"),
     bayestestR = "ci",
     ggeffects = "get_predictions",
-    ggplot2 = character()
+    car = "Anova",
+    effects = "Effect",
+    ggplot2 = "autoplot"
   )
   packages <- rep(names(table), lengths(table))
   generics <- unlist(table, use.names = FALSE)
   out <- data.frame(package = packages, generic = generics, class = "glmmlab", stringsAsFactors = FALSE)
+  out <- rbind(out, data.frame(package = "ggplot2", generic = "autoplot", class = "ranef.glmmlab", stringsAsFactors = FALSE))
   out$method <- paste(out$generic, out$class, sep = ".")
   out
 }
@@ -38,6 +41,7 @@ foreign_s3_methods <- function() {
 register_s3_when_loaded <- function(package, generic, method, class = "glmmlab") {
   force(generic)
   force(method)
+  force(class)
   register <- function(...) {
     if (!isNamespaceLoaded(package)) return(invisible())
     if (!exists(generic, envir = asNamespace(package), inherits = FALSE)) return(invisible())  # not in this version
