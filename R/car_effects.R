@@ -106,6 +106,8 @@ Effect.glmmlab <- function(focal.predictors, mod, ...) {
   if (is.null(fam$dev.resids)) fam$dev.resids <- function(...) stats::poisson()$dev.resids(...)
   call <- mod$call
   call$formula <- fixed_formula(mod$formula)
+  data <- fitted_data(mod)   # the data themselves, so that 'effects' need not find them by name
+  if (!is.null(data)) call$data <- data
   sources <- list(call = call, formula = fixed_formula(mod$formula), coefficients = mod$beta, vcov = mod$vcov, family = fam)
   effects::Effect.default(focal.predictors, mod, ..., sources = sources)
 }

@@ -1,0 +1,89 @@
+# refs_eco.R: what the packages around a fit (ggeffects, parameters, performance, car, effects,
+# sjPlot's table) give for glmmTMB fits of the chapter's models and cbpp's binomial model, and
+# MuMIn::r.squaredGLMM()'s numbers reproduced from its formulas (MuMIn 1.47.5, R/r.squaredGLMM2.R;
+# MuMIn itself needs R >= 4.4 and cannot be installed here). Topic "eco".
+suppressPackageStartupMessages({
+  library(glmmTMB); library(ggeffects); library(parameters); library(performance); library(car); library(effects)
+})
+chapter_sim <- function() {
+  set.seed(145)
+  x1 <- rnorm(200, 10, 2)
+  groupmeans <- rep(rnorm(10, 20, 4), each = 20)
+  groupID <- as.factor(rep(paste0("Group", 1:10), each = 20))
+  y <- 2 + 1.5 * x1 + groupmeans + rnorm(200, 0, 2)
+  data.frame(y, x1, groupID)
+}
+shared <- Sys.getenv("GLMMLAB_SHARED", file.path("..", "shared"))
+blossoms <- read.csv(file.path(shared, "datasets", "blossoms.csv"))
+blossoms$pop <- as.factor(blossoms$pop)
+blossoms$patch <- as.factor(paste(blossoms$pop, blossoms$patch, "_"))
+bees <- read.csv(file.path(shared, "datasets", "Eulaema.csv"), fileEncoding = "latin1")
+bees$SA <- as.factor(bees$SA)
+sim <- chapter_sim()
+cbpp <- fixture("cbpp")
+fits <- list(
+  lmm = glmmTMB(y ~ x1 + (1 | groupID), data = sim),
+  lmm0 = glmmTMB(y ~ 1 + (1 | groupID), data = sim),
+  nested = glmmTMB(UBW ~ LBW + (1 | pop/patch), data = blossoms),
+  nb = glmmTMB(Eulaema_nigrita ~ MAP + (1 | SA), family = "nbinom2", data = bees),
+  pois = glmmTMB(Eulaema_nigrita ~ forest. + (1 | SA), family = poisson, data = bees),
+  cbpp = glmmTMB(cbind(incidence, size - incidence) ~ period + (1 | herd), family = binomial, data = cbpp))
+focal <- c(lmm = "x1", nested = "LBW", nb = "MAP", pois = "forest.", cbpp = "period")
+refs <- list()
+num <- function(df, cols) lapply(as.data.frame(df)[intersect(cols, names(as.data.frame(df)))], as.numeric)
+for (n in names(fits)) {
+  g <- fits[[n]]
+  mp <- as.data.frame(model_parameters(g))
+  refs[[paste0(n, "_parameters")]] <- c(list(Parameter = mp$Parameter, Group = mp$Group, Component = mp$Component),
+                                        num(mp, c("Coefficient", "SE", "CI_low", "CI_high", "z", "p")))
+  refs[[paste0(n, "_r2")]] <- unlist(r2_nakagawa(g))
+  refs[[paste0(n, "_icc")]] <- unlist(icc(g))
+  refs[[paste0(n, "_normality_re")]] <- as.numeric(check_normality(g, effects = "random"))
+  if (n %in% c("nb", "pois", "cbpp")) refs[[paste0(n, "_overdispersion")]] <- unlist(check_overdispersion(g))
+  mperf <- suppressMessages(as.data.frame(model_performance(g)))
+  refs[[paste0(n, "_performance")]] <- unlist(mperf[c("AIC", "AICc", "BIC", "R2_conditional", "R2_marginal", "ICC", "RMSE", "Sigma")])
+  if (n != "lmm0") {
+    refs[[paste0(n, "_anova2")]] <- unlist(Anova(g))
+    refs[[paste0(n, "_anova3")]] <- unlist(Anova(g, type = 3))
+    t <- focal[[n]]
+    refs[[paste0(n, "_ggpredict")]] <- num(ggpredict(g, t), c("predicted", "conf.low", "conf.high"))
+    refs[[paste0(n, "_ggpredict_re")]] <- num(ggpredict(g, t, type = "re"), c("predicted", "conf.low", "conf.high"))
+    refs[[paste0(n, "_ggpredict_90")]] <- num(ggpredict(g, t, ci.lvl = 0.9), c("predicted", "conf.low", "conf.high"))
+    refs[[paste0(n, "_ggemmeans")]] <- num(ggemmeans(g, t), c("predicted", "conf.low", "conf.high"))
+    eff <- suppressWarnings(as.data.frame(Effect(t, g)))
+    refs[[paste0(n, "_effect")]] <- num(eff, c("fit", "se", "lower", "upper"))
+  }
+}
+refs$nb_ggpredict_MAP600 <- num(ggpredict(fits$nb, "MAP [600]"), c("predicted", "conf.low", "conf.high"))
+refs$lmm_ggpredict_groups_re <- num(ggpredict(fits$lmm, "groupID", type = "re", ci.lvl = NA), "predicted")
+# cake (lme4): an interaction, where type II and III Wald tests differ
+cake <- fixture("cake")
+gc <- glmmTMB(angle ~ recipe * temperature + (1 | recipe:replicate), data = cake)
+refs$cake_anova2 <- unlist(Anova(gc))
+refs$cake_anova3 <- unlist(Anova(gc, type = 3))
+
+# MuMIn 1.47.5's r.squaredGLMM() for glmmTMB fits, its formulas reproduced (R/r.squaredGLMM2.R of
+# that version): varFE = var(X beta); varRE = mean z' Sigma z; gaussian: residual sigma^2;
+# binomial logit: pi^2/3 / n ("theoretical"), n the mean number of trials; poisson (log):
+# lambda = exp(beta0_null + varRE_null / 2), log1p(1 / lambda) ("lognormal"); nbinom2 (log):
+# lambda as for poisson, omega = sigma(fit), log1p(1 / lambda + 1 / omega) ("lognormal").
+mumin_r2 <- function(g, null = NULL) {
+  fam <- family(g)$family
+  fe <- fixef(g)$cond
+  var_fe <- var(drop(model.matrix(g) %*% fe))
+  re_var <- function(fit) sum(vapply(VarCorr(fit)$cond, function(S) S[1, 1], 0))
+  var_re <- re_var(g)
+  resid <- switch(fam,
+    gaussian = sigma(g)^2,
+    binomial = (pi^2 / 3) / mean(rowSums(model.response(model.frame(g)))),
+    poisson = log1p(1 / exp(fixef(null)$cond[[1]] + re_var(null) / 2)),
+    nbinom2 = log1p(1 / exp(fixef(null)$cond[[1]] + re_var(null) / 2) + 1 / sigma(g)))
+  tot <- var_fe + var_re
+  c(R2m = var_fe / (tot + resid), R2c = tot / (tot + resid))
+}
+refs$mumin_lmm <- mumin_r2(fits$lmm)
+refs$mumin_nested <- mumin_r2(fits$nested)
+refs$mumin_cbpp <- mumin_r2(fits$cbpp)
+refs$mumin_pois <- mumin_r2(fits$pois, glmmTMB(Eulaema_nigrita ~ 1 + (1 | SA), family = poisson, data = bees))
+refs$mumin_nb <- mumin_r2(fits$nb, glmmTMB(Eulaema_nigrita ~ 1 + (1 | SA), family = "nbinom2", data = bees))
+write_references(refs, "eco", c("glmmTMB", "ggeffects", "parameters", "performance", "insight", "car", "effects"))
