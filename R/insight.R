@@ -192,7 +192,7 @@ get_variance.glmmlab <- function(x, component = c("all", "fixed", "random", "res
   obs_level <- observation_level_terms(x)
   if ("var.random" %in% wanted) out$var.random <- sum(term_var[!obs_level])
   if (any(c("var.residual", "var.distribution") %in% wanted)) {
-    var_distribution <- distribution_variance(x, null_model, envir = parent.frame())
+    var_distribution <- distribution_variance(x, null_model, envir = parent.frame(), lambda = "exp_intercept")
     if ("var.residual" %in% wanted) out$var.residual <- var_distribution + sum(term_var[obs_level])
     if ("var.distribution" %in% wanted) out$var.distribution <- var_distribution
   }

@@ -155,8 +155,9 @@ observation_level_terms <- function(object) {
 }
 
 # Distribution-specific variance on the latent scale (Nakagawa, Johnson & Schielzeth 2017, lognormal
-# approximation), with the null model's mean count lambda as `lambda` says (see ?r2).
-distribution_variance <- function(object, null_model = NULL, envir = parent.frame(), lambda = "exp_intercept") {
+# approximation), with the null model's mean count lambda as `lambda` says (see ?r2; r2() and
+# insight's get_variance() pass "exp_intercept", varpart() keeps the default "lognormal").
+distribution_variance <- function(object, null_model = NULL, envir = parent.frame(), lambda = "lognormal") {
   fam <- object$family$family
   link <- object$family$link
   bad_link <- function() {
