@@ -30,6 +30,7 @@ utils::globalVariables(".data")
 NULL
 
 # Residuals against fitted values, with a zero line and a loess smooth.
+#' @rdname glmm-autoplot
 autoplot.glmmlab <- function(object, type = c("pearson", "response", "deviance", "working"), ...) {
   type <- match.arg(type)
   drawn <- data.frame(fitted = stats::fitted(object), residual = stats::residuals(object, type = type))
@@ -41,6 +42,7 @@ autoplot.glmmlab <- function(object, type = c("pearson", "response", "deviance",
 }
 
 # Caterpillar plot: modes sorted within each facet, with +-z conditional SD intervals.
+#' @rdname glmm-autoplot
 autoplot.ranef.glmmlab <- function(object, z = 1.96, ...) {
   long <- as.data.frame(object)
   if (is.null(long$condsd)) stop("the random effects carry no conditional variances; use ranef(m, condVar = TRUE)", call. = FALSE)

@@ -38,6 +38,7 @@
 NULL
 
 # car::Anova(): type II or III Wald chi-square tests of the fixed-effect terms.
+#' @rdname glmm-car
 Anova.glmmlab <- function(mod, type = c("II", "III", 2, 3), test.statistic = c("Chisq", "F"),
                           vcov. = NULL, ...) {
   type <- as.character(type)
@@ -94,6 +95,7 @@ wald_chisq <- function(L, beta, V) {
 }
 
 # effects::Effect(): the fixed part of the model through effects::Effect.default().
+#' @rdname glmm-car
 Effect.glmmlab <- function(focal.predictors, mod, ...) {
   fam <- mod$family
   if (length(formals(fam$variance)) > 1L) {

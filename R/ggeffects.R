@@ -56,6 +56,7 @@
 NULL
 
 # insight::get_predicted(), as insight's method for glmmTMB fits; from ggeffects, its predictions.
+#' @rdname glmm-ggeffects
 get_predicted.glmmlab <- function(x, data = NULL, predict = "expectation", ci = NULL, include_random = "default",
                                   verbose = TRUE, ...) {
   request <- ggeffects_request(sys.function(sys.parent()))
@@ -225,6 +226,7 @@ ggeffects_type <- function(type) {
 }
 
 # ggeffects' get_predictions() (its versions after 1.2 dispatch on it): the same computation.
+#' @rdname glmm-ggeffects
 get_predictions.glmmlab <- function(model, data_grid = NULL, terms = NULL, ci_level = 0.95, type = NULL,
                                     condition = NULL, bias_correction = FALSE, vcov = NULL, ...) {
   if (isTRUE(bias_correction)) stop("bias_correction = TRUE is not available for glmmlab fits", call. = FALSE)

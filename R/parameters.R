@@ -59,6 +59,7 @@
 NULL
 
 # The table of fixed effects, dispersion and variance parameters, laid out as for glmmTMB fits.
+#' @rdname glmm-parameters
 model_parameters.glmmlab <- function(model, ci = 0.95, ci_method = "wald", ci_random = NULL, effects = "all",
                                      component = "all", exponentiate = FALSE, keep = NULL, drop = NULL,
                                      verbose = TRUE, bootstrap = FALSE, standardize = NULL, group_level = FALSE, ...) {

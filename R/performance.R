@@ -39,6 +39,7 @@
 NULL
 
 # Pearson chi-square test of overdispersion, as performance's method for glmmTMB fits.
+#' @rdname glmm-performance
 check_overdispersion.glmmlab <- function(x, verbose = TRUE, ...) {
   info <- insight::model_info(x, verbose = FALSE)
   if (!info$is_count && !info$is_binomial) {
@@ -54,6 +55,7 @@ check_overdispersion.glmmlab <- function(x, verbose = TRUE, ...) {
 
 # Shapiro-Wilk (or Kolmogorov-Smirnov) p-values of the conditional modes, per grouping factor and
 # column, with the data of the random effects' QQ plot; an error for the residuals of an LMM.
+#' @rdname glmm-performance
 check_normality.glmmlab <- function(x, effects = c("fixed", "random"), ...) {
   effects <- match.arg(effects)
   if (effects == "fixed") {

@@ -242,3 +242,78 @@ reevaluate_call <- function(cl, object, envir) {
   }
   NULL
 }
+
+#' MuMIn's r.squaredGLMM() for glmmlab fits
+#'
+#' With 'MuMIn' installed, `MuMIn::r.squaredGLMM(m)` gives for a model fitted by [glmm()] the
+#' matrix it gives for the same 'glmmTMB' fit (columns `R2m`, `R2c`), computed with the formulas of
+#' MuMIn 1.47.5 (registered when 'MuMIn' is loaded; glmmlab does not depend on it): gaussian
+#' models one row (residual \eqn{\sigma^2}); binomial models rows `"theoretical"`
+#' (\eqn{\pi^2/3}, or 1 for probit, \eqn{\pi^2/6} for cloglog, divided by the mean number of
+#' trials) and `"delta"`; Poisson, negative binomial and Gamma (log link) models rows `"delta"`,
+#' `"lognormal"` and `"trigamma"`, with the null model's mean count
+#' \eqn{\lambda = \exp(\beta_0 + \sigma^2/2)}. The `"lognormal"` row of count models equals
+#' `r2(m, lambda = "lognormal")`; `r2(m)` follows 'performance' instead (see [r2()]).
+#'
+#' @param object a model fitted by [glmm()].
+#' @param null optional null model (intercept and the same random effects), refitted if missing.
+#' @param envir where to refit the null model.
+#' @param ... unused.
+#' @return A matrix with columns `R2m` and `R2c`.
+#' @examples
+#' set.seed(1)
+#' d <- data.frame(g = factor(rep(letters[1:8], each = 10)), x = rnorm(80))
+#' d$n <- rpois(80, exp(1 + 0.5 * d$x + rnorm(8)[d$g]))
+#' m <- glmm(n ~ x + (1 | g), data = d, family = poisson)
+#' glmmlab:::r.squaredGLMM.glmmlab(m)
+#' @name glmm-MuMIn
+r.squaredGLMM.glmmlab <- function(object, null, envir = parent.frame(), ...) {
+  fam <- object$family$family
+  link <- object$family$link
+  var_fe <- fixed_effect_variance(object)
+  var_re <- sum(re_term_variances(object))
+  if (fam == "gaussian") return(mumin_r2_rows(var_fe, var_re, object$sigma^2))
+  needs_null <- fam %in% c("poisson", "nbinom1", "nbinom2", "binomial")
+  if (needs_null) {
+    if (missing(null) || is.null(null)) null <- refit_null_model(object, envir)
+    b0 <- unname(null$beta[1L])
+    vt <- sum(re_term_variances(null))
+  }
+  resid <- switch(paste(fam, link, sep = "."),
+    binomial.logit = , binomial.probit = , binomial.cloglog = {
+      pmean <- object$family$linkinv(b0 - 0.5 * vt * tanh(b0 * (1 + 2 * exp(-0.5 * vt)) / 6))
+      n <- mean_trials(object)
+      theoretical <- switch(link, logit = pi^2 / 3, probit = 1, cloglog = pi^2 / 6)
+      delta <- switch(link, logit = 1 / (pmean * (1 - pmean)),
+                      probit = 2 * pi * pmean * (1 - pmean) * exp((stats::qnorm(pmean) / sqrt(2))^2)^2,
+                      cloglog = pmean / log(1 - pmean)^2 / (1 - pmean))
+      c(theoretical = theoretical / n, delta = delta / n)
+    },
+    poisson.log = count_rows(exp(b0 + 0.5 * vt), 1),
+    nbinom1.log = count_rows(exp(b0 + 0.5 * vt), sigma_or_stop(object) + 1),
+    Gamma.log = count_rows(sigma_or_stop(object)^-2, 1),
+    nbinom2.log = {
+      vdelta <- 1 / exp(b0 + 0.5 * vt) + 1 / sigma_or_stop(object)
+      c(delta = vdelta, lognormal = log1p(vdelta), trigamma = trigamma(1 / vdelta))
+    },
+    stop(sprintf("r.squaredGLMM() is not available for the %s family with the %s link", fam, link), call. = FALSE))
+  mumin_r2_rows(var_fe, var_re, resid)
+}
+
+# MuMIn's delta, lognormal and trigamma residual variances for a mean lambda and dispersion omega.
+count_rows <- function(lambda, omega) {
+  c(delta = omega / lambda, lognormal = log1p(omega / lambda), trigamma = trigamma(lambda / omega))
+}
+
+# The R2m / R2c matrix, one row per residual variance.
+mumin_r2_rows <- function(var_fe, var_re, resid) {
+  total <- var_fe + var_re
+  matrix(c(var_fe, total) / (total + rep(resid, each = 2L)), ncol = 2L, byrow = TRUE,
+         dimnames = list(names(resid), c("R2m", "R2c")))
+}
+
+# Mean number of trials of a binomial response given as cbind(successes, failures), else 1 (as MuMIn).
+mean_trials <- function(object) {
+  response <- stats::model.response(object$frame)
+  if (is.matrix(response)) mean(rowSums(response)) else 1
+}

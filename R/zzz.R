@@ -16,6 +16,7 @@ foreign_s3_methods <- function() {
     ggeffects = "get_predictions",
     car = "Anova",
     effects = "Effect",
+    MuMIn = "r.squaredGLMM",
     ggplot2 = "autoplot"
   )
   packages <- rep(names(table), lengths(table))

@@ -63,27 +63,34 @@ refs$cake_anova2 <- unlist(Anova(gc))
 refs$cake_anova3 <- unlist(Anova(gc, type = 3))
 
 # MuMIn 1.47.5's r.squaredGLMM() for glmmTMB fits, its formulas reproduced (R/r.squaredGLMM2.R of
-# that version): varFE = var(X beta); varRE = mean z' Sigma z; gaussian: residual sigma^2;
-# binomial logit: pi^2/3 / n ("theoretical"), n the mean number of trials; poisson (log):
-# lambda = exp(beta0_null + varRE_null / 2), log1p(1 / lambda) ("lognormal"); nbinom2 (log):
-# lambda as for poisson, omega = sigma(fit), log1p(1 / lambda + 1 / omega) ("lognormal").
+# that version), from glmmTMB's accessors: varFE = var(X beta); varRE = sum of the random-intercept
+# variances; gaussian: residual sigma^2; binomial logit: "theoretical" pi^2/3 / n and "delta"
+# 1 / (n pmean (1 - pmean)), n the mean number of trials, pmean = plogis(b0 - vt/2 tanh(b0 (1 +
+# 2 exp(-vt/2)) / 6)) from the null model (intercept b0, variance vt); poisson (log): lambda =
+# exp(b0 + vt / 2), rows delta 1/lambda, lognormal log1p(1/lambda), trigamma trigamma(lambda);
+# nbinom2 (log): v = 1/lambda + 1/sigma(fit), rows v, log1p(v), trigamma(1/v).
 mumin_r2 <- function(g, null = NULL) {
   fam <- family(g)$family
-  fe <- fixef(g)$cond
-  var_fe <- var(drop(model.matrix(g) %*% fe))
+  var_fe <- var(drop(model.matrix(g) %*% fixef(g)$cond))
   re_var <- function(fit) sum(vapply(VarCorr(fit)$cond, function(S) S[1, 1], 0))
   var_re <- re_var(g)
+  if (!is.null(null)) { b0 <- fixef(null)$cond[[1]]; vt <- re_var(null); lambda <- exp(b0 + vt / 2) }
   resid <- switch(fam,
     gaussian = sigma(g)^2,
-    binomial = (pi^2 / 3) / mean(rowSums(model.response(model.frame(g)))),
-    poisson = log1p(1 / exp(fixef(null)$cond[[1]] + re_var(null) / 2)),
-    nbinom2 = log1p(1 / exp(fixef(null)$cond[[1]] + re_var(null) / 2) + 1 / sigma(g)))
+    binomial = {
+      n <- mean(rowSums(model.response(model.frame(g))))
+      pmean <- plogis(b0 - 0.5 * vt * tanh(b0 * (1 + 2 * exp(-0.5 * vt)) / 6))
+      c(theoretical = (pi^2 / 3) / n, delta = 1 / (n * pmean * (1 - pmean)))
+    },
+    poisson = c(delta = 1 / lambda, lognormal = log1p(1 / lambda), trigamma = trigamma(lambda)),
+    nbinom2 = { v <- 1 / lambda + 1 / sigma(g); c(delta = v, lognormal = log1p(v), trigamma = trigamma(1 / v)) })
   tot <- var_fe + var_re
-  c(R2m = var_fe / (tot + resid), R2c = tot / (tot + resid))
+  out <- matrix(c(var_fe, tot) / (tot + rep(resid, each = 2L)), ncol = 2L, byrow = TRUE)
+  list(R2m = out[, 1], R2c = out[, 2], rows = if (is.null(names(resid))) "" else names(resid))
 }
 refs$mumin_lmm <- mumin_r2(fits$lmm)
 refs$mumin_nested <- mumin_r2(fits$nested)
-refs$mumin_cbpp <- mumin_r2(fits$cbpp)
+refs$mumin_cbpp <- mumin_r2(fits$cbpp, glmmTMB(cbind(incidence, size - incidence) ~ 1 + (1 | herd), family = binomial, data = cbpp))
 refs$mumin_pois <- mumin_r2(fits$pois, glmmTMB(Eulaema_nigrita ~ 1 + (1 | SA), family = poisson, data = bees))
 refs$mumin_nb <- mumin_r2(fits$nb, glmmTMB(Eulaema_nigrita ~ 1 + (1 | SA), family = "nbinom2", data = bees))
 write_references(refs, "eco", c("glmmTMB", "ggeffects", "parameters", "performance", "insight", "car", "effects"))

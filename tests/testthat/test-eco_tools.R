@@ -147,21 +147,30 @@ test_that("performance: r2, icc, model_performance, check_overdispersion, check_
   expect_error(performance::compare_performance(m, m), "accept only the model classes")
 })
 
-test_that("MuMIn's r.squaredGLMM() numbers (its formulas, version 1.47.5) against r2()", {
+test_that("MuMIn's r.squaredGLMM() numbers (its formulas, version 1.47.5) from the glmmlab method and r2()", {
   refs <- eco_refs()
-  for (n in c("lmm", "nested")) {   # gaussian: the same formula
-    r <- r2(eco_fit(eco_specs()[[n]]))
-    expect_equal(c(r$R2_marginal, r$R2_conditional), unname(refs[[paste0("mumin_", n)]]), tolerance = 1e-3)
+  for (n in c("lmm", "nested", "cbpp", "pois", "nb")) {
+    m <- eco_fit(eco_specs()[[n]])
+    ours <- glmmlab:::r.squaredGLMM.glmmlab(m)
+    ref <- refs[[paste0("mumin_", n)]]
+    expect_equal(unname(ours[, "R2m"]), ref$R2m, tolerance = 1e-3, label = paste(n, "R2m"))
+    expect_equal(unname(ours[, "R2c"]), ref$R2c, tolerance = 1e-3, label = paste(n, "R2c"))
+    if (!is.null(rownames(ours))) expect_equal(rownames(ours), ref$rows)
+    r <- if (n %in% c("pois", "nb")) r2(m, lambda = "lognormal") else r2(m)
+    row <- if (n %in% c("pois", "nb")) "lognormal" else 1L
+    if (n == "cbpp") {
+      # binomial with trials: MuMIn divides pi^2/3 by the mean number of trials; r2() and performance do not
+      total <- r$var_fixed + r$var_random
+      expect_equal(c(r$var_fixed, total) / (total + r$var_distribution / mean(fixture_data("cbpp")$size)),
+                   unname(ours["theoretical", ]), tolerance = 1e-6)
+    } else {
+      # gaussian: the same formula; counts: MuMIn's "lognormal" row is r2(lambda = "lognormal")
+      expect_equal(c(r$R2_marginal, r$R2_conditional), unname(ours[row, ]), tolerance = 1e-6, label = n)
+    }
   }
-  for (n in c("pois", "nb")) {      # counts: MuMIn's "lognormal" row is r2(lambda = "lognormal")
-    r <- r2(eco_fit(eco_specs()[[n]]), lambda = "lognormal")
-    expect_equal(c(r$R2_marginal, r$R2_conditional), unname(refs[[paste0("mumin_", n)]]), tolerance = 1e-3)
-  }
-  # binomial with trials: MuMIn divides pi^2/3 by the mean number of trials; r2() and performance do not
-  r <- r2(eco_fit(eco_specs()$cbpp))
-  mean_trials <- mean(fixture_data("cbpp")$size)
-  total <- r$var_fixed + r$var_random
-  expect_equal(c(r$var_fixed, total) / (total + r$var_distribution / mean_trials), unname(refs$mumin_cbpp), tolerance = 1e-3)
+  skip_if_not_installed("MuMIn")
+  m <- eco_fit(eco_specs()$nb)
+  expect_equal(suppressWarnings(MuMIn::r.squaredGLMM(m)), glmmlab:::r.squaredGLMM.glmmlab(m))
 })
 
 test_that("car::Anova() gives glmmTMB's type II and III Wald chi-square tests", {
