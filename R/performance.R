@@ -16,7 +16,12 @@
 #' as for 'glmmTMB' fits, a message and `NULL` for GLMMs. `performance::check_model()` computes its
 #' diagnostics as for 'glmmTMB' fits except the random effects' QQ panel and the homogeneity panel,
 #' which 'performance' computes only for the model classes it knows (they are left out).
-#' `performance::compare_performance()` and `test_performance()` accept only the model classes
+#' `performance::check_zeroinflation()` of performance 0.10 reads a negative binomial model's size
+#' from a field that a glmmlab fit uses for the random effects' parameters: for `nbinom1` and
+#' `nbinom2` fits it stops with an error pointing to glmmlab's method (which later performance
+#' versions dispatch to); for Poisson fits it gives glmmTMB's numbers. `check_convergence()` is
+#' `TRUE` when the optimizer reported success and the fixed effects' covariance is positive
+#' definite. `performance::compare_performance()` and `test_performance()` accept only the model classes
 #' insight knows: with a glmmlab fit first they stop with an error saying so; compare glmmlab fits
 #' with `anova()`, `AIC()` or `model_performance()` of each.
 #'
@@ -97,6 +102,41 @@ random_effect_qq <- function(re) {
     out$facet <- factor(out$facet, levels = names(frame))
     out
   })
+}
+
+# performance::check_convergence(): did the optimizer report success, and is the fixed effects'
+# covariance positive definite (glmmTMB's check is TMB's positive-definite Hessian)?
+check_convergence.glmmlab <- function(x, ...) {
+  v <- diag(x$vcov)
+  fit_converged(x) && all(is.finite(v)) && all(v > 0)
+}
+
+# check_zeroinflation() (a generic in later performance versions): expected zeros from the fitted
+# means, with the negative binomial size sigma(m) as for glmmTMB fits.
+check_zeroinflation.glmmlab <- function(x, tolerance = 0.05, ...) {
+  if (!x$family$family %in% c("poisson", "nbinom1", "nbinom2")) stop("Model must be from Poisson-family.", call. = FALSE)
+  observed <- sum(x$y == 0)
+  mu <- as.numeric(x$fitted)
+  predicted <- round(switch(x$family$family, poisson = sum(stats::dpois(0, mu)),
+                            nbinom2 = sum(stats::dnbinom(0, size = sigma.glmmlab(x), mu = mu)),
+                            nbinom1 = sum(stats::dnbinom(0, size = mu / sigma.glmmlab(x), mu = mu))))
+  structure(list(predicted.zeros = predicted, observed.zeros = observed, ratio = predicted / observed,
+                 tolerance = tolerance), class = "check_zi")
+}
+
+# insight::model_info(): insight's own answer, except inside performance 0.10's (non-generic)
+# check_zeroinflation(), which reads a negative binomial model's size as x$theta: in a glmmlab fit
+# that field holds the random effects' covariance parameters, so there it stops with the right
+# numbers' recipe instead of giving wrong ones.
+model_info.glmmlab <- function(x, ...) {
+  caller <- sys.function(sys.parent())
+  zi_check <- if (isNamespaceLoaded("performance")) get0("check_zeroinflation", envir = asNamespace("performance"), inherits = FALSE)
+  if (!is.null(zi_check) && identical(caller, zi_check) && x$family$family %in% c("nbinom1", "nbinom2")) {
+    stop("this version of performance::check_zeroinflation() cannot read the negative binomial size of a glmmlab fit; ",
+         "glmmlab's own method gives its numbers: glmmlab:::check_zeroinflation.glmmlab(m)", call. = FALSE)
+  }
+  default <- utils::getS3method("model_info", "default", envir = asNamespace("insight"))
+  default(x, ...)
 }
 
 # insight::ellipsis_info() with a glmmlab fit first (performance's compare_performance() and

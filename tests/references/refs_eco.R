@@ -4,6 +4,7 @@
 # MuMIn itself needs R >= 4.4 and cannot be installed here). Topic "eco".
 suppressPackageStartupMessages({
   library(glmmTMB); library(ggeffects); library(parameters); library(performance); library(car); library(effects)
+  library(broom.mixed); library(emmeans)
 })
 chapter_sim <- function() {
   set.seed(145)
@@ -40,6 +41,22 @@ for (n in names(fits)) {
   refs[[paste0(n, "_icc")]] <- unlist(icc(g))
   refs[[paste0(n, "_normality_re")]] <- as.numeric(check_normality(g, effects = "random"))
   if (n %in% c("nb", "pois", "cbpp")) refs[[paste0(n, "_overdispersion")]] <- unlist(check_overdispersion(g))
+  td <- as.data.frame(tidy(g))
+  refs[[paste0(n, "_tidy")]] <- c(list(term = td$term, effect = td$effect), num(td, c("estimate", "std.error", "statistic", "p.value")))
+  tf <- as.data.frame(tidy(g, effects = "fixed", conf.int = TRUE))
+  refs[[paste0(n, "_tidy_ci")]] <- num(tf, c("conf.low", "conf.high"))
+  refs[[paste0(n, "_glance")]] <- unlist(as.data.frame(glance(g))[c("nobs", "sigma", "logLik", "AIC", "BIC", "df.residual")])
+  cm <- suppressMessages(suppressWarnings(check_model(g)))
+  refs[[paste0(n, "_check_model_qq")]] <- num(cm$QQ, c("x", "y"))
+  if (!is.null(cm$NCV)) refs[[paste0(n, "_check_model_ncv")]] <- num(cm$NCV, c("x", "y"))
+  if (!is.null(cm$OVERDISPERSION)) refs[[paste0(n, "_check_model_overdispersion")]] <- num(cm$OVERDISPERSION, c("Predicted", "Residuals", "V", "StdRes"))
+  if (!is.null(cm$BINNED_RESID)) refs[[paste0(n, "_check_model_binned")]] <- num(cm$BINNED_RESID, c("xbar", "ybar", "n", "x.se", "se", "CI_low", "CI_high"))
+  if (n %in% c("nb", "pois")) refs[[paste0(n, "_zeroinflation")]] <- unlist(check_zeroinflation(g))
+  refs[[paste0(n, "_singular")]] <- check_singularity(g)
+  if (n != "lmm0") {
+    em <- as.data.frame(emmeans(g, focal[[n]], type = "response"))
+    refs[[paste0(n, "_emmeans")]] <- num(em, c("emmean", "response", "rate", "prob", "SE", "df", "lower.CL", "upper.CL", "asymp.LCL", "asymp.UCL"))
+  }
   mperf <- suppressMessages(as.data.frame(model_performance(g)))
   refs[[paste0(n, "_performance")]] <- unlist(mperf[c("AIC", "AICc", "BIC", "R2_conditional", "R2_marginal", "ICC", "RMSE", "Sigma")])
   if (n != "lmm0") {
@@ -93,4 +110,5 @@ refs$mumin_nested <- mumin_r2(fits$nested)
 refs$mumin_cbpp <- mumin_r2(fits$cbpp, glmmTMB(cbind(incidence, size - incidence) ~ 1 + (1 | herd), family = binomial, data = cbpp))
 refs$mumin_pois <- mumin_r2(fits$pois, glmmTMB(Eulaema_nigrita ~ 1 + (1 | SA), family = poisson, data = bees))
 refs$mumin_nb <- mumin_r2(fits$nb, glmmTMB(Eulaema_nigrita ~ 1 + (1 | SA), family = "nbinom2", data = bees))
-write_references(refs, "eco", c("glmmTMB", "ggeffects", "parameters", "performance", "insight", "car", "effects"))
+write_references(refs, "eco", c("glmmTMB", "ggeffects", "parameters", "performance", "insight", "car", "effects",
+                                "broom.mixed", "emmeans"))

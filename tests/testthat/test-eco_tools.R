@@ -202,6 +202,50 @@ test_that("effects::Effect() and allEffects() give glmmTMB's effects", {
   expect_error(effects::allEffects(eco_fit(eco_specs()$lmm0)), "no terms")
 })
 
+test_that("broom.mixed's tidy()/glance() and emmeans give glmmTMB's numbers for every model", {
+  refs <- eco_refs()
+  for (n in names(eco_specs())) {
+    m <- eco_fit(eco_specs()[[n]])
+    expect_columns(tidy.glmmlab(m), refs[[paste0(n, "_tidy")]], label = paste(n, "tidy"))
+    expect_columns(tidy.glmmlab(m, effects = "fixed", conf.int = TRUE), refs[[paste0(n, "_tidy_ci")]], label = paste(n, "tidy ci"))
+    expect_equal(unlist(glance.glmmlab(m)), refs[[paste0(n, "_glance")]], tolerance = 1e-5, label = paste(n, "glance"))
+    if (n != "lmm0" && requireNamespace("emmeans", quietly = TRUE)) {
+      em <- as.data.frame(emmeans::emmeans(m, eco_specs()[[n]]$focal, type = "response"))
+      expect_columns(em, refs[[paste0(n, "_emmeans")]], label = paste(n, "emmeans"))
+    }
+  }
+})
+
+test_that("performance::check_model(), check_zeroinflation(), check_singularity(), check_convergence()", {
+  skip_if_not_installed("performance")
+  refs <- eco_refs()
+  quiet <- function(expr) suppressMessages(suppressWarnings(expr))
+  for (n in names(eco_specs())) {
+    m <- eco_fit(eco_specs()[[n]])
+    cm <- quiet(performance::check_model(m))
+    expect_columns(cm$QQ, refs[[paste0(n, "_check_model_qq")]], label = paste(n, "QQ"))
+    for (panel in c("ncv", "overdispersion", "binned")) {
+      ref <- refs[[paste0(n, "_check_model_", panel)]]
+      if (is.null(ref)) next
+      expect_columns(cm[[switch(panel, ncv = "NCV", overdispersion = "OVERDISPERSION", binned = "BINNED_RESID")]], ref,
+                     label = paste(n, panel))
+    }
+    # performance draws the random effects' QQ panel and the homogeneity panel only for the
+    # classes it knows: those panels are left out rather than drawn differently
+    expect_null(cm$REQQ)
+    expect_equal(performance::check_singularity(m), refs[[paste0(n, "_singular")]])
+    expect_true(performance::check_convergence(m))
+    if (n == "pois") expect_equal(unlist(performance::check_zeroinflation(m)), refs$pois_zeroinflation)
+    if (n == "nb") {
+      # performance 0.10 reads a negative binomial's size from x$theta (glmmlab's covariance parameters)
+      if (!is.function(get0("check_zeroinflation.default", envir = asNamespace("performance")))) {
+        expect_error(performance::check_zeroinflation(m), "cannot read the negative binomial size")
+      }
+      expect_equal(unlist(glmmlab:::check_zeroinflation.glmmlab(m)), refs$nb_zeroinflation)
+    }
+  }
+})
+
 test_that("live: the same tools on glmmTMB's fits agree with the stored numbers", {
   skip_if_not_installed("glmmTMB")
   skip_if_not_installed("parameters")
