@@ -30,8 +30,8 @@
 #'
 #' 'sjPlot' builds `tab_model()` and `plot_model()` (type `"est"`) from these tables, and
 #' `plot_model(type = "pred")` from 'ggeffects' (see [glmm-ggeffects]);
-#' `plot_model(type = "re")` draws the conditional modes with intervals from their
-#' conditional variances ([ranef.glmmlab()]).
+#' `plot_model(type = "re")` reads the random effects in lme4's or glmmTMB's layout and stops with
+#' an error pointing to `plot(ranef(m))` and `ggplot2::autoplot(ranef(m))` ([glmm-autoplot]).
 #'
 #' @param model a model fitted by [glmm()].
 #' @param ci confidence level of the intervals.

@@ -124,19 +124,29 @@ check_zeroinflation.glmmlab <- function(x, tolerance = 0.05, ...) {
                  tolerance = tolerance), class = "check_zi")
 }
 
-# insight::model_info(): insight's own answer, except inside performance 0.10's (non-generic)
-# check_zeroinflation(), which reads a negative binomial model's size as x$theta: in a glmmlab fit
-# that field holds the random effects' covariance parameters, so there it stops with the right
-# numbers' recipe instead of giving wrong ones.
+# insight::model_info(): insight's own answer, except where a caller would go on to read what a
+# glmmlab fit stores differently, and then a clear error instead of wrong numbers or an obscure
+# failure: performance 0.10's (non-generic) check_zeroinflation() reads a negative binomial's size
+# as x$theta (in a glmmlab fit, the random effects' covariance parameters), and sjPlot's
+# plot_model(type = "re") reads ranef() in lme4's or glmmTMB's layout.
 model_info.glmmlab <- function(x, ...) {
   caller <- sys.function(sys.parent())
-  zi_check <- if (isNamespaceLoaded("performance")) get0("check_zeroinflation", envir = asNamespace("performance"), inherits = FALSE)
-  if (!is.null(zi_check) && identical(caller, zi_check) && x$family$family %in% c("nbinom1", "nbinom2")) {
+  if (identical(caller, foreign_function("performance", "check_zeroinflation")) && x$family$family %in% c("nbinom1", "nbinom2")) {
     stop("this version of performance::check_zeroinflation() cannot read the negative binomial size of a glmmlab fit; ",
          "glmmlab's own method gives its numbers: glmmlab:::check_zeroinflation.glmmlab(m)", call. = FALSE)
   }
+  if (identical(caller, foreign_function("sjPlot", "plot_model")) && identical(get0("type", envir = parent.frame()), "re")) {
+    stop("sjPlot::plot_model(type = \"re\") reads the random effects in lme4's or glmmTMB's layout, not glmmlab's: ",
+         "draw them with plot(ranef(m)) or ggplot2::autoplot(ranef(m))", call. = FALSE)
+  }
   default <- utils::getS3method("model_info", "default", envir = asNamespace("insight"))
   default(x, ...)
+}
+
+# A function of a loaded package's namespace, or NULL.
+foreign_function <- function(package, name) {
+  if (!isNamespaceLoaded(package)) return(NULL)
+  get0(name, envir = asNamespace(package), inherits = FALSE)
 }
 
 # insight::ellipsis_info() with a glmmlab fit first (performance's compare_performance() and

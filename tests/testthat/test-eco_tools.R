@@ -115,7 +115,7 @@ test_that("sjPlot's tab_model() and plot_model() give glmmTMB's numbers; type = 
     expect_equal(pred$data$predicted, sjPlot::plot_model(g, type = "pred", terms = eco_specs()[[n]]$focal)$data$predicted,
                  tolerance = 1e-3)
     # sjPlot reads lme4's or glmmTMB's layout of ranef() (not glmmlab's cond list): an error, not a plot
-    expect_error(sjPlot::plot_model(m, type = "re"))
+    expect_error(sjPlot::plot_model(m, type = "re"), "plot\\(ranef\\(m\\)\\)")
   }
 })
 
