@@ -81,6 +81,7 @@ test_that("ggpredict() routes glmmlab cannot match are errors", {
 test_that("parameters::model_parameters() gives glmmTMB's table (random-effect SDs with Wald limits)", {
   skip_if_not_installed("parameters")
   refs <- eco_refs()
+
   for (n in names(eco_specs())) {
     m <- eco_fit(eco_specs()[[n]])
     mp <- parameters::model_parameters(m)
@@ -94,29 +95,39 @@ test_that("parameters::model_parameters() gives glmmTMB's table (random-effect S
   expect_error(parameters::model_parameters(m, ci_method = "profile"), "Wald z")
   expect_error(parameters::model_parameters(m, bootstrap = TRUE), "bootstrap")
   expect_error(parameters::model_parameters(m, standardize = "refit"), "standardize")
+  fixed <- refs$cbpp_parameters
+  expect_equal(parameters::standard_error(m)$SE, fixed$SE[1:4], tolerance = 1e-3)
+  expect_equal(parameters::p_value(m)$p, fixed$p[1:4], tolerance = 1e-3)
+  expect_equal(parameters::ci(m)$CI_low, fixed$CI_low[1:4], tolerance = 1e-3)
+  expect_equal(parameters::degrees_of_freedom(m), Inf)
 })
 
 test_that("sjPlot's tab_model() and plot_model() give glmmTMB's numbers; type = \"re\" is an error", {
   skip_if_not_installed("sjPlot")
-  skip_if_not_installed("glmmTMB")
+  refs <- eco_refs()
   strip <- function(h) trimws(gsub("\\s+", " ", gsub("&[a-z]+;", " ", gsub("<[^>]*>", " ", h))))
   # glmmTMB 1.1.5 + sjPlot 2.8.12: tab_model(glmmTMB(<nb model>)) ends with the R² of performance
   expect_match(strip(sjPlot::tab_model(eco_fit(eco_specs()$nb))$page.content),
                "Random Effects 2 0.44 00 SA 1.38 ICC 0.76 N SA 72 Observations 178 Marginal R 2 / Conditional R 2 0.280 / 0.825", fixed = TRUE)
   for (n in c("nb", "cbpp")) {
     m <- eco_fit(eco_specs()[[n]])
-    g <- eco_fit(eco_specs()[[n]], peer = TRUE)
-    if (n == "cbpp") expect_equal(strip(sjPlot::tab_model(m)$page.content), strip(sjPlot::tab_model(g)$page.content), label = n)
     est <- sjPlot::plot_model(m)
     expect_s3_class(est, "ggplot")
-    expect_equal(est$data$estimate, sjPlot::plot_model(g)$data$estimate, tolerance = 1e-3)
+    ref <- refs[[paste0(n, "_parameters")]]
+    slopes <- ref$Component == "conditional" & seq_along(ref$Parameter) %in% 2:(length(m$beta))
+    expect_equal(est$data$estimate, exp(ref$Coefficient[slopes]), tolerance = 1e-3)
+    expect_equal(est$data$conf.low, exp(ref$CI_low[slopes]), tolerance = 1e-3)
     pred <- sjPlot::plot_model(m, type = "pred", terms = eco_specs()[[n]]$focal)
     expect_s3_class(pred, "ggplot")
-    expect_equal(pred$data$predicted, sjPlot::plot_model(g, type = "pred", terms = eco_specs()[[n]]$focal)$data$predicted,
-                 tolerance = 1e-3)
+    expect_equal(pred$data$predicted, refs[[paste0(n, "_ggpredict")]]$predicted, tolerance = 1e-3)
+    expect_equal(pred$data$conf.low, refs[[paste0(n, "_ggpredict")]]$conf.low, tolerance = 1e-3)
     # sjPlot reads lme4's or glmmTMB's layout of ranef() (not glmmlab's cond list): an error, not a plot
     expect_error(sjPlot::plot_model(m, type = "re"), "plot\\(ranef\\(m\\)\\)")
   }
+  skip_if_not_installed("glmmTMB")
+  m <- eco_fit(eco_specs()$cbpp)
+  g <- eco_fit(eco_specs()$cbpp, peer = TRUE)
+  expect_equal(strip(sjPlot::tab_model(m)$page.content), strip(sjPlot::tab_model(g)$page.content))
 })
 
 test_that("performance: r2, icc, model_performance, check_overdispersion, check_normality(random)", {
