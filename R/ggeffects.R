@@ -14,14 +14,13 @@
 #' covariance, back-transformed through the inverse link. With `type = "re"` the grouping
 #' factors that are not among the focal terms (nor fixed by `condition`) are set to the
 #' population level as for 'glmmTMB' fits, and, as 'ggeffects' does for them, the residual
-#' variance (`sigma(m)^2`) is added to the link-scale variance of the intervals; a grouping factor
-#' among the focal terms gets its levels' conditional modes. `ggeffects::ggemmeans()` works through
+#' variance (`sigma(m)^2`) is added to the link-scale variance of the intervals. `ggeffects::ggemmeans()` works through
 #' 'emmeans' (see [glmm-emmeans]).
 #'
-#' Not supported, and therefore errors rather than different numbers: intervals for predictions
-#' that include random effects of specific levels (`type = "re"` with a grouping factor as a
-#' focal term and `ci.lvl` not `NA`: 'glmmTMB' adds the random effects' joint uncertainty,
-#' which glmmlab does not compute), the zero-inflation types (`"zi.prob"`; `"fe.zi"` and
+#' A grouping factor among the focal terms gets its levels' conditional modes, with the standard
+#' errors of [predict.glmmlab()] (the random effects' uncertainty added as 'glmmTMB' adds it).
+#' Not supported, and therefore errors rather than different numbers: `type = "re"` intervals
+#' with some but not all grouping factors at given levels, the zero-inflation types (`"zi.prob"`; `"fe.zi"` and
 #' `"re.zi"` fall back to `"fe"` and `"re"` with a message, as for 'glmmTMB' fits without a
 #' zero-inflation part) and the simulation types (`"sim"`, `"sim_re"`). The result of
 #' `ggpredict()` has no `std.error` column: 'ggeffects' 1.2 keeps it only for the model classes it
@@ -31,8 +30,8 @@
 #' (response scale) or `"link"`; random effects included when the data hold all grouping factors
 #' with known levels (`include_random = "default"`), or as set by `include_random` (`TRUE`,
 #' `FALSE`, or a formula such as `~ (1 | g)`); with `ci` a level, standard errors and Wald intervals
-#' for population-level predictions. Intervals for predictions that include random effects are
-#' an error (see above).
+#' from [predict.glmmlab()]'s standard errors (glmmTMB's, also for predictions that include
+#' random effects).
 #'
 #' @param x,model a model fitted by [glmm()].
 #' @param data data to predict for (default: the data of the fit).
@@ -81,11 +80,6 @@ get_predicted.glmmlab <- function(x, data = NULL, predict = "expectation", ci = 
   }
   if (is.null(data)) data <- get_data.glmmlab(x, verbose = FALSE)
   re_form <- resolve_include_random(x, data, include_random, isTRUE(dots$allow.new.levels), verbose)
-  if (!is.null(ci) && !(length(re_form) == 1L && is.na(re_form))) {
-    stop("intervals for predictions that include random effects are not available for glmmlab fits ",
-         "(glmmTMB's include the random effects' joint uncertainty); use include_random = FALSE, or ci = NULL",
-         call. = FALSE)
-  }
   pred <- predict.glmmlab(x, newdata = data, re.form = re_form, allow.new.levels = isTRUE(dots$allow.new.levels),
                           type = "link", se.fit = !is.null(ci))
   eta <- if (is.null(ci)) unname(pred) else unname(pred$fit)
@@ -162,23 +156,41 @@ ggeffects_predictions <- function(model, grid, ci_level, type, keep_groups) {
   dropped <- intersect(setdiff(grouping, keep_groups), names(grid))
   nd <- grid
   for (v in dropped) nd[[v]] <- NA
-  if (type == "re" && with_ci && length(intersect(grouping, keep_groups))) {
-    stop("ggpredict(type = \"re\") intervals for specific levels of a grouping factor are not available for glmmlab fits ",
-         "(glmmTMB's include the random effects' joint uncertainty); use ci.lvl = NA, or type = \"fe\"", call. = FALSE)
-  }
   fixed <- predict.glmmlab(model, newdata = nd, re.form = NA, type = "link", se.fit = with_ci)
   eta <- if (with_ci) unname(fixed$fit) else unname(fixed)
   if (type == "re") eta <- eta + known_level_contributions(model, nd)
   grid$predicted <- model$family$linkinv(eta)
   if (with_ci) {
     se <- unname(fixed$se.fit)
-    if (type == "re") se <- sqrt(se^2 + sigma.glmmlab(model)^2 + new_level_variances(model, nd))
+    if (type == "re") se <- sqrt(random_prediction_variance(model, nd, grouping, se) + sigma.glmmlab(model)^2)
     z <- stats::qnorm((1 + ci_level) / 2)
     grid$conf.low <- model$family$linkinv(eta - z * se)
     grid$conf.high <- model$family$linkinv(eta + z * se)
     attr(grid, "std.error") <- se
   }
   grid
+}
+
+# Link-scale variance of type "re" predictions, as glmmTMB's predict() gives it: rows with every
+# grouping factor at a level, that of the conditional prediction (predict(se.fit = TRUE), which
+# adds the random effects' uncertainty as glmmTMB does); rows with none, the fixed effects' plus
+# the variance of the new levels glmmTMB makes of missing interactions; other rows an error.
+random_prediction_variance <- function(model, nd, grouping, se_fixed) {
+  present <- intersect(grouping, names(nd))
+  level_known <- if (length(present)) Reduce(`&`, lapply(present, function(v) !is.na(nd[[v]]))) else rep(FALSE, nrow(nd))
+  if (length(present) < length(grouping)) level_known[] <- FALSE
+  none_known <- if (length(present)) Reduce(`&`, lapply(present, function(v) is.na(nd[[v]]))) else rep(TRUE, nrow(nd))
+  if (any(!level_known & !none_known)) {
+    stop("ggpredict(type = \"re\") intervals for some but not all grouping factors at given levels are not available ",
+         "for glmmlab fits; give every grouping factor as a term (or in `condition`), or use ci.lvl = NA", call. = FALSE)
+  }
+  variance <- se_fixed^2 + new_level_variances(model, nd)
+  if (any(level_known)) {
+    conditional <- predict.glmmlab(model, newdata = nd[level_known, , drop = FALSE], re.form = NULL, type = "link",
+                                   se.fit = TRUE, allow.new.levels = TRUE)
+    variance[level_known] <- unname(conditional$se.fit)^2
+  }
+  variance
 }
 
 # The random-effect contributions of the rows whose grouping levels are known (0 where NA).

@@ -72,7 +72,11 @@ for (n in names(fits)) {
   }
 }
 refs$nb_ggpredict_MAP600 <- num(ggpredict(fits$nb, "MAP [600]"), c("predicted", "conf.low", "conf.high"))
-refs$lmm_ggpredict_groups_re <- num(ggpredict(fits$lmm, "groupID", type = "re", ci.lvl = NA), "predicted")
+refs$lmm_ggpredict_groups_re <- num(ggpredict(fits$lmm, "groupID", type = "re"), c("predicted", "conf.low", "conf.high"))
+refs$lmm_ggpredict_x_groups_re <- num(ggpredict(fits$lmm, c("x1", "groupID"), type = "re"), c("predicted", "conf.low", "conf.high"))
+for (n in c("lmm", "nb", "cbpp")) {
+  refs[[paste0(n, "_get_predicted")]] <- num(insight::get_predicted(fits[[n]], ci = 0.95), c("Predicted", "SE", "CI_low", "CI_high"))
+}
 # cake (lme4): an interaction, where type II and III Wald tests differ
 cake <- fixture("cake")
 gc <- glmmTMB(angle ~ recipe * temperature + (1 | recipe:replicate), data = cake)

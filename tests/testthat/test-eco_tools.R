@@ -56,7 +56,14 @@ test_that("ggeffects::ggpredict() gives glmmTMB's population-level predictions a
   # the issue's case: 266.7 [135.4, 525.3] at MAP = 600, not the first study area's 1196.8
   expect_columns(ggeffects::ggpredict(nb, "MAP [600]"), refs$nb_ggpredict_MAP600)
   lmm <- eco_fit(eco_specs()$lmm)
-  expect_columns(ggeffects::ggpredict(lmm, "groupID", type = "re", ci.lvl = NA), refs$lmm_ggpredict_groups_re)
+  expect_columns(ggeffects::ggpredict(lmm, "groupID", type = "re"), refs$lmm_ggpredict_groups_re)
+  expect_columns(ggeffects::ggpredict(lmm, c("x1", "groupID"), type = "re"), refs$lmm_ggpredict_x_groups_re)
+  if (requireNamespace("insight", quietly = TRUE)) {
+    for (n in c("lmm", "nb", "cbpp")) {
+      expect_columns(insight::get_predicted(eco_fit(eco_specs()[[n]]), ci = 0.95), refs[[paste0(n, "_get_predicted")]],
+                     label = paste(n, "get_predicted"))
+    }
+  }
   skip_if_not_installed("glmmTMB")
   g <- eco_fit(eco_specs()$nested, peer = TRUE)
   m <- eco_fit(eco_specs()$nested)
@@ -67,12 +74,12 @@ test_that("ggeffects::ggpredict() gives glmmTMB's population-level predictions a
 test_that("ggpredict() routes glmmlab cannot match are errors", {
   skip_if_not_installed("ggeffects")
   lmm <- eco_fit(eco_specs()$lmm)
-  expect_error(ggeffects::ggpredict(lmm, "groupID", type = "re"), "specific levels of a grouping factor")
+  nested <- eco_fit(eco_specs()$nested)
+  expect_error(ggeffects::ggpredict(nested, c("LBW", "pop"), type = "re"), "some but not all grouping factors")
   expect_error(ggeffects::ggpredict(lmm, "x1", type = "sim"), "not available for glmmlab fits")
   expect_error(ggeffects::ggpredict(lmm, "x1", type = "zi.prob"), "no zero-inflation part")
   expect_message(ggeffects::ggpredict(lmm, "x1", type = "fe.zi"), "no zero-inflation part")
   skip_if_not_installed("insight")
-  expect_error(insight::get_predicted(lmm, ci = 0.95), "include random effects")
   fixed <- as.data.frame(insight::get_predicted(lmm, ci = 0.95, include_random = FALSE))
   expect_equal(fixed$Predicted, unname(predict(lmm, re.form = NA)))
   expect_equal(as.numeric(insight::get_predicted(lmm)), unname(fitted(lmm)))
