@@ -1,4 +1,4 @@
-# Linear mixed models against stored lme4 / glmmTMB references (helper-references.R), and
+# Linear mixed models against stored lme4 / glmmTMB references (stored_references("core"), tests/references/refs_core.R), and
 # against live fits when those packages are installed.
 
 lmm_cases <- list(
@@ -35,7 +35,7 @@ fit_case <- function(case, family = gaussian()) {
 
 for (case in lmm_cases) {
   test_that(paste("LMM matches reference", case$ref), {
-    ref <- glmm_refs[[case$ref]]
+    ref <- stored_references("core")[[case$ref]]
     m <- suppressMessages(fit_case(case))   # Dyestuff2 is singular: tested below
     expect_s3_class(m, "glmmlab")
     # lme4's REML SEs are conditional on theta, as ours; ML SEs follow glmmTMB's joint Hessian

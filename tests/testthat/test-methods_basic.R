@@ -6,7 +6,7 @@ test_that("logLik() carries df and nobs; values match glmmTMB 1.1.5 to 1e-6", {
   m <- glmm(y ~ x1 + (1 | groupID), data = chapter_sim_data())
   ll <- logLik(m)
   expect_s3_class(ll, "logLik")
-  ref <- glmm_refs$chapter_x1_tmb
+  ref <- stored_references("core")$chapter_x1_tmb
   expect_lt(abs(as.numeric(ll) - ref$logLik), 1e-6)
   expect_identical(attr(ll, "df"), as.integer(ref$df))
   expect_identical(attr(ll, "nobs"), 200L)
@@ -29,7 +29,7 @@ test_that("AIC() and BIC() compare an lm() fit and a glmm fit in one table", {
   expect_equal(aics$AIC[1], AIC(fit_lm))
   bics <- BIC(fit_lm, m)
   expect_identical(round(bics$BIC[2], 1), 909.7)
-  expect_equal(AIC(m), -2 * glmm_refs$chapter_x1_tmb$logLik + 2 * 4, tolerance = 1e-8)
+  expect_equal(AIC(m), -2 * stored_references("core")$chapter_x1_tmb$logLik + 2 * 4, tolerance = 1e-8)
 })
 
 test_that("nobs(), df.residual(), extractAIC() as glmmTMB counts them", {
@@ -49,7 +49,7 @@ test_that("fixef() returns glmmTMB's list with $cond and prints as glmmTMB", {
   expect_named(fe$cond, c("(Intercept)", "x1"))
   # chapter: 23.8343 and 1.4528
   expect_identical(round(unname(fe$cond), 4), c(23.8343, 1.4528))
-  expect_equal(fe$cond, glmm_refs$chapter_x1_tmb$beta, tolerance = 1e-6)
+  expect_equal(fe$cond, stored_references("core")$chapter_x1_tmb$beta, tolerance = 1e-6)
   # glmmTMB 1.1.5 prints fixef(m) as "\nConditional model:\n(Intercept)           x1  \n     23.834        1.453  "
   expect_identical(capture.output(print(fe)), c("", "Conditional model:", "(Intercept)           x1  ",
                                                 "     23.834        1.453  "))
@@ -61,7 +61,7 @@ test_that("vcov() returns glmmTMB's list with the p x p matrix $cond", {
   expect_s3_class(V, "vcov.glmmlab")
   expect_named(V, "cond")
   expect_identical(dimnames(V$cond), list(c("(Intercept)", "x1"), c("(Intercept)", "x1")))
-  expect_equal(sqrt(diag(V$cond)), glmm_refs$chapter_x1_tmb$se, tolerance = 1e-5)
+  expect_equal(sqrt(diag(V$cond)), stored_references("core")$chapter_x1_tmb$se, tolerance = 1e-5)
   expect_output(print(V), "Conditional model:\n            (Intercept)", fixed = TRUE)
   expect_error(vcov(m, full = TRUE), "full = TRUE")
 })
@@ -80,7 +80,7 @@ test_that("vcov(), fixef() and sigma() agree with a live glmmTMB fit", {
 
 test_that("sigma() is the residual SD (gaussian); 1 for families without a dispersion", {
   m <- glmm(y ~ 1 + (1 | groupID), data = chapter_sim_data())
-  expect_equal(sigma(m), glmm_refs$chapter_intercept_tmb$sigma, tolerance = 1e-6)
+  expect_equal(sigma(m), stored_references("core")$chapter_intercept_tmb$sigma, tolerance = 1e-6)
   m$family <- list(family = "poisson", link = "log")
   m$sigma <- NA_real_
   expect_identical(sigma(m), 1)
@@ -125,7 +125,7 @@ test_that("update() refits through stats' default: changed formula, REML, data",
   expect_identical(getCall(m), m$call)
   m0 <- update(m, . ~ . - x1)
   expect_identical(deparse(formula(m0)), "y ~ (1 | groupID)")
-  expect_lt(abs(as.numeric(logLik(m0)) - glmm_refs$chapter_intercept_tmb$logLik), 1e-6)
+  expect_lt(abs(as.numeric(logLik(m0)) - stored_references("core")$chapter_intercept_tmb$logLik), 1e-6)
   mr <- update(m, REML = TRUE)
   expect_true(mr$REML)
   expect_identical(round(deviance(mr), 1), 889.8)
@@ -139,7 +139,7 @@ test_that("drop1() works through extractAIC() and update()", {
   d1 <- drop1(m, test = "Chisq")
   expect_identical(rownames(d1), c("<none>", "x1"))
   expect_equal(d1$AIC, c(AIC(m), AIC(glmm(y ~ 1 + (1 | groupID), data = data))))
-  expect_equal(d1$LRT[2], 2 * (as.numeric(logLik(m)) - glmm_refs$chapter_intercept_tmb$logLik), tolerance = 1e-6)
+  expect_equal(d1$LRT[2], 2 * (as.numeric(logLik(m)) - stored_references("core")$chapter_intercept_tmb$logLik), tolerance = 1e-6)
 })
 
 test_that("fixef and ranef are nlme's generics, shared with lme4 and glmmTMB", {

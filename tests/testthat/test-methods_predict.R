@@ -1,6 +1,6 @@
 # Tests for R/methods_predict.R: predict() with and without new data, random-effect selection,
 # new levels, missing values, offsets, standard errors; fitted() and residuals().
-# References: the chapter's coef-based lines, glmm_refs (glmmTMB 1.1.5), live glmmTMB and lme4.
+# References: the chapter's coef-based lines, stored references (topic "core", glmmTMB 1.1.5), live glmmTMB and lme4.
 
 # lme4's fit of the same model evaluated at our theta (no optimization): differences from it
 # are then method differences, not optimizer end-point differences.
@@ -20,7 +20,7 @@ test_that("the chapter's prediction for Group5 equals the coef() line and glmmTM
   line <- coef(m)$cond$groupID["Group5", 1] + coef(m)$cond$groupID["Group5", 2] * newx
   expect_equal(unname(y_hat), line, tolerance = 1e-12)
   # glmmTMB 1.1.5: head(predict(m, newdata = list(x1 = newx, groupID = rep("Group5", 200)), re.form = NULL), 5)
-  expect_lt(max(abs(head(y_hat, 5) - glmm_refs$chapter_x1_tmb$pred_group5)), 1e-6)
+  expect_lt(max(abs(head(y_hat, 5) - stored_references("core")$chapter_x1_tmb$pred_group5)), 1e-6)
   skip_if_not_installed("glmmTMB")
   mt <- glmmTMB::glmmTMB(y ~ x1 + (1 | groupID), data = data)
   y_tmb <- predict(mt, newdata = list(x1 = newx, groupID = rep("Group5", 200)), re.form = NULL)

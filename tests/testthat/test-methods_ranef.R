@@ -1,5 +1,5 @@
 # Tests for R/methods_ranef.R: ranef() with conditional variances, coef(), their print and
-# as.data.frame methods. References: the chapter's printed coef(m), glmm_refs, and live lme4 fits
+# as.data.frame methods. References: the chapter's printed coef(m), stored_references("core"), and live lme4 fits
 # (lme4's conditional variances are the same quantity as ours: sigma^2 Lambda A^{-1} Lambda').
 
 # lme4's fit of the same model evaluated at our theta (no optimization): differences from it
@@ -24,7 +24,7 @@ test_that("coef() reproduces the chapter's group-level coefficients", {
                Group8 = 19.12443, Group9 = 23.14223)
   expect_lt(max(abs(tab[names(chapter), 1] - chapter)), 1e-5)
   expect_lt(max(abs(tab[, 2] - 1.45279)), 1e-5)
-  expect_equal(as.matrix(tab), glmm_refs$chapter_x1_tmb$coef_cond, tolerance = 1e-6)
+  expect_equal(as.matrix(tab), stored_references("core")$chapter_x1_tmb$coef_cond, tolerance = 1e-6)
   # the chapter's use: the line of group i
   newx <- seq(6, 14, length.out = 5)
   line1 <- cf$cond$groupID[1, 1] + cf$cond$groupID[1, 2] * newx
@@ -47,8 +47,8 @@ test_that("ranef() has glmmTMB's structure and matches glmmTMB's and lme4's mode
   expect_s3_class(re, "ranef.glmmlab")
   expect_named(re$cond, "groupID")
   expect_identical(names(re$cond$groupID), "(Intercept)")
-  expect_equal(as.matrix(re$cond$groupID)[1:3, , drop = FALSE], glmm_refs$chapter_x1_tmb$ranef_head, tolerance = 1e-5)
-  expect_equal(as.matrix(re$cond$groupID)[1:3, , drop = FALSE], glmm_refs$chapter_x1_lme4$ranef_head, tolerance = 1e-5)
+  expect_equal(as.matrix(re$cond$groupID)[1:3, , drop = FALSE], stored_references("core")$chapter_x1_tmb$ranef_head, tolerance = 1e-5)
+  expect_equal(as.matrix(re$cond$groupID)[1:3, , drop = FALSE], stored_references("core")$chapter_x1_lme4$ranef_head, tolerance = 1e-5)
   cv <- attr(re$cond$groupID, "condVar")
   expect_identical(dim(cv), c(1L, 1L, 10L))
   expect_identical(attr(re$cond$groupID, "postVar"), cv)

@@ -29,14 +29,14 @@ test_that("summary() returns glmmTMB's pieces; $coef$cond partial-matches coeffi
   expect_identical(c(s$family, s$link), c("gaussian", "identity"))
   expect_false(s$REML)
   expect_identical(s$call, m$call)
-  expect_equal(s$sigma, glmm_refs$chapter_intercept_tmb$sigma, tolerance = 1e-6)
+  expect_equal(s$sigma, stored_references("core")$chapter_intercept_tmb$sigma, tolerance = 1e-6)
 })
 
 test_that("chapter y ~ 1 + (1|groupID): fit statistics and coefficients to the printed digits", {
   s <- summary(glmm(y ~ 1 + (1 | groupID), data = chapter_sim_data()))
   # chapter: AIC 1096.4, BIC 1106.3, logLik -545.2, -2*log(L) 1090.4, df.resid 197
   expect_identical(round(s$AICtab, 1), c(AIC = 1096.4, BIC = 1106.3, logLik = -545.2, "-2*log(L)" = 1090.4, df.resid = 197))
-  expect_lt(abs(s$AICtab[["logLik"]] - glmm_refs$chapter_intercept_tmb$logLik), 1e-6)
+  expect_lt(abs(s$AICtab[["logLik"]] - stored_references("core")$chapter_intercept_tmb$logLik), 1e-6)
   cc <- s$coefficients$cond
   # chapter: (Intercept) 38.7679 0.9899 39.16 <2e-16
   expect_identical(round(cc[1, 1:2], 4), c(Estimate = 38.7679, "Std. Error" = 0.9899))
@@ -54,7 +54,7 @@ test_that("chapter y ~ x1 + (1|groupID): fit statistics and coefficients to the 
   expect_identical(round(unname(cc[, "Estimate"]), 4), c(23.8343, 1.4528))
   expect_identical(round(unname(cc[, "Std. Error"]), 4), c(1.3018, 0.0764))
   expect_identical(round(unname(cc[, "z value"]), 2), c(18.31, 19.02))
-  ref <- glmm_refs$chapter_x1_tmb
+  ref <- stored_references("core")$chapter_x1_tmb
   expect_equal(cc[, "Std. Error"], ref$se, tolerance = 1e-5)
   expect_lt(abs(s$AICtab[["logLik"]] - ref$logLik), 1e-6)
   expect_identical(round(s$sigma^2, 2), 4.08)

@@ -1,6 +1,6 @@
 # test-methods_varcorr.R: VarCorr() in glmmTMB's layout, its printed table and lme4's data-frame
 # form. Printed numbers are the course chapter's (glmmTMB 1.1.5); other references come from
-# helper-references.R (glmm_refs) or live lme4/glmmTMB fits.
+# stored_references("core") (tests/references/refs_core.R) or live lme4/glmmTMB fits.
 
 test_that("VarCorr() has glmmTMB's structure: $cond, one matrix per term, stddev/correlation/sc", {
   m <- glmm(y ~ 1 + (1 | groupID), data = chapter_sim_data())
@@ -28,7 +28,7 @@ test_that("chapter y ~ 1 + (1|groupID): among/within-group variances as the chap
   expect_identical(round(VarWithinGroups, 3), 11.869)
   expect_identical(round(unname(attr(VarCorr(m)$cond$groupID, "stddev")), 3), 3.034)
   expect_identical(round(attr(VarCorr(m)$cond, "sc"), 3), 3.445)
-  ref <- glmm_refs$chapter_intercept_tmb
+  ref <- stored_references("core")$chapter_intercept_tmb
   expect_equal(VarCorr(m)$cond$groupID, ref$vc$groupID, tolerance = 1e-5, ignore_attr = TRUE)
   expect_equal(attr(VarCorr(m)$cond, "sc"), ref$sigma, tolerance = 1e-6)
 })
@@ -73,7 +73,7 @@ test_that("correlated terms: stddev, correlation and the Corr column", {
   skip_if_not_installed("lme4")
   m <- glmm(Reaction ~ Days + (Days | Subject), data = lme4::sleepstudy)
   S <- VarCorr(m)$cond$Subject
-  ref <- glmm_refs$sleep_slope_ml_tmb$vc$Subject
+  ref <- stored_references("core")$sleep_slope_ml_tmb$vc$Subject
   expect_equal(unclass(S)[, ], ref, tolerance = 1e-4, ignore_attr = TRUE)
   expect_equal(attr(S, "stddev"), sqrt(diag(ref)), tolerance = 1e-4)
   expect_equal(attr(S, "correlation"), stats::cov2cor(ref), tolerance = 1e-3)
@@ -87,7 +87,7 @@ test_that("a grouping factor in several terms, (Days || Subject), gives Subject 
   m <- glmm(Reaction ~ Days + (Days || Subject), data = lme4::sleepstudy)
   vc <- VarCorr(m)
   expect_named(vc$cond, c("Subject", "Subject.1"))
-  ref <- glmm_refs$sleep_diag_ml_tmb
+  ref <- stored_references("core")$sleep_diag_ml_tmb
   expect_equal(vc$cond$Subject[1, 1], ref$vc$Subject[1, 1], tolerance = 1e-4)
   expect_equal(vc$cond$Subject.1[1, 1], ref$vc$Subject.1[1, 1], tolerance = 1e-4)
   expect_equal(attr(vc$cond, "sc"), ref$sigma, tolerance = 1e-5)
