@@ -92,6 +92,20 @@ test_that("the profiled deviance is invariant to shifting y by a multiple of X",
   expect_equal(unname(m2$beta - m1$beta), c(1e4, 3), tolerance = 1e-8)
 })
 
+test_that("conditional modes of crossed and nested models match lmer's (stored)", {
+  ref <- stored_references("core_methods")   # lme4 1.1-31 at its own optimum
+  for (case in list(list(data = "lme4::Penicillin", ref = "penicillin_ml_lme4_ranef", formula = diameter ~ 1 + (1 | plate) + (1 | sample)),
+                    list(data = "lme4::Pastes", ref = "pastes_ml_lme4_ranef", formula = strength ~ 1 + (1 | batch/cask)))) {
+    m <- glmm(case$formula, data = reference_data(case$data))
+    ours <- ranef(m)$cond
+    theirs <- ref[[case$ref]]
+    expect_setequal(names(ours), names(theirs))
+    for (g in names(theirs)) {
+      expect_equal(ours[[g]][names(theirs[[g]]), 1], unname(theirs[[g]]), tolerance = 1e-4, label = paste(case$data, g))
+    }
+  }
+})
+
 test_that("conditional modes of crossed and nested models match live lmer fits", {
   skip_if_not_installed("lme4")
   cases <- list(list(data = "lme4::Penicillin", formula = diameter ~ 1 + (1 | plate) + (1 | sample)),

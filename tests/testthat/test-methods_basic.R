@@ -66,10 +66,17 @@ test_that("vcov() returns glmmTMB's list with the p x p matrix $cond", {
   expect_error(vcov(m, full = TRUE), "full = TRUE")
 })
 
-test_that("vcov(), fixef() and sigma() agree with a live glmmTMB fit", {
-  skip_if_not_installed("glmmTMB")
+test_that("vcov(), fixef() and sigma() agree with glmmTMB (stored, then a live fit)", {
   dat <- blossoms_data()
   m <- glmm(UBW ~ LBW + (1 | pop / patch), data = dat)
+  ref <- stored_references("core_methods")
+  core <- stored_references("core")$blossoms_lbw_tmb
+  expect_equal(vcov(m)$cond, ref$blossoms_lbw_tmb_vcov, tolerance = 1e-4)
+  expect_equal(fixef(m)$cond, core$beta, tolerance = 1e-6)
+  expect_equal(sigma(m), core$sigma, tolerance = 1e-6)
+  expect_identical(capture.output(print(vcov(m)))[1:2], ref$blossoms_lbw_tmb_print_vcov)
+  expect_identical(capture.output(print(fixef(m))), ref$blossoms_lbw_tmb_print_fixef)
+  skip_if_not_installed("glmmTMB")
   tmb <- glmmTMB::glmmTMB(UBW ~ LBW + (1 | pop / patch), data = dat)
   expect_equal(vcov(m)$cond, unclass(vcov(tmb))$cond, tolerance = 1e-4)
   expect_equal(fixef(m)$cond, glmmTMB::fixef(tmb)$cond, tolerance = 1e-6)
@@ -104,8 +111,7 @@ test_that("ngrps() counts each distinct grouping factor once", {
   dat <- blossoms_data()
   expect_identical(ngrps(glmm(UBW ~ 1 + (1 | pop / patch), data = dat)), c("patch:pop" = 96L, pop = 9L))
   expect_identical(ngrps(glmm(UBW ~ LBW + (1 | pop / patch), data = dat)), c("patch:pop" = 95L, pop = 9L))
-  skip_if_not_installed("lme4")
-  m <- glmm(Reaction ~ Days + (Days || Subject), data = lme4::sleepstudy)
+  m <- glmm(Reaction ~ Days + (Days || Subject), data = fixture_data("sleepstudy"))
   expect_identical(ngrps(m), c(Subject = 18L))
   expect_error(ngrps(1:3), "number of groups|glmm")
 })
@@ -114,7 +120,7 @@ test_that("ngrps() works with lme4 loaded: lme4's generic reaches ours and ours 
   skip_if_not_installed("lme4")
   m <- glmm(y ~ 1 + (1 | groupID), data = chapter_sim_data())
   expect_identical(lme4::ngrps(m), c(groupID = 10L))
-  fit_lme4 <- lme4::lmer(Reaction ~ Days + (Days | Subject), data = lme4::sleepstudy)
+  fit_lme4 <- lme4::lmer(Reaction ~ Days + (Days | Subject), data = fixture_data("sleepstudy"))
   expect_equal(ngrps(fit_lme4), lme4::ngrps(fit_lme4))
   expect_equal(ngrps(factor(c("a", "b", "a"))), 2)
 })
