@@ -1,12 +1,12 @@
 # refs_core_methods.R: reference numbers of the methods tests (topic "core_methods"): what lme4's
 # and glmmTMB's methods give for the models whose methods glmmlab's tests compare (ranef() with
 # conditional variances, coef(), predict(), residuals(), VarCorr() and its data frame, summary
-# printouts, confidence intervals). Run from the project root:
+# printouts, confidence intervals, broom.mixed's tidy() tables). Run from the project root:
 #   Rscript tests/references/make_references.R core_methods
 # The tests read them with stored_references("core_methods") before any live refit. Numbers are at
 # each package's own optimum (not at glmmlab's), so the tests compare them with the tolerances of
 # the live comparisons at the peers' optima (1e-4 relative for lme4's LMMs, 1e-5 for glmmTMB's).
-# Written with R 4.2.2, glmmTMB 1.1.5, lme4 1.1-31.
+# Written with R 4.2.2, glmmTMB 1.1.5, lme4 1.1-31, broom.mixed 0.2.9.4.
 
 suppressPackageStartupMessages({ library(lme4); library(glmmTMB) })
 course_data <- function(name) { env <- new.env(); load(file.path(references_root(), "data", paste0(name, ".rda")), env); env[[name]] }
@@ -110,4 +110,17 @@ for (name in names(chapter_fits)) {
 }
 refs$chapter_x1_tmb_print <- capture.output(print(chapter_fits$chapter_x1))
 
-write_references(refs, "core_methods", c("glmmTMB", "lme4"))
+# ---- broom.mixed's tidy() of glmmTMB and lme4 fits (the columns glmmlab's tidy() matches) -------
+as_columns <- function(tab, cols) lapply(as.list(as.data.frame(tab)[cols]), function(x) if (is.factor(x)) as.character(x) else x)
+refs$chapter_x1_tmb_tidy <- as_columns(broom.mixed::tidy(chapter_fits$chapter_x1),
+                                       c("effect", "component", "group", "term", "estimate", "std.error"))
+g_sleep <- glmmTMB(Reaction ~ Days + (Days | Subject), data = sleepstudy)
+tidy_sleep <- broom.mixed::tidy(g_sleep, effects = c("fixed", "ran_pars", "ran_vals"))
+refs$sleep_slope_ml_tmb_tidy <- c(list(names = names(tidy_sleep)),
+                                  as_columns(tidy_sleep, c("effect", "component", "group", "level", "term", "estimate")))
+refs$sleep_slope_ml_lme4_tidy_ran_vals_se <- as.data.frame(broom.mixed::tidy(l_slope, effects = "ran_vals"))$std.error
+refs$sleep_slope_ml_lme4_tidy_ran_coefs <- as_columns(broom.mixed::tidy(l_slope, effects = "ran_coefs"), c("group", "level", "term", "estimate"))
+refs$cbpp_binom_tmb_tidy_ran_vals <- as_columns(broom.mixed::tidy(glmmTMB(cbpp_f, data = cbpp, family = binomial), effects = "ran_vals"),
+                                                c("group", "level", "term", "estimate"))
+
+write_references(refs, "core_methods", c("glmmTMB", "lme4", "broom.mixed"))
