@@ -94,7 +94,8 @@ cbpp_f <- cbind(incidence, size - incidence) ~ period + (1 | herd)
 g <- glmer(cbpp_f, data = cbpp, family = binomial)
 refs$cbpp_binom_lme4_postvar <- as.numeric(attr(ranef(g, condVar = TRUE)$herd, "postVar"))
 refs$cbpp_binom_lme4_profile <- quiet(confint(g, method = "profile", quiet = TRUE))
-refs$cbpp_binom_tmb_wald <- confint(glmmTMB(cbpp_f, data = cbpp, family = binomial))[1:4, 1:2]
+refs$cbpp_binom_tmb_confint <- confint(glmmTMB(cbpp_f, data = cbpp, family = binomial))
+refs$sleep_slope_ml_tmb_confint <- confint(glmmTMB(Reaction ~ Days + (Days | Subject), data = sleepstudy))
 refs$sleep_slope_ml_lme4_profile <- quiet(confint(l_slope, method = "profile", quiet = TRUE))
 
 # ---- the chapter's models: glmmTMB's printed summaries -------------------------------------------
