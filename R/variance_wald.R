@@ -14,8 +14,7 @@
 # type ("sd", "cor", "sigma"), estimate, se (on the transformed scale) and the Wald limits.
 variance_parameter_wald <- function(object, level = 0.95) {
   rows <- variance_parameter_rows(object)
-  V <- tryCatch(if (is_gaussian_identity(object$family)) lmm_nu_covariance(object, rows) else glmm_nu_covariance(object, rows),
-                error = function(e) NULL)
+  V <- tryCatch(variance_nu_covariance(object, rows), error = function(e) NULL)
   variances <- if (is.null(V)) rep(NA_real_, nrow(rows)) else diag(V)
   se <- sqrt(ifelse(is.finite(variances) & variances > 0, variances, NA_real_))
   se[!rows$wald] <- NA_real_
@@ -73,51 +72,37 @@ nu_to_theta_sigma <- function(nu, rows, re) {
   list(theta = natural_to_theta(natural[rows$type != "sigma"], sigma, re), sigma = sigma)
 }
 
-# Covariance of nu for an LMM: 2 H^{-1}, H the Hessian of the (ML or REML) deviance in nu with beta
-# profiled out, by central differences (the deviance is a closed form in theta: no inner iteration).
-lmm_nu_covariance <- function(object, rows) {
-  core <- ensure_core(object)
-  on.exit(reset_core(object, core), add = TRUE)
-  reml <- isTRUE(object$REML)
-  n <- object$nobs
+# Covariance of nu for both model kinds: vcov(full = TRUE) (glmmTMB's psi: beta, betad, each
+# term's theta on glmmTMB's scale, the shape; R/inference_core.R) carried to nu by the delta method
+# (exact at the optimum).
+variance_nu_covariance <- function(object, rows) {
+  V_psi <- suppressWarnings(vcov.glmmlab(object, full = TRUE))
+  psi <- tmb_psi(object)
   p <- length(object$beta)
-  deviance_at <- function(nu) {
-    pars <- nu_to_theta_sigma(nu, rows, object$re)
-    st <- cpp_lmm_state(core, pars$theta, reml)
-    dof <- if (reml) n - p else n
-    st$logdet_L2 + (if (reml) st$logdet_RX2 else 0) + dof * log(2 * pi * pars$sigma^2) + st$pwrss / pars$sigma^2
+  has_disp <- has_dispersion_parameter(object)
+  # per term, the order of tmb_natural() (SDs, then correlations) -> the rows' (lower triangle, column-major)
+  reorder <- unlist(lapply(object$re, function(t) {
+    k <- length(t$cnms)
+    cells <- which(lower.tri(diag(k), diag = TRUE), arr.ind = TRUE)
+    cor_pos <- cumsum(cells[, 1L] != cells[, 2L])
+    list(ifelse(cells[, 1L] == cells[, 2L], cells[, 1L], k + cor_pos))
+  }), recursive = FALSE)
+  to_nu <- function(x) {
+    natural <- tmb_natural(object, x)[-seq_len(p)]
+    sigma <- if (has_disp) natural[1L]
+    terms <- if (has_disp) natural[-1L] else natural
+    pos <- 0L
+    per_term <- lapply(seq_along(object$re), function(i) {
+      k <- length(object$re[[i]]$cnms)
+      m <- k * (k + 1L) / 2L
+      out <- terms[pos + reorder[[i]]]
+      pos <<- pos + m
+      out
+    })
+    natural_to_nu(c(unlist(per_term), sigma), rows$type)
   }
-  H <- numeric_hessian(deviance_at, rows$nu, h = 1e-3)
-  2 * solve(H)
-}
-
-# Covariance of nu for a GLMM: from the Hessian glmmTMB reports its standard errors from
-# (tmb_hessian(): raw beta, log SDs, log dispersion on glmmTMB's scale, TMB's 1e-3 steps, which
-# matter for slopes on raw scales such as the chapter's MAP), inverted and carried to nu.
-glmm_nu_covariance <- function(object, rows) {
-  core <- ensure_core(object)
-  par <- object$par
-  on.exit(cpp_glmm_objective(core, par), add = TRUE)
-  ntheta <- length(object$theta)
-  p <- length(object$beta)
-  has_dispersion <- length(par) > ntheta + p
-  family_name <- object$family$family
-  nagq <- if (is.null(object$nAGQ)) 1L else object$nAGQ
-  tmb <- tmb_hessian(core, par, object$re, p, object$conditioning, family_name, has_dispersion,
-                     use_gradient = nagq == 1L)
-  V_psi <- solve(tmb$H)
-  is_diag <- theta_diagonal_mask(object$re)
-  disp_scale <- switch(family_name, gaussian = 0.5, Gamma = -0.5, 1)
-  to_nu <- function(psi) {
-    th <- psi[p + seq_len(ntheta)]
-    th[is_diag] <- exp(th[is_diag])
-    natural <- theta_to_natural(unscale_theta(th, object$re, object$re_scale), 1, object$re)
-    nu <- natural_to_nu(natural, rows$type[rows$type != "sigma"])
-    if (has_dispersion) c(nu, disp_scale * psi[length(psi)]) else nu
-  }
-  keep <- c(p + seq_len(ntheta), if (has_dispersion) length(tmb$psi))
-  J <- numeric_jacobian(to_nu, tmb$psi, keep)
-  J %*% V_psi[keep, keep, drop = FALSE] %*% t(J)
+  J <- numeric_jacobian(to_nu, unname(psi), seq_along(psi))
+  J %*% V_psi %*% t(J)
 }
 
 # Central-difference Hessian of f at x with relative steps h.
