@@ -5,7 +5,8 @@
 // steps with step halving; with per-observation second derivatives D_ee = -l_ee, D_ez = -l_ez,
 // D_zz = -l_zz (exact: observation_model.h), the halved Hessian is
 //   H = I + M' W M,  M = [A 0; 0 B] (2n rows: eta's, then zeta's),  W = [D_ee D_ez; D_ez D_zz],
-// factored by a sparse LLT. Newton directions use each observation's 2 x 2 block made positive
+// factored by a sparse LLT. Newton directions use the exact H where it is positive definite (near
+// the mode, so convergence is quadratic), else each observation's 2 x 2 block made positive
 // semidefinite (negative curvatures floored at 0, |D_ez| <= sqrt(D_ee D_zz)); the Laplace
 // log-determinant uses the exact blocks at the mode. -2 log L = g(u^, v^) + log|H|. The outer
 // gradient is not exact here (the optimizer works without it).
@@ -109,7 +110,8 @@ double GlmmCore::zi_laplace_deviance(const VectorXd& theta, const VectorXd& beta
     VectorXd rhs(q + qz);
     rhs.head(q) = ZLt_ * le - u_;
     rhs.tail(qz) = ZLzi_.transpose() * lz - v_;
-    llt.factorize(joint_hessian(M, dee, dez, dzz, true));
+    llt.factorize(joint_hessian(M, dee, dez, dzz, false));   // the exact Hessian where it is positive definite
+    if (llt.info() != Eigen::Success) llt.factorize(joint_hessian(M, dee, dez, dzz, true));
     if (llt.info() != Eigen::Success) return inf;
     const VectorXd delta = llt.solve(rhs);
     const double decrement = rhs.dot(delta);
