@@ -41,7 +41,8 @@ cases <- list(
   zinb2 = list(count ~ spp + mined + (1 | site), env$Salamanders, nbinom2(), tmb$nbinom2(), ~ spp + mined, ~1),
   zipoisson = list(count ~ spp + mined + (1 | site), env$Salamanders, poisson(), stats::poisson(), ~ spp + mined, ~1),
   hurdle_nbinom2 = list(count ~ spp + mined + (1 | site), env$Salamanders, truncated_nbinom2(), tmb$truncated_nbinom2(), ~ spp + mined, ~1),
-  nbinom2_disp = list(count ~ spp + mined + (1 | site), env$Salamanders, nbinom2(), tmb$nbinom2(), ~0, ~spp))
+  nbinom2_disp = list(count ~ spp + mined + (1 | site), env$Salamanders, nbinom2(), tmb$nbinom2(), ~0, ~spp),
+  zi_random = list(count ~ spp + mined + (1 | site), env$Salamanders, poisson(), stats::poisson(), ~ spp + (1 | site), ~1))
 
 # GLMMLAB_BENCH_CASES: a comma-separated subset of the rows (e.g. "zinb2,zipoisson").
 only <- Sys.getenv("GLMMLAB_BENCH_CASES", "")
