@@ -25,6 +25,10 @@ cpp_core_condvar <- function(ptr, par, reml, term) {
     .Call(`_glmmlab_cpp_core_condvar`, ptr, par, reml, term)
 }
 
+cpp_core_half_solve <- function(ptr, par, reml, V) {
+    .Call(`_glmmlab_cpp_core_half_solve`, ptr, par, reml, V)
+}
+
 cpp_core_set_response <- function(ptr, y, weights) {
     invisible(.Call(`_glmmlab_cpp_core_set_response`, ptr, y, weights))
 }

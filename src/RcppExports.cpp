@@ -103,6 +103,20 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_core_half_solve
+Rcpp::NumericMatrix cpp_core_half_solve(SEXP ptr, const Eigen::VectorXd par, bool reml, const Eigen::MatrixXd V);
+RcppExport SEXP _glmmlab_cpp_core_half_solve(SEXP ptrSEXP, SEXP parSEXP, SEXP remlSEXP, SEXP VSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type par(parSEXP);
+    Rcpp::traits::input_parameter< bool >::type reml(remlSEXP);
+    Rcpp::traits::input_parameter< const Eigen::MatrixXd >::type V(VSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_core_half_solve(ptr, par, reml, V));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_core_set_response
 void cpp_core_set_response(SEXP ptr, const Eigen::VectorXd y, const Eigen::VectorXd weights);
 RcppExport SEXP _glmmlab_cpp_core_set_response(SEXP ptrSEXP, SEXP ySEXP, SEXP weightsSEXP) {
@@ -284,6 +298,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glmmlab_cpp_core_gradient", (DL_FUNC) &_glmmlab_cpp_core_gradient, 3},
     {"_glmmlab_cpp_core_state", (DL_FUNC) &_glmmlab_cpp_core_state, 3},
     {"_glmmlab_cpp_core_condvar", (DL_FUNC) &_glmmlab_cpp_core_condvar, 4},
+    {"_glmmlab_cpp_core_half_solve", (DL_FUNC) &_glmmlab_cpp_core_half_solve, 4},
     {"_glmmlab_cpp_core_set_response", (DL_FUNC) &_glmmlab_cpp_core_set_response, 3},
     {"_glmmlab_cpp_core_clear_cache", (DL_FUNC) &_glmmlab_cpp_core_clear_cache, 1},
     {"_glmmlab_cpp_core_lower", (DL_FUNC) &_glmmlab_cpp_core_lower, 2},

@@ -94,6 +94,11 @@ Rcpp::NumericMatrix cpp_core_condvar(SEXP ptr, const Eigen::VectorXd par, bool r
 }
 
 // [[Rcpp::export]]
+Rcpp::NumericMatrix cpp_core_half_solve(SEXP ptr, const Eigen::VectorXd par, bool reml, const Eigen::MatrixXd V) {
+  return Rcpp::wrap(core_from(ptr)->half_solve(par, reml, V));
+}
+
+// [[Rcpp::export]]
 void cpp_core_set_response(SEXP ptr, const Eigen::VectorXd y, const Eigen::VectorXd weights) {
   core_from(ptr)->set_response(y, weights);
 }

@@ -372,6 +372,11 @@ Rcpp::List GlmmCore::state(const VectorXd& par, bool reml) {
       Rcpp::Named("logdet_SX2") = reml ? ld_SX2_ : NAN);
 }
 
+MatrixXd GlmmCore::half_solve(const VectorXd& par, bool reml, const MatrixXd& V) {
+  if (!std::isfinite(objective(par, reml))) Rcpp::stop("the Laplace approximation is not finite at these parameters");
+  return half_solve_b(re_, [this](MatrixXd& B) { system_.solve_L(B); }, V);
+}
+
 // Blocks of Lambda H^{-1} Lambda' at the mode for par.
 MatrixXd GlmmCore::cond_var(const VectorXd& par, bool reml, int term) {
   if (!std::isfinite(objective(par, reml))) Rcpp::stop("the Laplace approximation is not finite at these parameters");

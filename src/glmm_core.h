@@ -46,6 +46,7 @@ class GlmmCore : public MixedCore {
   double objective_gradient(const Eigen::VectorXd& par, bool reml, Eigen::VectorXd& grad) override;
   Rcpp::List state(const Eigen::VectorXd& par, bool reml) override;
   Eigen::MatrixXd cond_var(const Eigen::VectorXd& par, bool reml, int term) override;
+  Eigen::MatrixXd half_solve(const Eigen::VectorXd& par, bool reml, const Eigen::MatrixXd& V) override;
   void set_response(const Eigen::VectorXd& y, const Eigen::VectorXd& weights) override;
   void clear_cache() override;
   Eigen::VectorXd lower(bool reml) const override;

@@ -151,6 +151,11 @@ Rcpp::List LmmCore::state(const VectorXd& theta, bool reml) {
       Rcpp::Named("sigma") = std::sqrt(pwrss_ / nmp));
 }
 
+MatrixXd LmmCore::half_solve(const VectorXd& theta, bool reml, const MatrixXd& V) {
+  if (!std::isfinite(deviance(theta, reml))) Rcpp::stop("the model's factor is not available at this theta");
+  return half_solve_b(re_, [this](MatrixXd& B) { solve_L(B); }, V);
+}
+
 MatrixXd LmmCore::cond_var(const VectorXd& theta, bool reml, int term) {
   deviance(theta, reml);
   const double nmp = reml ? n_ - p_ : n_;

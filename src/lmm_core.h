@@ -33,6 +33,7 @@ class LmmCore : public MixedCore {
   Rcpp::List state(const Eigen::VectorXd& par, bool reml) override;
   Eigen::MatrixXd cond_var(const Eigen::VectorXd& par, bool reml, int term) override;
   void set_response(const Eigen::VectorXd& y, const Eigen::VectorXd& weights) override;
+  Eigen::MatrixXd half_solve(const Eigen::VectorXd& par, bool reml, const Eigen::MatrixXd& V) override;
   Eigen::VectorXd lower(bool) const override { return re_.theta_lower; }
 
   // A start for theta from per-term moment estimates (each term's group-wise least-squares fits

@@ -31,6 +31,10 @@ class MixedCore {
   // Diagonal blocks of Lambda A^{-1} Lambda' for one term at par, p x p nlev (re_design.h);
   // times sigma^2 for the LMM (the conditional covariance of b on the core's columns).
   virtual Eigen::MatrixXd cond_var(const Eigen::VectorXd& par, bool reml, int term) = 0;
+  // L^{-1} P Lambda' V at par for V (q x k, rows in the formula's order of the core's b): its
+  // cross-products are V' Lambda A^{-1} Lambda' V, the conditional covariances of V'b (up to
+  // sigma^2 for the LMM), for prediction standard errors of any rows, across terms.
+  virtual Eigen::MatrixXd half_solve(const Eigen::VectorXd& par, bool reml, const Eigen::MatrixXd& V) = 0;
   // A new response (y; a proportion of w trials for binomial) and prior weights.
   virtual void set_response(const Eigen::VectorXd& y, const Eigen::VectorXd& weights) = 0;
   // Forget the caches (the GLMM's mode): the next read starts afresh, as after set_response().
