@@ -61,6 +61,10 @@ cpp_core_start_info <- function(ptr, par) {
     .Call(`_glmmlab_cpp_core_start_info`, ptr, par)
 }
 
+cpp_glm_fit <- function(X, y, weights, offset, eta_start, family, link, phi) {
+    .Call(`_glmmlab_cpp_glm_fit`, X, y, weights, offset, eta_start, family, link, phi)
+}
+
 cpp_family_table <- function() {
     .Call(`_glmmlab_cpp_family_table`)
 }
@@ -75,9 +79,5 @@ cpp_family_derivs <- function(family, link, y, eta, weights, phi) {
 
 cpp_lmm_vcov_joint <- function(ptr, theta, sigma, theta_unit) {
     .Call(`_glmmlab_cpp_lmm_vcov_joint`, ptr, theta, sigma, theta_unit)
-}
-
-cpp_glm_fit <- function(X, y, weights, offset, eta_start, family, link, phi) {
-    .Call(`_glmmlab_cpp_glm_fit`, X, y, weights, offset, eta_start, family, link, phi)
 }
 

@@ -1,7 +1,7 @@
 // exports_lmm.cpp: R entry points that only the linear mixed model's core has (cpp_lmm_*); the
 // interface both cores share is in exports_core.cpp.
+#include "exports.h"
 #include "lmm_core.h"
-#include "optimizer.h"
 
 using Eigen::MatrixXd;
 using Eigen::VectorXd;

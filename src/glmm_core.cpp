@@ -24,7 +24,7 @@ GlmmCore::GlmmCore(const MatrixXd& X, const VectorXd& y, const VectorXd& w, cons
 // A new response: the constants and every cache (the mode, the last parameters) start afresh.
 void GlmmCore::set_response(const VectorXd& y, const VectorXd& w) {
   const int n = X_.rows();
-  if (y.size() != n || w.size() != n) Rcpp::stop("the response and weights must have %d values", n);
+  if (y.size() != n || w.size() != n) engine_stop("the response and weights must have %d values", n);
   y_ = y;
   w_ = w;
   loglik_constant_ = 0;
@@ -113,7 +113,7 @@ void GlmmCore::build_ZL_recipe() {
       int e = zl_outer[c];
       for (int z = z_outer[r]; z < z_outer[r + 1]; ++z) {
         while (e < zl_outer[c + 1] && zl_inner[e] < z_inner[z]) ++e;
-        if (e == zl_outer[c + 1] || zl_inner[e] != z_inner[z]) Rcpp::stop("internal error: Z Lambda lacks an entry of its pattern");
+        if (e == zl_outer[c + 1] || zl_inner[e] != z_inner[z]) engine_stop("internal error: Z Lambda lacks an entry of its pattern");
         terms[e].push_back(std::make_pair(z, l));
       }
     }
@@ -214,7 +214,7 @@ double GlmmCore::laplace_deviance(const VectorXd& theta, const VectorXd& beta, d
 
 void GlmmCore::set_quadrature(const VectorXd& nodes, const VectorXd& weights) {
   if (nodes.size() > 1 && (re_.term_ncol.size() != 1 || re_.term_ncol[0] != 1))
-    Rcpp::stop("adaptive Gauss-Hermite quadrature needs a single scalar random-effect term");
+    engine_stop("adaptive Gauss-Hermite quadrature needs a single scalar random-effect term");
   gh_nodes_ = nodes;
   gh_weights_ = weights;
 }
@@ -354,32 +354,38 @@ bool GlmmCore::start_info(const VectorXd& par, double& value, MatrixXd& moments,
 
 double GlmmCore::objective(const VectorXd& par, bool reml) {
   const int k = re_.ntheta, p = reml ? 0 : X_.cols(), expected = k + p + (model_.has_dispersion() ? 1 : 0);
-  if (par.size() != expected) Rcpp::stop("the parameter vector has length %d, expected %d", (int)par.size(), expected);
-  if (reml && gh_nodes_.size() > 1) Rcpp::stop("REML is not available with adaptive quadrature (nAGQ > 1)");
+  if (par.size() != expected) engine_stop("the parameter vector has length %d, expected %d", (int)par.size(), expected);
+  if (reml && gh_nodes_.size() > 1) engine_stop("REML is not available with adaptive quadrature (nAGQ > 1)");
   const double phi = model_.has_dispersion() ? std::exp(par[k + p]) : 1.0;
   if (reml) return reml_deviance(par.head(k), phi);
   return laplace_deviance(par.head(k), par.segment(k, p), phi);
 }
 
 // The state at par: the mode, the linear predictor and the parts of the deviance.
-Rcpp::List GlmmCore::state(const VectorXd& par, bool reml) {
+CoreState GlmmCore::state(const VectorXd& par, bool reml) {
   const double dev = objective(par, reml);
-  return Rcpp::List::create(
-      Rcpp::Named("par") = par, Rcpp::Named("deviance") = dev, Rcpp::Named("u") = re_.to_original(u_),
-      Rcpp::Named("b") = re_.to_original(re_.Lambda * u_), Rcpp::Named("eta") = eta_,
-      Rcpp::Named("loglik_cond") = loglik_cond_, Rcpp::Named("logdet_L2") = ldL2_,
-      Rcpp::Named("pirls_iterations") = pirls_iter_, Rcpp::Named("beta") = reml ? reml_beta_ : VectorXd(),
-      Rcpp::Named("logdet_SX2") = reml ? ld_SX2_ : NAN);
+  CoreState s;
+  add_state(s, "par", par);
+  add_state(s, "deviance", dev);
+  add_state(s, "u", re_.to_original(u_));
+  add_state(s, "b", re_.to_original(re_.Lambda * u_));
+  add_state(s, "eta", eta_);
+  add_state(s, "loglik_cond", loglik_cond_);
+  add_state(s, "logdet_L2", ldL2_);
+  add_state(s, "pirls_iterations", (double)pirls_iter_);
+  add_state(s, "beta", reml ? reml_beta_ : VectorXd());
+  add_state(s, "logdet_SX2", reml ? ld_SX2_ : NAN);
+  return s;
 }
 
 MatrixXd GlmmCore::half_solve(const VectorXd& par, bool reml, const MatrixXd& V) {
-  if (!std::isfinite(objective(par, reml))) Rcpp::stop("the Laplace approximation is not finite at these parameters");
+  if (!std::isfinite(objective(par, reml))) engine_stop("the Laplace approximation is not finite at these parameters");
   return half_solve_b(re_, [this](MatrixXd& B) { system_.solve_L(B); }, V);
 }
 
 // Blocks of Lambda H^{-1} Lambda' at the mode for par.
 MatrixXd GlmmCore::cond_var(const VectorXd& par, bool reml, int term) {
-  if (!std::isfinite(objective(par, reml))) Rcpp::stop("the Laplace approximation is not finite at these parameters");
+  if (!std::isfinite(objective(par, reml))) engine_stop("the Laplace approximation is not finite at these parameters");
   return cond_var_blocks(re_, [this](MatrixXd& B) { system_.solve_L(B); }, term);
 }
 

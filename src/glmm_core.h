@@ -44,7 +44,7 @@ class GlmmCore : public MixedCore {
   // The exact gradient in par (Laplace only; see glmm_core.cpp). grad is NaN where it cannot be
   // computed (a non-finite objective).
   double objective_gradient(const Eigen::VectorXd& par, bool reml, Eigen::VectorXd& grad) override;
-  Rcpp::List state(const Eigen::VectorXd& par, bool reml) override;
+  CoreState state(const Eigen::VectorXd& par, bool reml) override;
   Eigen::MatrixXd cond_var(const Eigen::VectorXd& par, bool reml, int term) override;
   Eigen::MatrixXd half_solve(const Eigen::VectorXd& par, bool reml, const Eigen::MatrixXd& V) override;
   void set_response(const Eigen::VectorXd& y, const Eigen::VectorXd& weights) override;

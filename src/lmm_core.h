@@ -30,7 +30,7 @@ class LmmCore : public MixedCore {
 
   // MixedCore: par = theta.
   double objective(const Eigen::VectorXd& par, bool reml) override { return deviance(par, reml); }
-  Rcpp::List state(const Eigen::VectorXd& par, bool reml) override;
+  CoreState state(const Eigen::VectorXd& par, bool reml) override;
   Eigen::MatrixXd cond_var(const Eigen::VectorXd& par, bool reml, int term) override;
   void set_response(const Eigen::VectorXd& y, const Eigen::VectorXd& weights) override;
   Eigen::MatrixXd half_solve(const Eigen::VectorXd& par, bool reml, const Eigen::MatrixXd& V) override;

@@ -1,6 +1,7 @@
 // optimizer.cpp: BOBYQA and L-BFGS through nloptr's C API (see optimizer.h for the choice).
 #include "optimizer.h"
 #include <nloptrAPI.h>
+#include <R_ext/Print.h>
 #include <chrono>
 #include <limits>
 
@@ -18,10 +19,6 @@ struct Objective {
   Eigen::VectorXd scale;   // NLopt sees x = scale * par (empty: no scaling)
   std::chrono::steady_clock::time_point last_check;   // of user interrupts
 };
-
-// R_CheckUserInterrupt longjmps; run it at top level so that no C++ frame is skipped.
-void check_interrupt_fn(void*) { R_CheckUserInterrupt(); }
-bool user_interrupted() { return R_ToplevelExec(check_interrupt_fn, NULL) == FALSE; }
 
 double nlopt_objective(unsigned n, const double* x, double* grad, void* data) {
   Objective* obj = static_cast<Objective*>(data);
@@ -51,7 +48,11 @@ double nlopt_objective(unsigned n, const double* x, double* grad, void* data) {
     } else {
       value = (*obj->f)(par);
     }
-  } catch (std::exception& e) {   // never let an exception cross NLopt's C frames
+  } catch (UserInterrupt&) {   // never let an exception cross NLopt's C frames
+    obj->interrupted = true;
+    nlopt_force_stop(obj->opt);
+    return std::numeric_limits<double>::infinity();
+  } catch (std::exception& e) {
     obj->failed = true;
     obj->error = e.what();
     nlopt_force_stop(obj->opt);
@@ -89,7 +90,7 @@ OptimResult run_nlopt(nlopt_algorithm algorithm, const std::function<double(cons
     return res;
   }
   NloptHandle h(algorithm, n);
-  if (!h.opt) Rcpp::stop("could not create the NLopt optimizer");
+  if (!h.opt) engine_stop("could not create the NLopt optimizer");
   Objective obj = {f, fg, h.opt, 0, control.verbose, false, false, "", Eigen::VectorXd(), std::chrono::steady_clock::now()};
   const bool scaled = control.scale.size() == (Eigen::Index)n && (control.scale.array() > 0).all() && control.scale.allFinite();
   if (scaled) obj.scale = control.scale;
@@ -110,8 +111,8 @@ OptimResult run_nlopt(nlopt_algorithm algorithm, const std::function<double(cons
   } else if (control.initial_step > 0) nlopt_set_initial_step1(h.opt, control.initial_step);
   double fmin = std::numeric_limits<double>::infinity();
   const nlopt_result status = nlopt_optimize(h.opt, res.par.data(), &fmin);
-  if (obj.failed) Rcpp::stop(obj.error);
-  if (obj.interrupted) throw Rcpp::internal::InterruptedException();
+  if (obj.failed) throw std::runtime_error(obj.error);
+  if (obj.interrupted) throw UserInterrupt();
   res.par = res.par.cwiseQuotient(s);
   res.value = fmin;
   res.evaluations = obj.evaluations;
@@ -140,18 +141,4 @@ OptimResult minimize_bobyqa(const std::function<double(const Eigen::VectorXd&)>&
 OptimResult minimize_lbfgs(const ValueGradient& fg, const Eigen::VectorXd& x0, const Eigen::VectorXd& lower,
                            const Eigen::VectorXd& upper, const OptimControl& control) {
   return run_nlopt(NLOPT_LD_LBFGS, NULL, &fg, x0, lower, upper, control);
-}
-
-OptimControl optim_control_from_list(const Rcpp::List& control) {
-  OptimControl c;
-  if (control.containsElementNamed("ftol_abs")) c.ftol_abs = Rcpp::as<double>(control["ftol_abs"]);
-  if (control.containsElementNamed("ftol_rel")) c.ftol_rel = Rcpp::as<double>(control["ftol_rel"]);
-  if (control.containsElementNamed("xtol_abs")) c.xtol_abs = Rcpp::as<double>(control["xtol_abs"]);
-  if (control.containsElementNamed("xtol_rel")) c.xtol_rel = Rcpp::as<double>(control["xtol_rel"]);
-  if (control.containsElementNamed("maxeval")) c.maxeval = Rcpp::as<int>(control["maxeval"]);
-  if (control.containsElementNamed("initial_step")) c.initial_step = Rcpp::as<double>(control["initial_step"]);
-  if (control.containsElementNamed("initial_steps")) c.initial_steps = Rcpp::as<Eigen::VectorXd>(control["initial_steps"]);
-  if (control.containsElementNamed("scale")) c.scale = Rcpp::as<Eigen::VectorXd>(control["scale"]);
-  if (control.containsElementNamed("verbose")) c.verbose = Rcpp::as<int>(control["verbose"]);
-  return c;
 }

@@ -10,7 +10,7 @@
 #ifndef GLMMLAB_OPTIMIZER_H
 #define GLMMLAB_OPTIMIZER_H
 
-#include <RcppEigen.h>
+#include "engine_base.h"
 #include <functional>
 #include <string>
 
@@ -20,7 +20,7 @@ struct OptimResult {
   int evaluations;
   int status;          // NLopt's result code (> 0 success)
   std::string message;
-  bool interrupted;
+  bool interrupted;   // the user interrupted: the caller raises R's interrupt
 };
 
 struct OptimControl {
@@ -44,7 +44,5 @@ typedef std::function<double(const Eigen::VectorXd& x, Eigen::VectorXd& grad)> V
 // counts as infeasible (value +Inf), so the line search backs off from it.
 OptimResult minimize_lbfgs(const ValueGradient& fg, const Eigen::VectorXd& x0, const Eigen::VectorXd& lower,
                            const Eigen::VectorXd& upper, const OptimControl& control);
-
-OptimControl optim_control_from_list(const Rcpp::List& control);
 
 #endif
