@@ -73,8 +73,8 @@ cpp_lmm_state <- function(ptr, theta, reml) {
     .Call(`_glmmlab_cpp_lmm_state`, ptr, theta, reml)
 }
 
-cpp_lmm_optimize <- function(ptr, theta0, reml, control, try_moment_start) {
-    .Call(`_glmmlab_cpp_lmm_optimize`, ptr, theta0, reml, control, try_moment_start)
+cpp_lmm_optimize <- function(ptr, theta0, reml, control, try_moment_start, optimizer = "bobyqa") {
+    .Call(`_glmmlab_cpp_lmm_optimize`, ptr, theta0, reml, control, try_moment_start, optimizer)
 }
 
 cpp_lmm_condvar <- function(ptr, theta, term) {
@@ -83,6 +83,10 @@ cpp_lmm_condvar <- function(ptr, theta, term) {
 
 cpp_lmm_vcov_joint <- function(ptr, theta, sigma, theta_unit) {
     .Call(`_glmmlab_cpp_lmm_vcov_joint`, ptr, theta, sigma, theta_unit)
+}
+
+cpp_lmm_gradient <- function(ptr, theta, reml) {
+    .Call(`_glmmlab_cpp_lmm_gradient`, ptr, theta, reml)
 }
 
 cpp_glm_fit <- function(X, y, weights, offset, eta_start, family, link, phi) {

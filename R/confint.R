@@ -175,7 +175,8 @@ profile_context <- function(object) {
   if (isTRUE(object$REML)) {   # profiles use the ML deviance, as lme4's do
     ml_control <- glmm_control()
     ml_control$scale <- rep(1 / theta_unit(object$prior_weights), length(theta))   # as fit_lmm()
-    theta <- cpp_lmm_optimize(core, theta, FALSE, ml_control, try_moment_start = FALSE)$theta
+    theta <- cpp_lmm_optimize(core, theta, FALSE, ml_control, try_moment_start = FALSE,
+                              optimizer = lmm_optimizer(ml_control, length(theta)))$theta
   }
   st <- cpp_lmm_state(core, theta, FALSE)
   n <- object$nobs

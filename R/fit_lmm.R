@@ -7,7 +7,9 @@ fit_lmm <- function(X, y, weights, offset, re, REML, start, control) {
   unit <- theta_unit(weights)
   theta0 <- start_theta(start, re, unit)
   control$scale <- rep(1 / unit, length(theta0))   # the optimizer sees theta / unit, of order 1
-  opt <- cpp_lmm_optimize(core, theta0, REML, control, try_moment_start = is.null(start$theta))
+  optimizer <- lmm_optimizer(control, length(theta0))
+  opt <- cpp_lmm_optimize(core, theta0, REML, control, try_moment_start = is.null(start$theta), optimizer = optimizer)
+  opt$optimizer <- optimizer
   if (!is.finite(opt$deviance)) stop("the deviance is not finite at the optimum; check the data for extreme values", call. = FALSE)
   p <- ncol(X)
   names(opt$beta) <- colnames(X)
@@ -27,6 +29,13 @@ fit_lmm <- function(X, y, weights, offset, re, REML, start, control) {
   opt$df <- p + length(opt$theta) + 1L
   opt$loglik <- -opt$deviance / 2
   opt
+}
+
+# The optimizer for the profiled deviance: BOBYQA for few variance parameters, where its cheap
+# evaluations win, L-BFGS with the exact gradient from 7 on (measured: at 6 the two take about
+# the same time, at 7 to 72 L-BFGS needs a tenth to a hundredth of BOBYQA's evaluations).
+lmm_optimizer <- function(control, ntheta) {
+  switch(control$optimizer, bobyqa = "bobyqa", lbfgs = "lbfgs", if (ntheta >= 7L) "lbfgs" else "bobyqa")
 }
 
 # The natural size of theta given the precision weights, 1 / sqrt(mean(w)): theta is the random

@@ -248,8 +248,8 @@ BEGIN_RCPP
 END_RCPP
 }
 // cpp_lmm_optimize
-Rcpp::List cpp_lmm_optimize(SEXP ptr, const Eigen::VectorXd theta0, bool reml, Rcpp::List control, bool try_moment_start);
-RcppExport SEXP _glmmlab_cpp_lmm_optimize(SEXP ptrSEXP, SEXP theta0SEXP, SEXP remlSEXP, SEXP controlSEXP, SEXP try_moment_startSEXP) {
+Rcpp::List cpp_lmm_optimize(SEXP ptr, const Eigen::VectorXd theta0, bool reml, Rcpp::List control, bool try_moment_start, std::string optimizer);
+RcppExport SEXP _glmmlab_cpp_lmm_optimize(SEXP ptrSEXP, SEXP theta0SEXP, SEXP remlSEXP, SEXP controlSEXP, SEXP try_moment_startSEXP, SEXP optimizerSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
@@ -258,7 +258,8 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< bool >::type reml(remlSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type control(controlSEXP);
     Rcpp::traits::input_parameter< bool >::type try_moment_start(try_moment_startSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_lmm_optimize(ptr, theta0, reml, control, try_moment_start));
+    Rcpp::traits::input_parameter< std::string >::type optimizer(optimizerSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_optimize(ptr, theta0, reml, control, try_moment_start, optimizer));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -286,6 +287,19 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< double >::type sigma(sigmaSEXP);
     Rcpp::traits::input_parameter< double >::type theta_unit(theta_unitSEXP);
     rcpp_result_gen = Rcpp::wrap(cpp_lmm_vcov_joint(ptr, theta, sigma, theta_unit));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_lmm_gradient
+Rcpp::List cpp_lmm_gradient(SEXP ptr, const Eigen::VectorXd theta, bool reml);
+RcppExport SEXP _glmmlab_cpp_lmm_gradient(SEXP ptrSEXP, SEXP thetaSEXP, SEXP remlSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type theta(thetaSEXP);
+    Rcpp::traits::input_parameter< bool >::type reml(remlSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_gradient(ptr, theta, reml));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -327,9 +341,10 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glmmlab_cpp_lmm_uses_blocked", (DL_FUNC) &_glmmlab_cpp_lmm_uses_blocked, 1},
     {"_glmmlab_cpp_lmm_theta_lower", (DL_FUNC) &_glmmlab_cpp_lmm_theta_lower, 1},
     {"_glmmlab_cpp_lmm_state", (DL_FUNC) &_glmmlab_cpp_lmm_state, 3},
-    {"_glmmlab_cpp_lmm_optimize", (DL_FUNC) &_glmmlab_cpp_lmm_optimize, 5},
+    {"_glmmlab_cpp_lmm_optimize", (DL_FUNC) &_glmmlab_cpp_lmm_optimize, 6},
     {"_glmmlab_cpp_lmm_condvar", (DL_FUNC) &_glmmlab_cpp_lmm_condvar, 3},
     {"_glmmlab_cpp_lmm_vcov_joint", (DL_FUNC) &_glmmlab_cpp_lmm_vcov_joint, 4},
+    {"_glmmlab_cpp_lmm_gradient", (DL_FUNC) &_glmmlab_cpp_lmm_gradient, 3},
     {"_glmmlab_cpp_glm_fit", (DL_FUNC) &_glmmlab_cpp_glm_fit, 8},
     {NULL, NULL, 0}
 };

@@ -126,7 +126,8 @@ void BlockedCholesky::analyze_rest(const SpMat& A, std::vector<std::vector<int> 
   for (int k = 0; k < q2_; ++k) perm_[final_order[k]] = k;
   // supernodes: chains j-1 -> j of the elimination tree, merged while accept_merge() agrees
   first_col_.clear();
-  std::vector<int> snode_of(q2_, 0);
+  std::vector<int>& snode_of = snode_of_;
+  snode_of.assign(q2_, 0);
   for (int f = 0, j = 1; j <= q2_; ++j) {
     bool merge = false;
     if (j < q2_ && parent[j - 1] == j) {
@@ -163,20 +164,31 @@ void BlockedCholesky::analyze_rest(const SpMat& A, std::vector<std::vector<int> 
   }
   if ((double)offset > max_doubles) { fits_ = false; return; }
   values_ = VectorXd::Zero(offset);
-  // update lists: each panel's rows below its own columns, grouped by the supernode they fall in
+  // update lists: each panel's rows below its own columns, grouped by the supernode they fall in;
+  // consecutive leading levels with the same rows (balanced crossed designs) update together, as
+  // one wide panel, so that their updates are one large matrix product instead of many thin ones
   std::vector<std::vector<Update> > lists(nsuper);
   Index max_product = 0;
-  for (int src = 0; src < (int)panels_.size(); ++src) {
+  lead_group_.assign(nlev1_, 0);
+  for (int src = 0; src < (int)panels_.size();) {
     const Panel& pn = panels_[src];
     const int* r = rows_.data() + pn.row_start;
+    int count = 1;
+    if (src < nlev1_) {
+      while (src + count < nlev1_ && panels_[src + count].height == pn.height &&
+             std::equal(r, r + pn.height, rows_.data() + panels_[src + count].row_start))
+        ++count;
+      lead_group_[src] = count;
+    }
     for (int a = pn.below; a < pn.height;) {
       const int s = snode_of[r[a]];
       int b = a + 1;
       while (b < pn.height && snode_of[r[b]] == s) ++b;
-      lists[s].push_back(Update{src, a, b});
+      lists[s].push_back(Update{src, a, b, count});
       max_product = std::max(max_product, (Index)(pn.height - a) * (b - a));
       a = b;
     }
+    src += count;
   }
   update_start_.assign(1, 0);
   updates_.clear();
@@ -222,15 +234,19 @@ void BlockedCholesky::analyze_rest(const SpMat& A, std::vector<std::vector<int> 
   }
 }
 
-// target -= (source rows [begin, height)) (source rows [begin, end))', on the lower triangle.
-void BlockedCholesky::apply_update(const Panel& target, const Panel& source, int begin, int end) {
-  const int m = source.height - begin, k = end - begin, f = rows_[target.row_start];
+// target -= (source rows [begin, height)) (source rows [begin, end))', on the lower triangle; the
+// source is update.count panels side by side. Rows that are consecutive in the numbering are
+// consecutive in the target too: then the product goes straight into it, else through product_.
+void BlockedCholesky::apply_update(const Panel& target, const Update& update) {
+  const Panel& source = panels_[update.source];
+  const int begin = update.begin, m = source.height - begin, k = update.end - begin, f = rows_[target.row_start];
+  const int width = source.width * update.count;
   const int* r = rows_.data() + source.row_start + begin;
-  int* pos = positions_.data();
-  for (int ii = 0; ii < m; ++ii) pos[ii] = relative_[r[ii]];
   double* t = values_.data() + target.offset;
   const Index ht = target.height;
-  if (source.width == 1) {   // an outer product: no temporary
+  if (width == 1) {   // an outer product: no temporary
+    int* pos = positions_.data();
+    for (int ii = 0; ii < m; ++ii) pos[ii] = relative_[r[ii]];
     const double* x = values_.data() + source.offset + begin;
     for (int jj = 0; jj < k; ++jj) {
       double* col = t + (Index)(r[jj] - f) * ht;
@@ -239,9 +255,20 @@ void BlockedCholesky::apply_update(const Panel& target, const Panel& source, int
     }
     return;
   }
-  const auto src = block(source);
+  const Eigen::Map<const MatrixXd> src(values_.data() + source.offset, source.height, width);
+  const auto top = src.middleRows(begin, k);
+  if (r[m - 1] - r[0] == m - 1) {   // a contiguous block of the target
+    Eigen::Map<MatrixXd, 0, Eigen::OuterStride<> > dest(t + relative_[r[0]] + (Index)(r[0] - f) * ht, m, k, Eigen::OuterStride<>(ht));
+    dest.topRows(k).triangularView<Eigen::Lower>() -= top * top.transpose();
+    if (m > k) dest.bottomRows(m - k).noalias() -= src.middleRows(begin + k, m - k) * top.transpose();
+    return;
+  }
+  int* pos = positions_.data();
+  for (int ii = 0; ii < m; ++ii) pos[ii] = relative_[r[ii]];
   Eigen::Map<MatrixXd> U(product_.data(), m, k);
-  U.noalias() = src.middleRows(begin, m) * src.middleRows(begin, k).transpose();
+  U.topRows(k).triangularView<Eigen::Lower>().setZero();
+  U.topRows(k).triangularView<Eigen::Lower>() += top * top.transpose();
+  if (m > k) U.bottomRows(m - k).noalias() = src.middleRows(begin + k, m - k) * top.transpose();
   for (int jj = 0; jj < k; ++jj) {
     double* col = t + (Index)(r[jj] - f) * ht;
     const double* u = U.data() + (Index)jj * m;
@@ -281,8 +308,7 @@ bool BlockedCholesky::factorize(const SpMat& A) {
   for (int s = 0; s < nsuper; ++s) {
     const Panel& pn = panels_[nlev1_ + s];
     for (int t = 0; t < pn.height; ++t) relative_[rows_[pn.row_start + t]] = t;
-    for (int u = update_start_[s]; u < update_start_[s + 1]; ++u)
-      apply_update(pn, panels_[updates_[u].source], updates_[u].begin, updates_[u].end);
+    for (int u = update_start_[s]; u < update_start_[s + 1]; ++u) apply_update(pn, updates_[u]);
     auto B = block(pn);
     Eigen::Ref<MatrixXd> D(B.topRows(pn.width));
     Eigen::LLT<Eigen::Ref<MatrixXd> > llt(D);
@@ -373,4 +399,90 @@ void BlockedCholesky::solve_Lt(VectorXd& v) const {
     if (p1_ == 1) vk /= Lk(0, 0);
     else Lk.transpose().triangularView<Eigen::Upper>().solveInPlace(vk);
   }
+}
+
+// Takahashi's recurrences for the factor's panels. With a supernode's block of L split into its
+// diagonal block D (w x w) and the rows below, B, on the rest rows R (a clique, all later):
+//   Z_RJ = -Z_RR B D^{-1},   Z_JJ = D^{-T} D^{-1} - (B D^{-1})' Z_RJ,
+// where Z_RR is already known. The leading levels follow the same recurrence with D = L11_k and
+// B = their panel; levels that share their rows do so in one product.
+void BlockedCholesky::invert() {
+  inverse_.resize(values_.size());
+  MatrixXd Zrr, X, Dinv;
+  for (int s = (int)first_col_.size() - 2; s >= 0; --s) {
+    const Panel& pn = panels_[nlev1_ + s];
+    const int w = pn.width, nb = pn.height - w;
+    const auto L = block(pn);
+    Eigen::Map<MatrixXd> Z(inverse_.data() + pn.offset, pn.height, w);
+    Dinv.setIdentity(w, w);
+    L.topRows(w).triangularView<Eigen::Lower>().solveInPlace(Dinv);
+    Z.topRows(w).noalias() = Dinv.transpose() * Dinv;
+    if (nb > 0) {
+      gather_inverse(rows_.data() + pn.row_start + w, nb, Zrr);
+      X.noalias() = L.bottomRows(nb) * Dinv.triangularView<Eigen::Lower>();
+      Z.bottomRows(nb).noalias() = -(Zrr.selfadjointView<Eigen::Lower>() * X);
+      Z.topRows(w).noalias() -= X.transpose() * Z.bottomRows(nb);
+    }
+    if (s % 64 == 63) Rcpp::checkUserInterrupt();
+  }
+  for (int k = 0; k < nlev1_; k += std::max(lead_group_[k], 1)) {
+    const int count = std::max(lead_group_[k], 1);
+    const Panel& pn = panels_[k];
+    const int h = pn.height;
+    X.resize(h, (Index)p1_ * count);
+    std::vector<MatrixXd> dinv(count);
+    for (int l = 0; l < count; ++l) {
+      Eigen::Map<const MatrixXd> Lk(values_.data() + (Index)(k + l) * p1_ * p1_, p1_, p1_);
+      dinv[l].setIdentity(p1_, p1_);
+      Lk.triangularView<Eigen::Lower>().solveInPlace(dinv[l]);
+      if (h > 0) X.middleCols((Index)l * p1_, p1_).noalias() = block(panels_[k + l]) * dinv[l].triangularView<Eigen::Lower>();
+    }
+    Eigen::Map<MatrixXd> Z(inverse_.data() + pn.offset, h, (Index)p1_ * count);   // the group's panels, side by side
+    if (h > 0) {
+      gather_inverse(rows_.data() + pn.row_start, h, Zrr);
+      Z.noalias() = -(Zrr.selfadjointView<Eigen::Lower>() * X);
+    }
+    for (int l = 0; l < count; ++l) {
+      Eigen::Map<MatrixXd> Zkk(inverse_.data() + (Index)(k + l) * p1_ * p1_, p1_, p1_);
+      Zkk.noalias() = dinv[l].transpose() * dinv[l];
+      if (h > 0) Zkk.noalias() -= X.middleCols((Index)l * p1_, p1_).transpose() * Z.middleCols((Index)l * p1_, p1_);
+    }
+    if (k % 256 == 255) Rcpp::checkUserInterrupt();
+  }
+}
+
+void BlockedCholesky::gather_inverse(const int* rows, int n, MatrixXd& Z) const {
+  Z.resize(n, n);
+  for (int j = 0; j < n;) {
+    const int s = snode_of_[rows[j]];
+    const Panel& pn = panels_[nlev1_ + s];
+    const int* pr = rows_.data() + pn.row_start;
+    for (int a = 0; a < pn.height; ++a) relative_[pr[a]] = a;
+    int end = j;
+    while (end < n && snode_of_[rows[end]] == s) ++end;
+    for (int jj = j; jj < end; ++jj) {
+      const double* col = inverse_.data() + pn.offset + (Index)(rows[jj] - first_col_[s]) * pn.height;
+      for (int i = jj; i < n; ++i) Z(i, jj) = col[relative_[rows[i]]];
+    }
+    j = end;
+  }
+}
+
+void BlockedCholesky::inverse_on_pattern(const SpMat& A, double* out) {
+  if (A.nonZeros() != (Index)dest_.size()) Rcpp::stop("internal error: A's pattern changed after its analysis");
+  if (sym_dest_.size() != dest_.size()) {   // once: entries the factor does not store are read at their transpose
+    sym_dest_.assign(dest_.begin(), dest_.end());
+    const int* outer = A.outerIndexPtr();
+    const int* inner = A.innerIndexPtr();
+    for (int c = 0; c < q_; ++c)
+      for (int e = outer[c]; e < outer[c + 1]; ++e) {
+        if (sym_dest_[e] >= 0) continue;
+        const int r = inner[e];
+        const int* hit = std::lower_bound(inner + outer[r], inner + outer[r + 1], c);
+        if (hit == inner + outer[r + 1] || *hit != c || dest_[hit - inner] < 0)
+          Rcpp::stop("internal error: A's pattern is not symmetric");
+        sym_dest_[e] = dest_[hit - inner];
+      }
+  }
+  for (std::size_t e = 0; e < sym_dest_.size(); ++e) out[e] = inverse_[sym_dest_[e]];
 }

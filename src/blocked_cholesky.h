@@ -30,6 +30,11 @@ class BlockedCholesky {
   void solve_L(Eigen::MatrixXd& B) const;    // B <- L^{-1} P B
   void solve_Lt(Eigen::VectorXd& v) const;   // v <- P' L^{-T} v
   double logdet2() const { return logdet2_; }   // log |L|^2 = log |A|
+  // A^{-1} on the factor's pattern (after factorize()): Takahashi's recurrences panel by panel,
+  // from the last supernode to the first and then the leading levels (see blocked_cholesky.cpp).
+  void invert();
+  // A^{-1} at each stored entry of A (the matrix analyzed), in A's storage order (after invert()).
+  void inverse_on_pattern(const SpMat& A, double* out);
 
  private:
   // A dense column-major block of L: height x width at values_[offset], its row indices (in the
@@ -39,15 +44,21 @@ class BlockedCholesky {
     Eigen::Index offset;
     int height, width, row_start, below;
   };
-  struct Update {   // panel `source` updates a supernode with its rows at positions [begin, end)
-    int source, begin, end;
+  // Panel `source` (and the count - 1 leading panels after it, which have the same rows and are
+  // stored right after it: together one height x (width count) block) updates a supernode with
+  // its rows at positions [begin, end).
+  struct Update {
+    int source, begin, end, count;
   };
   Eigen::Map<Eigen::MatrixXd> block(const Panel& pn) { return Eigen::Map<Eigen::MatrixXd>(values_.data() + pn.offset, pn.height, pn.width); }
   Eigen::Map<const Eigen::MatrixXd> block(const Panel& pn) const {
     return Eigen::Map<const Eigen::MatrixXd>(values_.data() + pn.offset, pn.height, pn.width);
   }
   void analyze_rest(const SpMat& A, std::vector<std::vector<int> >& level_rows, double max_doubles);
-  void apply_update(const Panel& target, const Panel& source, int begin, int end);
+  void apply_update(const Panel& target, const Update& update);
+  // Z(i, j) = A^{-1} at rest rows (rows[i], rows[j]), i >= j (rows sorted, permuted numbering);
+  // the lower triangle only. The rows must be a clique of the factor's pattern.
+  void gather_inverse(const int* rows, int n, Eigen::MatrixXd& Z) const;
 
   int q_ = 0, q1_ = 0, q2_ = 0, p1_ = 1, nlev1_ = 0;
   Eigen::VectorXd values_;             // L11 blocks (p1 x p1 each), then the panels
@@ -55,6 +66,8 @@ class BlockedCholesky {
   std::vector<int> rows_;              // row indices of all panels
   std::vector<int> perm_;              // perm_[original rest column] = its position in the order
   std::vector<int> first_col_;         // supernode s covers columns first_col_[s] .. +width - 1
+  std::vector<int> snode_of_;          // the supernode of each column of the rest (permuted)
+  std::vector<int> lead_group_;        // leading levels k .. k + lead_group_[k] - 1 share their rows (0: inside a group)
   std::vector<int> update_start_;      // updates of supernode s: updates_[update_start_[s] ...]
   std::vector<Update> updates_;
   std::vector<Eigen::Index> dest_;     // per stored entry of A: its place in values_ (-1: none)
@@ -64,6 +77,8 @@ class BlockedCholesky {
   mutable std::vector<int> positions_; // scratch: target positions of one update's rows
   int max_below_ = 0;                  // most rows below a supernode's columns
   mutable RowMatrix solve_buffer_, below_buffer_;   // scratch for the solves
+  Eigen::VectorXd inverse_;            // A^{-1} on the factor's pattern, laid out as values_
+  std::vector<Eigen::Index> sym_dest_; // per stored entry of A: its place (or its transpose's) in inverse_
   double logdet2_ = 0;
   bool fits_ = true;
 };

@@ -31,8 +31,6 @@ LmmCore::LmmCore(const MatrixXd& X, const VectorXd& y, const VectorXd& w, const 
   ZtWyX_.rightCols(p_) = ZtWX_;
   ytWy_ = yw.squaredNorm();
   sum_log_w_ = w.array().log().sum();
-  identity_.resize(re_.q, re_.q);
-  identity_.setIdentity();
   // a well-defined state before the first evaluation (and after a failed one)
   u_ = VectorXd::Zero(re_.q);
   beta_ = VectorXd::Zero(p_);
@@ -41,60 +39,127 @@ LmmCore::LmmCore(const MatrixXd& X, const VectorXd& y, const VectorXd& w, const 
   RX_ = MatrixXd::Zero(p_, p_);
   // the pattern of A does not depend on theta (Z keeps explicit zeros; products keep structure)
   const double kMaxBlockedDoubles = 1e8;
-  build_A_recipe();
-  form_A(VectorXd::Ones(re_.ntheta));
+  build_A_blocks();
   if (factor_method != 2 && re_.q > 0) {
     blocked_chol_ = BlockedCholesky(A_, re_.leading_size, re_.leading_block, factor_method == 1 ? 1e300 : kMaxBlockedDoubles);
     blocked_ = blocked_chol_.fits();
     if (!blocked_) blocked_chol_ = BlockedCholesky();
   }
+  set_from(blocked_);
 }
 
-// A's pattern from one symbolic product; then, per stored entry (i, j), the products
-// Lambda(k, i) Z'WZ(k, l) Lambda(l, j) that sum to it (Lambda is block diagonal, so few).
-void LmmCore::build_A_recipe() {
-  const SpMat& L = re_.Lambda;
-  A_ = SpMat(L.transpose()) * ZtWZ_ * L + identity_;
-  A_.makeCompressed();
+// A's pattern by blocks: block column g holds every block h with (Z'WZ)_hg stored, and g itself;
+// Z'WZ is copied into that layout (zeros where it stores nothing) and the row runs are recorded.
+void LmmCore::build_A_blocks() {
   ZtWZ_ = SpMat(ZtWZ_.transpose());   // the same symmetric matrix, with sorted row indices
-  recipe_start_.assign(1, 0);
-  recipe_left_.clear();
-  recipe_middle_.clear();
-  recipe_right_.clear();
-  diagonal_of_A_.assign(re_.q, -1);
-  const int* m_outer = ZtWZ_.outerIndexPtr();
-  const int* m_inner = ZtWZ_.innerIndexPtr();
-  for (int j = 0; j < re_.q; ++j) {
-    for (SpMat::InnerIterator it(A_, j); it; ++it) {
-      const int i = it.row();
-      if (i == j) diagonal_of_A_[j] = &it.value() - A_.valuePtr();
-      for (SpMat::InnerIterator li(L, i); li; ++li)
-        for (SpMat::InnerIterator lj(L, j); lj; ++lj) {
-          const int k = li.row(), l = lj.row();
-          const int* first = m_inner + m_outer[l];
-          const int* last = m_inner + m_outer[l + 1];
-          const int* hit = std::lower_bound(first, last, k);
-          if (hit == last || *hit != k) continue;
-          recipe_left_.push_back(&li.value() - L.valuePtr());
-          recipe_middle_.push_back(hit - m_inner);
-          recipe_right_.push_back(&lj.value() - L.valuePtr());
-        }
-      recipe_start_.push_back(recipe_left_.size());
+  const int q = re_.q, nterms = re_.term_ncol.size();
+  std::vector<int> by_offset(nterms);
+  for (int i = 0; i < nterms; ++i) by_offset[i] = i;
+  std::sort(by_offset.begin(), by_offset.end(), [this](int a, int b) { return re_.term_offset[a] < re_.term_offset[b]; });
+  theta_offset_.assign(nterms + 1, 0);
+  for (int i = 0; i < nterms; ++i) theta_offset_[i + 1] = theta_offset_[i] + re_.term_ncol[i] * (re_.term_ncol[i] + 1) / 2;
+  T_.resize(nterms);
+  for (int i = 0; i < nterms; ++i) T_[i] = Eigen::MatrixXd::Zero(re_.term_ncol[i], re_.term_ncol[i]);
+  blocks_.clear();
+  std::vector<int> block_of_col(q);
+  for (int i : by_offset)
+    for (int lev = 0; lev < re_.term_nlev[i]; ++lev) {
+      const int first = re_.term_offset[i] + lev * re_.term_ncol[i];
+      for (int c = 0; c < re_.term_ncol[i]; ++c) block_of_col[first + c] = blocks_.size();
+      blocks_.push_back(ColumnBlock{i, first, re_.term_ncol[i], 0, 0, 0, 0, 0});
     }
+  // the row blocks of each block column, then A's pattern
+  const int nblocks = blocks_.size();
+  std::vector<int> mark(nblocks, -1), row_blocks;
+  std::vector<int> outer(q + 1, 0), inner;
+  runs_.clear();
+  for (int g = 0; g < nblocks; ++g) {
+    ColumnBlock& cb = blocks_[g];
+    row_blocks.assign(1, g);
+    mark[g] = g;
+    for (int c = cb.first_col; c < cb.first_col + cb.p; ++c)
+      for (SpMat::InnerIterator it(ZtWZ_, c); it; ++it) {
+        const int h = block_of_col[it.row()];
+        if (mark[h] != g) { mark[h] = g; row_blocks.push_back(h); }
+      }
+    std::sort(row_blocks.begin(), row_blocks.end());
+    cb.start = inner.size();
+    cb.run_begin = runs_.size();
+    std::vector<int> rows;
+    for (int h : row_blocks) {
+      const ColumnBlock& rb = blocks_[h];
+      if (runs_.size() == (std::size_t)cb.run_begin || runs_.back().term != rb.term)
+        runs_.push_back(RowRun{rb.term, (int)rows.size(), (int)rows.size()});
+      for (int k = 0; k < rb.p; ++k) rows.push_back(rb.first_col + k);
+      runs_.back().end = rows.size();
+    }
+    cb.run_end = runs_.size();
+    cb.rows = rows.size();
+    for (int c = cb.first_col; c < cb.first_col + cb.p; ++c) {
+      inner.insert(inner.end(), rows.begin(), rows.end());
+      outer[c + 1] = inner.size();
+    }
+  }
+  std::vector<double> zeros(inner.size(), 0.0);
+  A_ = Eigen::Map<const SpMat>(q, q, inner.size(), outer.data(), inner.data(), zeros.data());
+  A_.makeCompressed();
+  // Z'WZ in A's layout, and the diagonal entries
+  M_in_A_ = VectorXd::Zero(A_.nonZeros());
+  const int* a_outer = A_.outerIndexPtr();
+  const int* a_inner = A_.innerIndexPtr();
+  diagonal_of_A_.assign(q, -1);
+  for (int c = 0; c < q; ++c) {
+    const int* first = a_inner + a_outer[c];
+    const int* last = a_inner + a_outer[c + 1];
+    for (SpMat::InnerIterator it(ZtWZ_, c); it; ++it)
+      M_in_A_[std::lower_bound(first, last, (int)it.row()) - a_inner] += it.value();
+    diagonal_of_A_[c] = std::lower_bound(first, last, c) - a_inner;
+  }
+}
+
+// The factor reads, in each block column, the lower triangle in its own order: from the block
+// itself on (the leading term's blocks, and every block of the simplicial factor, whose order
+// is applied to the lower triangle), or every row of the rest (the blocked factor permutes it).
+void LmmCore::set_from(bool blocked) {
+  const int* a_inner = A_.innerIndexPtr();
+  for (ColumnBlock& cb : blocks_) {
+    const int bound = (blocked && cb.first_col >= re_.leading_size) ? re_.leading_size : cb.first_col;
+    const int* first = a_inner + cb.start;
+    cb.from = std::lower_bound(first, first + cb.rows, bound) - first;
   }
 }
 
 void LmmCore::form_A(const VectorXd& theta) {
   re_.set_theta(theta.data());
-  const double* lv = re_.Lambda.valuePtr();
-  const double* mv = ZtWZ_.valuePtr();
+  for (std::size_t i = 0; i < T_.size(); ++i) {
+    const int p = re_.term_ncol[i];
+    for (int c = 0, t = theta_offset_[i]; c < p; ++c)
+      for (int r = c; r < p; ++r) T_[i](r, c) = theta[t++];
+  }
   double* av = A_.valuePtr();
-  const Eigen::Index nnz = A_.nonZeros();
-  for (Eigen::Index e = 0; e < nnz; ++e) {
-    double sum = 0;
-    for (int t = recipe_start_[e]; t < recipe_start_[e + 1]; ++t)
-      sum += lv[recipe_left_[t]] * mv[recipe_middle_[t]] * lv[recipe_right_[t]];
-    av[e] = sum;
+  const double* mv = M_in_A_.data();
+  Eigen::MatrixXd chunk;
+  for (const ColumnBlock& cb : blocks_) {
+    const int m = cb.rows - cb.from;
+    Eigen::Map<Eigen::MatrixXd> Ag(av + cb.start, cb.rows, cb.p);
+    const Eigen::Map<const Eigen::MatrixXd> Mg(mv + cb.start, cb.rows, cb.p);
+    const Eigen::MatrixXd& Tg = T_[cb.term];
+    if (cb.p == 1) Ag.bottomRows(m) = Mg.bottomRows(m) * Tg(0, 0);
+    else Ag.bottomRows(m).noalias() = Mg.bottomRows(m) * Tg.triangularView<Eigen::Lower>();
+    for (int k = cb.run_begin; k < cb.run_end; ++k) {   // rows of level block h: T_h' times them
+      const RowRun& run = runs_[k];
+      const int begin = std::max(run.begin, cb.from), ph = re_.term_ncol[run.term];
+      if (begin >= run.end) continue;
+      const Eigen::MatrixXd& Th = T_[run.term];
+      if (ph == 1) {
+        Ag.middleRows(begin, run.end - begin) *= Th(0, 0);
+        continue;
+      }
+      for (int s0 = begin; s0 < run.end; s0 += ph) {
+        chunk.noalias() = Th.transpose().triangularView<Eigen::Upper>() * Ag.middleRows(s0, ph);
+        Ag.middleRows(s0, ph) = chunk;
+      }
+    }
   }
   for (int j = 0; j < re_.q; ++j) av[diagonal_of_A_[j]] += 1.0;
 }
@@ -103,7 +168,7 @@ void LmmCore::form_A(const VectorXd& theta) {
 bool LmmCore::factor_A(const VectorXd& theta) {
   form_A(theta);
   const SpMat& A = A_;
-  if (blocked_) return blocked_chol_.factorize(A);   // A's pattern is fixed (build_A_recipe)
+  if (blocked_) return blocked_chol_.factorize(A);   // A's pattern is fixed (build_A_blocks)
   if (A.nonZeros() != pattern_nnz_) {
     chol_.analyzePattern(A);
     pattern_nnz_ = A.nonZeros();
