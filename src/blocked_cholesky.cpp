@@ -170,6 +170,9 @@ void BlockedCholesky::analyze_rest(const SpMat& A, std::vector<std::vector<int> 
   std::vector<std::vector<Update> > lists(nsuper);
   Index max_product = 0;
   lead_group_.assign(nlev1_, 0);
+  // a leading level of one column that shares its rows with no other updates column by column
+  // instead (see factorize()): here, per column of the rest, the levels touching it
+  std::vector<std::vector<std::pair<int, int> > > lead_by_col(q2_);
   for (int src = 0; src < (int)panels_.size();) {
     const Panel& pn = panels_[src];
     const int* r = rows_.data() + pn.row_start;
@@ -179,6 +182,11 @@ void BlockedCholesky::analyze_rest(const SpMat& A, std::vector<std::vector<int> 
              std::equal(r, r + pn.height, rows_.data() + panels_[src + count].row_start))
         ++count;
       lead_group_[src] = count;
+      if (count == 1 && pn.width == 1) {
+        for (int a = 0; a < pn.height; ++a) lead_by_col[r[a]].push_back(std::make_pair(src, a));
+        ++src;
+        continue;
+      }
     }
     for (int a = pn.below; a < pn.height;) {
       const int s = snode_of[r[a]];
@@ -197,6 +205,16 @@ void BlockedCholesky::analyze_rest(const SpMat& A, std::vector<std::vector<int> 
     update_start_.push_back(updates_.size());
   }
   product_.resize(std::max<Index>(max_product, 1), 1);
+  lead_col_start_.assign(1, 0);
+  lead_col_level_.clear();
+  lead_col_position_.clear();
+  for (int c = 0; c < q2_; ++c) {
+    for (const std::pair<int, int>& lp : lead_by_col[c]) {
+      lead_col_level_.push_back(lp.first);
+      lead_col_position_.push_back(lp.second);
+    }
+    lead_col_start_.push_back(lead_col_level_.size());
+  }
   relative_.assign(q2_, 0);
   int max_height = 0;
   max_below_ = 0;
@@ -309,6 +327,21 @@ bool BlockedCholesky::factorize(const SpMat& A) {
     const Panel& pn = panels_[nlev1_ + s];
     for (int t = 0; t < pn.height; ++t) relative_[rows_[pn.row_start + t]] = t;
     for (int u = update_start_[s]; u < update_start_[s + 1]; ++u) apply_update(pn, updates_[u]);
+    // one-column leading levels, column by column: column j of the supernode gets
+    // -x_k[rows at or below j] x_k[j] from each level k whose rows include j (the column stays in
+    // cache while its levels' short panels stream by, instead of every level visiting every column)
+    double* t = values_.data() + pn.offset;
+    for (int j = first_col_[s]; j < first_col_[s + 1]; ++j) {
+      double* col = t + (Index)(j - first_col_[s]) * pn.height;
+      for (int e = lead_col_start_[j]; e < lead_col_start_[j + 1]; ++e) {
+        const Panel& src = panels_[lead_col_level_[e]];
+        const double* x = values_.data() + src.offset;
+        const int* r = rows_.data() + src.row_start;
+        const int a = lead_col_position_[e];
+        const double xj = x[a];
+        for (int ii = a; ii < src.height; ++ii) col[relative_[r[ii]]] -= x[ii] * xj;
+      }
+    }
     auto B = block(pn);
     Eigen::Ref<MatrixXd> D(B.topRows(pn.width));
     Eigen::LLT<Eigen::Ref<MatrixXd> > llt(D);
@@ -407,26 +440,37 @@ void BlockedCholesky::solve_Lt(VectorXd& v) const {
 // where Z_RR is already known. The leading levels follow the same recurrence with D = L11_k and
 // B = their panel; levels that share their rows do so in one product.
 void BlockedCholesky::invert() {
+  const int kChunk = 64;
   inverse_.resize(values_.size());
-  MatrixXd Zrr, X, Dinv;
+  MatrixXd Zrr, X, Dinv, F;
   for (int s = (int)first_col_.size() - 2; s >= 0; --s) {
+    // the supernode's whole h x h block of Z in F (lower triangle): Z_RR gathered, then its own
+    // columns in chunks from the last, each by the recurrence with everything below it known
+    // (a wide supernode then costs about h^3 / 3, not a dense inverse of its diagonal block)
     const Panel& pn = panels_[nlev1_ + s];
-    const int w = pn.width, nb = pn.height - w;
+    const int h = pn.height, w = pn.width, nb = h - w;
     const auto L = block(pn);
-    Eigen::Map<MatrixXd> Z(inverse_.data() + pn.offset, pn.height, w);
-    Dinv.setIdentity(w, w);
-    L.topRows(w).triangularView<Eigen::Lower>().solveInPlace(Dinv);
-    Z.topRows(w).noalias() = Dinv.transpose() * Dinv;
-    if (nb > 0) {
-      gather_inverse(rows_.data() + pn.row_start + w, nb, Zrr);
-      X.noalias() = L.bottomRows(nb) * Dinv.triangularView<Eigen::Lower>();
-      Z.bottomRows(nb).noalias() = -(Zrr.selfadjointView<Eigen::Lower>() * X);
-      Z.topRows(w).noalias() -= X.transpose() * Z.bottomRows(nb);
+    F.resize(h, h);
+    if (nb > 0) gather_inverse(rows_.data() + pn.row_start + w, nb, F.bottomRightCorner(nb, nb));
+    for (int c1 = w; c1 > 0;) {
+      const int c0 = std::max(0, c1 - kChunk), b = c1 - c0, m = h - c1;
+      Dinv.setIdentity(b, b);
+      L.block(c0, c0, b, b).triangularView<Eigen::Lower>().solveInPlace(Dinv);
+      F.block(c0, c0, b, b).noalias() = Dinv.transpose() * Dinv;
+      if (m > 0) {
+        X.noalias() = L.block(c1, c0, m, b) * Dinv.triangularView<Eigen::Lower>();
+        F.block(c1, c0, m, b).noalias() = -(F.bottomRightCorner(m, m).selfadjointView<Eigen::Lower>() * X);
+        F.block(c0, c0, b, b).noalias() -= X.transpose() * F.block(c1, c0, m, b);
+      }
+      c1 = c0;
     }
+    Eigen::Map<MatrixXd>(inverse_.data() + pn.offset, h, w) = F.leftCols(w);
     if (s % 64 == 63) Rcpp::checkUserInterrupt();
   }
+  invert_single_columns();
   for (int k = 0; k < nlev1_; k += std::max(lead_group_[k], 1)) {
     const int count = std::max(lead_group_[k], 1);
+    if (single_column(k)) continue;
     const Panel& pn = panels_[k];
     const int h = pn.height;
     X.resize(h, (Index)p1_ * count);
@@ -439,6 +483,7 @@ void BlockedCholesky::invert() {
     }
     Eigen::Map<MatrixXd> Z(inverse_.data() + pn.offset, h, (Index)p1_ * count);   // the group's panels, side by side
     if (h > 0) {
+      Zrr.resize(h, h);
       gather_inverse(rows_.data() + pn.row_start, h, Zrr);
       Z.noalias() = -(Zrr.selfadjointView<Eigen::Lower>() * X);
     }
@@ -451,8 +496,53 @@ void BlockedCholesky::invert() {
   }
 }
 
-void BlockedCholesky::gather_inverse(const int* rows, int n, MatrixXd& Z) const {
-  Z.resize(n, n);
+// The one-column leading levels that factorize() updates column by column: with x_k = W_k / l_k,
+// Z21_k = -Z_RR x_k and Z11_k = 1 / l_k^2 - x_k' Z21_k. Z_RR x_k is accumulated the same way, one
+// column j of the rest at a time (its column of Z in cache): rows at or below j from the column,
+// and row j itself from the same entries by symmetry.
+void BlockedCholesky::invert_single_columns() {
+  if (lead_col_level_.empty()) return;
+  for (int k = 0; k < nlev1_; ++k)
+    if (single_column(k)) Eigen::Map<VectorXd>(inverse_.data() + panels_[k].offset, panels_[k].height).setZero();
+  for (int s = 0; s < (int)first_col_.size() - 1; ++s) {
+    const Panel& pn = panels_[nlev1_ + s];
+    for (int t = 0; t < pn.height; ++t) relative_[rows_[pn.row_start + t]] = t;
+    for (int j = first_col_[s]; j < first_col_[s + 1]; ++j) {
+      const double* col = inverse_.data() + pn.offset + (Index)(j - first_col_[s]) * pn.height;
+      for (int e = lead_col_start_[j]; e < lead_col_start_[j + 1]; ++e) {
+        const int k = lead_col_level_[e], a = lead_col_position_[e];
+        const Panel& src = panels_[k];
+        const double inv_l = 1.0 / values_[k];
+        const double* w = values_.data() + src.offset;
+        const int* r = rows_.data() + src.row_start;
+        double* y = inverse_.data() + src.offset;
+        const double xa = w[a] * inv_l;
+        double ya = col[relative_[j]] * xa;
+        for (int ii = a + 1; ii < src.height; ++ii) {
+          const double z = col[relative_[r[ii]]];
+          y[ii] += z * xa;
+          ya += z * w[ii] * inv_l;
+        }
+        y[a] += ya;
+      }
+    }
+  }
+  for (int k = 0; k < nlev1_; ++k) {
+    if (!single_column(k)) continue;
+    const Panel& pn = panels_[k];
+    const double inv_l = 1.0 / values_[k];
+    double* y = inverse_.data() + pn.offset;
+    const double* w = values_.data() + pn.offset;
+    double dot = 0;
+    for (int t = 0; t < pn.height; ++t) {
+      y[t] = -y[t];
+      dot += w[t] * inv_l * y[t];
+    }
+    inverse_[k] = inv_l * inv_l - dot;
+  }
+}
+
+void BlockedCholesky::gather_inverse(const int* rows, int n, Eigen::Ref<MatrixXd> Z) const {
   for (int j = 0; j < n;) {
     const int s = snode_of_[rows[j]];
     const Panel& pn = panels_[nlev1_ + s];

@@ -57,8 +57,11 @@ class BlockedCholesky {
   void analyze_rest(const SpMat& A, std::vector<std::vector<int> >& level_rows, double max_doubles);
   void apply_update(const Panel& target, const Update& update);
   // Z(i, j) = A^{-1} at rest rows (rows[i], rows[j]), i >= j (rows sorted, permuted numbering);
-  // the lower triangle only. The rows must be a clique of the factor's pattern.
-  void gather_inverse(const int* rows, int n, Eigen::MatrixXd& Z) const;
+  // the lower triangle of an n x n Z only. The rows must be a clique of the factor's pattern.
+  void gather_inverse(const int* rows, int n, Eigen::Ref<Eigen::MatrixXd> Z) const;
+  // Leading level k has one column and its own rows (updated column by column, lead_col_*).
+  bool single_column(int k) const { return p1_ == 1 && lead_group_[k] == 1; }
+  void invert_single_columns();
 
   int q_ = 0, q1_ = 0, q2_ = 0, p1_ = 1, nlev1_ = 0;
   Eigen::VectorXd values_;             // L11 blocks (p1 x p1 each), then the panels
@@ -70,6 +73,9 @@ class BlockedCholesky {
   std::vector<int> lead_group_;        // leading levels k .. k + lead_group_[k] - 1 share their rows (0: inside a group)
   std::vector<int> update_start_;      // updates of supernode s: updates_[update_start_[s] ...]
   std::vector<Update> updates_;
+  // one-column leading levels touching rest column c: lead_col_level_[lead_col_start_[c] ...],
+  // with the position of row c in their panel
+  std::vector<int> lead_col_start_, lead_col_level_, lead_col_position_;
   std::vector<Eigen::Index> dest_;     // per stored entry of A: its place in values_ (-1: none)
   mutable std::vector<int> relative_;  // scratch: row -> position in the current supernode
   typedef Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> RowMatrix;

@@ -44,13 +44,14 @@ class LmmCore {
   // -2 log L at (beta, theta) with sigma profiled in none of them, in parts: -2 log L =
   // logdet_A + Q / sigma^2 + n log(2 pi sigma^2) - sum(log w), where Q is the penalized residual
   // sum of squares at beta; with its derivatives in theta and beta (beta on the user's scale).
+  // dlogdet_A (which needs the selected inverse) only when asked for, else empty.
   struct FixedBeta {
     double profiled_ml;       // the profiled ML deviance at theta
     double logdet_A, Q;
     Eigen::VectorXd dlogdet_A, dQ;   // in theta
     Eigen::VectorXd dQ_dbeta;
   };
-  FixedBeta at_fixed_beta(const Eigen::VectorXd& theta, const Eigen::VectorXd& beta);
+  FixedBeta at_fixed_beta(const Eigen::VectorXd& theta, const Eigen::VectorXd& beta, bool with_dlogdet);
 
   // A start for theta from per-term moment estimates (each term's group-wise least-squares fits
   // of the residuals of y on X, as if it were the only term).

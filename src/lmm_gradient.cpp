@@ -91,7 +91,7 @@ double LmmCore::deviance_gradient(const VectorXd& theta, bool reml, VectorXd& gr
   return dev;
 }
 
-LmmCore::FixedBeta LmmCore::at_fixed_beta(const VectorXd& theta, const VectorXd& beta) {
+LmmCore::FixedBeta LmmCore::at_fixed_beta(const VectorXd& theta, const VectorXd& beta, bool with_dlogdet) {
   FixedBeta out;
   const double nan = std::numeric_limits<double>::quiet_NaN();
   out.profiled_ml = deviance(theta, false);
@@ -101,9 +101,11 @@ LmmCore::FixedBeta LmmCore::at_fixed_beta(const VectorXd& theta, const VectorXd&
     out.dQ_dbeta = VectorXd::Constant(p_, nan);
     return out;
   }
-  invert_A();
   out.logdet_A = ldL2_;
-  out.dlogdet_A = 2.0 * at_theta(trace_blocks());
+  if (with_dlogdet) {
+    invert_A();
+    out.dlogdet_A = 2.0 * at_theta(trace_blocks());
+  }
   const VectorXd b = beta - beta_shift_;   // the core's y is shifted by X beta_shift
   const VectorXd ZtWr = ZtWy_ - ZtWX_ * b;   // Z'W(y - X b)
   MatrixXd c = re_.Lambda.transpose() * ZtWr;

@@ -100,6 +100,7 @@ OptimResult optimize_lmm(LmmCore& core, const VectorXd& theta0, bool reml, Optim
     extra_evaluations = 2;
   }
   if (!use_gradient || start.size() == 0) {
+    if (settings.stall_evaluations == 0) settings.stall_evaluations = 2 * start.size() + 3;
     OptimResult opt = minimize_bobyqa(f, start, lower, upper, settings);
     opt.evaluations += extra_evaluations;
     return opt;

@@ -3,7 +3,11 @@
 // BOBYQA (derivative-free) for models with few variance parameters, where its evaluations are
 // cheapest; L-BFGS with the exact gradient (lmm_gradient.cpp) for many, where BOBYQA needs
 // thousands of evaluations (a kb07-like maximal model, 72 parameters: ~3,500 against ~50). Both
-// start from the moment estimate on large data when it is better than the given start.
+// start from the moment estimate on large data when it is better than the given start. BOBYQA
+// stops once 2n + 3 evaluations in a row are within the deviance's rounding error of the best
+// (no decrease beyond 1e-14 of its size, no value more than 1e-13 above it): its last
+// trust-region reductions (down to xtol_abs) would only sample noise there (on the
+// MovieLens-like benchmark, 10 of 42 evaluations).
 //
 // L-BFGS stops at any point where the projected gradient vanishes. In the Cholesky
 // parametrization a column of T_i that is entirely zero is such a point whatever the data (the
