@@ -221,7 +221,7 @@ profile_context <- function(object) {
   if (isTRUE(object$REML)) {
     ml_control <- glmm_control()
     ml_control$scale <- rep(1 / object$map$unit, length(theta))   # as fit_lmm()
-    theta <- core_optimize(core, theta, lower, rep(Inf, length(theta)), ml_control)$par
+    theta <- lmm_optimize(core, theta, ml_control, lmm_optimizer(ml_control, length(theta)))$par
   }
   st <- core_state(core, theta)
   n <- object$nobs

@@ -115,13 +115,15 @@ check_formula <- function(formula, mc, env) {
 
 #' Control settings for glmm()
 #'
-#' @param optimizer the optimizer, from NLopt through 'nloptr': `"auto"` (the default) uses
-#'   BOBYQA for linear mixed models and adaptive quadrature, and for other GLMMs L-BFGS with the
-#'   analytic gradient of the Laplace approximation, started from one EM step for the variance
-#'   parameters and scaled by their predicted curvatures (BOBYQA if L-BFGS fails, or from
-#'   L-BFGS's end point if the gradient there is not zero); `"bobyqa"` uses BOBYQA
-#'   (derivative-free) throughout; `"lbfgs"` is `"auto"` without the fallbacks: an error if
-#'   L-BFGS fails on a GLMM (linear mixed models always use BOBYQA).
+#' @param optimizer the optimizer, from NLopt through 'nloptr': `"auto"` (the default) uses,
+#'   for linear mixed models, BOBYQA when there are up to 6 variance parameters and L-BFGS with
+#'   the exact gradient of the profiled deviance from 7 on (random slopes with several
+#'   covariates, maximal models); BOBYQA for adaptive quadrature; and for other GLMMs L-BFGS
+#'   with the analytic gradient of the Laplace approximation, started from one EM step for the
+#'   variance parameters and scaled by their predicted curvatures (BOBYQA if L-BFGS fails, or
+#'   from L-BFGS's end point if the gradient there is not zero); `"bobyqa"` uses BOBYQA
+#'   (derivative-free) throughout; `"lbfgs"` uses L-BFGS for every linear mixed model, and for
+#'   GLMMs is `"auto"` without the fallbacks: an error if L-BFGS fails.
 #' @param ftol_abs,ftol_rel absolute and relative tolerance on the change in the objective.
 #' @param xtol_abs absolute tolerance on the change in the parameters.
 #' @param maxeval maximum number of evaluations of the objective.

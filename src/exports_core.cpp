@@ -41,6 +41,7 @@ OptimControl optim_control_from_list(const Rcpp::List& control) {
   if (control.containsElementNamed("initial_steps")) c.initial_steps = Rcpp::as<Eigen::VectorXd>(control["initial_steps"]);
   if (control.containsElementNamed("scale")) c.scale = Rcpp::as<Eigen::VectorXd>(control["scale"]);
   if (control.containsElementNamed("verbose")) c.verbose = Rcpp::as<int>(control["verbose"]);
+  if (control.containsElementNamed("stall_evaluations")) c.stall_evaluations = Rcpp::as<int>(control["stall_evaluations"]);
   return c;
 }
 

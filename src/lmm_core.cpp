@@ -13,6 +13,7 @@ LmmCore::LmmCore(const MatrixXd& X, const VectorXd& y, const VectorXd& w, const 
   // the pattern of A does not depend on theta or W (Z keeps explicit zeros; products keep structure)
   system_ = PenalizedSystem(re_, factor_method, max_bytes);
   set_response(y, w);
+  gradient_layout();
 }
 
 // The cross-products of the response and weights, formed once (the factor's pattern is kept).

@@ -18,6 +18,12 @@ struct Objective {
   std::string error;
   Eigen::VectorXd scale;   // NLopt sees x = scale * par (empty: no scaling)
   std::chrono::steady_clock::time_point last_check;   // of user interrupts
+  int stall_evaluations;   // see OptimControl
+  double stall_ftol_rel;
+  double best;             // the lowest value so far and its point (NLopt's x)
+  Eigen::VectorXd best_x;
+  int quiet_run;           // evaluations in a row within the rounding error of the best
+  bool stalled;
 };
 
 double nlopt_objective(unsigned n, const double* x, double* grad, void* data) {
@@ -58,6 +64,20 @@ double nlopt_objective(unsigned n, const double* x, double* grad, void* data) {
     nlopt_force_stop(obj->opt);
     return std::numeric_limits<double>::infinity();
   }
+  if (obj->stall_evaluations > 0 && std::isfinite(value)) {
+    // quiet: neither a decrease beyond the rounding error nor a value more than ten times it above the best
+    const double tol = obj->stall_ftol_rel * std::abs(value);
+    const bool quiet = value >= obj->best - tol && value <= obj->best + 10.0 * tol;
+    if (value < obj->best) {
+      obj->best = value;
+      obj->best_x = Eigen::Map<const Eigen::VectorXd>(x, n);
+    }
+    obj->quiet_run = quiet ? obj->quiet_run + 1 : 0;
+    if (obj->quiet_run >= obj->stall_evaluations) {
+      obj->stalled = true;
+      nlopt_force_stop(obj->opt);
+    }
+  }
   if (obj->verbose > 0 && obj->evaluations % obj->verbose == 0) {
     Rprintf("%5d: %.8f  [", obj->evaluations, value);
     for (unsigned k = 0; k < n && k < 8; ++k) Rprintf(" %.5g", par[k]);
@@ -91,7 +111,9 @@ OptimResult run_nlopt(nlopt_algorithm algorithm, const std::function<double(cons
   }
   NloptHandle h(algorithm, n);
   if (!h.opt) engine_stop("could not create the NLopt optimizer");
-  Objective obj = {f, fg, h.opt, 0, control.verbose, false, false, "", Eigen::VectorXd(), std::chrono::steady_clock::now()};
+  Objective obj = {f, fg, h.opt, 0, control.verbose, false, false, "", Eigen::VectorXd(), std::chrono::steady_clock::now(),
+                   control.stall_evaluations, control.stall_ftol_rel, std::numeric_limits<double>::infinity(),
+                   Eigen::VectorXd(), 0, false};
   const bool scaled = control.scale.size() == (Eigen::Index)n && (control.scale.array() > 0).all() && control.scale.allFinite();
   if (scaled) obj.scale = control.scale;
   const Eigen::VectorXd s = scaled ? control.scale : Eigen::VectorXd::Ones(n);
@@ -117,6 +139,13 @@ OptimResult run_nlopt(nlopt_algorithm algorithm, const std::function<double(cons
   res.value = fmin;
   res.evaluations = obj.evaluations;
   res.status = status;
+  if (obj.stalled) {
+    res.par = obj.best_x.cwiseQuotient(s);
+    res.value = obj.best;
+    res.status = NLOPT_FTOL_REACHED;
+    res.message = "converged: no decrease of the objective beyond its rounding error over the last evaluations";
+    return res;
+  }
   switch (status) {
     case NLOPT_SUCCESS: res.message = "success"; break;
     case NLOPT_STOPVAL_REACHED: res.message = "stopval reached"; break;

@@ -30,6 +30,12 @@ struct OptimControl {
   Eigen::VectorXd initial_steps;   // per parameter, overrides initial_step when set
   int verbose = 0;           // print every verbose-th evaluation
   Eigen::VectorXd scale;     // minimize over scale * x (a diagonal preconditioner) when set (> 0)
+  // Stop (as converged) once stall_evaluations evaluations in a row (0: never) have neither
+  // lowered the best value by more than stall_ftol_rel times its size (the objective's rounding
+  // error) nor exceeded it by more than ten times that: BOBYQA's last trust-region reductions
+  // then only sample noise.
+  int stall_evaluations = 0;
+  double stall_ftol_rel = 1e-14;
 };
 
 // Minimize f over [lower, upper] from x0; checks for user interrupts between evaluations.
