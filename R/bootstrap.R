@@ -110,7 +110,7 @@ boot_statistic <- function(value) {
 # All parameters with the names of confint(): .sig01, ... (SDs, correlations), .sigma, fixed effects.
 boot_parameters <- function(object) {
   lmm <- is_gaussian_identity(object$family)
-  v <- theta_to_natural(object$theta, if (lmm) object$sigma else 1, object$re)
+  v <- theta_to_natural(object$theta, if (lmm) object$sigma else 1, core_terms(object$re))
   names(v) <- sprintf(".sig%02d", seq_along(v))
   c(v, if (lmm || !is.null(object$dispersion)) c(.sigma = sigma.glmmlab(object)), object$beta)
 }
@@ -134,9 +134,9 @@ refit_response <- function(object, ysim, X = object$X) {
   fixed <- list(X = X, terms = object$terms, offset = object$offset, dropped = object$optinfo$dropped)
   start <- list(theta = object$theta)
   fit <- if (is_gaussian_identity(object$family)) {
-    fit_lmm(X, y, object$prior_weights, object$offset, object$re, isTRUE(object$REML), start, glmm_control())
+    fit_lmm(X, y, object$prior_weights, object$offset, core_terms(object$re), isTRUE(object$REML), start, glmm_control())
   } else {
-    fit_glmm(X, y, object$prior_weights, object$offset, object$re, object$family, start, glmm_control(),
+    fit_glmm(X, y, object$prior_weights, object$offset, core_terms(object$re), object$family, start, glmm_control(),
              if (is.null(object$nAGQ)) 1L else object$nAGQ)
   }
   new_glmm_fit(fit, call = object$call, formula = object$formula, family = object$family, REML = object$REML,

@@ -180,14 +180,15 @@ profile_context <- function(object) {
   st <- cpp_lmm_state(core, theta, FALSE)
   n <- object$nobs
   sigma <- sqrt(st$pwrss / n)
-  w <- c(theta_to_natural(theta, sigma, object$re), sigma)
+  re <- core_terms(object$re)   # the terms as the core fits them (R/re_terms.R)
+  w <- c(theta_to_natural(theta, sigma, re), sigma)
   nw <- length(w)
   names(w) <- c(sprintf(".sig%02d", seq_len(nw - 1L)), ".sigma")
-  is_cor <- c(!theta_diagonal_mask(object$re), FALSE)
+  is_cor <- c(!theta_diagonal_mask(re), FALSE)
   beta <- stats::setNames(st$beta, names(object$beta))
   ctx <- new.env(parent = emptyenv())
   ctx$core <- core
-  ctx$re <- object$re
+  ctx$re <- re
   ctx$n <- n
   ctx$theta <- theta
   ctx$theta_lower <- cpp_lmm_theta_lower(core)
@@ -358,7 +359,7 @@ profile_endpoint <- function(ctx, name, direction, z) {
 
 # Profile context of a GLMM: designs (cores) by column order, estimates, bounds, minimum deviance.
 glmm_profile_context <- function(object) {
-  re <- object$re
+  re <- core_terms(object$re)   # the terms as the core fits them (R/re_terms.R)
   nv <- length(object$theta)
   p <- length(object$beta)
   disp <- !is.null(object$dispersion)

@@ -126,20 +126,39 @@ nbinom1_saturated_mean <- function(y, phi) {
   out
 }
 
-# A family object from a family object, a family function or a name ("gaussian", "nbinom2", ...).
+# A family object from a family object, a family function, a name ("gaussian", "nbinom2", ...) or
+# a list with elements `family` and `link` (glmmTMB accepts that form too).
 resolve_family <- function(family) {
-  if (is.character(family)) {
-    if (length(family) != 1L) stop("`family` must be a single name", call. = FALSE)
-    fam_fun <- switch(family, gaussian = stats::gaussian, binomial = stats::binomial,
-                      poisson = stats::poisson, Gamma = stats::Gamma, nbinom2 = nbinom2, nbinom1 = nbinom1,
-                      stop(sprintf("unknown family %s; use gaussian, binomial, poisson, Gamma, nbinom2 or nbinom1",
-                                   sQuote(family, FALSE)), call. = FALSE))
-    family <- fam_fun()
-  }
+  if (is.list(family) && !inherits(family, "family")) family <- family_from_list(family)
+  if (is.character(family)) family <- family_function(family)()
   if (is.function(family)) family <- family()
   if (!inherits(family, "family")) stop("`family` must be a family such as gaussian() or a family name", call. = FALSE)
   family_codes(family)   # checks that the core supports it
   family
+}
+
+# The family function of a family's name; an error naming the families available.
+family_function <- function(name) {
+  if (length(name) != 1L || is.na(name)) stop("`family` must be a single name", call. = FALSE)
+  switch(name, gaussian = stats::gaussian, binomial = stats::binomial,
+         poisson = stats::poisson, Gamma = stats::Gamma, nbinom2 = nbinom2, nbinom1 = nbinom1,
+         stop(sprintf("unknown family %s; use gaussian, binomial, poisson, Gamma, nbinom2 or nbinom1",
+                      sQuote(name, FALSE)), call. = FALSE))
+}
+
+# list(family = "poisson", link = "log") -> poisson(link = "log"), checked.
+family_from_list <- function(family) {
+  name <- family$family
+  link <- if (is.null(family$link)) NULL else family$link
+  if (!is.character(name) || length(name) != 1L) {
+    stop("`family` given as a list needs an element `family` naming the family, e.g. list(family = \"poisson\", link = \"log\")", call. = FALSE)
+  }
+  fun <- family_function(name)
+  if (is.null(link)) return(fun())
+  if (!is.character(link) || length(link) != 1L) stop("`family$link` must be the name of a link, such as \"log\"", call. = FALSE)
+  tryCatch(do.call(fun, list(link = link)), error = function(e) {
+    stop(sprintf("`family$link` %s is not available for the %s family", sQuote(link, FALSE), name), call. = FALSE)
+  })
 }
 
 # Integer codes of a family and its link in the C++ core; a clear error if unsupported.

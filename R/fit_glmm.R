@@ -14,6 +14,8 @@ fit_glmm <- function(X, y, weights, offset, re, family, start, control, nAGQ = 1
   ntheta <- length(theta_start(re))
   p <- ncol(X)
   init <- glm_start(cond$X, y, weights, offset, family)
+  if (!is.null(start$beta)) init$beta <- drop(cond$A_inv %*% start$beta)   # a user's start (R/start_values.R)
+  if (!is.null(start$phi)) init$phi <- start$phi
   theta0 <- if (is.null(start$theta)) theta_start(re) else scale_theta(start_theta(start, re), re, re_scale)
   par0 <- c(theta0, init$beta, if (codes$has_dispersion) log(init$phi))
   lower <- c(cpp_glmm_theta_lower(core), rep(-Inf, p + codes$has_dispersion))

@@ -6,9 +6,12 @@
 #   terms          terms of the fixed part; X its model matrix (n x p, rank-deficient columns dropped)
 #   y, prior_weights, offset          numeric, length n
 #   re             list of random-effect terms, formula order, each list(group = "patch:pop",
-#                  lhs = language, codes = 0-based level of each row, nlev, levels, Xt = n x p_i
-#                  model matrix, cnms = its column names)
-#   theta          relative covariance factors (lower triangles, column-major), lme4's theta
+#                  lhs = language, structure = "us" or "diag" (`||`), codes = 0-based level of each
+#                  row, nlev, levels, Xt = n x p_i model matrix, cnms = its column names); empty
+#                  for a model without random effects. The C++ core fits core_terms(re) (a "diag"
+#                  term as p scalar terms: R/re_terms.R)
+#   theta          relative covariance factors (lower triangles, column-major; the diagonal of a
+#                  "diag" term), lme4's theta
 #   beta           named fixed effects; vcov their covariance (p x p)
 #   sigma          residual SD (gaussian); dispersion: family dispersion (GLMMs), else NULL
 #   cov_re         named list per term: covariance matrix p_i x p_i (variances, covariances)
@@ -18,7 +21,7 @@
 #   loglik, deviance (-2 loglik; the REML criterion for REML fits), df (number of parameters), nobs
 #   par, nAGQ, conditioning   GLMMs only: the core's packed parameters (theta, conditioned beta,
 #                  log phi), quadrature points, A with beta = A beta_conditioned, and re_scale, the
-#                  column scales of each term's Xt as the core sees them (R/fit_glmm.R)
+#                  column scales of each core term's Xt as the core sees them (R/fit_glmm.R)
 #   optinfo        list(optimizer, evaluations, status, message, singular, dropped)
 #   core           external pointer to the C++ core (NULL-pointer after saveRDS/readRDS)
 
@@ -32,8 +35,8 @@ new_glmm_fit <- function(fit, call, formula, family, REML, frame, fixed, re, y, 
   fields <- list(
     call = call, formula = formula, family = family, REML = REML,
     frame = frame, terms = fixed$terms, X = X, y = y, prior_weights = weights, offset = fixed$offset,
-    re = lapply(re, function(t) t[c("group", "lhs", "codes", "nlev", "levels", "Xt", "cnms")]),
-    theta = fit$theta, beta = fit$beta, sigma = fit$sigma, vcov = fit$vcov,
+    re = lapply(re, function(t) t[c("group", "lhs", "structure", "codes", "nlev", "levels", "Xt", "cnms")]),
+    theta = if (is.null(fit$theta)) numeric(0) else fit$theta, beta = fit$beta, sigma = fit$sigma, vcov = fit$vcov,
     cov_re = re_covariances(fit$theta, if (is_gaussian_identity(family)) fit$sigma else 1, re), b = b, u = u,
     eta = eta, eta_fixed = eta_fixed, fitted = family$linkinv(eta),
     loglik = fit$loglik, deviance = fit$deviance, df = fit$df, nobs = length(y),
@@ -51,14 +54,15 @@ new_glmm_fit <- function(fit, call, formula, family, REML, frame, fixed, re, y, 
 # Is this the linear mixed model (gaussian, identity link), fitted by the LMM core?
 is_gaussian_identity <- function(family) family$family == "gaussian" && family$link == "identity"
 
-# Split a vector of length q (term-major, then level, then column) into nlev x p matrices.
+# Split a vector of length q into nlev x p matrices, one per term. The core's layout: term, then
+# level, then column; a "diag" term is p scalar core terms, so column, then level.
 split_by_term <- function(v, re) {
   out <- vector("list", length(re))
   pos <- 0L
   for (i in seq_along(re)) {
     p <- ncol(re[[i]]$Xt)
     k <- re[[i]]$nlev * p
-    out[[i]] <- matrix(v[pos + seq_len(k)], nrow = re[[i]]$nlev, ncol = p, byrow = TRUE,
+    out[[i]] <- matrix(v[pos + seq_len(k)], nrow = re[[i]]$nlev, ncol = p, byrow = !identical(re[[i]]$structure, "diag"),
                        dimnames = list(re[[i]]$levels, re[[i]]$cnms))
     pos <- pos + k
   }

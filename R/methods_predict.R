@@ -16,8 +16,13 @@
 #' is recomputed from `newdata$area`); an expression that does not give one value per row of
 #' `newdata` is an error. Each random-effect term adds its conditional mode for the row's level
 #' of the grouping factor (levels may be given as character strings; for nested terms such as
-#' `patch:pop`, the combination of the two variables). Rows with a missing value in a variable
-#' that the prediction needs give `NA` and are kept (with the default `na.action = na.pass`).
+#' `patch:pop`, the combination of the two variables). As in 'glmmTMB', a level of a grouping
+#' factor that was not in the fit, or a missing (`NA`) grouping value, gets the population-level
+#' prediction for that term (its random effects are 0); new levels give a warning unless
+#' `allow.new.levels = TRUE`. A new level of a fixed-effect factor, or of a factor inside a
+#' random-effect term such as `(f | g)`, is an error (its effect was not estimated). Rows with a
+#' missing value in another variable that the prediction needs give `NA` and are kept (with the
+#' default `na.action = na.pass`).
 #'
 #' Standard errors (`se.fit = TRUE`) reflect the uncertainty of the fixed effects only,
 #' \eqn{\sqrt{\mathrm{diag}(X V X')}} with `V = vcov(object)`, i.e. they treat the random
@@ -30,8 +35,9 @@
 #' @param re.form which random effects to include: `NULL` (all), `NA` or `~0` (none: the
 #'   population-level prediction), or a formula listing some of the model's random-effect
 #'   terms, e.g. `~ (1 | pop)`.
-#' @param allow.new.levels logical: may `newdata` contain levels of a grouping factor that were
-#'   not in the fit? Their random effects are then set to zero (population level).
+#' @param allow.new.levels logical: predict for levels of a grouping factor that were not in the
+#'   fit without a warning? Their random effects are set to zero (population level) either way,
+#'   as in 'glmmTMB'.
 #' @param type `"link"` (linear predictor) or `"response"` (mean, `family$linkinv` of it).
 #' @param se.fit logical: also return standard errors?
 #' @param na.action how to treat rows of `newdata` whose prediction is `NA` because of missing
@@ -111,10 +117,11 @@ selected_re_terms <- function(object, re.form) {
     stop("`re.form` must be NULL (all random effects), NA or ~0 (none), or a formula such as ~ (1 | group)", call. = FALSE)
   }
   wanted <- find_re_terms(re.form)
-  model_keys <- vapply(object$re, function(t) re_term_key(t$lhs, t$group), "")
+  model_keys <- vapply(object$re, function(t) re_term_key(t$lhs, t$group), "")   # (x | g) also selects (x || g)
   idx <- vapply(wanted, function(w) match(re_term_key(w$lhs, group_label(w$group)), model_keys), 1L)
   if (anyNA(idx)) {
-    bad <- vapply(wanted[is.na(idx)], function(w) re_term_key(w$lhs, group_label(w$group)), "")
+    bad <- vapply(wanted[is.na(idx)], function(w) re_term_key(w$lhs, group_label(w$group), w$structure), "")
+    model_keys <- vapply(object$re, function(t) re_term_key(t$lhs, t$group, t$structure), "")
     stop(sprintf("`re.form` names random-effect term%s not in the model: %s (the model has %s)",
                  if (length(bad) > 1L) "s" else "", paste(bad, collapse = ", "), paste(model_keys, collapse = ", ")),
          call. = FALSE)
@@ -123,7 +130,9 @@ selected_re_terms <- function(object, re.form) {
 }
 
 # Text "(lhs | group)" identifying a random-effect term.
-re_term_key <- function(lhs, group) paste0("(", paste(deparse(lhs, width.cutoff = 500L), collapse = ""), " | ", group, ")")
+re_term_key <- function(lhs, group, structure = "us") {
+  paste0("(", paste(deparse(lhs, width.cutoff = 500L), collapse = ""), if (identical(structure, "diag")) " || " else " | ", group, ")")
+}
 
 # Linear predictor and fixed-effects model matrix for the observations of the fit.
 prediction_parts_fit <- function(object, terms_used) {
@@ -201,10 +210,16 @@ with_training_predvars <- function(tt, frame) {
 }
 
 # model.frame() of new data with the training factor levels, keeping rows with NA.
-new_model_frame <- function(tt, nd, xlev) {
+# A new level of a factor is an error saying which part of the model cannot predict it (`what`:
+# "unknown fixed effects" or the random-effect term), in glmmTMB's words.
+new_model_frame <- function(tt, nd, xlev, what = "unknown fixed effects") {
   nd <- factor_columns_as_character(nd, xlev)
   tryCatch(stats::model.frame(tt, nd, na.action = stats::na.pass, xlev = xlev),
-           error = function(e) stop("in `newdata`: ", conditionMessage(e), call. = FALSE))
+           error = function(e) {
+             msg <- conditionMessage(e)
+             if (grepl("has new levels?", msg)) stop(sprintf("Prediction is not possible for %s: in `newdata`, %s", what, msg), call. = FALSE)
+             stop("in `newdata`: ", msg, call. = FALSE)
+           })
 }
 
 # Columns of new data for variables that were factors in the fit, given as something else (an
@@ -236,7 +251,9 @@ newdata_offset <- function(object, mf, nd, env) {
   as.numeric(total)
 }
 
-# One random-effect term's contribution for new data: the row's level's modes times the term's columns.
+# One random-effect term's contribution for new data: the row's level's modes times the term's
+# columns. As glmmTMB: a level not in the fit contributes 0 (the population level), with a warning
+# unless allow.new.levels = TRUE; a missing (NA) grouping value contributes 0 too.
 re_contribution_newdata <- function(object, i, nd, allow.new.levels) {
   term <- object$re[[i]]
   env <- environment(object$formula)
@@ -246,15 +263,15 @@ re_contribution_newdata <- function(object, i, nd, allow.new.levels) {
   if (any(unknown) && !allow.new.levels) {
     new_levels <- unique(key[unknown])
     shown <- if (length(new_levels) > 5L) c(new_levels[1:5], "...") else new_levels
-    stop(sprintf("`newdata` has level%s of grouping factor %s not in the fit: %s; use allow.new.levels = TRUE to predict at the population level for them",
-                 if (length(new_levels) > 1L) "s" else "", sQuote(term$group, FALSE),
-                 paste(sQuote(shown, FALSE), collapse = ", ")), call. = FALSE)
+    warning(sprintf("Predicting new random effect levels for terms: %s (level%s %s predicted at the population level, random effects 0)\nDisable this warning with 'allow.new.levels=TRUE'",
+                    re_term_key(term$lhs, term$group, term$structure), if (length(new_levels) > 1L) "s" else "",
+                    paste(sQuote(shown, FALSE), collapse = ", ")), call. = FALSE)
   }
-  Z <- re_columns_newdata(term, object$frame, nd, env)
-  out <- numeric(nrow(nd))
   known <- !is.na(code)
-  out[known] <- rowSums(Z[known, , drop = FALSE] * object$b[[i]][code[known], , drop = FALSE])
-  out[is.na(key) | rowSums(is.na(Z)) > 0] <- NA_real_
+  out <- numeric(nrow(nd))
+  if (!any(known)) return(out)
+  Z <- re_columns_newdata(term, object$frame, nd[known, , drop = FALSE], env)
+  out[known] <- rowSums(Z * object$b[[i]][code[known], , drop = FALSE])
   out
 }
 
@@ -284,11 +301,12 @@ re_columns_newdata <- function(term, frame, nd, env) {
   check_newdata_has(all.vars(f), nd, env, sprintf("the random effects of %s", sQuote(term$group, FALSE)))
   tt <- with_training_predvars(stats::terms(f), frame)
   xlev <- stats::.getXlevels(tt, frame)
-  mf <- new_model_frame(tt, nd, xlev)
+  what <- paste("terms:", re_term_key(term$lhs, term$group, term$structure))
+  mf <- new_model_frame(tt, nd, xlev, what)
   ok <- stats::complete.cases(mf)
   Z <- matrix(NA_real_, n, p, dimnames = list(NULL, term$cnms))
   if (any(ok)) {
-    Z_ok <- stats::model.matrix(tt, new_model_frame(tt, nd[ok, , drop = FALSE], xlev))
+    Z_ok <- stats::model.matrix(tt, new_model_frame(tt, nd[ok, , drop = FALSE], xlev, what))
     Z[ok, ] <- Z_ok[, term$cnms, drop = FALSE]
   }
   Z

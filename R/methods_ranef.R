@@ -62,18 +62,30 @@ ranef_group_frame <- function(object, term_idx, cond_var) {
 term_column_labels <- function(re) vapply(re, function(t) paste(t$cnms, collapse = ", "), "")
 
 # Conditional covariance arrays (p_i x p_i x nlev_i) of every term: sigma^2 Lambda A^{-1} Lambda'
-# for LMMs, Lambda H^{-1} Lambda' at the mode (the inverse of the Laplace Hessian) for GLMMs.
+# for LMMs, Lambda H^{-1} Lambda' at the mode (the inverse of the Laplace Hessian) for GLMMs. The
+# core gives the blocks of its own terms; a "diag" term is several of them, so its array has the
+# variances on the diagonal and NA elsewhere (as glmmTMB's arrays).
 conditional_variances <- function(object) {
   core <- ensure_core(object)
   lmm <- is_gaussian_identity(object$family)
-  lapply(seq_along(object$re), function(i) {
-    term <- object$re[[i]]
+  core_re <- core_terms(object$re)
+  blocks <- lapply(seq_along(core_re), function(i) {
+    term <- core_re[[i]]
     p <- length(term$cnms)
     if (lmm) return(array(cpp_lmm_condvar(core, object$theta, i) * object$sigma^2, dim = c(p, p, term$nlev)))
     # the GLMM core works with Xt / re_scale: back to the user's scale, S^{-1} C S^{-1}
     s <- if (is.null(object$re_scale)) rep(1, p) else object$re_scale[[i]]
     blocks <- array(cpp_glmm_condvar(core, object$par, i), dim = c(p, p, term$nlev))
     sweep(sweep(blocks, 1L, s, "/"), 2L, s, "/")
+  })
+  owner <- rep(seq_along(object$re), core_term_counts(object$re))
+  lapply(seq_along(object$re), function(i) {
+    parts <- blocks[owner == i]
+    if (length(parts) == 1L) return(parts[[1L]])
+    p <- length(parts)
+    out <- array(NA_real_, dim = c(p, p, object$re[[i]]$nlev))
+    for (k in seq_len(p)) out[k, k, ] <- parts[[k]][1L, 1L, ]
+    out
   })
 }
 
@@ -82,10 +94,10 @@ ensure_core <- function(object) {
   core <- object$core
   if (inherits(core, "externalptr") && !is_null_pointer(core)) return(core)
   if (is_gaussian_identity(object$family)) {
-    return(cpp_lmm_create(object$X, object$y, object$prior_weights, object$offset, re_terms_for_core(object$re)))
+    return(cpp_lmm_create(object$X, object$y, object$prior_weights, object$offset, re_terms_for_core(core_terms(object$re))))
   }
   codes <- family_codes(object$family)
-  glmm_core(object$X %*% object$conditioning, object$y, object$prior_weights, object$offset, object$re,
+  glmm_core(object$X %*% object$conditioning, object$y, object$prior_weights, object$offset, core_terms(object$re),
             object$re_scale, codes, if (is.null(object$nAGQ)) 1L else object$nAGQ)
 }
 
@@ -114,10 +126,11 @@ print.ranef.glmmlab <- function(x, ...) {
 
 #' Random effects as a long data frame
 #'
-#' One row per grouping factor, term and level, with the columns of lme4's method: `grpvar`
-#' (grouping factor), `term` (random-effect column), `grp` (level; a factor whose levels are
-#' ordered by the first column's conditional modes, for caterpillar plots), `condval`
-#' (conditional mode) and `condsd` (conditional standard deviation, when available).
+#' One row per grouping factor, term and level, with the columns of glmmTMB's method: `component`
+#' (`"cond"`, the conditional model), `grpvar` (grouping factor), `term` (random-effect column),
+#' `grp` (level; a factor whose levels are ordered by the first column's conditional modes, for
+#' caterpillar plots, as lme4's), `condval` (conditional mode) and `condsd` (conditional standard
+#' deviation, when available). A model without random effects gives a data frame with no rows.
 #'
 #' @param x a `"ranef.glmmlab"` object from [ranef.glmmlab()].
 #' @param row.names,optional not used (for the generic).
@@ -134,6 +147,10 @@ print.ranef.glmmlab <- function(x, ...) {
 as.data.frame.ranef.glmmlab <- function(x, row.names = NULL, optional = FALSE, ...) {
   pieces <- lapply(names(x$cond), function(g) ranef_long_frame(x$cond[[g]], g))
   out <- do.call(rbind, pieces)
+  if (is.null(out)) {
+    out <- data.frame(grpvar = character(), term = factor(), grp = factor(), condval = numeric(), stringsAsFactors = FALSE)
+  }
+  out <- data.frame(component = rep("cond", nrow(out)), out, stringsAsFactors = FALSE)
   rownames(out) <- NULL
   out
 }
