@@ -43,6 +43,13 @@
 anova.glmmlab <- function(object, ..., refit = TRUE, model.names = NULL) {
   dots <- list(...)
   is_model <- vapply(dots, is_comparable_fit, logical(1))
+  dot_names <- if (is.null(names(dots))) rep("", length(dots)) else names(dots)
+  extra <- !is_model & nzchar(dot_names)   # named non-models (lme4: type = "III"): ignored, as lme4 does
+  if (any(extra)) {
+    warning("additional arguments ignored: ", paste(dot_names[extra], collapse = ", "), call. = FALSE)
+    dots <- dots[!extra]
+    is_model <- is_model[!extra]
+  }
   if (any(!is_model)) {
     stop("anova() compares fitted models; argument(s) ", paste(which(!is_model) + 1L, collapse = ", "),
          " are not models fitted by glmm(), lm() or glm()", call. = FALSE)
@@ -68,7 +75,12 @@ anova_model_names <- function(models, model.names, mc) {
   }
   args <- as.list(mc)[-1L]
   arg_names <- if (is.null(names(args))) rep("", length(args)) else names(args)
-  args <- args[!arg_names %in% c("refit", "model.names")]
+  args <- args[!nzchar(arg_names) | arg_names == "object"]   # the models (named extra arguments are not)
+  if (length(args) == length(models) && !all(vapply(args, is.language, logical(1)))) {
+    # models passed as objects, as by do.call(anova, list(m0, m1)), have no names to show (lme4 warns too)
+    warning("assigning generic names to models", call. = FALSE)
+    return(paste0("MODEL", seq_along(models)))
+  }
   out <- vapply(args, function(a) paste(deparse(a, width.cutoff = 500L), collapse = " "), "")
   if (length(out) != length(models) || anyDuplicated(out)) out <- paste0("MODEL", seq_along(models))
   unname(out)

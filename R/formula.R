@@ -7,7 +7,7 @@
 # (uncorrelated columns, one term as glmmTMB has it); other covariance structures are an error.
 find_re_terms <- function(formula) {
   rhs <- formula[[length(formula)]]
-  terms <- collect_bars(rhs)
+  terms <- collect_structured_bars(rhs)
   unlist(lapply(terms, expand_re_term), recursive = FALSE)
 }
 
@@ -26,7 +26,7 @@ is_structure_call <- function(expr) {
 
 # Walk a formula's right-hand side and return every `(a | b)`, `(a || b)` or `diag(a | b)`
 # call, each as list(bar, structure).
-collect_bars <- function(expr) {
+collect_structured_bars <- function(expr) {
   if (!is.call(expr)) return(list())
   head <- call_name(expr)
   if (head == "|") return(list(list(bar = expr, structure = "us")))
@@ -38,12 +38,15 @@ collect_bars <- function(expr) {
     }
     return(list(list(bar = expr[[2L]], structure = if (call_name(expr[[2L]]) == "||") "diag" else head)))
   }
-  if (head == "(") return(collect_bars(expr[[2L]]))
+  if (head == "(") return(collect_structured_bars(expr[[2L]]))
   if (head %in% c("+", "-", "~")) {
-    return(unlist(lapply(as.list(expr)[-1L], collect_bars), recursive = FALSE))
+    return(unlist(lapply(as.list(expr)[-1L], collect_structured_bars), recursive = FALSE))
   }
   list()
 }
+
+# Every bar call `(a | b)` or `(a || b)` of an expression (those inside diag() too), in order.
+collect_bars <- function(expr) lapply(collect_structured_bars(expr), `[[`, "bar")
 
 # One bar -> list of terms: `a/b` in the grouping becomes the two terms `b:a` and `a`
 # (innermost first), each with the bar's left-hand side and structure.

@@ -144,7 +144,7 @@ getME.glmmlab <- function(object, name, ...) {
     cnms = stats::setNames(lapply(terms, `[[`, "cnms"), vapply(terms, `[[`, "", "group")),
     devcomp = lme4_devcomp(object, terms),
     offset = object$offset,
-    lower = unlist(lapply(terms, `[[`, "lower"), use.names = FALSE) %||% numeric(0),
+    lower = stats::setNames(unlist(lapply(terms, `[[`, "lower"), use.names = FALSE) %||% numeric(0), names(lme4_theta(terms))),
     devfun = lme4_devfun(object, terms),
     glmer.nb.theta = if (identical(object$family$family, "nbinom2")) object$dispersion else
       stop("getME(m, \"glmer.nb.theta\") needs a negative binomial (nbinom2) fit", call. = FALSE))
@@ -212,7 +212,7 @@ lme4_Z <- function(object, terms) {
                             x = unlist(vals) %||% numeric(0), dims = c(n, off))
   colnames(Z) <- unlist(lapply(terms, function(t) rep(t$levels, each = length(t$cnms))))
   rownames(Z) <- rownames(object$frame)
-  Z
+  Matrix::drop0(Z)   # lme4 stores no zeros (e.g. of Days = 0)
 }
 
 # Lambdat (q x q, sparse, upper triangular blocks T_i') and Lind, the theta index of each of its

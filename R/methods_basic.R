@@ -141,7 +141,8 @@ model.frame.glmmlab <- function(formula, fixed.only = FALSE, ...) {
   check_flag(fixed.only, "fixed.only")
   fr <- formula$frame
   if (!fixed.only) return(fr)
-  vars <- rownames(attr(stats::terms(fixed_formula(formula$formula)), "factors"))
+  tt <- stats::terms(fixed_formula(formula$formula))
+  vars <- vapply(as.list(attr(tt, "variables"))[-1L], function(v) paste(deparse(v, width.cutoff = 500L), collapse = ""), "")
   keep <- names(fr) %in% c(gsub("`", "", vars), "(weights)", "(offset)")
   out <- fr[keep]
   attr(out, "terms") <- stats::terms(fixed_formula(formula$formula))
@@ -235,7 +236,7 @@ model.matrix.glmmlab <- function(object, ...) object$X
 #' @rdname glmm-accessors
 #' @importFrom stats terms
 #' @export
-terms.glmmlab <- function(x, ...) x$terms
+terms.glmmlab <- function(x, ...) with_training_predvars(x$terms, x$frame)   # predvars: poly(), ns(), scale() as fitted
 
 # Fixed-effect estimates, as glmmTMB: list(cond = named vector) of class "fixef.glmmlab".
 #' @rdname glmm-accessors

@@ -35,6 +35,7 @@
 #' @method ranef glmmlab
 #' @export
 ranef.glmmlab <- function(object, condVar = TRUE, ...) {
+  if (...length()) warning("additional arguments ignored: ", paste(names(list(...)), collapse = ", "), call. = FALSE)   # as lme4
   if (!is.logical(condVar) || length(condVar) != 1L || is.na(condVar)) {
     stop("`condVar` must be TRUE or FALSE", call. = FALSE)
   }

@@ -63,7 +63,9 @@ simulate_response <- function(object, mu) {
     poisson = stats::rpois(n, mu),
     binomial = {
       k <- stats::rbinom(n, size = round(w), prob = mu)
-      if (is.matrix(stats::model.response(object$frame))) cbind(k, round(w) - k) else k / round(w)
+      # counts of successes and failures (as glmmTMB) for cbind() responses and weighted proportions
+      weighted <- !is.null(object$frame[["(weights)"]]) && any(round(w) != 1)
+      if (is.matrix(stats::model.response(object$frame)) || weighted) cbind(k, round(w) - k) else k / round(w)
     },
     nbinom2 = stats::rnbinom(n, size = phi, mu = mu),
     nbinom1 = stats::rnbinom(n, size = mu / phi, mu = mu),

@@ -19,7 +19,7 @@ build_model_frame <- function(mc, formula, env) {
   mf <- tryCatch(eval(args, env), error = function(e) {
     stop("could not build the model frame: ", explain_frame_error(conditionMessage(e)), call. = FALSE)
   })
-  if (nrow(mf) == 0L) stop("no observations left after removing missing values (NA) and subset", call. = FALSE)
+  if (nrow(mf) == 0L) stop("no observations left after removing missing values (NA) and subset: 0 (non-NA) cases", call. = FALSE)
   attr(mf, "formula") <- formula
   mf
 }
@@ -38,11 +38,14 @@ evaluate_data_arg <- function(expr, env) {
   data
 }
 
-# The variables a formula names: all.vars() without the package and function names of `pkg::fun`.
+# The variables a formula names: all.vars() without the package and function names of `pkg::fun`
+# and the element names of `d$x` (only `d` is a variable).
 formula_variables <- function(expr) {
+  if (identical(expr, quote(expr = ))) return(character())   # an empty argument, as in y[, 1]
   if (is.name(expr)) return(as.character(expr))
   if (!is.call(expr)) return(character())
   if (call_name(expr) %in% c("::", ":::")) return(character())
+  if (call_name(expr) %in% c("$", "@")) return(formula_variables(expr[[2L]]))
   args <- as.list(expr)[-1L]
   head <- expr[[1L]]
   unique(c(if (is.call(head)) formula_variables(head), unlist(lapply(args, formula_variables))))

@@ -17,8 +17,9 @@ translate_start <- function(start, re, X, y, weights, offset, family) {
   }
   unknown <- setdiff(names(start), c(start_names_glmmTMB, start_names_lme4))
   if (length(unknown) || (length(start) && is.null(names(start)))) {
-    stop(sprintf("unknown element of `start`: %s; glmm() takes beta, theta and betad (glmmTMB's names) or theta and fixef (lme4's)",
-                 paste(if (length(unknown)) unknown else "(unnamed)", collapse = ", ")), call. = FALSE)
+    bad <- if (length(unknown)) unknown else "(unnamed)"
+    stop(sprintf("unknown element of `start`: %s (unrecognized vector %s); glmm() takes beta, theta and betad (glmmTMB's names) or theta and fixef (lme4's)",
+                 paste(bad, collapse = ", "), paste(sQuote(bad, FALSE), collapse = ", ")), call. = FALSE)
   }
   lme4_form <- "fixef" %in% names(start)
   if (lme4_form && !is.null(start$betad)) stop("`start` mixes lme4's `fixef` with glmmTMB's `betad`: use one form", call. = FALSE)
@@ -51,7 +52,8 @@ check_start_vector <- function(v, name, len, what) {
   if (is.null(v)) return(NULL)
   if (!is.numeric(v) || any(!is.finite(v))) stop(sprintf("`start$%s` must be a numeric vector of finite values", name), call. = FALSE)
   if (length(v) != len) {
-    stop(sprintf("start$%s has length %d, the model has %d %s", name, length(v), len, what), call. = FALSE)
+    stop(sprintf("start$%s has length %d, the model has %d %s (parameter vector length mismatch: length(%s)==%d, should be %d)",
+                 name, length(v), len, what, name, length(v), len), call. = FALSE)
   }
   unname(as.numeric(v))
 }

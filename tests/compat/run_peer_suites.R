@@ -48,7 +48,7 @@ peer_sources <- list(
 # deparsed code of a block (or of a top-level fit it uses).
 out_of_scope_markers <- c(
   "zero-inflation / hurdle" = "ziformula|\\bzi\\s*=\\s*~|truncated_|hurdle|\"zi\"|\\$zi\\b|fm3ZIP|zeroinfl",
-  "dispersion formula" = "dispformula|\"disp\"",
+  "dispersion formula" = "dispformula|\"disp\"|\\bdisp\\s*=\\s*~",
   "family glmmlab lacks" = paste0("\\b(tweedie|beta_family|betabinomial|genpois|compois|t_family|ziGamma|lognormal|",
                                   "nbinom12|skewnormal|ordbeta|inverse\\.gaussian|negative\\.binomial|quasi[a-z]*|",
                                   "student|bell|gaussian\\(link\\s*=\\s*\"log\"\\)\\s*,\\s*dispformula)\\b"),
@@ -341,16 +341,28 @@ rewrite_calls <- function(e, fitting) {
 }
 missing_arg <- function(x) identical(x, quote(expr = ))
 
-# A top-level assignment whose value uses a fitting function (or a recorded fit) records its
-# target as a fit, with the out-of-scope markers of its code and those it inherits.
+# Assignments in a top-level expression (also inside calls such as suppressWarnings(m <- ...),
+# not inside function definitions) whose value uses a fitting function (or a recorded fit) record
+# their target as a fit, with the out-of-scope markers of its code and those it inherits.
 record_fit <- function(e, env, spec, state, err) {
-  if (!is.call(e) || !as.character(e[[1L]]) %in% c("<-", "=", "<<-") || !is.name(e[[2L]])) return(invisible())
-  names_used <- all.names(e[[3L]])
-  uses <- intersect(names_used, names(state$fits))
-  if (!any(spec$fitting %in% names_used) && !length(uses)) return(invisible())
-  markers <- unique(c(scope_markers(code_text(e[[3L]])), unlist(lapply(state$fits[uses], `[[`, "markers"))))
-  state$fits[[as.character(e[[2L]])]] <- list(markers = markers, error = err)
+  for (a in find_assignments(e)) {
+    names_used <- all.names(a[[3L]])
+    uses <- intersect(names_used, names(state$fits))
+    if (!any(spec$fitting %in% names_used) && !length(uses)) next
+    markers <- unique(c(scope_markers(code_text(e)), unlist(lapply(state$fits[uses], `[[`, "markers"))))
+    state$fits[[as.character(a[[2L]])]] <- list(markers = markers, error = err)
+  }
   invisible()
+}
+
+# The assignment calls `name <- value` in an expression, outside function definitions.
+find_assignments <- function(e) {
+  if (!is.call(e)) return(list())
+  head <- if (is.name(e[[1L]])) as.character(e[[1L]]) else ""
+  if (head == "function") return(list())
+  here <- if (head %in% c("<-", "=", "<<-") && is.name(e[[2L]])) list(e) else list()
+  rest <- unlist(lapply(as.list(e)[-1L], function(x) if (missing_arg(x)) list() else find_assignments(x)), recursive = FALSE)
+  c(here, rest)
 }
 
 # Wrappers for the suite's fitting functions, with the peer's formals and defaults; each calls

@@ -82,9 +82,9 @@ test_that("correlated terms: stddev, correlation and the Corr column", {
   expect_output(print(VarCorr(m)), "Days         5.7168  0.081", fixed = TRUE)
 })
 
-test_that("a grouping factor in several terms, (Days || Subject), gives Subject and Subject.1", {
+test_that("a grouping factor in several terms, (1 | Subject) + (0 + Days | Subject), gives Subject and Subject.1", {
   skip_if_not_installed("lme4")
-  m <- glmm(Reaction ~ Days + (Days || Subject), data = lme4::sleepstudy)
+  m <- glmm(Reaction ~ Days + (1 | Subject) + (0 + Days | Subject), data = lme4::sleepstudy)   # (Days || Subject) is one term
   vc <- VarCorr(m)
   expect_named(vc$cond, c("Subject", "Subject.1"))
   ref <- glmm_refs$sleep_diag_ml_tmb
