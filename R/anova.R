@@ -68,9 +68,11 @@ is_comparable_fit <- function(x) inherits(x, c("glmmlab", "lm", "glm"))
 # Names of the models: model.names if given, else the expressions the user passed.
 anova_model_names <- function(models, model.names, mc) {
   if (!is.null(model.names)) {
-    if (length(model.names) != length(models) || anyDuplicated(model.names)) {
-      stop("`model.names` must give ", length(models), " distinct names, one per model", call. = FALSE)
+    if (length(model.names) != length(models)) {
+      stop(sprintf("`model.names` and the models have different lengths (%d names, %d models)", length(model.names), length(models)),
+           call. = FALSE)
     }
+    if (anyDuplicated(model.names)) stop("`model.names` must give ", length(models), " distinct names, one per model", call. = FALSE)
     return(as.character(model.names))
   }
   args <- as.list(mc)[-1L]
@@ -171,8 +173,7 @@ wald_term_tests <- function(object) {
   labels <- attr(object$terms, "term.labels")
   # effects: R beta with R'R = solve(vcov), so each squared effect is a sequential chi-square part
   effects <- drop(chol(solve(object$vcov)) %*% object$beta)
-  tested <- sort(unique(assign[assign > 0L]))
-  if (!length(tested)) stop("the model has only an intercept: there are no fixed-effect terms to test", call. = FALSE)
+  tested <- sort(unique(assign[assign > 0L]))   # none for an intercept-only model: an empty table, as lme4's
   chisq <- vapply(tested, function(k) sum(effects[assign == k]^2), numeric(1))
   df <- vapply(tested, function(k) sum(assign == k), numeric(1))
   out <- data.frame(Df = df, Chisq = chisq, `Pr(>Chisq)` = stats::pchisq(chisq, df, lower.tail = FALSE),

@@ -250,7 +250,7 @@ natural_to_theta <- function(v, sigma, re) {
     }
     pos <- pos + k
   }
-  unlist(out)
+  as.numeric(unlist(out))   # numeric(0) for a model without random effects
 }
 
 # Lower-triangular L with L L' = S for a positive semidefinite S (zero pivots give zero columns).
@@ -284,6 +284,7 @@ profiled_deviance_variance <- function(ctx, k, x) {
     w[free] <- zfree
     ml_deviance(ctx$core, natural_to_theta(w[-nw], w[nw], ctx$re), w[nw], ctx$n)
   }
+  if (!length(free)) return(dev_w(numeric(0)))   # sigma alone (no random effects): nothing to minimize
   key <- names(ctx$w)[k]
   start <- if (is.null(ctx$warm[[key]])) ctx$w[free] else ctx$warm[[key]]
   opt <- stats::optim(start, dev_w, method = "L-BFGS-B", lower = ctx$lower[free], upper = ctx$upper[free],
@@ -302,6 +303,7 @@ profiled_deviance_fixed <- function(ctx, j, x) {
     pwrss <- st$pwrss + (x - st$beta[j])^2 / vjj
     st$logdet_L2 + n * (1 + log(2 * pi * pwrss / n))
   }
+  if (!length(ctx$theta)) return(dev_theta(numeric(0)))   # no random effects: closed form
   key <- names(ctx$beta)[j]
   start <- if (is.null(ctx$warm[[key]])) ctx$theta else ctx$warm[[key]]
   opt <- stats::optim(start, dev_theta, method = "L-BFGS-B", lower = ctx$theta_lower,

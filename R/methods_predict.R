@@ -38,11 +38,19 @@
 #' @param allow.new.levels logical: predict for levels of a grouping factor that were not in the
 #'   fit without a warning? Their random effects are set to zero (population level) either way,
 #'   as in 'glmmTMB'.
-#' @param type `"link"` (linear predictor) or `"response"` (mean, `family$linkinv` of it).
+#' @param type `"link"` (linear predictor) or `"response"` (mean, `family$linkinv` of it);
+#'   glmmTMB's `"conditional"` (the mean: there is no zero-inflation), `"zprob"` (0), `"zlink"`
+#'   (`-Inf`) and `"disp"` (the dispersion, [sigma.glmmlab()]) are also accepted.
 #' @param se.fit logical: also return standard errors?
 #' @param na.action how to treat rows of `newdata` whose prediction is `NA` because of missing
 #'   values: `na.pass` (keep them, the default), `na.omit` (drop them), `na.exclude` or `na.fail`.
-#' @param ... not used (a warning names them).
+#' @param fast glmmTMB's argument: `TRUE` is allowed only for predictions of the fit's own data
+#'   with all random effects (it changes nothing here).
+#' @param random.only logical: the random effects' part of the linear predictor only (lme4's)?
+#' @param newparams lme4's `list(beta = , theta = )`: predict with these fixed effects and relative
+#'   covariance factors (theta in lme4's order, as `getME(m, "theta")`), the spherical random effects
+#'   kept as fitted (as lme4 does).
+#' @param ... not used (a warning names them); lme4's old `ReForm` is read as `re.form` with a warning.
 #' @return A numeric vector of predictions; with `se.fit = TRUE`, a list with elements `fit`
 #'   and `se.fit`.
 #' @seealso [fitted.glmmlab()], [coef.glmmlab()]
@@ -61,9 +69,10 @@
 #' @export
 predict.glmmlab <- function(object, newdata = NULL, re.form = NULL, allow.new.levels = FALSE,
                          type = c("link", "response", "conditional", "zprob", "zlink", "disp"), se.fit = FALSE,
-                         na.action = na.pass, fast = NULL, random.only = FALSE, ...) {
+                         na.action = na.pass, fast = NULL, random.only = FALSE, newparams = NULL, ...) {
   type <- match.arg(type)
   re.form <- deprecated_re_form(re.form, ...)
+  if (!is.null(newparams)) object <- with_new_parameters(object, newparams)
   warn_unused_dots(...)
   check_flag(allow.new.levels, "allow.new.levels")
   check_flag(se.fit, "se.fit")
@@ -94,6 +103,31 @@ predict.glmmlab <- function(object, newdata = NULL, re.form = NULL, allow.new.le
   }
   fit <- unname(fit)   # as glmmTMB's (lme4's are named by row)
   if (se.fit) list(fit = fit, se.fit = unname(se)) else fit
+}
+
+# The fit with lme4's `newparams` (list(beta = , theta = , sigma = ), theta in lme4's order and
+# meaning), as lme4 evaluates them: the fixed effects and relative covariance factors replaced,
+# the spherical random effects u kept (b = Lambda(theta) u).
+with_new_parameters <- function(object, newparams) {
+  if (!is.list(newparams) || is.null(names(newparams)) || !all(names(newparams) %in% c("beta", "theta", "sigma"))) {
+    stop("`newparams` must be a list with elements beta, theta and/or sigma (lme4's)", call. = FALSE)
+  }
+  beta <- if (is.null(newparams$beta)) object$beta else check_start_vector(newparams$beta, "beta", length(object$beta), "fixed effects")
+  theta <- if (is.null(newparams$theta)) object$theta else
+    lme4_order_to_formula_order(check_start_vector(newparams$theta, "theta", length(object$theta), "variance parameters"), object$re)
+  names(beta) <- names(object$beta)
+  factors <- theta_to_factors(theta, object$re)
+  object$beta <- beta
+  object$theta <- theta
+  if (!is.null(newparams$sigma)) object$sigma <- newparams$sigma
+  object$b <- stats::setNames(lapply(seq_along(object$re), function(i) {
+    b <- object$u[[i]] %*% t(factors[[i]])
+    dimnames(b) <- dimnames(object$u[[i]])
+    b
+  }), names(object$b))
+  object$eta_fixed <- drop(object$X %*% beta) + object$offset
+  object$eta <- object$eta_fixed + re_contribution(object$b, object$re)
+  object
 }
 
 # lme4's old spellings of re.form (ReForm, REForm, REform) are used, with lme4's deprecation warning.
@@ -432,8 +466,8 @@ rows_kept_by_na_action <- function(fit, na.action) {
 #'
 #' @param object a fitted `"glmmlab"` model from [glmm()].
 #' @param ... not used.
-#' @return A named numeric vector, one value per observation of the fit (padded with `NA` for
-#'   rows dropped by `na.action = na.exclude`).
+#' @return A numeric vector, one value per observation of the fit (padded with `NA` for rows
+#'   dropped by `na.action = na.exclude`); unnamed, as 'glmmTMB''s.
 #' @examples
 #' set.seed(1)
 #' g <- factor(rep(letters[1:8], each = 10))
@@ -444,8 +478,7 @@ rows_kept_by_na_action <- function(fit, na.action) {
 #' @importFrom stats fitted
 #' @export
 fitted.glmmlab <- function(object, ...) {
-  out <- stats::setNames(as.numeric(object$fitted), rownames(object$frame))
-  stats::napredict(attr(object$frame, "na.action"), out)
+  stats::napredict(attr(object$frame, "na.action"), as.numeric(object$fitted))   # unnamed, as glmmTMB's
 }
 
 #' Residuals of a mixed model

@@ -108,4 +108,14 @@ refs$influence_subject_lme4 <- list(cooks = unname(cooks.distance(inf)), fixed =
 small <- lmer(Reaction ~ 1 + (1 | Subject), ss[1:60, ])
 refs$influence_case_lme4 <- list(fixed = unname(influence(small, ncores = 1)[["fixed.effects[-case]"]][, 1]))
 
+## ---- predict() and simulate(): lme4's and glmmTMB's arguments -----------------------------------
+pl <- glmer(round(Reaction) ~ 1 + (1 | Subject), ss, family = poisson)
+refs$predict_newparams_lme4 <- unname(predict(pl, newparams = list(beta = 5, theta = 1), type = "response", re.form = ~ 1 | Subject))
+fm_ml <- lmer(Reaction ~ Days + (Days | Subject), ss, REML = FALSE)
+refs$predict_random_only_lme4 <- unname(predict(fm_ml, random.only = TRUE))
+refs$predict_slope_only_lme4 <- unname(predict(fm_ml, re.form = ~ (0 + Days | Subject)))
+refs$predict_types_tmb <- list(zprob = unname(predict(us_fit, type = "zprob")[1:3]), zlink = unname(predict(us_fit, type = "zlink")[1:3]),
+                               disp = predict(us_fit, type = "disp")[1:3], conditional = predict(us_fit, type = "conditional")[1:3],
+                               response = predict(us_fit, type = "response")[1:3])
+
 write_references(refs, "api", c("lme4", "glmmTMB", "broom.mixed", "MASS", "Matrix"))
