@@ -92,7 +92,7 @@ anova_model_names <- function(models, model.names, mc) {
 check_same_data <- function(models) {
   n <- vapply(models, stats::nobs, numeric(1))
   if (length(unique(n)) > 1L) {
-    stop(sprintf("models were not all fitted to the same number of observations (%s): likelihood-ratio tests need the same data",
+    stop(sprintf("models were not all fitted to the same size of dataset (%s observations): likelihood-ratio tests need the same data",
                  paste(sprintf("%s: %d", names(models), as.integer(n)), collapse = ", ")), call. = FALSE)
   }
   y <- lapply(models, fit_response)

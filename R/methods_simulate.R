@@ -16,6 +16,7 @@
 #'   with `re.form = NA` new random effects are drawn for the levels of its grouping factors.
 #' @param allow.new.levels passed to [predict.glmmlab()] when conditioning on the fitted random
 #'   effects for new data.
+#' @param use.u lme4's older argument: `TRUE` is `re.form = NULL`, `FALSE` is `re.form = NA`.
 #' @param ... unused.
 #' @return A data frame with `nsim` columns (`sim_1`, ...), one row per observation; for a
 #'   binomial response given as `cbind(successes, failures)`, each column is a two-column matrix.
@@ -27,7 +28,12 @@
 #' m <- glmm(y ~ 1 + (1 | g), family = poisson)
 #' head(simulate(m, nsim = 2, seed = 1))
 #' @export
-simulate.glmmlab <- function(object, nsim = 1, seed = NULL, re.form = NA, newdata = NULL, allow.new.levels = FALSE, ...) {
+simulate.glmmlab <- function(object, nsim = 1, seed = NULL, re.form = NA, newdata = NULL, allow.new.levels = FALSE,
+                             use.u = NULL, ...) {
+  if (!is.null(use.u)) {   # lme4's older argument: use.u = TRUE conditions on the fitted random effects
+    check_flag(use.u, "use.u")
+    re.form <- if (use.u) NULL else NA
+  }
   if (!is.null(seed)) set.seed(seed)
   seed_used <- if (exists(".Random.seed", envir = globalenv())) get(".Random.seed", envir = globalenv())
   conditional <- is.null(re.form)
@@ -39,14 +45,15 @@ simulate.glmmlab <- function(object, nsim = 1, seed = NULL, re.form = NA, newdat
     eta <- if (conditional) object$eta else object$eta_fixed + re_contribution(draw_random_effects(object), object$re)
     simulate_response(object, object$family$linkinv(eta))
   })
-  simulations_frame(sims, seed_used)
+  simulations_frame(sims, seed_used, rownames(object$frame))
 }
 
 # The simulations as a data frame with columns sim_1, ... (two-column matrices for binomial counts).
-simulations_frame <- function(sims, seed_used) {
+simulations_frame <- function(sims, seed_used, rows) {
   names(sims) <- paste0("sim_", seq_along(sims))
-  out <- as.data.frame(lapply(sims, function(s) if (is.matrix(s)) I(s) else s))
+  out <- as.data.frame(lapply(sims, function(s) if (is.matrix(s)) I(unname(s)) else unname(s)))
   names(out) <- names(sims)
+  rownames(out) <- rows
   attr(out, "seed") <- seed_used
   out
 }
@@ -68,18 +75,22 @@ simulate_newdata <- function(object, nsim, newdata, conditional, allow.new.level
   factors <- theta_to_factors(object$theta, object$re)
   sims <- lapply(seq_len(nsim), function(i) {
     if (!conditional) {
+      # new random effects for the fit's levels (drawn as for the fit's own data), then for the new
+      # data's other levels
+      b_fit <- draw_random_effects(object)
       eta <- eta_fixed
-      for (k in seq_along(object$re)) {   # one draw per level present in the new data
-        levels <- unique(keys[[k]][!is.na(keys[[k]])])
-        b <- scale * matrix(stats::rnorm(length(levels) * ncol(Z[[k]])), length(levels)) %*% t(factors[[k]])
-        rows <- match(keys[[k]], levels)
+      for (k in seq_along(object$re)) {
+        extra <- setdiff(unique(keys[[k]][!is.na(keys[[k]])]), object$re[[k]]$levels)
+        b_new <- scale * matrix(stats::rnorm(length(extra) * ncol(Z[[k]])), length(extra), ncol(Z[[k]])) %*% t(factors[[k]])
+        b <- rbind(b_fit[[k]], b_new)
+        rows <- match(keys[[k]], c(object$re[[k]]$levels, extra))
         ok <- !is.na(rows)
         eta[ok] <- eta[ok] + rowSums(Z[[k]][ok, , drop = FALSE] * b[rows[ok], , drop = FALSE])
       }
     }
     simulate_response(object, object$family$linkinv(eta), w)
   })
-  simulations_frame(sims, seed_used)
+  simulations_frame(sims, seed_used, rownames(nd))
 }
 
 # New random effects for every term: b_level = sigma_re * T_i z, z ~ N(0, I).

@@ -35,7 +35,9 @@
 # when it needs zero-inflation, dispersion formulas, families or covariance structures glmmlab
 # lacks, priors, map, smooths, lmList, allFit, nonlinear models, or when it neither fits a model
 # nor uses a fitted one; in scope otherwise. Outcome: pass (no failure or error; a block that only
-# skips is "skip"), fail (first failed expectation), error, timeout.
+# skips is "skip"), fail (first failed expectation), error, timeout. In-scope blocks that test the
+# peer's own object (expect_is(m, "merMod"), m@optinfo, m$obj, ...) are counted in scope and also
+# reported apart, with the pass rate without them.
 
 peer_sources <- list(
   lme4 = list(version = "1.1-31", mirror = "lme4+lme4", commit = "1de5c0afcdf40221561d9c00e228e54990d4cef9",
@@ -60,6 +62,13 @@ out_of_scope_markers <- c(
   "allFit" = "allFit",
   "nonlinear model" = "nlmer|nlformula|SSlogis|SSmicmen|deriv\\("
 )
+
+# In-scope blocks that test the peer's own object rather than the fit (its class, S4 slots of a
+# merMod, the TMB object of a glmmTMB fit): counted as in scope, and reported separately.
+peer_internals_marker <- paste0(
+  ",\\s*\"(merMod|lmerMod|glmerMod|nlmerMod|glmmTMB|summary\\.merMod|summary\\.glmmTMB|coef\\.mer|ranef\\.mer|",
+  "fixef\\.glmmTMB|VarCorr\\.merMod|VarCorr\\.glmmTMB)\"\\s*\\)|",
+  "@(call|frame|optinfo|resp|pp|devcomp|theta|beta|u|flist|cnms|Gp|lower)\\b|\\$(obj|fit|sdr|modelInfo)\\b|up2date\\(")
 
 # ------------------------------------------------------------------------------------------------
 # Shared helpers (parent and child)
@@ -118,7 +127,7 @@ run_file <- function(peer, dir, file, opts, script) {
   repeat {
     spec <- list(peer = peer, dir = dir, file = file, lib = opts$lib, timeout = timeout, work = work,
                  skip_blocks = skip_blocks, skip_setup = skip_setup, fitting = peer_sources[[peer]]$fitting,
-                 markers = out_of_scope_markers, lme4_level = if (is.null(opts$lme4_level)) "2" else opts$lme4_level)
+                 markers = out_of_scope_markers, internals = peer_internals_marker, lme4_level = if (is.null(opts$lme4_level)) "2" else opts$lme4_level)
     spec_path <- file.path(work, "spec.rds")
     saveRDS(spec, spec_path)
     status_path <- file.path(work, "status")
@@ -144,7 +153,7 @@ run_file <- function(peer, dir, file, opts, script) {
       idx <- as.integer(killed[2L])
       if (killed[1L] == "block") {
         results[[as.character(idx)]] <- data.frame(peer = peer, file = file, index = idx, desc = paste(killed[-(1:3)], collapse = " "),
-                                                   status = "timeout", scope = "in", reason = sprintf("timeout (> %g s, killed)", timeout),
+                                                   status = "timeout", scope = "in", reason = sprintf("timeout (> %g s, killed)", timeout), internals = FALSE,
                                                    stringsAsFactors = FALSE)
         skip_blocks <- c(skip_blocks, idx)
       } else skip_setup <- c(skip_setup, idx)
@@ -153,13 +162,14 @@ run_file <- function(peer, dir, file, opts, script) {
     # the child died without finishing: record the crash once and stop this file
     log <- if (file.exists(log_path)) tail(readLines(log_path, warn = FALSE), 5) else ""
     results[["crash"]] <- data.frame(peer = peer, file = file, index = NA_integer_, desc = "(child process)",
-                                     status = "crash", scope = "in", reason = paste("child R process died:", paste(log, collapse = " | ")),
+                                     status = "crash", scope = "in", reason = paste("child R process died:", paste(log, collapse = " | ")), internals = FALSE,
                                      stringsAsFactors = FALSE)
     break
   }
   unlink(work, recursive = TRUE)
   if (!length(results)) return(NULL)
-  out <- do.call(rbind, lapply(results, function(r) r[c("peer", "file", "index", "desc", "status", "scope", "reason")]))
+  results <- lapply(results, function(r) { if (is.null(r$internals)) r$internals <- FALSE; r })
+  out <- do.call(rbind, lapply(results, function(r) r[c("peer", "file", "index", "desc", "status", "scope", "reason", "internals")]))
   out[order(out$index), , drop = FALSE]
 }
 
@@ -195,6 +205,12 @@ print_summary <- function(res, list_blocks = FALSE) {
                 peer, nrow(r), nrow(ins), n_pass, 100 * n_pass / max(nrow(ins), 1), sum(r$scope == "in" & r$status == "skip"),
                 sum(r$scope != "in")))
   }
+  ins <- res[res$scope == "in" & res$status != "skip", ]
+  own <- ins[!ins$internals, ]
+  cat(sprintf(paste("of the in-scope blocks, %d test the peer's own object (its class, merMod slots, the TMB object; %d of them pass);",
+                    "without them: %d of %d pass (%.1f%%)\n"),
+              sum(ins$internals), sum(ins$internals & ins$status == "pass"), sum(own$status == "pass"), nrow(own),
+              100 * sum(own$status == "pass") / max(nrow(own), 1)))
   ins <- res[res$scope == "in" & !res$status %in% c("pass", "skip"), ]
   if (nrow(ins)) {
     cause <- vapply(ins$reason, failure_cause, "")
@@ -214,7 +230,7 @@ print_summary <- function(res, list_blocks = FALSE) {
   if (list_blocks) {
     cat("\n-- in-scope blocks --\n")
     r <- res[res$scope == "in", ]
-    for (i in seq_len(nrow(r))) cat(sprintf("%-7s %s/%s#%d %s: %s\n", r$status[i], r$peer[i], r$file[i], r$index[i], r$desc[i],
+    for (i in seq_len(nrow(r))) cat(sprintf("%-7s %s%s/%s#%d %s: %s\n", r$status[i], if (r$internals[i]) "[internals] " else "", r$peer[i], r$file[i], r$index[i], r$desc[i],
                                             if (r$status[i] == "pass") "" else substr(gsub("\n", " ", r$reason[i]), 1, 160)))
   }
 }
@@ -447,7 +463,8 @@ run_block <- function(desc, code, where, spec, state) {
   if (index %in% spec$skip_blocks) return(invisible())
   scope <- block_scope(code, where, spec, state)
   row <- data.frame(peer = spec$peer, file = spec$file, index = index, desc = desc, status = NA_character_,
-                    scope = scope$scope, reason = scope$reason, stringsAsFactors = FALSE)
+                    scope = scope$scope, reason = scope$reason,
+                    internals = grepl(spec$internals, code_text(code), perl = TRUE), stringsAsFactors = FALSE)
   if (scope$scope == "in") {
     set_status(spec, "block", index, desc)
     outcome <- run_test_code(desc, code, where, spec$timeout)

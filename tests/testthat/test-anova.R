@@ -92,7 +92,7 @@ test_that("models fitted to different data are refused; names and non-models che
   sleep <- reference_data("lme4::sleepstudy")
   m1 <- glmm(Reaction ~ Days + (Days | Subject), data = sleep)
   m_short <- glmm(Reaction ~ Days + (1 | Subject), data = sleep[-1, ])
-  expect_error(anova(m1, m_short), "not all fitted to the same number of observations")
+  expect_error(anova(m1, m_short), "not all fitted to the same size of dataset")   # lme4's words
   sleep2 <- sleep
   sleep2$Reaction <- rev(sleep2$Reaction)
   m_other <- glmm(Reaction ~ Days + (1 | Subject), data = sleep2)

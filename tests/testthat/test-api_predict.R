@@ -55,12 +55,14 @@ test_that("glmmTMB's types, fast, and the contrasts check of new data", {
 test_that("simulate(newdata = ) draws for new rows, new random effects per level (lme4)", {
   cbpp <- fixture_data("cbpp")
   g <- glmm(cbind(incidence, size - incidence) ~ period + (1 | herd), cbpp, family = binomial)
-  nd <- data.frame(period = factor("1", levels = levels(cbpp$period)), herd = rep(c("1", "new"), 500))
+  nd <- data.frame(period = factor("1", levels = levels(cbpp$period)), herd = rep(paste0("new", 1:500), 2))
   s <- simulate(g, nsim = 2, newdata = nd, seed = 1)
   expect_equal(dim(s), c(1000L, 2L))
-  expect_equal(mean(s$sim_1[, 1]), mean(predict(g, nd, re.form = NA, type = "response")), tolerance = 0.15)
+  expect_equal(mean(s$sim_1[, 1]), mean(predict(g, nd, re.form = NA, type = "response")), tolerance = 0.2)
+  nd <- nd[1:2, ]
+  nd$herd <- c("1", "new")
   # conditional on the fitted random effects (herd 1), new levels at the population level
-  sc <- simulate(g, nsim = 1, newdata = nd[1:2, ], re.form = NULL, allow.new.levels = TRUE, seed = 2)
+  sc <- simulate(g, nsim = 1, newdata = nd, re.form = NULL, allow.new.levels = TRUE, seed = 2)
   expect_equal(dim(sc$sim_1), c(2L, 2L))
   # a mean near zero gives zeros (lme4's test)
   set.seed(1241)
@@ -69,4 +71,12 @@ test_that("simulate(newdata = ) draws for new rows, new random effects per level
   mod <- suppressMessages(glmm(y ~ 1 + (1 | x), family = binomial))
   expect_true(all(simulate(mod, newdata = data.frame(x = "A"), nsim = 10, seed = 3) == 0))
   expect_error(simulate(g, newdata = nd, re.form = ~ (1 | herd)), "`re.form` must be NULL")
+})
+
+test_that("simulate(use.u = FALSE, newdata = the fit's data) repeats simulate(use.u = FALSE) (lme4)", {
+  ss <- fixture_data("sleepstudy")
+  m <- glmm(Reaction ~ Days + (1 | Subject), ss)
+  expect_equal(simulate(m, nsim = 2, use.u = FALSE, newdata = ss, seed = 101), simulate(m, nsim = 2, use.u = FALSE, seed = 101))
+  expect_equal(simulate(m, use.u = TRUE, seed = 1), simulate(m, re.form = NULL, seed = 1))
+  expect_error(simulate(m, use.u = NA), "`use.u` must be TRUE or FALSE")
 })
