@@ -53,6 +53,10 @@ cpp_glmm_condvar <- function(ptr, par, term) {
     .Call(`_glmmlab_cpp_glmm_condvar`, ptr, par, term)
 }
 
+cpp_glmm_half_solve <- function(ptr, par, V) {
+    .Call(`_glmmlab_cpp_glmm_half_solve`, ptr, par, V)
+}
+
 cpp_lmm_create <- function(X, y, weights, offset, terms, factor_method = 0L) {
     .Call(`_glmmlab_cpp_lmm_create`, X, y, weights, offset, terms, factor_method)
 }
@@ -79,6 +83,10 @@ cpp_lmm_optimize <- function(ptr, theta0, reml, control, try_moment_start) {
 
 cpp_lmm_condvar <- function(ptr, theta, term) {
     .Call(`_glmmlab_cpp_lmm_condvar`, ptr, theta, term)
+}
+
+cpp_lmm_half_solve <- function(ptr, theta, V) {
+    .Call(`_glmmlab_cpp_lmm_half_solve`, ptr, theta, V)
 }
 
 cpp_lmm_vcov_joint <- function(ptr, theta, sigma, theta_unit) {

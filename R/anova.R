@@ -22,12 +22,22 @@
 #' it), so for gaussian models they are close to, not equal to, lme4's `anova()` F value times its
 #' numerator degrees of freedom. For the last term the test is the usual marginal Wald test.
 #'
+#' With a single linear mixed model and `ddf = "Satterthwaite"` or `"Kenward-Roger"`, `anova()`
+#' gives F tests of the fixed-effect terms as 'lmerTest' does (its table: Sum Sq, Mean Sq,
+#' NumDF, DenDF, F value, Pr(>F)), with the denominator degrees of freedom of [dof_satt()] or
+#' [dof_KR()] (Kenward-Roger: REML fits only): by default type III hypotheses (each term after
+#' all others, in 'lmerTest''s definition, which does not depend on the contrasts), or type I
+#' (sequential). `ddf = "asymptotic"` gives the Wald chi-square tests above.
+#'
 #' `AIC()` and `BIC()` tables across glmm, `lm()` and `glm()` fits work through [logLik.glmmlab()].
 #'
 #' @param object a model fitted by [glmm()].
 #' @param ... further fitted models (glmm fits, or `lm()`/`glm()` fits with the same response).
 #' @param refit logical: refit REML fits by ML when needed (see Details)?
 #' @param model.names optional character vector of names for the models.
+#' @param ddf for one linear mixed model: `"Satterthwaite"` or `"Kenward-Roger"` F tests as
+#'   'lmerTest' (case is ignored), or `"asymptotic"` (the default, Wald chi-square tests).
+#' @param type with `ddf`: `"III"` (the default, as 'lmerTest') or `"I"` hypotheses.
 #' @return A data frame of class `c("anova", "data.frame")` with a `heading` attribute.
 #' @examples
 #' set.seed(2)
@@ -38,9 +48,10 @@
 #' anova(m0, m1)
 #' AIC(m0, m1)
 #' anova(m1)
+#' anova(m1, ddf = "Satterthwaite")
 #' @importFrom stats anova
 #' @export
-anova.glmmlab <- function(object, ..., refit = TRUE, model.names = NULL) {
+anova.glmmlab <- function(object, ..., refit = TRUE, model.names = NULL, ddf = NULL, type = c("III", "II", "I")) {
   dots <- list(...)
   is_model <- vapply(dots, is_comparable_fit, logical(1))
   dot_names <- if (is.null(names(dots))) rep("", length(dots)) else names(dots)
@@ -54,12 +65,28 @@ anova.glmmlab <- function(object, ..., refit = TRUE, model.names = NULL) {
     stop("anova() compares fitted models; argument(s) ", paste(which(!is_model) + 1L, collapse = ", "),
          " are not models fitted by glmm(), lm() or glm()", call. = FALSE)
   }
-  if (!length(dots)) return(wald_term_tests(object))
+  if (!length(dots)) {
+    method <- if (is.null(ddf)) "asymptotic" else match_ddf(ddf)
+    if (method == "asymptotic") return(wald_term_tests(object))
+    type <- anova_type(type)
+    return(ddf_anova_table(object, method, type))   # R/ddf.R
+  }
+  if (!is.null(ddf)) warning("`ddf` is for the F tests of one model's fixed effects; likelihood-ratio tests between models do not use it", call. = FALSE)
   models <- c(list(object), dots)
   names(models) <- anova_model_names(models, model.names, match.call(expand.dots = TRUE))
   check_same_data(models)
   if (isTRUE(refit)) models <- refit_reml_as_ml(models, parent.frame())
   lrt_table(models)
+}
+
+# The type of the F tests: "III" or "I" (also given as 3 or 1); "II" is not available.
+anova_type <- function(type) {
+  if (identical(type, c("III", "II", "I"))) return("III")
+  if (length(type) != 1L) stop("`type` must be \"III\" or \"I\"", call. = FALSE)
+  type <- switch(as.character(type), "3" = , III = "III", "1" = , I = "I", "2" = , II = "II", NA)
+  if (identical(type, "II")) stop("type II tests are not available; use type = \"III\" (lmerTest's default) or \"I\" (sequential)", call. = FALSE)
+  if (is.na(type)) stop("`type` must be \"III\" or \"I\"", call. = FALSE)
+  type
 }
 
 # Is this a fit anova() can compare by likelihood: glmm, lm or glm (logLik with df and nobs)?

@@ -1,6 +1,6 @@
-# confint.R: confidence intervals for "glmmlab" fits. Wald intervals for the fixed effects of every
-# model; likelihood-profile and parametric-bootstrap (R/bootstrap.R) intervals for the random-effect
-# SDs and correlations, the residual SD and the fixed effects. LMM profiles use the C++ core's profiled
+# confint.R: confidence intervals for "glmmlab" fits. Wald and "uniroot" intervals as glmmTMB gives
+# them (R/confint_tmb.R); likelihood-profile and parametric-bootstrap (R/bootstrap.R) intervals for
+# the random-effect SDs and correlations, the residual SD and the fixed effects, as lme4 names them. LMM profiles use the C++ core's profiled
 # deviance: a parameter is fixed, the ML deviance minimized over the others (optim, L-BFGS-B),
 # and the interval's ends are the roots of the signed square root of the deviance increase
 # (zeta) at +-qnorm((1 + level) / 2), found by extrapolation and uniroot().
@@ -11,13 +11,36 @@
 
 #' Confidence intervals for the parameters of a mixed model
 #'
-#' Wald intervals (estimate +- z standard errors from [vcov()]) for the fixed effects, or
-#' likelihood-profile or parametric-bootstrap intervals for the random-effect standard
+#' By default, as 'glmmTMB' gives them: Wald intervals for the fixed effects and the random
+#' effects' standard deviations and correlations, with an `Estimate` column. `method = "Wald"`
+#' ('lme4''s spelling) is the same as `"wald"`. Likelihood-profile (`"profile"`, as 'lme4'),
+#' 'glmmTMB''s `"uniroot"` profile intervals on its internal scale, and parametric-bootstrap
+#' (`"boot"`) intervals are also available.
+#'
+#' **Wald** (`"wald"`, `"Wald"`): rows named as 'glmmTMB' names them: the fixed effects
+#' (`"(Intercept)"`, `"Days"`), then for each random-effect term its standard deviations
+#' (`"Std.Dev.(Intercept)|Subject"`) and correlations (`"Cor.Days.(Intercept)|Subject"`), and,
+#' with `full = TRUE` or when `parm` selects it, `"sigma"` (the residual SD, or the family's
+#' dispersion as [sigma.glmmlab()] gives it). The fixed effects' limits are estimate +- z
+#' standard errors from [vcov()]; those of the variance parameters are the SDs and correlations
+#' at glmmTMB's internal parameters (log SDs, correlation parameters, log dispersion; see
+#' `vcov(m, full = TRUE)`) moved by -+ z of their standard errors, as 'glmmTMB' computes them
+#' (so an SD's interval is `exp(log(sd) -+ z se)`, never below 0). When every row is a
+#' conditional-model parameter, 'glmmTMB''s prefix `"cond."` is dropped, so the rows then read
+#' as above; with `"sigma"` among them they read `"cond.(Intercept)"`, ... as in 'glmmTMB'.
+#'
+#' **uniroot** ('glmmTMB''s): profile-likelihood limits for glmmTMB's internal parameters (the
+#' rows of `vcov(m, full = TRUE)`: fixed effects, `"d~(Intercept)"`, `"theta_Days|Subject.1"`,
+#' ...), on that scale: where the profiled deviance has risen by `qchisq(level, 1)`. They are the
+#' profile intervals below, mapped to the log SDs, correlation parameters and log dispersion (for
+#' a term with more than two columns, only its first correlation parameter has such an
+#' interval). ML fits only, as in 'glmmTMB'.
+#'
+#' **profile** (as 'lme4'): likelihood-profile intervals for the random-effect standard
 #' deviations and correlations (rows `.sig01`, `.sig02`, ... in the order of lme4: for each term
 #' the lower triangle of its SD/correlation matrix, column by column), the residual SD or the
 #' family's dispersion (`.sigma`, where the family has one) and the fixed effects, as
 #' `lme4::confint(method = "profile")` reports them.
-#'
 #' Profiles of linear mixed models use the ML deviance (as lme4 does, also for REML fits); those
 #' of GLMMs the Laplace approximation (or adaptive quadrature for `nAGQ > 1` fits), with the
 #' dispersion on [sigma.glmmlab()]'s scale. Each parameter is fixed in turn, the deviance is minimized
@@ -25,7 +48,7 @@
 #' increased by `qchisq(level, 1)`. An end that reaches the parameter's boundary (an SD of 0, a
 #' correlation of +-1) is reported as the boundary.
 #'
-#' `method = "boot"` gives parametric-bootstrap percentile intervals for the same parameters
+#' **boot**: parametric-bootstrap percentile intervals for the parameters of `"profile"`
 #' (for any family, including the GLMM's dispersion as `.sigma` where the family has one, on
 #' [sigma.glmmlab()]'s scale): `nsim` responses are simulated from the fit, the model is refitted to
 #' each by [bootstrap()] (REML fits by REML), and the interval's ends are the `(1 - level) / 2`
@@ -33,18 +56,26 @@
 #' message. Use a few thousand replicates for stable 95 % limits; set `seed` for reproducibility.
 #'
 #' @param object a fitted `"glmmlab"` model from [glmm()].
-#' @param parm parameters to give intervals for: names (e.g. `".sig01"`, `".sigma"`,
-#'   `"Days"`), positions in the full list of parameters, `"beta_"` (all fixed effects) or
-#'   `"theta_"` (all variance parameters). Default: all (Wald: all fixed effects).
+#' @param parm parameters to give intervals for. Wald and uniroot, as in 'glmmTMB': positions
+#'   in `vcov(m, full = TRUE)`'s order, its names (`"Days"`, `"theta_Days|Subject.1"`,
+#'   `"d~(Intercept)"`), the rows' names (`"Std.Dev.Days|Subject"`), `"beta_"` (fixed effects),
+#'   `"theta_"` (random-effect parameters) or `"disp_"`/`"sigma"`. Profile and boot: names
+#'   (`".sig01"`, `".sigma"`, `"Days"`), positions in that list, `"beta_"` or `"theta_"`.
+#'   Default: all (Wald and uniroot: all but the dispersion unless `full = TRUE`).
 #' @param level the confidence level.
-#' @param method `"wald"`, `"profile"` or `"boot"`.
+#' @param method `"wald"` (or `"Wald"`), `"profile"`, `"uniroot"` or `"boot"`.
+#' @param component Wald: which parameters, as 'glmmTMB': `"all"`, `"cond"` (the conditional
+#'   model's fixed effects and random effects) or `"other"` (the dispersion).
+#' @param estimate Wald and uniroot: add a column `"Estimate"`?
+#' @param full Wald and uniroot: include the dispersion (`"sigma"`, `"d~(Intercept)"`) by default?
 #' @param nsim number of bootstrap replicates (`method = "boot"`).
 #' @param seed optional seed for the bootstrap (`method = "boot"`).
 #' @param progress show a progress bar during the bootstrap?
 #' @param ... not used.
 #' @return A matrix with one row per parameter and columns for the lower and upper limits,
-#'   named as percentages (`"2.5 %"`, `"97.5 %"`).
-#' @seealso [profile.glmmlab()]
+#'   named as percentages (`"2.5 %"`, `"97.5 %"`), and for Wald and uniroot intervals the
+#'   estimate (`"Estimate"`, unless `estimate = FALSE`).
+#' @seealso [profile.glmmlab()], [vcov.glmmlab()]
 #' @examples
 #' set.seed(1)
 #' g <- factor(rep(letters[1:8], each = 10))
@@ -53,31 +84,35 @@
 #' d <- data.frame(y, x, g)
 #' m <- glmm(y ~ x + (x | g), data = d)
 #' confint(m)
+#' confint(m, parm = "beta_", method = "Wald")
+#' confint(m, full = TRUE)
+#' confint(m, parm = "theta_", method = "uniroot")
 #' confint(m, method = "profile")
 #' confint(m, method = "boot", nsim = 100, seed = 1)
 #' @importFrom stats confint qnorm qchisq optim uniroot
 #' @export
-confint.glmmlab <- function(object, parm, level = 0.95, method = c("wald", "profile", "boot"), nsim = 500,
-                         seed = NULL, progress = FALSE, ...) {
-  method <- match.arg(method)
+confint.glmmlab <- function(object, parm = NULL, level = 0.95, method = c("wald", "Wald", "profile", "uniroot", "boot"),
+                            component = c("all", "cond", "other"), estimate = TRUE, full = FALSE, nsim = 500,
+                            seed = NULL, progress = FALSE, ...) {
+  method <- tolower(match.arg(method))
+  component <- match.arg(component)
   check_level(level)
+  check_flag(estimate, "estimate")
+  check_flag(full, "full")
+  if (method == "wald") {
+    warn_unused_dots(...)
+    return(wald_intervals_tmb(object, parm, level, component, estimate, full))   # R/confint_tmb.R
+  }
+  if (method == "uniroot") return(uniroot_intervals_tmb(object, parm, level, estimate, full))
   if (method == "boot") {
     all_names <- names(boot_parameters(object))
-    which <- select_parameters(all_names, if (missing(parm)) NULL else parm, names(object$beta), wald = FALSE)
+    which <- select_parameters(all_names, parm, names(object$beta), wald = FALSE)
     b <- bootstrap(object, nsim = nsim, seed = seed, progress = progress)
     if (b$nfail) message(sprintf("%d of %d bootstrap refits failed and were left out", b$nfail, b$nsim))
     return(confint.glmmlab_boot(b, which, level))
   }
   z <- stats::qnorm((1 + level) / 2)
   cols <- format_percent(c((1 - level) / 2, (1 + level) / 2))
-  if (method == "wald") {
-    beta <- object$beta
-    which <- select_parameters(names(beta), parm, names(beta), wald = TRUE)
-    se <- sqrt(diag(object$vcov))[which]
-    out <- cbind(beta[which] - z * se, beta[which] + z * se)
-    dimnames(out) <- list(which, cols)
-    return(out)
-  }
   ctx <- profile_context(object)
   on.exit(reset_core(object, ctx$core), add = TRUE)
   which <- select_parameters(ctx$names, parm, names(object$beta), wald = FALSE)

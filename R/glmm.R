@@ -79,7 +79,7 @@ glmm <- function(formula, data = NULL, family = gaussian(), REML = FALSE, weight
   if (!is.logical(REML) || length(REML) != 1L || is.na(REML)) stop("`REML` must be TRUE or FALSE", call. = FALSE)
   mf <- build_model_frame(mc, formula, parent.frame())
   formula <- attr(mf, "formula")   # `.` expanded
-  fixed <- build_fixed_design(formula, mf, check_contrasts(contrasts))
+  fixed <- build_fixed_design(formula, mf, check_contrasts_argument(contrasts))
   is_lmm <- is_gaussian_identity(family)
   re <- build_re_terms(formula, mf, gaussian_family = family$family == "gaussian")
   y <- model_response(mf, family)
@@ -237,7 +237,7 @@ peer_argument_message <- function(nm) {
 
 # `contrasts` checked: NULL or a named list of contrast specifications (a function's name, a
 # function or a matrix).
-check_contrasts <- function(contrasts) {
+check_contrasts_argument <- function(contrasts) {
   if (is.null(contrasts)) return(NULL)
   if (!is.list(contrasts) || is.null(names(contrasts)) || any(!nzchar(names(contrasts)))) {
     stop("`contrasts` must be a named list such as list(f = \"contr.sum\")", call. = FALSE)

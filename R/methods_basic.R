@@ -18,15 +18,24 @@
 #' one (binomial, Poisson).
 #'
 #' @param object,x,fit,formula a model fitted by [glmm()].
-#' @param full logical: the covariance of all parameters including the variance parameters?
-#'   Not available yet: only `full = FALSE` (fixed effects) is implemented.
+#' @param full logical: the covariance of all parameters, as 'glmmTMB''s `vcov(full = TRUE)`?
+#'   Its rows are the fixed effects, the dispersion (`"d~(Intercept)"`, for families that have
+#'   one) and each random-effect term's parameters (`"theta_Days|Subject.1"`, ...), on
+#'   'glmmTMB''s internal scale: the log dispersion as 'glmmTMB' 1.1.5 keeps it (for gaussian
+#'   models \eqn{\log\sigma^2}, for Gamma the log shape, otherwise \eqn{\log} of `sigma()`),
+#'   per term the log standard deviations, then the parameters of its correlation matrix
+#'   (the entries below the diagonal, row by row, of the unit lower-triangular \eqn{L} whose
+#'   \eqn{LL'} has that correlation matrix after scaling to unit diagonal). From the
+#'   Hessian of the log-likelihood at the estimates (of the REML criterion for the variance
+#'   parameters of REML fits, whose fixed effects are integrated out as in 'glmmTMB').
 #' @param digits number of significant digits to print.
 #' @param scale unused (for compatibility with [stats::extractAIC()]).
 #' @param k penalty per parameter (2 for AIC).
 #' @param ... further arguments, unused.
 #' @return `logLik()`: an object of class `"logLik"`. `nobs()`, `df.residual()`, `sigma()`,
 #'   `deviance()`: a number. `fixef()`: a list of class `"fixef.glmmlab"` with the named vector
-#'   `cond`. `vcov()`: a list of class `"vcov.glmmlab"` with the matrix `cond`. `formula()`,
+#'   `cond`. `vcov()`: a list of class `"vcov.glmmlab"` with the matrix `cond`; with
+#'   `full = TRUE`, one named matrix. `formula()`,
 #'   `family()`, `model.frame()`, `model.matrix()` (fixed effects), `terms()` (fixed part):
 #'   the corresponding pieces of the model. `extractAIC()`: `c(edf, AIC)`.
 #' @examples
@@ -39,6 +48,7 @@
 #' fixef(m)
 #' fixef(m)$cond
 #' vcov(m)$cond
+#' vcov(m, full = TRUE)
 #' sigma(m)
 #' c(nobs = nobs(m), df.residual = df.residual(m))
 #' head(model.matrix(m))
@@ -260,14 +270,18 @@ print.fixef.glmmlab <- function(x, digits = max(3, getOption("digits") - 3), ...
   invisible(x)
 }
 
-# Covariance matrix of the fixed effects, as glmmTMB: list(cond = p x p matrix).
+# Covariance matrix of the fixed effects, as glmmTMB: list(cond = p x p matrix); with full = TRUE
+# the covariance of all parameters on glmmTMB's internal scale (R/inference_core.R).
 #' @rdname glmm-accessors
 #' @importFrom stats vcov
 #' @export
 vcov.glmmlab <- function(object, full = FALSE, ...) {
-  if (!isFALSE(full)) {
-    stop("vcov(full = TRUE) is not available for glmm fits: only the fixed effects' covariance (full = FALSE)",
-         call. = FALSE)
+  check_flag(full, "full")
+  if (full) {
+    V <- full_covariance(object)
+    if (!is.null(attr(V, "note"))) warning(attr(V, "note"), call. = FALSE)
+    attr(V, "note") <- NULL
+    return(V)
   }
   structure(list(cond = object$vcov), class = "vcov.glmmlab")
 }

@@ -24,9 +24,15 @@
 #' missing value in another variable that the prediction needs give `NA` and are kept (with the
 #' default `na.action = na.pass`).
 #'
-#' Standard errors (`se.fit = TRUE`) reflect the uncertainty of the fixed effects only,
-#' \eqn{\sqrt{\mathrm{diag}(X V X')}} with `V = vcov(object)`, i.e. they treat the random
-#' effects as known. On the response scale they are obtained by the delta method,
+#' Standard errors (`se.fit = TRUE`) are those of 'glmmTMB'. Population-level predictions
+#' (`re.form = NA`) have \eqn{\sqrt{\mathrm{diag}(X V X')}} with `V = vcov(object)$cond`.
+#' Predictions with random effects add their uncertainty as TMB's `sdreport()` computes it: the
+#' conditional variance of the random effects given the data at the estimates, plus the
+#' uncertainty of all parameters (fixed effects, variances, dispersion; from the Hessian of the
+#' log-likelihood) propagated through the conditional modes, which move with them. REML fits
+#' treat the fixed effects as 'glmmTMB' does, integrated out like the random effects. A level of
+#' a grouping factor not in the fit (`allow.new.levels = TRUE`) contributes the random effect's
+#' full variance. On the response scale the standard errors are obtained by the delta method,
 #' multiplying by \eqn{|d\mu/d\eta|} at the predicted linear predictor.
 #'
 #' @param object a fitted `"glmmlab"` model from [glmm()].
@@ -86,7 +92,7 @@ predict.glmmlab <- function(object, newdata = NULL, re.form = NULL, allow.new.le
     prediction_parts_newdata(object, newdata, terms_used, allow.new.levels, random.only)
   }
   fit <- parts$eta
-  se <- if (se.fit) sqrt(rowSums((parts$X %*% object$vcov) * parts$X)) else NULL
+  se <- if (se.fit) prediction_se(object, parts$X, terms_used, newdata) else NULL   # R/prediction_se.R
   if (type %in% c("response", "conditional")) {
     ok <- !is.na(fit)
     if (se.fit) se[ok] <- se[ok] * abs(object$family$mu.eta(fit[ok]))
@@ -492,7 +498,17 @@ fitted.glmmlab <- function(object, ...) {
 #' the family's deviance contributions (for the negative binomial families at the estimated
 #' dispersion, see [nbinom2()]; for nbinom1 the sign is that of \eqn{\mu^* - \mu}, which differs
 #' from that of \eqn{y - \mu} only when \eqn{\mu} lies between \eqn{y} and the saturated mean
-#' \eqn{\mu^*}); `"working"` \eqn{(y - \mu) / (d\mu/d\eta)}.
+#' \eqn{\mu^*}); `"working"` \eqn{(y - \mu) / (d\mu/d\eta)}; `"dunn-smyth"` randomized
+#' quantile residuals (Dunn and Smyth 1996), as 'glmmTMB' (1.1.10 and later) computes them:
+#' \eqn{\Phi^{-1}(U)} with \eqn{U} uniform between the fitted conditional distribution
+#' function at \eqn{y - 1} and at \eqn{y} (poisson, binomial, nbinom1, nbinom2), or
+#' \eqn{\Phi^{-1}(F(y))} (gaussian, Gamma). If the model is right they are independent standard
+#' normal, whatever the family: plot them against fitted values or predictors, or compare them
+#' with `qqnorm()`. The uniforms are drawn by one `runif()` call, so `set.seed()` makes them
+#' reproducible (and equal to 'glmmTMB''s for the same seed). Two differences from 'glmmTMB':
+#' a binomial response with several trials uses the binomial distribution of its counts
+#' ('glmmTMB' treats the proportion as one Bernoulli trial), and a gaussian one is scaled by
+#' \eqn{\sigma} (standard normal; 'glmmTMB' returns \eqn{y - \mu}).
 #'
 #' @param object a fitted `"glmmlab"` model from [glmm()].
 #' @param type the kind of residual (see Details).
@@ -507,9 +523,13 @@ fitted.glmmlab <- function(object, ...) {
 #' m <- glmm(y ~ x + (1 | g))
 #' head(residuals(m))
 #' head(residuals(m, type = "pearson"))
+#' set.seed(2)
+#' cnt <- rpois(80, exp(0.5 + 0.3 * x + rnorm(8, sd = 0.4)[g]))
+#' mp <- glmm(cnt ~ x + (1 | g), family = poisson)
+#' qqnorm(residuals(mp, type = "dunn-smyth"))
 #' @importFrom stats residuals
 #' @export
-residuals.glmmlab <- function(object, type = c("response", "pearson", "deviance", "working"), ...) {
+residuals.glmmlab <- function(object, type = c("response", "pearson", "deviance", "working", "dunn-smyth"), ...) {
   type <- match.arg(type)
   family <- object$family
   y <- object$y
@@ -519,7 +539,8 @@ residuals.glmmlab <- function(object, type = c("response", "pearson", "deviance"
     response = y - mu,
     pearson = (y - mu) * sqrt(w / family_variance(object, mu)),
     deviance = deviance_residuals(object, y, mu, w),
-    working = (y - mu) / family$mu.eta(as.numeric(object$eta))
+    working = (y - mu) / family$mu.eta(as.numeric(object$eta)),
+    "dunn-smyth" = quantile_residuals(object)   # R/quantile_residuals.R
   )
   out <- stats::setNames(out, rownames(object$frame))
   stats::naresid(attr(object$frame, "na.action"), out)

@@ -12,12 +12,20 @@
 #' @param object,x a model fitted by [glmm()] (for `summary()` and `print()`), or its summary.
 #' @param digits number of significant digits to print.
 #' @param signif.stars logical: show significance stars after the p-values?
+#' @param ddf for linear mixed models, the degrees of freedom of the tests of the fixed effects:
+#'   `"asymptotic"` (the default: z tests, as 'glmmTMB'), `"Satterthwaite"` or
+#'   `"Kenward-Roger"` (t tests, as 'lmerTest' and 'pbkrtest' compute them; see [dof_KR()]);
+#'   case is ignored, so 'glmmTMB''s `"satterthwaite"` and `"kenward-roger"` work too. The
+#'   coefficient table then has the columns Estimate, Std. Error, df, t value and Pr(>|t|), as
+#'   'lmerTest' prints it: Satterthwaite's with the standard errors of the covariance of the fixed
+#'   effects given the variance parameters ('lme4''s; for REML fits that of [vcov.glmmlab()]),
+#'   Kenward-Roger's (REML fits only) with its adjusted standard errors.
 #' @param ... unused.
 #' @return `summary()`: an object of class `"summary.glmmlab"`, a list with `coefficients`
 #'   (a list with the matrix `cond`: Estimate, Std. Error, z value, Pr(>|z|)), `varcor`,
 #'   `AICtab` (AIC, BIC, logLik, -2*log(L), df.resid), `logLik`, `sigma`, `dispersion`,
 #'   `ngrps`, `nobs`, `family` and `link` (names), `formula`, `call`, `REML`, `vcov`,
-#'   `singular` and `converged` (logical) and `optimizer_message`.
+#'   `singular` and `converged` (logical), `optimizer_message` and `ddf` (the method).
 #' @examples
 #' set.seed(1)
 #' d <- data.frame(g = factor(rep(letters[1:8], each = 10)), x = rnorm(80))
@@ -26,16 +34,19 @@
 #' m
 #' summary(m)
 #' summary(m)$coefficients$cond
+#' summary(m, ddf = "Satterthwaite")
 #' @name summary.glmmlab
 NULL
 
 # Everything the printed summary shows, as a list of class "summary.glmmlab".
 #' @rdname summary.glmmlab
 #' @export
-summary.glmmlab <- function(object, ...) {
+summary.glmmlab <- function(object, ddf = c("asymptotic", "Satterthwaite", "Kenward-Roger"), ...) {
+  ddf <- match_ddf(ddf)
   ll <- logLik.glmmlab(object)
+  coefficients <- if (ddf == "asymptotic") fixed_effects_table(object$beta, object$vcov) else ddf_coefficient_table(object, ddf)
   structure(list(
-    coefficients = list(cond = fixed_effects_table(object$beta, object$vcov)),
+    coefficients = list(cond = coefficients), ddf = ddf,
     varcor = VarCorr.glmmlab(object), AICtab = fit_statistics(object), logLik = ll,
     sigma = sigma.glmmlab(object), dispersion = object$dispersion,
     ngrps = ngrps.glmmlab(object), nobs = object$nobs,
@@ -45,6 +56,15 @@ summary.glmmlab <- function(object, ...) {
     singular = isTRUE(object$optinfo$singular), converged = fit_converged(object),
     optimizer_message = object$optinfo$message
   ), class = "summary.glmmlab")
+}
+
+# The ddf method, matched without regard to case: "asymptotic", "satterthwaite" or "kenward-roger".
+match_ddf <- function(ddf) {
+  choices <- c("asymptotic", "satterthwaite", "kenward-roger")
+  if (missing(ddf) || identical(ddf, c("asymptotic", "Satterthwaite", "Kenward-Roger"))) return("asymptotic")
+  hit <- if (is.character(ddf) && length(ddf) == 1L) pmatch(tolower(ddf), choices) else NA
+  if (is.na(hit)) stop("`ddf` must be \"asymptotic\", \"Satterthwaite\" or \"Kenward-Roger\"", call. = FALSE)
+  choices[hit]
 }
 
 # Estimate, Std. Error, z value and two-sided normal p-value of each fixed effect.
@@ -92,6 +112,11 @@ print.summary.glmmlab <- function(x, digits = max(3, getOption("digits") - 3),
   if (NROW(cc) > 0L) {
     cat("\nConditional model:\n")
     stats::printCoefmat(cc, zap.ind = 3, digits = digits, signif.stars = signif.stars)
+    if (!is.null(x$ddf) && x$ddf != "asymptotic") {
+      cat(sprintf("t tests use %s method for the degrees of freedom%s\n",
+                  c(satterthwaite = "Satterthwaite's", "kenward-roger" = "Kenward-Roger's")[[x$ddf]],
+                  if (x$ddf == "kenward-roger") " and standard errors" else ""))
+    }
   }
   print_fit_notes(x$singular, x$converged, x$optimizer_message)
   invisible(x)

@@ -183,6 +183,19 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_glmm_half_solve
+Rcpp::NumericMatrix cpp_glmm_half_solve(SEXP ptr, const Eigen::VectorXd par, const Eigen::MatrixXd V);
+RcppExport SEXP _glmmlab_cpp_glmm_half_solve(SEXP ptrSEXP, SEXP parSEXP, SEXP VSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type par(parSEXP);
+    Rcpp::traits::input_parameter< const Eigen::MatrixXd >::type V(VSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_glmm_half_solve(ptr, par, V));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_lmm_create
 SEXP cpp_lmm_create(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> weights, const Eigen::Map<Eigen::VectorXd> offset, Rcpp::List terms, int factor_method);
 RcppExport SEXP _glmmlab_cpp_lmm_create(SEXP XSEXP, SEXP ySEXP, SEXP weightsSEXP, SEXP offsetSEXP, SEXP termsSEXP, SEXP factor_methodSEXP) {
@@ -275,6 +288,19 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_lmm_half_solve
+Rcpp::NumericMatrix cpp_lmm_half_solve(SEXP ptr, const Eigen::VectorXd theta, const Eigen::MatrixXd V);
+RcppExport SEXP _glmmlab_cpp_lmm_half_solve(SEXP ptrSEXP, SEXP thetaSEXP, SEXP VSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type theta(thetaSEXP);
+    Rcpp::traits::input_parameter< const Eigen::MatrixXd >::type V(VSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_half_solve(ptr, theta, V));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_lmm_vcov_joint
 Rcpp::NumericMatrix cpp_lmm_vcov_joint(SEXP ptr, const Eigen::VectorXd theta, double sigma, double theta_unit);
 RcppExport SEXP _glmmlab_cpp_lmm_vcov_joint(SEXP ptrSEXP, SEXP thetaSEXP, SEXP sigmaSEXP, SEXP theta_unitSEXP) {
@@ -322,6 +348,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glmmlab_cpp_glmm_hessian", (DL_FUNC) &_glmmlab_cpp_glmm_hessian, 3},
     {"_glmmlab_cpp_glmm_set_quadrature", (DL_FUNC) &_glmmlab_cpp_glmm_set_quadrature, 3},
     {"_glmmlab_cpp_glmm_condvar", (DL_FUNC) &_glmmlab_cpp_glmm_condvar, 3},
+    {"_glmmlab_cpp_glmm_half_solve", (DL_FUNC) &_glmmlab_cpp_glmm_half_solve, 3},
     {"_glmmlab_cpp_lmm_create", (DL_FUNC) &_glmmlab_cpp_lmm_create, 6},
     {"_glmmlab_cpp_lmm_deviance", (DL_FUNC) &_glmmlab_cpp_lmm_deviance, 3},
     {"_glmmlab_cpp_lmm_uses_blocked", (DL_FUNC) &_glmmlab_cpp_lmm_uses_blocked, 1},
@@ -329,6 +356,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glmmlab_cpp_lmm_state", (DL_FUNC) &_glmmlab_cpp_lmm_state, 3},
     {"_glmmlab_cpp_lmm_optimize", (DL_FUNC) &_glmmlab_cpp_lmm_optimize, 5},
     {"_glmmlab_cpp_lmm_condvar", (DL_FUNC) &_glmmlab_cpp_lmm_condvar, 3},
+    {"_glmmlab_cpp_lmm_half_solve", (DL_FUNC) &_glmmlab_cpp_lmm_half_solve, 3},
     {"_glmmlab_cpp_lmm_vcov_joint", (DL_FUNC) &_glmmlab_cpp_lmm_vcov_joint, 4},
     {"_glmmlab_cpp_glm_fit", (DL_FUNC) &_glmmlab_cpp_glm_fit, 8},
     {NULL, NULL, 0}

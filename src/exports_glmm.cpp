@@ -167,3 +167,12 @@ Rcpp::NumericMatrix cpp_glmm_condvar(SEXP ptr, const Eigen::VectorXd par, int te
   if (term < 1 || term > (int)core->design().term_ncol.size()) Rcpp::stop("no random-effect term %d", term);
   return Rcpp::wrap(core->cond_var(term - 1));
 }
+
+// L^{-1} P Lambda' V at the mode for par, for V (q x k, rows in the formula's order of the core's
+// b): its cross-products are V' Lambda H^{-1} Lambda' V, the conditional covariances of V'b.
+// [[Rcpp::export]]
+Rcpp::NumericMatrix cpp_glmm_half_solve(SEXP ptr, const Eigen::VectorXd par, const Eigen::MatrixXd V) {
+  GlmmCore* core = glmm_core_from(ptr);
+  if (!std::isfinite(core->objective(par))) Rcpp::stop("the Laplace approximation is not finite at these parameters");
+  return Rcpp::wrap(core->half_solve(V));
+}

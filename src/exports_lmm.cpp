@@ -108,6 +108,15 @@ Rcpp::NumericMatrix cpp_lmm_condvar(SEXP ptr, const Eigen::VectorXd theta, int t
   return Rcpp::wrap(core->cond_var(term - 1));
 }
 
+// L^{-1} P Lambda' V at theta for V (q x k, rows in the formula's order of b): its cross-products
+// are V' Lambda A^{-1} Lambda' V, the conditional covariances of V'b up to sigma^2.
+// [[Rcpp::export]]
+Rcpp::NumericMatrix cpp_lmm_half_solve(SEXP ptr, const Eigen::VectorXd theta, const Eigen::MatrixXd V) {
+  LmmCore* core = core_from(ptr);
+  if (!std::isfinite(core->deviance(theta, false))) Rcpp::stop("the model's factor is not available at this theta");
+  return Rcpp::wrap(core->half_solve(V));
+}
+
 // Covariance of the ML fixed effects from the joint Hessian of -2 log L in (beta, theta, log sigma),
 // as glmmTMB reports it. With beta fixed at betahat, -2 log L = g(theta) + 2 n s + Q(theta) e^{-2s}
 // + const (s = log sigma), where Q = pwrss + |RX (beta - betahat(theta))|^2 and g = log|L|^2; so

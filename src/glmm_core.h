@@ -42,6 +42,9 @@ class GlmmCore {
   Eigen::MatrixXd cond_var(int term) const {   // blocks of Lambda H^{-1} Lambda' at the mode
     return cond_var_blocks(re_, [this](Eigen::MatrixXd& B) { B = chol_.permutationP() * B; chol_.matrixL().solveInPlace(B); }, term);
   }
+  Eigen::MatrixXd half_solve(const Eigen::MatrixXd& V) const {   // L^{-1} P Lambda' V at the mode
+    return half_solve_b(re_, [this](Eigen::MatrixXd& B) { B = chol_.permutationP() * B; chol_.matrixL().solveInPlace(B); }, V);
+  }
   void set_mode(const Eigen::VectorXd& u) { u_ = u; }
   // What start_values() in R needs at the current mode (the objective just evaluated): per term
   // (formula order) the mean over its levels of u_l u_l' + (H^{-1})_ll, p_i x p_i blocks side by

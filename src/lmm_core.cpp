@@ -209,3 +209,7 @@ VectorXd LmmCore::moment_theta() const {
 MatrixXd LmmCore::cond_var(int term) const {
   return cond_var_blocks(re_, [this](MatrixXd& B) { solve_L(B); }, term);
 }
+
+MatrixXd LmmCore::half_solve(const MatrixXd& V) const {
+  return half_solve_b(re_, [this](MatrixXd& B) { solve_L(B); }, V);
+}

@@ -40,6 +40,7 @@ class LmmCore {
   double logdet_RX2() const { return ldRX2_; }
   Eigen::MatrixXd RX() const { return RX_; }                  // upper triangular, p x p
   Eigen::MatrixXd cond_var(int term) const;   // blocks of Lambda A^{-1} Lambda' (see re_design.h)
+  Eigen::MatrixXd half_solve(const Eigen::MatrixXd& V) const;   // L^{-1} P Lambda' V (see re_design.h)
   bool uses_blocked_factor() const { return blocked_; }
   int n() const { return n_; }
   int p() const { return p_; }

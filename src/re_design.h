@@ -56,6 +56,20 @@ Eigen::MatrixXd cond_var_blocks(const ReDesign& re, HalfSolve&& half_solve, int 
   return out;
 }
 
+// L^{-1} P Lambda' V for a dense V (q x k) whose rows follow the formula's order of b, where
+// half_solve(B) overwrites B with L^{-1} P B for the factor A = P' L L' P. Cross-products of the
+// result are V' Lambda A^{-1} Lambda' V: conditional covariances of linear combinations of b (up
+// to sigma^2), for prediction standard errors of any rows, across terms.
+template <class HalfSolve>
+Eigen::MatrixXd half_solve_b(const ReDesign& re, HalfSolve&& half_solve, const Eigen::MatrixXd& V) {
+  if (V.rows() != re.q) Rcpp::stop("the matrix to solve with has %d rows, the random effects %d", (int)V.rows(), re.q);
+  Eigen::MatrixXd in_z_order(re.q, V.cols());
+  for (int j = 0; j < re.q; ++j) in_z_order.row(j) = V.row(re.to_original_index[j]);
+  Eigen::MatrixXd S = re.Lambda.transpose() * in_z_order;
+  half_solve(S);
+  return S;
+}
+
 // Build Z and the Lambda template from R's list of terms (codes, nlev, Xt); checks inputs.
 ReDesign build_re_design(const Rcpp::List& terms, int n);
 

@@ -76,29 +76,31 @@ test_that("parm selects intervals by name, position and group, and level moves t
   expect_gt(wide[1, 2], ref_profile_sleep_int["Days", 2])
 })
 
-test_that("Wald intervals agree with glmmTMB's", {
+test_that("Wald intervals of the fixed effects agree with glmmTMB's", {
   sleep <- reference_data("lme4::sleepstudy")
   m <- glmm(Reaction ~ Days + (Days | Subject), data = sleep)
-  expect_equal(confint(m), ref_wald_sleep_slope, tolerance = 1e-5, ignore_attr = TRUE)
-  expect_identical(dimnames(confint(m)), list(c("(Intercept)", "Days"), c("2.5 %", "97.5 %")))
+  fixed <- confint(m, parm = "beta_", estimate = FALSE)
+  expect_equal(fixed, ref_wald_sleep_slope, tolerance = 1e-5, ignore_attr = TRUE)
+  expect_identical(dimnames(fixed), list(c("(Intercept)", "Days"), c("2.5 %", "97.5 %")))
+  expect_equal(confint(m, method = "Wald", parm = "beta_", estimate = FALSE), fixed)   # lme4's spelling
   chapter <- glmm(y ~ x1 + (1 | groupID), data = chapter_sim_data())
-  expect_equal(confint(chapter, level = 0.9), ref_wald_chapter_90, tolerance = 1e-5, ignore_attr = TRUE)
-  expect_identical(colnames(confint(chapter, level = 0.9)), c("5 %", "95 %"))
+  expect_equal(confint(chapter, level = 0.9)[1:2, 1:2], ref_wald_chapter_90, tolerance = 1e-5, ignore_attr = TRUE)
+  expect_identical(colnames(confint(chapter, level = 0.9)), c("5 %", "95 %", "Estimate"))
   # estimate +- z SE by construction
   se <- sqrt(diag(vcov(m)$cond))
-  expect_equal(confint(m)[, 2], fixef(m)$cond + qnorm(0.975) * se)
+  expect_equal(confint(m)[1:2, 2], fixef(m)$cond + qnorm(0.975) * se)
 })
 
 test_that("Wald intervals agree with a live glmmTMB fit, also for a GLMM", {
   skip_if_not_installed("glmmTMB")
   sleep <- reference_data("lme4::sleepstudy")
-  ref <- confint(glmmTMB::glmmTMB(Reaction ~ Days + (Days | Subject), sleep))[1:2, 1:2]
-  expect_equal(confint(glmm(Reaction ~ Days + (Days | Subject), data = sleep)), ref, tolerance = 1e-5, ignore_attr = TRUE)
+  ref <- confint(glmmTMB::glmmTMB(Reaction ~ Days + (Days | Subject), sleep))
+  expect_equal(confint(glmm(Reaction ~ Days + (Days | Subject), data = sleep)), ref, tolerance = 1e-5)
   cbpp <- reference_data("lme4::cbpp")
   form <- cbind(incidence, size - incidence) ~ period + (1 | herd)
   ours <- confint(glmm(form, data = cbpp, family = binomial))
-  ref <- confint(glmmTMB::glmmTMB(form, data = cbpp, family = binomial))[1:4, 1:2]
-  expect_equal(ours, ref, tolerance = 1e-4, ignore_attr = TRUE)
+  ref <- confint(glmmTMB::glmmTMB(form, data = cbpp, family = binomial))
+  expect_equal(ours, ref, tolerance = 1e-4)
 })
 
 test_that("profile() gives zeta 0 at the estimate and +-z at the interval's ends", {
@@ -117,12 +119,13 @@ test_that("profile() gives zeta 0 at the estimate and +-z at the interval's ends
 test_that("bad arguments get clear errors", {
   cbpp <- reference_data("lme4::cbpp")
   g <- glmm(cbind(incidence, size - incidence) ~ period + (1 | herd), data = cbpp, family = binomial)
-  expect_identical(rownames(confint(g)), names(fixef(g)$cond))
+  expect_identical(rownames(confint(g)), c(names(fixef(g)$cond), "Std.Dev.(Intercept)|herd"))
   sleep <- reference_data("lme4::sleepstudy")
   m <- glmm(Reaction ~ Days + (1 | Subject), data = sleep)
   expect_error(confint(m, level = 1.5), "`level` must be")
-  expect_error(confint(m, parm = "nope"), "unknown parameter\\(s\\) in `parm`: nope")
-  expect_error(confint(m, parm = ".sigma"), "Wald intervals are for fixed effects only")
+  expect_error(confint(m, parm = "nope"), "unknown parameter in `parm`: nope")
+  expect_error(confint(m, parm = ".sigma"), "unknown parameter in `parm`: .sigma")
+  expect_error(confint(m, parm = "nope", method = "profile"), "unknown parameter\\(s\\) in `parm`: nope")
   expect_error(confint(m, parm = 9, method = "profile"), "`parm` positions must be between 1 and 4")
   expect_error(confint(m, method = "jackknife"), "should be one of")
 })
@@ -168,7 +171,7 @@ test_that("GLMM profiles of a correlated-slopes term and a dispersion agree with
   expect_identical(rownames(ci), c(".sig01", ".sigma", "(Intercept)", "x"))
   expect_true(all(ci[, 1] < c(sqrt(m2$cov_re$g[1, 1]), sigma(m2), fixef(m2)$cond)))
   expect_true(all(ci[, 2] > c(sqrt(m2$cov_re$g[1, 1]), sigma(m2), fixef(m2)$cond)))
-  expect_equal(ci[3:4, ], confint(m2), tolerance = 0.02)
+  expect_equal(ci[3:4, ], confint(m2, parm = "beta_", estimate = FALSE), tolerance = 0.02)
 })
 
 test_that("GLMM profile intervals agree with a live lme4 fit", {

@@ -109,16 +109,17 @@ test_that("predictions from a (x || g) model equal lme4's", {
   expect_lt(max(abs(unname(predict(m, newdata = nd, re.form = ~ (Days || Subject))) - predict(l0, newdata = nd))), 1e-6)
 })
 
-test_that("se.fit is sqrt(diag(X V X')) of the fixed part; delta method on the response scale", {
+test_that("population-level se.fit is sqrt(diag(X V X')); delta method on the response scale", {
+  # (conditional standard errors, with the random effects: test-infer_predict.R)
   data <- chapter_sim_data()
   m <- glmm(y ~ x1 + (1 | groupID), data = data)
   nd <- data.frame(x1 = c(6, 10, 14), groupID = "Group2")
   X <- cbind(1, nd$x1)
   manual <- sqrt(diag(X %*% m$vcov %*% t(X)))
-  p <- predict(m, newdata = nd, se.fit = TRUE)
+  p <- predict(m, newdata = nd, se.fit = TRUE, re.form = NA)
   expect_named(p, c("fit", "se.fit"))
   expect_equal(unname(p$se.fit), manual)
-  expect_equal(predict(m, se.fit = TRUE)$se.fit, sqrt(rowSums((m$X %*% m$vcov) * m$X)), ignore_attr = TRUE)
+  expect_equal(predict(m, se.fit = TRUE, re.form = NA)$se.fit, sqrt(rowSums((m$X %*% m$vcov) * m$X)), ignore_attr = TRUE)
   set.seed(3)
   d <- data.frame(g = factor(rep(1:12, each = 15)), x = runif(180))
   d$y <- rpois(180, exp(0.5 + d$x + rnorm(12, sd = 0.5)[d$g]))
@@ -129,7 +130,7 @@ test_that("se.fit is sqrt(diag(X V X')) of the fixed part; delta method on the r
   expect_equal(resp$fit, exp(link$fit))
   expect_equal(resp$se.fit, link$se.fit * exp(link$fit))
   Xp <- cbind(1, ndp$x)
-  expect_equal(unname(link$se.fit), sqrt(diag(Xp %*% mp$vcov %*% t(Xp))))
+  expect_equal(unname(predict(mp, newdata = ndp, se.fit = TRUE, re.form = NA)$se.fit), sqrt(diag(Xp %*% mp$vcov %*% t(Xp))))
 })
 
 test_that("the LMM's standard errors of the population-level prediction match glmmTMB", {
