@@ -30,8 +30,11 @@
 #' @export
 simulate.glmmlab <- function(object, nsim = 1, seed = NULL, re.form = NA, newdata = NULL, allow.new.levels = FALSE,
                              use.u = NULL, ...) {
+  re_form_given <- !missing(re.form)
+  re.form <- deprecated_re_form(re.form, ...)   # lme4's ReForm/REForm, with its warning
   if (!is.null(use.u)) {   # lme4's older argument: use.u = TRUE conditions on the fitted random effects
     check_flag(use.u, "use.u")
+    if (re_form_given) stop("should specify only one of `use.u` and `re.form`", call. = FALSE)
     re.form <- if (use.u) NULL else NA
   }
   if (!is.null(seed)) set.seed(seed)

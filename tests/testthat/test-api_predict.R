@@ -79,4 +79,7 @@ test_that("simulate(use.u = FALSE, newdata = the fit's data) repeats simulate(us
   expect_equal(simulate(m, nsim = 2, use.u = FALSE, newdata = ss, seed = 101), simulate(m, nsim = 2, use.u = FALSE, seed = 101))
   expect_equal(simulate(m, use.u = TRUE, seed = 1), simulate(m, re.form = NULL, seed = 1))
   expect_error(simulate(m, use.u = NA), "`use.u` must be TRUE or FALSE")
+  expect_error(simulate(m, use.u = TRUE, re.form = NA), "should specify only one")
+  expect_warning(s <- simulate(m, ReForm = NA, seed = 3), "'ReForm' is deprecated")
+  expect_equal(s, simulate(m, re.form = NA, seed = 3))
 })
