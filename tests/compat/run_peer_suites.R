@@ -39,6 +39,9 @@
 # peer's own object (expect_is(m, "merMod"), m@optinfo, m$obj, ...) are counted in scope and also
 # reported apart, with the pass rate without them.
 
+# The released versions' test files: lme4 1.1-31 was released on 2022-11-01 from the state of
+# 1de5c0af (2022-10-31); glmmTMB 1.1.5 on 2022-11-16 from 887fb25f (2022-11-15; the next commit
+# bumps the version to 1.1.5.9000). The installed packages' own tests/ folders are used when present.
 peer_sources <- list(
   lme4 = list(version = "1.1-31", mirror = "lme4+lme4", commit = "1de5c0afcdf40221561d9c00e228e54990d4cef9",
               path = "tests/testthat", fitting = c("lmer", "glmer", "glmer.nb")),
