@@ -1,5 +1,5 @@
-# insight.R: methods for generics of 'insight' (and two of 'performance': model_performance() and
-# check_outliers()), so that 'insight' and the packages built on it ('performance': icc(),
+# insight.R: methods for generics of 'insight', so that 'insight' and the packages built on it
+# ('performance': icc(),
 # r2_nakagawa(), model_performance(), check_model()) read a glmmlab fit. glmmlab does not depend
 # on them: R/zzz.R registers these methods when they are loaded. insight's default methods already
 # serve family, link, response, data, n_obs, residuals, predictions and sigma (through family(),
@@ -22,11 +22,9 @@
 #' `insight::get_variance()` gives the variance components on the latent scale that
 #' `performance::icc()` and `performance::r2_nakagawa()` use (`var.fixed`, `var.random`,
 #' `var.residual`, `var.distribution`, `var.dispersion`, `var.intercept`, `var.slope`,
-#' `cor.slope_intercept`), computed as [r2()] computes them. For gaussian and binomial models
-#' they equal what 'insight' gives for the same 'glmmTMB' fit; for count models glmmlab follows
-#' Nakagawa, Johnson & Schielzeth (2017), with the mean count of the null model
-#' \eqn{\exp(\beta_0 + \sigma^2/2)}, which recent 'insight' versions also use but version 0.19
-#' does not, so the numbers for 'glmmTMB' fits may differ there.
+#' `cor.slope_intercept`), computed as [r2()] computes them (by default): they equal what
+#' 'insight' 0.19.0 gives for the same 'glmmTMB' fit, for count models too (the null model's mean
+#' count \eqn{\exp(\beta_0)}; see [r2()] for the choice).
 #'
 #' `performance::model_performance()` gives AIC, AICc, BIC, conditional and marginal R² (from
 #' [r2()]), the adjusted ICC, RMSE and sigma, as for 'glmmTMB' fits. `performance::check_model()`
@@ -194,7 +192,7 @@ get_variance.glmmlab <- function(x, component = c("all", "fixed", "random", "res
   obs_level <- observation_level_terms(x)
   if ("var.random" %in% wanted) out$var.random <- sum(term_var[!obs_level])
   if (any(c("var.residual", "var.distribution") %in% wanted)) {
-    var_distribution <- distribution_variance(x, null_model, envir = parent.frame())
+    var_distribution <- distribution_variance(x, null_model, envir = parent.frame(), lambda = "exp_intercept")
     if ("var.residual" %in% wanted) out$var.residual <- var_distribution + sum(term_var[obs_level])
     if ("var.distribution" %in% wanted) out$var.distribution <- var_distribution
   }
@@ -228,51 +226,4 @@ random_term_summaries <- function(x) {
   out <- lapply(fields, function(f) unlist(lapply(pieces, `[[`, f)))
   names(out) <- fields
   Filter(Negate(is.null), out)
-}
-
-# performance::model_performance() of a mixed model, with the columns performance gives for
-# glmmTMB and lme4 fits: AIC, AICc, BIC, R2_conditional, R2_marginal, ICC, RMSE, Sigma, and for
-# binomial and count models the log-loss and scoring rules where performance computes them.
-# R² comes from glmmlab's r2() (Nakagawa et al. 2017), the ICC from performance::icc().
-model_performance.glmmlab <- function(model, metrics = "all", verbose = TRUE, ...) {
-  all_metrics <- c("AIC", "AICc", "BIC", "R2", "ICC", "RMSE", "SIGMA", "LOGLOSS", "SCORE")
-  metrics <- if (identical(metrics, "all")) all_metrics else if (identical(metrics, "common")) {
-    c("AIC", "BIC", "R2", "ICC", "RMSE")
-  } else metrics
-  wanted <- toupper(metrics)
-  info <- insight::model_info(model, verbose = FALSE)
-  ll <- logLik.glmmlab(model)
-  out <- list()
-  if ("AIC" %in% wanted) out$AIC <- stats::AIC(ll)
-  if ("AICC" %in% wanted) {
-    k <- model$df
-    out$AICc <- stats::AIC(ll) + 2 * k * (k + 1) / (model$nobs - k - 1)
-  }
-  if ("BIC" %in% wanted) out$BIC <- stats::BIC(ll)
-  if ("R2" %in% wanted) {
-    rsq <- tryCatch(r2.glmmlab(model), error = function(e) NULL)
-    if (!is.null(rsq)) out[c("R2_conditional", "R2_marginal")] <- rsq[c("R2_conditional", "R2_marginal")]
-  }
-  if ("ICC" %in% wanted) {
-    icc <- suppressWarnings(performance::icc(model))
-    if (!all(is.na(icc))) out$ICC <- icc$ICC_adjusted
-  }
-  if ("RMSE" %in% wanted) out$RMSE <- sqrt(mean(residuals.glmmlab(model, type = "response")^2, na.rm = TRUE))
-  if ("SIGMA" %in% wanted) out$Sigma <- sigma.glmmlab(model)
-  if ("LOGLOSS" %in% wanted && info$is_binomial) out$Log_loss <- performance::performance_logloss(model, verbose = verbose)
-  if ("SCORE" %in% wanted && (info$is_binomial || info$is_count)) {
-    score <- performance::performance_score(model, verbose = verbose)
-    if (!is.na(score$logarithmic)) out$Score_log <- score$logarithmic
-    if (!is.na(score$spherical)) out$Score_spherical <- score$spherical
-  }
-  out <- as.data.frame(out)
-  class(out) <- c("performance_model", "data.frame")
-  out
-}
-
-# performance::check_outliers(): Cook's distances need case-deletion influence measures, which
-# glmmlab does not compute (nor does glmmTMB; performance gives the same message for its fits).
-check_outliers.glmmlab <- function(x, ...) {
-  message("`check_outliers()` is not available for glmmlab fits (Cook's distances are not computed).")
-  NULL
 }

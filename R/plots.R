@@ -67,26 +67,51 @@ plot.ranef.glmmlab <- function(x, z = 1.96, ...) {
   long$lower <- long$condval - z * long$condsd
   long$upper <- long$condval + z * long$condsd
   panels <- split(long, interaction(long$grpvar, long$term, drop = TRUE, lex.order = TRUE))
-  old <- graphics::par(mfrow = c(1L, length(panels)))
-  on.exit(graphics::par(old), add = TRUE)
+  # a layout of our own only on a single-panel device; inside a user's layout (par(mfrow = ...)),
+  # each panel takes the next cell and the layout is left alone
+  if (length(panels) > 1L && all(graphics::par("mfrow") == 1L) && all(graphics::par("mfcol") == 1L)) {
+    old <- graphics::par(mfrow = c(1L, length(panels)))
+    on.exit(graphics::par(old), add = TRUE)
+  }
   drawn <- lapply(panels, function(panel) caterpillar_panel(panel, ...))
   out <- do.call(rbind, drawn)
   rownames(out) <- NULL
   invisible(out)
 }
 
-# One panel of the caterpillar plot: sorted modes with horizontal interval bars.
+# One panel of the caterpillar plot: sorted modes with horizontal interval bars, every level
+# named at the left, in a margin as wide as the longest name and a size that fits them all.
 caterpillar_panel <- function(panel, ...) {
   panel <- panel[order(panel$condval), , drop = FALSE]
   k <- nrow(panel)
+  labels <- as.character(panel$grp)
+  cex <- label_cex(k)
+  old <- graphics::par(mar = caterpillar_margins(labels, cex))
+  on.exit(graphics::par(old), add = TRUE)
   args <- utils::modifyList(list(x = panel$condval, y = seq_len(k), xlim = range(panel$lower, panel$upper),
                                  yaxt = "n", pch = 16, xlab = "Conditional mode", ylab = "",
                                  main = paste(panel$grpvar[1L], panel$term[1L], sep = ": ")), list(...))
   do.call(graphics::plot, args)
   graphics::segments(panel$lower, seq_len(k), panel$upper, seq_len(k))
   graphics::abline(v = 0, lty = 2, col = "grey40")
-  graphics::axis(2, at = seq_len(k), labels = as.character(panel$grp), las = 1, cex.axis = 0.7)
+  graphics::axis(2, at = seq_len(k), labels = FALSE, tcl = -0.2)
+  graphics::mtext(labels, side = 2, at = seq_len(k), las = 1, line = 0.4, cex = cex)
   panel
+}
+
+# Text size for k labels stacked in the plot region's height (at most 0.8, at least 0.3).
+label_cex <- function(k) {
+  height <- graphics::par("pin")[2L]
+  per_label <- height / max(k, 1L)
+  max(min(0.8, per_label / (graphics::par("csi") * 1.05)), 0.3)
+}
+
+# Margins with the left one wide enough for the longest label at size cex (in lines of text).
+caterpillar_margins <- function(labels, cex) {
+  mar <- graphics::par("mar")
+  width <- max(graphics::strwidth(labels, units = "inches", cex = cex), 0)
+  mar[2L] <- width / graphics::par("csi") + 1.5
+  mar
 }
 
 #' Data and fitted group lines

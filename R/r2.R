@@ -13,8 +13,10 @@
 #' The proportion of variance explained by the fixed effects alone (marginal R²) and by the
 #' fixed and random effects together (conditional R²), after Nakagawa & Schielzeth (2013), with
 #' Johnson's (2014) extension to random slopes and the extension of Nakagawa, Johnson &
-#' Schielzeth (2017) to generalized linear mixed models. The numbers agree with
-#' `performance::r2_nakagawa()` and `MuMIn::r.squaredGLMM()` (its "lognormal" row).
+#' Schielzeth (2017) to generalized linear mixed models. The numbers are those that
+#' `performance::r2()` and `performance::r2_nakagawa()` give for the same 'glmmTMB' fit
+#' (performance 0.10.2 with insight 0.19.0, Debian 12's versions): `performance::r2(m)` calls this
+#' method, so it gives them for glmmlab fits too.
 #'
 #' The variance components are
 #' * fixed: the variance of the fixed-effect predictions \eqn{X\beta} (the offset left out);
@@ -27,15 +29,31 @@
 #'   square-root link), \eqn{\log(1 + 1/\lambda + 1/\theta)} for `nbinom2`,
 #'   \eqn{\log(1 + (1 + \phi)/\lambda)} for `nbinom1`, and \eqn{\log(1 + \sigma^2)} (\eqn{\sigma}
 #'   the coefficient of variation, i.e. `sigma(m)`) for Gamma with the log link (the lognormal
-#'   approximations). \eqn{\lambda = \exp(\beta_0 + \sigma^2_{RE}/2)} is the expected count of the
-#'   null model `response ~ 1 + (random terms)`, which is refitted for count families unless
-#'   given as `null_model`. A random-effect term with one level per observation (an
-#'   observation-level random effect) counts as residual (overdispersion) variance.
+#'   approximations). \eqn{\lambda} is the mean count of the null model
+#'   `response ~ 1 + (random terms)`, which is refitted for count families unless given as
+#'   `null_model`. A random-effect term with one level per observation (an observation-level
+#'   random effect) counts as residual (overdispersion) variance.
+#'
+#' @section The mean count \eqn{\lambda} of count models:
+#' By default (`lambda = "exp_intercept"`) \eqn{\lambda = \exp(\beta_0)}, the null model's
+#' intercept on the response scale: what insight 0.19.0 uses, so that `r2()`, `performance::r2()`,
+#' `r2_nakagawa()`, `icc()` and `tab_model()` give for a glmmlab fit the numbers they give for the
+#' same glmmTMB fit (for the chapter's nbinom2 bee model 0.825 / 0.280). Nakagawa, Johnson &
+#' Schielzeth (2017) take the mean of the lognormal distribution of the expected counts,
+#' \eqn{\lambda = \exp(\beta_0 + \sigma^2_{RE}/2)} (`lambda = "lognormal"`, 0.828 / 0.281 for that
+#' model), as does `MuMIn::r.squaredGLMM()` (its "lognormal" row, version 1.47.5; newer versions of
+#' insight may too). glmmlab follows the numbers of the
+#' tools installed with it (Debian 12: performance 0.10.2, insight 0.19.0) so that a table of glmmTMB and
+#' glmmlab fits agrees; the difference is small when \eqn{\lambda} is large. For binomial models
+#' with several trials per observation, MuMIn 1.47.5 divides the distribution-specific variance
+#' \eqn{\pi^2/3} by the mean number of trials; glmmlab and performance do not.
 #'
 #' @param object a model fitted by [glmm()].
 #' @param null_model optional: the null model of a count GLMM (the same response, family and
 #'   random effects, an intercept as the only fixed effect) when it cannot be refitted from
 #'   `object`'s call (e.g. when the data are no longer around).
+#' @param lambda the mean count of the null model for count families: `"exp_intercept"`
+#'   (\eqn{\exp(\beta_0)}, the default) or `"lognormal"` (\eqn{\exp(\beta_0 + \sigma^2/2)}); see below.
 #' @param ... unused.
 #' @return An object of class `"r2_glmmlab"`: a list with `R2_marginal`, `R2_conditional`, the
 #'   variance components `var_fixed`, `var_random`, `var_residual`, `var_distribution` and the
@@ -74,8 +92,9 @@ r2.default <- function(object, ...) {
 #' @rdname r2
 #' @export
 #' @rawNamespace S3method(performance::r2, glmmlab)
-r2.glmmlab <- function(object, null_model = NULL, ...) {
-  parts <- latent_variances(object, null_model, envir = parent.frame())
+r2.glmmlab <- function(object, null_model = NULL, lambda = c("exp_intercept", "lognormal"), ...) {
+  lambda <- match.arg(lambda)
+  parts <- latent_variances(object, null_model, envir = parent.frame(), lambda = lambda)
   total <- parts$var_fixed + parts$var_random + parts$var_residual
   structure(c(list(R2_marginal = parts$var_fixed / total,
                    R2_conditional = (parts$var_fixed + parts$var_random) / total),
@@ -100,10 +119,10 @@ print.r2_glmmlab <- function(x, digits = 3, ...) {
 }
 
 # The three variance components of R² (fixed, random, residual) plus the distribution-specific part.
-latent_variances <- function(object, null_model = NULL, envir = parent.frame()) {
+latent_variances <- function(object, null_model = NULL, envir = parent.frame(), lambda = "exp_intercept") {
   term_var <- re_term_variances(object)
   obs_level <- observation_level_terms(object)
-  var_distribution <- distribution_variance(object, null_model, envir)
+  var_distribution <- distribution_variance(object, null_model, envir, lambda)
   list(var_fixed = fixed_effect_variance(object),
        var_random = sum(term_var[!obs_level]),
        var_residual = var_distribution + sum(term_var[obs_level]),
@@ -135,8 +154,10 @@ observation_level_terms <- function(object) {
   vapply(object$re, function(term) term$nlev == object$nobs, logical(1))
 }
 
-# Distribution-specific variance on the latent scale (Nakagawa, Johnson & Schielzeth 2017, lognormal).
-distribution_variance <- function(object, null_model = NULL, envir = parent.frame()) {
+# Distribution-specific variance on the latent scale (Nakagawa, Johnson & Schielzeth 2017, lognormal
+# approximation), with the null model's mean count lambda as `lambda` says (see ?r2; r2() and
+# insight's get_variance() pass "exp_intercept", varpart() keeps the default "lognormal").
+distribution_variance <- function(object, null_model = NULL, envir = parent.frame(), lambda = "lognormal") {
   fam <- object$family$family
   link <- object$family$link
   bad_link <- function() {
@@ -157,9 +178,9 @@ distribution_variance <- function(object, null_model = NULL, envir = parent.fram
   if (fam %in% c("poisson", "nbinom2", "nbinom1")) {
     if (fam == "poisson" && link == "sqrt") return(0.25)
     if (link != "log") bad_link()
-    lambda <- null_model_mean(object, null_model, envir)
-    cv2 <- switch(fam, poisson = 1 / lambda, nbinom2 = 1 / lambda + 1 / sigma_or_stop(object),
-                  nbinom1 = (1 + sigma_or_stop(object)) / lambda)
+    mean_count <- null_model_mean(object, null_model, envir, lambda)
+    cv2 <- switch(fam, poisson = 1 / mean_count, nbinom2 = 1 / mean_count + 1 / sigma_or_stop(object),
+                  nbinom1 = (1 + sigma_or_stop(object)) / mean_count)
     return(log1p(cv2))
   }
   stop(sprintf("the latent-scale variance is not available for the %s family", fam), call. = FALSE)
@@ -174,13 +195,15 @@ sigma_or_stop <- function(object) {
   s
 }
 
-# Expected count of the null model, exp(beta0 + var_random / 2), refitting the null model if needed.
-null_model_mean <- function(object, null_model = NULL, envir = parent.frame()) {
+# Mean count of the null model: exp(beta0) ("exp_intercept", insight 0.19) or exp(beta0 +
+# var_random / 2) ("lognormal", Nakagawa et al. 2017), refitting the null model if needed.
+null_model_mean <- function(object, null_model = NULL, envir = parent.frame(), lambda = "exp_intercept") {
   if (is.null(null_model)) null_model <- refit_null_model(object, envir)
   if (!inherits(null_model, "glmmlab")) stop("`null_model` must be a model fitted by glmm()", call. = FALSE)
   if (!identical(colnames(null_model$X), "(Intercept)")) {
     stop("`null_model` must have an intercept as its only fixed effect, e.g. y ~ 1 + (1 | g)", call. = FALSE)
   }
+  if (lambda == "exp_intercept") return(exp(unname(null_model$beta[1L])))
   term_var <- re_term_variances(null_model)
   exp(unname(null_model$beta[1L]) + sum(term_var[!observation_level_terms(null_model)]) / 2)
 }
@@ -218,4 +241,79 @@ reevaluate_call <- function(cl, object, envir) {
     if (inherits(fit, "glmmlab") && fit$nobs == object$nobs && isTRUE(all.equal(unname(fit$y), unname(object$y)))) return(fit)
   }
   NULL
+}
+
+#' MuMIn's r.squaredGLMM() for glmmlab fits
+#'
+#' With 'MuMIn' installed, `MuMIn::r.squaredGLMM(m)` gives for a model fitted by [glmm()] the
+#' matrix it gives for the same 'glmmTMB' fit (columns `R2m`, `R2c`), computed with the formulas of
+#' MuMIn 1.47.5 (registered when 'MuMIn' is loaded; glmmlab does not depend on it): gaussian
+#' models one row (residual \eqn{\sigma^2}); binomial models rows `"theoretical"`
+#' (\eqn{\pi^2/3}, or 1 for probit, \eqn{\pi^2/6} for cloglog, divided by the mean number of
+#' trials) and `"delta"`; Poisson, negative binomial and Gamma (log link) models rows `"delta"`,
+#' `"lognormal"` and `"trigamma"`, with the null model's mean count
+#' \eqn{\lambda = \exp(\beta_0 + \sigma^2/2)}. The `"lognormal"` row of count models equals
+#' `r2(m, lambda = "lognormal")`; `r2(m)` follows 'performance' instead (see [r2()]).
+#'
+#' @param object a model fitted by [glmm()].
+#' @param null optional null model (intercept and the same random effects), refitted if missing.
+#' @param envir where to refit the null model.
+#' @param ... unused.
+#' @return A matrix with columns `R2m` and `R2c`.
+#' @examples
+#' set.seed(1)
+#' d <- data.frame(g = factor(rep(letters[1:8], each = 10)), x = rnorm(80))
+#' d$n <- rpois(80, exp(1 + 0.5 * d$x + rnorm(8)[d$g]))
+#' m <- glmm(n ~ x + (1 | g), data = d, family = poisson)
+#' glmmlab:::r.squaredGLMM.glmmlab(m)
+#' @name glmm-MuMIn
+r.squaredGLMM.glmmlab <- function(object, null, envir = parent.frame(), ...) {
+  fam <- object$family$family
+  link <- object$family$link
+  var_fe <- fixed_effect_variance(object)
+  var_re <- sum(re_term_variances(object))
+  if (fam == "gaussian") return(mumin_r2_rows(var_fe, var_re, object$sigma^2))
+  needs_null <- fam %in% c("poisson", "nbinom1", "nbinom2", "binomial")
+  if (needs_null) {
+    if (missing(null) || is.null(null)) null <- refit_null_model(object, envir)
+    b0 <- unname(null$beta[1L])
+    vt <- sum(re_term_variances(null))
+  }
+  resid <- switch(paste(fam, link, sep = "."),
+    binomial.logit = , binomial.probit = , binomial.cloglog = {
+      pmean <- object$family$linkinv(b0 - 0.5 * vt * tanh(b0 * (1 + 2 * exp(-0.5 * vt)) / 6))
+      n <- mean_trials(object)
+      theoretical <- switch(link, logit = pi^2 / 3, probit = 1, cloglog = pi^2 / 6)
+      delta <- switch(link, logit = 1 / (pmean * (1 - pmean)),
+                      probit = 2 * pi * pmean * (1 - pmean) * exp((stats::qnorm(pmean) / sqrt(2))^2)^2,
+                      cloglog = pmean / log(1 - pmean)^2 / (1 - pmean))
+      c(theoretical = theoretical / n, delta = delta / n)
+    },
+    poisson.log = count_rows(exp(b0 + 0.5 * vt), 1),
+    nbinom1.log = count_rows(exp(b0 + 0.5 * vt), sigma_or_stop(object) + 1),
+    Gamma.log = count_rows(sigma_or_stop(object)^-2, 1),
+    nbinom2.log = {
+      vdelta <- 1 / exp(b0 + 0.5 * vt) + 1 / sigma_or_stop(object)
+      c(delta = vdelta, lognormal = log1p(vdelta), trigamma = trigamma(1 / vdelta))
+    },
+    stop(sprintf("r.squaredGLMM() is not available for the %s family with the %s link", fam, link), call. = FALSE))
+  mumin_r2_rows(var_fe, var_re, resid)
+}
+
+# MuMIn's delta, lognormal and trigamma residual variances for a mean lambda and dispersion omega.
+count_rows <- function(lambda, omega) {
+  c(delta = omega / lambda, lognormal = log1p(omega / lambda), trigamma = trigamma(lambda / omega))
+}
+
+# The R2m / R2c matrix, one row per residual variance.
+mumin_r2_rows <- function(var_fe, var_re, resid) {
+  total <- var_fe + var_re
+  matrix(c(var_fe, total) / (total + rep(resid, each = 2L)), ncol = 2L, byrow = TRUE,
+         dimnames = list(names(resid), c("R2m", "R2c")))
+}
+
+# Mean number of trials of a binomial response given as cbind(successes, failures), else 1 (as MuMIn).
+mean_trials <- function(object) {
+  response <- stats::model.response(object$frame)
+  if (is.matrix(response)) mean(rowSums(response)) else 1
 }

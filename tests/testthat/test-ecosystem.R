@@ -4,12 +4,12 @@
 # The chapter's LMM y ~ x1 + (1|groupID) and the cbpp binomial GLMM, fitted once.
 ecosystem_lmm <- function() glmm(y ~ x1 + (1 | groupID), data = chapter_sim_data())
 ecosystem_cbpp <- function() {
-  cbpp <- package_data("lme4", "cbpp")
+  cbpp <- fixture_data("cbpp")
   glmm(cbind(incidence, size - incidence) ~ period + (1 | herd), data = cbpp, family = binomial)
 }
 
 test_that("tidy() gives broom.mixed's columns and rows for an LMM with a correlated slope", {
-  sleepstudy <- package_data("lme4", "sleepstudy")
+  sleepstudy <- fixture_data("sleepstudy")
   m <- glmm(Reaction ~ Days + (Days | Subject), data = sleepstudy)
   td <- as.data.frame(tidy.glmmlab(m))
   expect_named(td, c("effect", "component", "group", "term", "estimate", "std.error", "statistic", "p.value"))
@@ -103,7 +103,7 @@ test_that("emmeans on the cbpp binomial GLMM agrees with emmeans on glmmTMB's fi
   expect_equal(ours$SE, c(0.03692252, 0.02383605, 0.02262417, 0.01980441), tolerance = 1e-3)
   expect_equal(ours$df, rep(51, 4))
   skip_if_not_installed("glmmTMB")
-  cbpp <- package_data("lme4", "cbpp")
+  cbpp <- fixture_data("cbpp")
   ref_fit <- glmmTMB::glmmTMB(cbind(incidence, size - incidence) ~ period + (1 | herd), data = cbpp, family = binomial)
   ref <- as.data.frame(emmeans::emmeans(ref_fit, ~ period, type = "response"))
   for (column in c("prob", "SE", "df", "lower.CL", "upper.CL")) {
@@ -115,7 +115,7 @@ test_that("emmeans on the cbpp binomial GLMM agrees with emmeans on glmmTMB's fi
 
 test_that("emmeans on lme4's cake LMM (ML) agrees with emmeans on glmmTMB's fit", {
   skip_if_not_installed("emmeans")
-  cake <- package_data("lme4", "cake")
+  cake <- fixture_data("cake")
   m <- glmm(angle ~ recipe * temperature + (1 | recipe:replicate), data = cake)
   ours <- as.data.frame(suppressMessages(emmeans::emmeans(m, ~ recipe)))
   # glmmTMB 1.1.5 + emmeans 1.8.4: emmeans(glmmTMB(angle ~ recipe * temperature + (1 | recipe:replicate), data = cake), ~ recipe)
@@ -185,7 +185,7 @@ test_that("tidy() and glance() of the chapter's nbinom2 GLMM match glmmTMB's (no
 })
 
 test_that("tidy(effects = \"ran_vals\") gives broom.mixed's rows for glmmTMB, with lme4's standard errors", {
-  sleepstudy <- package_data("lme4", "sleepstudy")
+  sleepstudy <- fixture_data("sleepstudy")
   m <- glmm(Reaction ~ Days + (Days | Subject), data = sleepstudy)
   rv <- as.data.frame(tidy.glmmlab(m, effects = "ran_vals"))
   expect_named(rv, c("effect", "component", "group", "level", "term", "estimate", "std.error"))
@@ -216,7 +216,7 @@ test_that("tidy(effects = \"ran_vals\") gives broom.mixed's rows for glmmTMB, wi
 test_that("tidy() ran_vals and ran_coefs agree with broom.mixed on glmmTMB and lme4 fits (live)", {
   skip_if_not_installed("broom.mixed")
   skip_if_not_installed("glmmTMB")
-  sleepstudy <- package_data("lme4", "sleepstudy")
+  sleepstudy <- fixture_data("sleepstudy")
   m <- glmm(Reaction ~ Days + (Days | Subject), data = sleepstudy)
   g <- glmmTMB::glmmTMB(Reaction ~ Days + (Days | Subject), data = sleepstudy)
   ours <- as.data.frame(tidy.glmmlab(m, effects = c("fixed", "ran_pars", "ran_vals")))
@@ -235,7 +235,7 @@ test_that("tidy() ran_vals and ran_coefs agree with broom.mixed on glmmTMB and l
   ref_rc <- as.data.frame(broom.mixed::tidy(l, effects = "ran_coefs"))
   expect_equal(rc[c("group", "level", "term")], ref_rc[c("group", "level", "term")])
   expect_equal(rc$estimate, ref_rc$estimate, tolerance = 1e-4)
-  g2 <- glmmTMB::glmmTMB(cbind(incidence, size - incidence) ~ period + (1 | herd), data = package_data("lme4", "cbpp"),
+  g2 <- glmmTMB::glmmTMB(cbind(incidence, size - incidence) ~ period + (1 | herd), data = fixture_data("cbpp"),
                          family = binomial)
   ours2 <- as.data.frame(tidy.glmmlab(ecosystem_cbpp(), effects = "ran_vals"))
   ref2 <- as.data.frame(broom.mixed::tidy(g2, effects = "ran_vals"))
@@ -252,8 +252,8 @@ test_that("a glmmlab fit is not of class \"glmm\", the class of the glmm package
 test_that("insight reads the sleepstudy LMM and the cbpp GLMM as it reads the same glmmTMB fits", {
   skip_if_not_installed("insight")
   skip_if_not_installed("glmmTMB")
-  sleepstudy <- package_data("lme4", "sleepstudy")
-  cbpp <- package_data("lme4", "cbpp")
+  sleepstudy <- fixture_data("sleepstudy")
+  cbpp <- fixture_data("cbpp")
   pairs <- list(
     list(glmm(Reaction ~ Days + (Days | Subject), data = sleepstudy),
          glmmTMB::glmmTMB(Reaction ~ Days + (Days | Subject), data = sleepstudy)),
@@ -308,11 +308,11 @@ quietly <- function(expr) {
 # performance 0.10.2, insight 0.19.0):
 #   g <- glmmTMB(<model>); c(unlist(performance::icc(g)), unlist(performance::r2_nakagawa(g)))
 performance_models <- function() {
-  list(sleepstudy = list(formula = Reaction ~ Days + (Days | Subject), data = package_data("lme4", "sleepstudy"),
+  list(sleepstudy = list(formula = Reaction ~ Days + (Days | Subject), data = fixture_data("sleepstudy"),
                          family = gaussian(), icc = c(0.7090960845, 0.5051524973), r2 = c(0.7927631493, 0.2876106520)),
        chapter = list(formula = y ~ x1 + (1 | groupID), data = chapter_sim_data(),
                       family = gaussian(), icc = c(0.7215795977, 0.4692152296), r2 = c(0.8189540095, 0.3497387798)),
-       cbpp = list(formula = cbind(incidence, size - incidence) ~ period + (1 | herd), data = package_data("lme4", "cbpp"),
+       cbpp = list(formula = cbind(incidence, size - incidence) ~ period + (1 | herd), data = fixture_data("cbpp"),
                    family = binomial(), icc = c(0.11141519010, 0.10189854853), r2 = c(0.18731456368, 0.08541601514)))
 }
 
@@ -370,21 +370,19 @@ test_that("performance::check_model() computes its diagnostics for an LMM, a bin
   expect_true(attr(cm, "model_info")$is_mixed)
   cb <- quietly(performance::check_model(ecosystem_cbpp()))
   expect_true("BINNED_RESID" %in% names(cb))
-  salamanders <- package_data("glmmTMB", "Salamanders")
+  salamanders <- fixture_data("Salamanders")
   mp <- glmm(count ~ mined + (1 | site), data = salamanders, family = poisson)
   cp <- quietly(performance::check_model(mp))
   expect_true("OVERDISPERSION" %in% names(cp))
   expect_equal(cp$OVERDISPERSION$Predicted, unname(fitted(mp)), ignore_attr = TRUE)
 })
 
-test_that("for count models performance's icc() and r2_nakagawa() give glmmlab's r2() (Nakagawa et al. 2017)", {
+test_that("for count models performance's icc() and r2_nakagawa() give glmmlab's r2() and glmmTMB's numbers", {
   skip_if_not_installed("performance")
-  salamanders <- package_data("glmmTMB", "Salamanders")
+  salamanders <- fixture_data("Salamanders")
   m <- glmm(count ~ mined + (1 | site), data = salamanders, family = poisson)
-  # Not compared with performance on glmmTMB's fit: insight 0.19.0 takes the distribution-specific
-  # variance from its own null-model formula, not log(1 + 1/lambda) with lambda = exp(beta0 +
-  # sigma^2/2) of Nakagawa, Johnson & Schielzeth (2017) that glmmlab's r2() uses (as newer
-  # insight versions do), so the two differ for Poisson and negative binomial models.
+  # r2() takes the null model's mean count exp(beta0), as insight 0.19.0 does for glmmTMB fits
+  # (see ?r2; test-eco_tools.R compares with the stored glmmTMB numbers).
   ours <- r2(m)
   vars <- insight::get_variance(m)
   expect_equal(vars$var.distribution, ours$var_distribution)

@@ -58,7 +58,10 @@ test_that("binomial GLMM (cbpp): residual pi^2/3 on the logit scale", {
 test_that("Poisson GLMM (grouseticks): lognormal residual log(1 + 1/lambda), lambda from the null model", {
   grouse <- reference_data("lme4::grouseticks")
   m <- glmm(TICKS ~ YEAR + scale(HEIGHT) + (1 | BROOD) + (1 | LOCATION), data = grouse, family = poisson)
-  r <- r2(m)
+  # lambda = "lognormal": Nakagawa et al. (2017); the default follows insight 0.19 (test-eco_tools.R)
+  r <- r2(m, lambda = "lognormal")
+  expect_equal(r2(m)$var_distribution, log1p(1 / exp(fixef(glmm(TICKS ~ 1 + (1 | BROOD) + (1 | LOCATION), data = grouse,
+                                                              family = poisson))$cond[[1]])), tolerance = 1e-6)
   # glmmTMB 1.1.5 + insight 0.19.0: fit = glmmTMB(TICKS ~ YEAR + scale(HEIGHT) + (1|BROOD) + (1|LOCATION),
   #   grouseticks, poisson); v = get_variance(fit): var.fixed 1.730021725501672, var.random 0.922006411728408;
   #   null = glmmTMB(TICKS ~ 1 + (1|BROOD) + (1|LOCATION), ...), lambda = exp(fixef(null)$cond + sum(variances)/2)
@@ -69,7 +72,7 @@ test_that("Poisson GLMM (grouseticks): lognormal residual log(1 + 1/lambda), lam
   expect_equal(c(r$R2_marginal, r$R2_conditional), c(0.616536121479420, 0.945115958765193), tolerance = 1e-4)
   # a null model given by the user gives the same answer as the refitted one
   m0 <- glmm(TICKS ~ 1 + (1 | BROOD) + (1 | LOCATION), data = grouse, family = poisson)
-  expect_equal(r2(m, null_model = m0)$R2_conditional, r$R2_conditional)
+  expect_equal(r2(m, null_model = m0, lambda = "lognormal")$R2_conditional, r$R2_conditional)
   expect_error(r2(m, null_model = m), "intercept as its only fixed effect")
   skip_if_not_installed("performance")
   skip_if_not_installed("glmmTMB")
@@ -85,7 +88,7 @@ test_that("Poisson GLMM (grouseticks): lognormal residual log(1 + 1/lambda), lam
 test_that("an observation-level random effect counts as residual (overdispersion) variance", {
   grouse <- reference_data("lme4::grouseticks")
   m <- glmm(TICKS ~ YEAR + scale(HEIGHT) + (1 | BROOD) + (1 | INDEX) + (1 | LOCATION), data = grouse, family = poisson)
-  r <- r2(m)
+  r <- r2(m, lambda = "lognormal")
   # glmmTMB 1.1.5 + insight 0.19.0, as above with (1|INDEX) added (INDEX: one level per row):
   #   var.fixed 1.759209210156811, var.random 0.842108740239121 (BROOD + LOCATION),
   #   var.dispersion 0.293227602341329 (INDEX); null-model lambda (INDEX left out of the variance sum)
@@ -99,7 +102,7 @@ test_that("an observation-level random effect counts as residual (overdispersion
 test_that("negative binomial (nbinom2, Salamanders): log(1 + 1/lambda + 1/theta)", {
   sal <- reference_data("glmmTMB::Salamanders")
   m <- glmm(count ~ mined + (1 | site), data = sal, family = nbinom2)
-  r <- r2(m)
+  r <- r2(m, lambda = "lognormal")
   # glmmTMB 1.1.5: fit = glmmTMB(count ~ mined + (1|site), Salamanders, nbinom2), theta = sigma(fit) = 0.639048206223785;
   #   null = glmmTMB(count ~ 1 + (1|site), ...), lambda = exp(fixef(null)$cond + VarCorr(null)$cond$site / 2)
   #   = 1.824959233826786; R2 from insight 0.19.0 get_variance(fit) var.fixed and var.random with
