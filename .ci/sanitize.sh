@@ -10,7 +10,6 @@
 #    Fails on "definitely lost" loss records with a frame in glmmlab.so (R's own are not ours)
 #    and on invalid reads/writes/frees anywhere.
 # Exits 0 when clean, 1 on any finding or failure. Environment (all optional):
-#   GLMMLAB_SHARED      shared folder with datasets/ (default: ../shared beside the repository)
 #   SANITIZE_SKIP_VALGRIND=1   skip step 2;  SANITIZE_KEEP=1  keep the work folder for inspection
 #   SANITIZE_WORK       work folder (default: a new mktemp -d)
 set -uo pipefail
@@ -20,9 +19,6 @@ work=${SANITIZE_WORK:-$(mktemp -d /tmp/glmmlab-sanitize.XXXXXX)}
 mkdir -p "$work"
 [ "${SANITIZE_KEEP:-0}" = 1 ] || trap 'rm -rf "$work"' EXIT
 export MAKEFLAGS="${MAKEFLAGS:--j$(nproc 2>/dev/null || echo 2)}"
-if [ -z "${GLMMLAB_SHARED:-}" ] && [ -d "$repo/../shared" ]; then
-  GLMMLAB_SHARED=$(cd "$repo/../shared" && pwd); export GLMMLAB_SHARED
-fi
 status=0
 t_all=$SECONDS
 say() { printf '== sanitize: %s\n' "$*"; }

@@ -1,9 +1,9 @@
 # The course chapter "(Generalized) Linear Mixed Models" fitted with glmmlab: the chapter's calls
 # with library(glmmlab) and glmm() in place of glmmTMB(), from the variance components to the
 # negative binomial GLMM of bee counts. Run with demo("chapter", package = "glmmlab").
-# The chapter's data files (blossoms.csv, Eulaema.csv) are not shipped with glmmlab: the demo
-# looks for them in $GLMMLAB_SHARED/datasets (default ../shared/datasets) and in datasets/ (the
-# course's layout), and skips the models that need them when they are not found.
+# The chapter's data files are shipped with glmmlab: the chapter's read.csv("datasets/...") lines
+# read them from system.file("extdata", ..., package = "glmmlab") here (also data(blossoms) and
+# data(Eulaema)); Eulaema.csv is UTF-8 in the package, so its accented study-area names read as they are.
 library(glmmlab)
 if (!interactive()) pdf(file.path(tempdir(), "glmmlab-chapter-demo.pdf"))  # plots go to a file (closed at the end)
 
@@ -50,43 +50,35 @@ for(i in 1:length(levels(groupID))){
 y_hat = predict(m, newdata=list(x1=newx, groupID=rep("Group5", 200)), re.form=NULL)
 head(y_hat)
 
-## Nested random effects: the blossoms data (also looked for in datasets/blossoms/)
-shared = Sys.getenv("GLMMLAB_SHARED", "../shared")
-blossoms_file = Filter(file.exists, file.path(c(file.path(shared, "datasets"), "datasets", "datasets/blossoms"),
-                                              "blossoms.csv"))
-if (length(blossoms_file)) {
-  dat = read.csv(blossoms_file[1])
-  dat$pop = as.factor(dat$pop)
-  dat$patch = as.factor(paste(dat$pop, dat$patch, "_"))
-  m = glmm(UBW ~ 1 + (1|pop/patch), data=dat)
-  print(summary(m))
-  m = glmm(UBW ~ LBW + (1|pop/patch), data=dat)
-  print(summary(m))
-} else {
-  message("blossoms.csv not found: set GLMMLAB_SHARED to the folder holding datasets/blossoms.csv to run the nested models")
-}
+## Nested random effects: the blossoms data
+dat = read.csv(system.file("extdata", "blossoms.csv", package = "glmmlab"))
+names(dat)
+dat$pop = as.factor(dat$pop)
+dat$patch = as.factor(paste(dat$pop, dat$patch, "_"))
+
+m = glmm(UBW ~ 1 + (1|pop/patch), data=dat)
+summary(m)
+
+m = glmm(UBW ~ LBW + (1|pop/patch), data=dat)
+summary(m)
 
 ## Generalized linear mixed models: counts of the bee Eulaema nigrita at sites in 72 study areas
-## (SA) of the Brazilian Atlantic forest. The file is Latin-1 encoded (accented area names).
-eulaema_file = Filter(file.exists, file.path(c(file.path(shared, "datasets"), "datasets"), "Eulaema.csv"))
-if (length(eulaema_file)) {
-  dat = read.csv(eulaema_file[1], fileEncoding = "latin1")
-  dat$SA = as.factor(dat$SA)
-  m = glmm(Eulaema_nigrita ~ MAP + (1|SA), family="nbinom2", data=dat)
-  print(summary(m))
+## (SA) of the Brazilian Atlantic forest.
+dat = read.csv(system.file("extdata", "Eulaema.csv", package = "glmmlab"))
+dat$SA = as.factor(dat$SA)
 
-  newMAP = seq(min(dat$MAP), max(dat$MAP), length.out=200)
-  plot(dat$MAP, dat$Eulaema_nigrita, las=1)
-  for(i in 1:length(levels(dat$SA))){
-    y_hat = exp(coef(m)$cond$SA[i,1] + coef(m)$cond$SA[i,2]*newMAP)
-    lines(newMAP, y_hat, col="grey")
-  }
-  y_hat = exp(summary(m)$coef$cond[1,1] + summary(m)$coef$cond[2,1]*newMAP)
-  lines(newMAP, y_hat, lwd=2)
+m = glmm(Eulaema_nigrita ~ MAP + (1|SA), family="nbinom2", data=dat)
+summary(m)
 
-  m = glmm(Eulaema_nigrita ~ forest. + (1|SA), REML = F, family = "poisson", data = dat)
-  print(summary(m))
-} else {
-  message("Eulaema.csv not found: set GLMMLAB_SHARED to the folder holding datasets/Eulaema.csv to run the GLMMs")
+newMAP = seq(min(dat$MAP), max(dat$MAP), length.out=200)
+plot(dat$MAP, dat$Eulaema_nigrita, las=1)
+for(i in 1:length(levels(dat$SA))){
+  y_hat = exp(coef(m)$cond$SA[i,1] + coef(m)$cond$SA[i,2]*newMAP)
+  lines(newMAP, y_hat, col="grey")
 }
+y_hat = exp(summary(m)$coef$cond[1,1] + summary(m)$coef$cond[2,1]*newMAP)
+lines(newMAP, y_hat, lwd=2)
+
+m = glmm(Eulaema_nigrita ~ forest. + (1|SA), REML = F, family = "poisson", data = dat)
+summary(m)
 if (!interactive()) invisible(dev.off())

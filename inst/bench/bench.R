@@ -3,9 +3,10 @@
 #
 # Usage, from the repository root (glmmlab, lme4 and glmmTMB installed):
 #   Rscript inst/bench/bench.R
+# Data: the course's data sets shipped with glmmlab (blossoms, Eulaema); lme4's data sets from the
+# test fixtures (tests/testthat/fixtures, the same rows the tests fit), or from lme4 when the
+# script runs outside the repository.
 # Settings through environment variables:
-#   GLMMLAB_SHARED    the shared folder, holding datasets/blossoms.csv (a folder holding the CSV
-#                     files directly also works); default: ../shared beside the repository
 #   GLMMLAB_BENCH_REPS  number of timed batches per fitter (default 11); the median is reported
 #   GLMMLAB_BENCH_MIN_SEC  minimum length of one timed batch, in seconds (default 0.05): fast fits
 #                     are repeated within a batch so the timer's resolution does not matter
@@ -33,17 +34,6 @@ suppressPackageStartupMessages(library(glmmlab))
 has_lme4 <- requireNamespace("lme4", quietly = TRUE)
 has_tmb <- requireNamespace("glmmTMB", quietly = TRUE)
 
-# The folder holding the course data sets, or NULL when none is found.
-find_datasets_dir <- function() {
-  env <- Sys.getenv("GLMMLAB_SHARED")
-  script <- sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))
-  repo <- if (length(script)) normalizePath(file.path(dirname(script[1]), "..", ".."), mustWork = FALSE) else getwd()
-  candidates <- c(if (nzchar(env)) c(file.path(env, "datasets"), env), file.path(repo, "..", "shared", "datasets"), file.path(getwd(), "..", "shared", "datasets"),
-                  file.path(getwd(), "datasets"))
-  candidates <- candidates[nzchar(candidates) & dir.exists(candidates)]
-  if (length(candidates)) normalizePath(candidates[1]) else NULL
-}
-
 # The course chapter's simulated data (chapter 7, "Variance component analysis").
 chapter_data <- function() {
   set.seed(145)
@@ -54,30 +44,28 @@ chapter_data <- function() {
   data.frame(y, x1, groupID)
 }
 
-# The blossoms data as the chapter prepares it, or NULL when the file is not found.
+# The course's blossoms data (shipped with glmmlab) as the chapter prepares it.
 blossoms_data <- function() {
-  dir <- find_datasets_dir()
-  path <- if (is.null(dir)) "" else file.path(dir, "blossoms.csv")
-  if (!file.exists(path)) return(NULL)
-  dat <- read.csv(path)
+  dat <- glmmlab::blossoms
   dat$pop <- as.factor(dat$pop)
   dat$patch <- as.factor(paste(dat$pop, dat$patch, "_"))
   dat
 }
 
-# The Eulaema bee counts (Latin-1) with study area as a factor, or NULL when not found.
+# The course's Eulaema bee counts (shipped with glmmlab) with study area as a factor.
 eulaema_data <- function() {
-  dir <- find_datasets_dir()
-  path <- if (is.null(dir)) "" else file.path(dir, "Eulaema.csv")
-  if (!file.exists(path)) return(NULL)
-  dat <- read.csv(path, fileEncoding = "latin1")
+  dat <- glmmlab::Eulaema
   dat$SA <- as.factor(dat$SA)
   dat
 }
 
-# A data set shipped with lme4, or NULL when lme4 is not installed.
+# A data set of lme4's: its test fixture when run from the repository, else lme4's own copy.
 lme4_data <- function(name) {
-  if (!has_lme4) return(NULL)
+  script <- sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))
+  repo <- if (length(script)) file.path(dirname(script[1]), "..", "..") else getwd()
+  fixture <- file.path(repo, "tests", "testthat", "fixtures", paste0(name, ".rds"))
+  if (file.exists(fixture)) return(readRDS(fixture))
+  if (!has_lme4) stop(sprintf("no fixture %s and lme4 is not installed: run bench.R from the repository root", fixture))
   env <- new.env()
   utils::data(list = name, package = "lme4", envir = env)
   env[[name]]
@@ -233,13 +221,9 @@ memory_child <- function(index, pkg) {
   cat("peak_extra_mb", proc_status_mb("VmHWM") - before, "\n")
 }
 
-# One row of the results table for one case; NULL when its data cannot be loaded.
+# One row of the results table for one case.
 run_case <- function(case, reps, min_sec, memory = FALSE) {
-  data <- tryCatch(case$data(), error = function(e) NULL)
-  if (is.null(data)) {
-    message("skipped (data not found): ", case$label)
-    return(NULL)
-  }
+  data <- case$data()
   res <- lapply(names(case$fitters), function(pkg) run_fitter(case$fitters[[pkg]], pkg, case$label, data, reps, min_sec))
   names(res) <- names(case$fitters)
   index <- which(vapply(bench_cases, function(b) identical(b$label, case$label), logical(1)))[1]

@@ -5,8 +5,9 @@
 # input that must end in an R error. Exits non-zero if a sound fit or method fails; the caller
 # greps the output for sanitizer and valgrind reports.
 #
+# Data: the course's data sets shipped with glmmlab (blossoms, Eulaema) and the test fixtures of
+# lme4's sleepstudy and cbpp (tests/testthat/fixtures, beside this folder).
 # Environment: GLMMLAB_LIB  library holding the glmmlab build to test (put first on .libPaths())
-#              GLMMLAB_SHARED  shared folder with datasets/ (else ../shared beside the repository)
 # Usage:       Rscript tests/sanitize/run.R [quick]
 
 args <- commandArgs(trailingOnly = TRUE)
@@ -16,24 +17,14 @@ if (nzchar(lib)) .libPaths(c(lib, .libPaths()))
 suppressPackageStartupMessages(library(glmmlab))
 cat("glmmlab loaded from", dirname(find.package("glmmlab")), if (quick) "(quick part)", "\n")
 
-# Folder of the course data sets (NULL when absent: those fits are skipped with a note).
-shared_datasets_dir <- function() {
+# A data set borrowed from lme4, from its test fixture (tests/testthat/fixtures/<name>.rds).
+fixture_data <- function(name) {
   cl <- commandArgs()
   script <- c(sub("^--file=", "", grep("^--file=", cl, value = TRUE)), cl[which(cl == "-f") + 1L])
   script_dir <- if (length(script) && !is.na(script[1L])) dirname(normalizePath(script[1L], mustWork = FALSE)) else "."
-  roots <- c(Sys.getenv("GLMMLAB_SHARED"), file.path(script_dir, "..", "..", "..", "shared"))
-  roots <- roots[nzchar(roots)]
-  dirs <- c(file.path(roots, "datasets"), roots)
-  dirs <- dirs[file.exists(file.path(dirs, "blossoms.csv"))]
-  if (length(dirs)) dirs[[1L]] else NULL
-}
-
-# A data set from lme4 (NULL when lme4 is not installed).
-lme4_data <- function(name) {
-  if (!requireNamespace("lme4", quietly = TRUE)) return(NULL)
-  env <- new.env()
-  utils::data(list = name, package = "lme4", envir = env)
-  get(name, envir = env)
+  d <- readRDS(file.path(script_dir, "..", "testthat", "fixtures", paste0(name, ".rds")))
+  attr(d, "source") <- NULL
+  d
 }
 
 steps_run <- 0L
@@ -124,11 +115,8 @@ glmm_sim <- data.frame(
   positive = rgamma(ng * 10, shape = 2, rate = 2 / exp(1 + 0.5 * x + b[g])))
 glmm_new <- data.frame(x = c(0.2, 0.7), g = c("g01", "unseen"))
 
-datasets <- shared_datasets_dir()
-if (is.null(datasets)) notes <- c(notes, "course data sets not found (set GLMMLAB_SHARED): blossoms/Eulaema fits skipped")
-sleepstudy <- lme4_data("sleepstudy")
-cbpp <- lme4_data("cbpp")
-if (is.null(sleepstudy)) notes <- c(notes, "lme4 not installed: sleepstudy/cbpp fits skipped")
+sleepstudy <- fixture_data("sleepstudy")
+cbpp <- fixture_data("cbpp")
 
 t_start <- proc.time()[["elapsed"]]
 
@@ -144,32 +132,28 @@ step("chapter: y ~ x1 + (1|groupID), ML and REML", {
   stopifnot(is.finite(logLik(m1r)))
   if (!quick) invisible(capture.output(print(anova(glmm(y ~ 1 + (1 | groupID), data = chapter), m1))))
 })
-if (!is.null(datasets)) {
-  blossoms <- read.csv(file.path(datasets, "blossoms.csv"))
-  blossoms$pop <- as.factor(blossoms$pop)
-  blossoms$patch <- as.factor(paste(blossoms$pop, blossoms$patch, "_"))
-  step("blossoms: UBW ~ LBW + (1|pop/patch)", {
-    m <- glmm(UBW ~ LBW + (1 | pop/patch), data = blossoms)
-    exercise_methods(m, blossoms[c(1, 5, 9), ])
-  })
-  if (!quick) step("blossoms: UBW ~ 1 + (1|pop/patch), varpart, r2", {
-    m <- glmm(UBW ~ 1 + (1 | pop/patch), data = blossoms)
-    invisible(capture.output(print(varpart(m)), print(r2(m))))
-  })
-}
-if (!is.null(sleepstudy)) {
-  step("sleepstudy: Reaction ~ Days + (Days|Subject)", {
-    m <- glmm(Reaction ~ Days + (Days | Subject), data = sleepstudy)
-    exercise_methods(m, data.frame(Days = c(0, 5), Subject = c("308", "999")))
-  })
-  if (!quick) step("sleepstudy: (Days||Subject), weights, offset", {
-    w <- rep(c(1, 2, 0.5, 1.5), length.out = nrow(sleepstudy))
-    m <- glmm(Reaction ~ Days + (Days || Subject), data = sleepstudy, weights = w)
-    stopifnot(is.finite(logLik(m)))
-    m <- glmm(Reaction ~ Days + offset(Days) + (1 | Subject), data = sleepstudy, REML = TRUE)
-    exercise_methods(m, data.frame(Days = c(0, 5), Subject = c("308", "999")))
-  })
-}
+blossoms <- glmmlab::blossoms
+blossoms$pop <- as.factor(blossoms$pop)
+blossoms$patch <- as.factor(paste(blossoms$pop, blossoms$patch, "_"))
+step("blossoms: UBW ~ LBW + (1|pop/patch)", {
+  m <- glmm(UBW ~ LBW + (1 | pop/patch), data = blossoms)
+  exercise_methods(m, blossoms[c(1, 5, 9), ])
+})
+if (!quick) step("blossoms: UBW ~ 1 + (1|pop/patch), varpart, r2", {
+  m <- glmm(UBW ~ 1 + (1 | pop/patch), data = blossoms)
+  invisible(capture.output(print(varpart(m)), print(r2(m))))
+})
+step("sleepstudy: Reaction ~ Days + (Days|Subject)", {
+  m <- glmm(Reaction ~ Days + (Days | Subject), data = sleepstudy)
+  exercise_methods(m, data.frame(Days = c(0, 5), Subject = c("308", "999")))
+})
+if (!quick) step("sleepstudy: (Days||Subject), weights, offset", {
+  w <- rep(c(1, 2, 0.5, 1.5), length.out = nrow(sleepstudy))
+  m <- glmm(Reaction ~ Days + (Days || Subject), data = sleepstudy, weights = w)
+  stopifnot(is.finite(logLik(m)))
+  m <- glmm(Reaction ~ Days + offset(Days) + (1 | Subject), data = sleepstudy, REML = TRUE)
+  exercise_methods(m, data.frame(Days = c(0, 5), Subject = c("308", "999")))
+})
 if (!quick) {
   step("crossed: y ~ x1 + (1|groupID) + (1|block)", {
     d <- chapter; d$block <- factor(rep(1:8, length.out = nrow(d)))
@@ -179,14 +163,12 @@ if (!quick) {
 }
 
 # ---- GLMMs -----------------------------------------------------------------------------------
-if (!is.null(datasets)) {
-  eulaema <- read.csv(file.path(datasets, "Eulaema.csv"), fileEncoding = "latin1")
-  eulaema$SA <- as.factor(eulaema$SA)
-  step("Eulaema: nbinom2, Eulaema_nigrita ~ MAP + (1|SA)", {
-    m <- glmm(Eulaema_nigrita ~ MAP + (1 | SA), family = "nbinom2", data = eulaema)
-    exercise_methods(m, eulaema[c(1, 20, 40), ])
-  })
-}
+eulaema <- glmmlab::Eulaema
+eulaema$SA <- as.factor(eulaema$SA)
+step("Eulaema: nbinom2, Eulaema_nigrita ~ MAP + (1|SA)", {
+  m <- glmm(Eulaema_nigrita ~ MAP + (1 | SA), family = "nbinom2", data = eulaema)
+  exercise_methods(m, eulaema[c(1, 20, 40), ])
+})
 step("sim: poisson count ~ x + (1|g)", {
   m <- glmm(count ~ x + (1 | g), family = poisson, data = glmm_sim)
   exercise_methods(m, glmm_new)
@@ -206,7 +188,7 @@ if (!quick) {
     m <- glmm(count ~ x + (x | g), family = nbinom1, data = glmm_sim)
     exercise_methods(m, glmm_new)
   })
-  if (!is.null(cbpp)) step("cbpp: cbind(incidence, size - incidence) ~ period + (1|herd)", {
+  step("cbpp: cbind(incidence, size - incidence) ~ period + (1|herd)", {
     m <- glmm(cbind(incidence, size - incidence) ~ period + (1 | herd), family = binomial, data = cbpp)
     exercise_methods(m, cbpp[c(1, 10), ])
   })

@@ -1,16 +1,6 @@
-# helper-data.R: the course chapter's data sets for tests. The CSV files live in the shared
-# folder beside the repository (../shared/datasets, i.e. ../../../shared/datasets from
-# tests/testthat) or under Sys.getenv("GLMMLAB_SHARED"); tests that need them skip otherwise.
-
-# Path of a shared data set, or skip() the calling test when it cannot be found.
-shared_dataset <- function(name) {
-  roots <- c(file.path("..", "..", "..", "shared"), Sys.getenv("GLMMLAB_SHARED"))
-  roots <- roots[nzchar(roots)]
-  candidates <- c(file.path(roots, "datasets", name), file.path(roots, name))
-  found <- candidates[file.exists(candidates)]
-  if (!length(found)) testthat::skip(paste("shared data set not found:", name))
-  found[[1L]]
-}
+# helper-data.R: the data sets of the tests. The course chapter's data sets come from glmmlab itself
+# (data(blossoms), data(Eulaema)); data sets borrowed from lme4 and glmmTMB from the stored
+# fixtures (fixture_data()); the rest are simulated here. None needs anything beyond glmmlab.
 
 # The chapter's simulated data (set.seed(145)), leaving the caller's random stream untouched.
 chapter_sim_data <- function() {
@@ -25,17 +15,18 @@ chapter_sim_data <- function() {
   data.frame(y, x1, groupID)
 }
 
-# blossoms.csv with the chapter's conversions: pop a factor, patch a factor unique within pop.
+# The course's blossoms data (shipped as data(blossoms)) with the chapter's conversions: pop a
+# factor, patch a factor unique within pop.
 blossoms_data <- function() {
-  dat <- read.csv(shared_dataset("blossoms.csv"))
+  dat <- glmmlab::blossoms
   dat$pop <- as.factor(dat$pop)
   dat$patch <- as.factor(paste(dat$pop, dat$patch, "_"))
   dat
 }
 
-# Eulaema.csv (Latin-1 encoded) with study area SA as a factor.
+# The course's Eulaema bee counts (shipped as data(Eulaema), UTF-8) with study area SA as a factor.
 eulaema_data <- function() {
-  dat <- read.csv(shared_dataset("Eulaema.csv"), fileEncoding = "latin1")
+  dat <- glmmlab::Eulaema
   dat$SA <- as.factor(dat$SA)
   dat
 }

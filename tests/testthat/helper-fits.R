@@ -1,26 +1,24 @@
-# helper-fits.R: data sets named in helper-references.R, and a comparison of a glmm fit with a
-# stored reference entry (logLik absolute, estimates relative).
+# helper-fits.R: the data sets the stored reference entries name, and a comparison of a glmm fit
+# with a stored reference entry (logLik absolute, estimates relative).
 
-# The data set a reference entry names ("lme4::sleepstudy", "chapter_sim", "gamma_sim", ...).
+# The data set a reference entry names: "chapter_sim", "blossoms", "Eulaema", "gamma_sim",
+# "sleepstudy_w", or "<package>::<name>" for a data set borrowed from lme4 or glmmTMB, read from
+# its stored fixture (so the tests need neither package).
 reference_data <- function(name) {
   switch(name,
     chapter_sim = chapter_sim_data(),
     blossoms = blossoms_data(),
     Eulaema = eulaema_data(),
     gamma_sim = gamma_sim_data(),
-    sleepstudy_w = { d <- package_data("lme4", "sleepstudy"); d$w <- rep(c(1, 2, 0.5, 1.5), length.out = 180); d },
-    { parts <- strsplit(name, "::", fixed = TRUE)[[1L]]; package_data(parts[1L], parts[2L]) })
+    sleepstudy_w = { d <- fixture_data("sleepstudy"); d$w <- rep(c(1, 2, 0.5, 1.5), length.out = 180); d },
+    fixture_data(sub("^[[:alnum:].]+::", "", name)))
 }
 
-# A data set from an installed package, or skip().
-package_data <- function(pkg, name) {
-  testthat::skip_if_not_installed(pkg)
-  env <- new.env()
-  utils::data(list = name, package = pkg, envir = env)
-  get(name, envir = env)
-}
+# A data set borrowed from `pkg`, read from its stored fixture (kept for tests written before the
+# fixtures: it needs neither lme4 nor glmmTMB). New tests call fixture_data() directly.
+package_data <- function(pkg, name) fixture_data(name)
 
-# The Gamma simulation of helper-references.R (set.seed(1), 30 groups x 10).
+# The Gamma simulation of the stored entry gamma_log_tmb (tests/references/refs_core.R) (set.seed(1), 30 groups x 10).
 gamma_sim_data <- function() {
   withr::with_seed(1, {
     ng <- 30; nper <- 10; g <- factor(rep(1:ng, each = nper))

@@ -228,17 +228,23 @@ test_that("character and numeric grouping variables give the same fit as factors
 })
 
 test_that("Latin-1 study-area names (Eulaema) fit as the chapter's data, whatever their encoding", {
-  ref <- glmm_refs$eulaema_nb2_tmb
+  ref <- stored_references("core")$eulaema_nb2_tmb
   dat <- eulaema_data()
   m <- glmm(Eulaema_nigrita ~ MAP + (1 | SA), family = "nbinom2", data = dat)
   expect_lt(abs(m$loglik - ref$logLik), 1e-4)
   expect_true(any(grepl("\u00e7", m$re[[1]]$levels)))   # "Estação ..." kept in UTF-8
   expect_no_error(capture.output(print(m), summary(m), ranef(m)))
-  # the same file read without declaring its encoding (invalid UTF-8 bytes) and as marked Latin-1
-  raw <- read.csv(shared_dataset("Eulaema.csv"), encoding = "latin1")
+  # the course's Latin-1 copy of the file, read without declaring its encoding (invalid UTF-8
+  # bytes) and as marked Latin-1
+  latin1_file <- withr::local_tempfile(fileext = ".csv")
+  con <- file(latin1_file, "w", encoding = "latin1")
+  writeLines(readLines(glmmlab::course_file("Eulaema.csv"), encoding = "UTF-8"), con)
+  close(con)
+  expect_false(validUTF8(rawToChar(readBin(latin1_file, "raw", file.size(latin1_file)))))
+  raw <- read.csv(latin1_file, encoding = "latin1")
   m_raw <- glmm(Eulaema_nigrita ~ MAP + (1 | SA), family = "nbinom2", data = raw)
   expect_lt(abs(m_raw$loglik - ref$logLik), 1e-4)
-  bytes <- read.csv(shared_dataset("Eulaema.csv"))
+  bytes <- read.csv(latin1_file)
   m_bytes <- glmm(Eulaema_nigrita ~ MAP + (1 | SA), family = "nbinom2", data = bytes)
   expect_lt(abs(m_bytes$loglik - ref$logLik), 1e-4)
   expect_no_error(capture.output(print(m_bytes), ranef(m_bytes)))

@@ -54,9 +54,11 @@ test_that("profile intervals of a correlated-slopes LMM agree with lme4", {
   expect_equal(ranef(m)$cond$Subject, ranef(glmm(Reaction ~ Days + (Days | Subject), data = sleep))$cond$Subject)
 })
 
-test_that("profile intervals agree with a live lme4 fit", {
-  skip_if_not_installed("lme4")
+test_that("profile intervals agree with lme4's (stored, then a live fit)", {
   sleep <- reference_data("lme4::sleepstudy")
+  ours <- confint(glmm(Reaction ~ Days + (Days | Subject), data = sleep), method = "profile")
+  expect_same_interval(ours, stored_references("core_methods")$sleep_slope_ml_lme4_profile)
+  skip_if_not_installed("lme4")
   fit <- lme4::lmer(Reaction ~ Days + (Days | Subject), sleep, REML = FALSE)
   ref <- suppressMessages(lme4::confint.merMod(fit, method = "profile", quiet = TRUE))
   ours <- confint(glmm(Reaction ~ Days + (Days | Subject), data = sleep), method = "profile")
@@ -91,9 +93,14 @@ test_that("Wald intervals of the fixed effects agree with glmmTMB's", {
   expect_equal(confint(m)[1:2, 2], fixef(m)$cond + qnorm(0.975) * se)
 })
 
-test_that("Wald intervals agree with a live glmmTMB fit, also for a GLMM", {
-  skip_if_not_installed("glmmTMB")
+test_that("Wald intervals agree with glmmTMB's, also for a GLMM (stored, then a live fit)", {
   sleep <- reference_data("lme4::sleepstudy")
+  refs <- stored_references("core_methods")   # glmmTMB 1.1.5's confint() tables
+  expect_equal(confint(glmm(Reaction ~ Days + (Days | Subject), data = sleep)), refs$sleep_slope_ml_tmb_confint, tolerance = 1e-5)
+  cbpp <- reference_data("lme4::cbpp")
+  form <- cbind(incidence, size - incidence) ~ period + (1 | herd)
+  expect_equal(confint(glmm(form, data = cbpp, family = binomial)), refs$cbpp_binom_tmb_confint, tolerance = 1e-4)
+  skip_if_not_installed("glmmTMB")
   ref <- confint(glmmTMB::glmmTMB(Reaction ~ Days + (Days | Subject), sleep))
   expect_equal(confint(glmm(Reaction ~ Days + (Days | Subject), data = sleep)), ref, tolerance = 1e-5)
   cbpp <- reference_data("lme4::cbpp")
@@ -174,10 +181,12 @@ test_that("GLMM profiles of a correlated-slopes term and a dispersion agree with
   expect_equal(ci[3:4, ], confint(m2, parm = "beta_", estimate = FALSE), tolerance = 0.02)
 })
 
-test_that("GLMM profile intervals agree with a live lme4 fit", {
-  skip_if_not_installed("lme4")
+test_that("GLMM profile intervals agree with lme4's (stored, then a live fit)", {
   cbpp <- reference_data("lme4::cbpp")
   form <- cbind(incidence, size - incidence) ~ period + (1 | herd)
+  expect_same_interval(confint(glmm(form, data = cbpp, family = binomial), method = "profile"),
+                       stored_references("core_methods")$cbpp_binom_lme4_profile)
+  skip_if_not_installed("lme4")
   ref <- suppressMessages(lme4::confint.merMod(lme4::glmer(form, cbpp, binomial), method = "profile", quiet = TRUE))
   expect_same_interval(confint(glmm(form, data = cbpp, family = binomial), method = "profile"), ref)
 })

@@ -83,10 +83,16 @@ test_that("generics::tidy/glance/augment dispatch to glmmlab's methods when gene
 })
 
 test_that("broom.mixed's tidy() of glmmTMB and glmmlab's agree on the same models", {
-  skip_if_not_installed("broom.mixed")
-  skip_if_not_installed("glmmTMB")
   d <- chapter_sim_data()
   m <- glmm(y ~ x1 + (1 | groupID), data = d)
+  # broom.mixed 0.2.9.4 on glmmTMB 1.1.5 (stored)
+  ref <- stored_references("core_methods")$chapter_x1_tmb_tidy
+  ours <- as.data.frame(tidy.glmmlab(m))
+  expect_equal(as.list(ours[c("effect", "component", "group", "term")]), ref[c("effect", "component", "group", "term")])
+  expect_equal(ours$estimate, ref$estimate, tolerance = 1e-4)
+  expect_equal(ours$std.error, ref$std.error, tolerance = 1e-3)
+  skip_if_not_installed("broom.mixed")
+  skip_if_not_installed("glmmTMB")
   ref <- as.data.frame(broom.mixed::tidy(glmmTMB::glmmTMB(y ~ x1 + (1 | groupID), data = d)))
   ours <- as.data.frame(tidy.glmmlab(m))
   expect_equal(ours[c("effect", "component", "group", "term")], ref[c("effect", "component", "group", "term")])
@@ -211,6 +217,25 @@ test_that("tidy(effects = \"ran_vals\") gives broom.mixed's rows for glmmTMB, wi
   expect_equal(as.vector(table(all_rows$effect)[c("fixed", "ran_pars", "ran_vals", "ran_coefs")]), c(2, 4, 36, 36))
   expect_true(all(is.na(all_rows$level[all_rows$effect %in% c("fixed", "ran_pars")])))
   expect_error(tidy.glmmlab(m, effects = "ran_val"), "ran_vals")
+})
+
+test_that("tidy() ran_vals and ran_coefs agree with broom.mixed on glmmTMB and lme4 fits (stored)", {
+  sleepstudy <- fixture_data("sleepstudy")
+  m <- glmm(Reaction ~ Days + (Days | Subject), data = sleepstudy)
+  refs <- stored_references("core_methods")   # broom.mixed 0.2.9.4 on glmmTMB 1.1.5 and lme4 1.1-31 fits
+  ref <- refs$sleep_slope_ml_tmb_tidy
+  ours <- as.data.frame(tidy.glmmlab(m, effects = c("fixed", "ran_pars", "ran_vals")))
+  expect_named(ours, ref$names)
+  expect_equal(as.list(ours[c("effect", "component", "group", "level", "term")]), ref[c("effect", "component", "group", "level", "term")])
+  expect_equal(ours$estimate, ref$estimate, tolerance = 1e-4)
+  vals <- ours$effect == "ran_vals"
+  expect_equal(ours$std.error[vals], refs$sleep_slope_ml_lme4_tidy_ran_vals_se, tolerance = 1e-4)
+  rc <- as.data.frame(tidy.glmmlab(m, effects = "ran_coefs"))
+  expect_equal(as.list(rc[c("group", "level", "term")]), refs$sleep_slope_ml_lme4_tidy_ran_coefs[c("group", "level", "term")])
+  expect_equal(rc$estimate, refs$sleep_slope_ml_lme4_tidy_ran_coefs$estimate, tolerance = 1e-4)
+  ours2 <- as.data.frame(tidy.glmmlab(ecosystem_cbpp(), effects = "ran_vals"))
+  expect_equal(as.list(ours2[c("group", "level", "term")]), refs$cbpp_binom_tmb_tidy_ran_vals[c("group", "level", "term")])
+  expect_equal(ours2$estimate, refs$cbpp_binom_tmb_tidy_ran_vals$estimate, tolerance = 1e-4)
 })
 
 test_that("tidy() ran_vals and ran_coefs agree with broom.mixed on glmmTMB and lme4 fits (live)", {

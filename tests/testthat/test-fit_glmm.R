@@ -1,4 +1,4 @@
-# Generalized linear mixed models against stored glmmTMB references (helper-references.R):
+# Generalized linear mixed models against stored glmmTMB references (stored_references("core"), tests/references/refs_core.R):
 # log-likelihood to 1e-4, estimates and SEs to 1e-3; and glm() when there is no random effect.
 
 glmm_cases <- list(
@@ -20,7 +20,7 @@ glmm_cases <- list(
 
 for (case in glmm_cases) {
   test_that(paste("GLMM matches glmmTMB reference", case$ref), {
-    ref <- glmm_refs[[case$ref]]
+    ref <- stored_references("core")[[case$ref]]
     dat <- reference_data(case$data)
     args <- list(formula = case$formula, data = dat, family = case$family)
     if (!is.null(case$weights)) args$weights <- dat[[case$weights]]
@@ -42,7 +42,7 @@ test_that("the chapter's negative binomial model prints the chapter's numbers", 
 
 test_that("with its variance at zero, the Laplace deviance is glm()'s deviance", {
   # R 4.2.2: glm(cbind(incidence, size - incidence) ~ period, family = binomial, data = cbpp)
-  ref <- glmm_refs$cbpp_glm
+  ref <- stored_references("core")$cbpp_glm
   dat <- reference_data("lme4::cbpp")
   m <- glmm(cbind(incidence, size - incidence) ~ period + (1 | herd), family = binomial, data = dat)
   A <- glmmlab:::condition_design(m$X)$A
@@ -159,7 +159,7 @@ test_that("adaptive Gauss-Hermite quadrature agrees with lme4's glmer(nAGQ = 9)"
   expect_equal(m$theta, 0.647517861083, tolerance = 1e-4)
   # more points change the answer less and less; one point is the Laplace approximation
   m1 <- glmm(cbind(incidence, size - incidence) ~ period + (1 | herd), family = binomial, data = dat, nAGQ = 1)
-  expect_lt(abs(m1$loglik - glmm_refs$cbpp_binom_tmb$logLik), 1e-4)
+  expect_lt(abs(m1$loglik - stored_references("core")$cbpp_binom_tmb$logLik), 1e-4)
   expect_error(glmm(TICKS ~ YEAR + (1 | BROOD) + (1 | INDEX), family = poisson, data = reference_data("lme4::grouseticks"), nAGQ = 5),
                "single scalar random-effect term")
   expect_error(glmm(cbind(incidence, size - incidence) ~ period + (1 | herd), family = binomial, data = dat, nAGQ = 0), "nAGQ")

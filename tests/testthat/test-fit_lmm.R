@@ -1,4 +1,4 @@
-# Linear mixed models against stored lme4 / glmmTMB references (helper-references.R), and
+# Linear mixed models against stored lme4 / glmmTMB references (stored_references("core"), tests/references/refs_core.R), and
 # against live fits when those packages are installed.
 
 lmm_cases <- list(
@@ -37,13 +37,23 @@ fit_case <- function(case, family = gaussian()) {
 
 for (case in lmm_cases) {
   test_that(paste("LMM matches reference", case$ref), {
-    ref <- glmm_refs[[case$ref]]
+    ref <- stored_references("core")[[case$ref]]
     m <- suppressMessages(fit_case(case))   # Dyestuff2 is singular: tested below
     expect_s3_class(m, "glmmlab")
     # lme4's REML SEs are conditional on theta, as ours; ML SEs follow glmmTMB's joint Hessian
     expect_matches_reference(m, ref, tol_ll = 1e-6, rel_tol = 2e-4, se = !identical(case$se, FALSE))
   })
 }
+
+test_that("log-likelihoods agree with lme4's (stored) to 1e-6", {
+  for (case in lmm_cases) {
+    ref <- stored_references("core")[[sub("_tmb$", "_lme4", case$ref)]]   # the same model fitted by lme4 1.1-31
+    m <- suppressMessages(fit_case(case))
+    # ours may only be better (higher) where lme4 stops early; never worse by more than 1e-6
+    expect_gt(m$loglik - ref$logLik, -1e-6, label = case$ref)
+    expect_lt(abs(m$loglik - ref$logLik), 1e-5, label = case$ref)
+  }
+})
 
 test_that("ML log-likelihoods agree with live lme4 fits to 1e-6", {
   skip_if_not_installed("lme4")
@@ -94,6 +104,20 @@ test_that("the profiled deviance is invariant to shifting y by a multiple of X",
   expect_equal(unname(m2$beta - m1$beta), c(1e4, 3), tolerance = 1e-8)
 })
 
+test_that("conditional modes of crossed and nested models match lmer's (stored)", {
+  ref <- stored_references("core_methods")   # lme4 1.1-31 at its own optimum
+  for (case in list(list(data = "lme4::Penicillin", ref = "penicillin_ml_lme4_ranef", formula = diameter ~ 1 + (1 | plate) + (1 | sample)),
+                    list(data = "lme4::Pastes", ref = "pastes_ml_lme4_ranef", formula = strength ~ 1 + (1 | batch/cask)))) {
+    m <- glmm(case$formula, data = reference_data(case$data))
+    ours <- ranef(m)$cond
+    theirs <- ref[[case$ref]]
+    expect_setequal(names(ours), names(theirs))
+    for (g in names(theirs)) {
+      expect_equal(ours[[g]][names(theirs[[g]]), 1], unname(theirs[[g]]), tolerance = 1e-4, label = paste(case$data, g))
+    }
+  }
+})
+
 test_that("conditional modes of crossed and nested models match live lmer fits", {
   skip_if_not_installed("lme4")
   cases <- list(list(data = "lme4::Penicillin", formula = diameter ~ 1 + (1 | plate) + (1 | sample)),
@@ -112,7 +136,6 @@ test_that("conditional modes of crossed and nested models match live lmer fits",
 })
 
 test_that("InstEval's model (73,421 rows, three crossed terms) reaches lmer's optimum", {
-  skip_if_not_installed("lme4")
   skip_on_cran()
   skip_if_not(identical(Sys.getenv("GLMMLAB_TEST_LARGE"), "true"), "set GLMMLAB_TEST_LARGE=true (lmer needs ~15 s)")
   dat <- reference_data("lme4::InstEval")
@@ -120,6 +143,7 @@ test_that("InstEval's model (73,421 rows, three crossed terms) reaches lmer's op
   m <- glmm(f, data = dat)
   # lme4 1.1-31: logLik(lmer(f, InstEval, REML = FALSE)) = -118860.884387942 (79 evaluations)
   expect_gt(m$loglik - (-118860.884387942), -1e-6)
+  skip_if_not_installed("lme4")
   fit <- lme4::lmer(f, data = dat, REML = FALSE)
   expect_gt(m$loglik - as.numeric(stats::logLik(fit)), -1e-6)
   expect_lt(abs(m$loglik - as.numeric(stats::logLik(fit))), 1e-4)

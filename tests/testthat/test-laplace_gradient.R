@@ -132,7 +132,7 @@ test_that("a crossed Poisson GLMM with fill-in (5,000 rows, 200 x 40 levels) mat
 })
 
 test_that("a fit stopped early is reported as not converged, from the gradient at its end point", {
-  data(sleepstudy, package = "lme4", envir = environment())
+  sleepstudy <- fixture_data("sleepstudy")
   loose <- glmm_control(ftol_abs = 10, ftol_rel = 0.1, xtol_abs = 1)
   expect_warning(m <- glmm(Reaction ~ Days + (Days | Subject), sleepstudy, control = loose),
                  "did not converge \\(the gradient at the end point is not zero")

@@ -1,6 +1,6 @@
 # Tests for R/methods_predict.R: predict() with and without new data, random-effect selection,
 # new levels, missing values, offsets, standard errors; fitted() and residuals().
-# References: the chapter's coef-based lines, glmm_refs (glmmTMB 1.1.5), live glmmTMB and lme4.
+# References: the chapter's coef-based lines, stored references (topic "core", glmmTMB 1.1.5), live glmmTMB and lme4.
 
 # lme4's fit of the same model evaluated at our theta (no optimization): differences from it
 # are then method differences, not optimizer end-point differences.
@@ -20,7 +20,7 @@ test_that("the chapter's prediction for Group5 equals the coef() line and glmmTM
   line <- coef(m)$cond$groupID["Group5", 1] + coef(m)$cond$groupID["Group5", 2] * newx
   expect_equal(unname(y_hat), line, tolerance = 1e-12)
   # glmmTMB 1.1.5: head(predict(m, newdata = list(x1 = newx, groupID = rep("Group5", 200)), re.form = NULL), 5)
-  expect_lt(max(abs(head(y_hat, 5) - glmm_refs$chapter_x1_tmb$pred_group5)), 1e-6)
+  expect_lt(max(abs(head(y_hat, 5) - stored_references("core")$chapter_x1_tmb$pred_group5)), 1e-6)
   skip_if_not_installed("glmmTMB")
   mt <- glmmTMB::glmmTMB(y ~ x1 + (1 | groupID), data = data)
   y_tmb <- predict(mt, newdata = list(x1 = newx, groupID = rep("Group5", 200)), re.form = NULL)
@@ -78,13 +78,20 @@ test_that("rows with a missing value give NA and are kept (na.pass), or dropped 
 })
 
 test_that("nested (1 | pop/patch) predictions equal lme4's", {
-  skip_if_not_installed("lme4")
   dat <- blossoms_data()
   m <- glmm(UBW ~ LBW + (1 | pop/patch), data = dat)
   rows <- c(1, 17, 40, 77, 120, 160, 199)
   nd <- dat[rows, c("LBW", "pop", "patch")]
   nd_chr <- data.frame(LBW = nd$LBW, pop = as.character(nd$pop), patch = as.character(nd$patch))
   p <- predict(m, newdata = nd_chr)
+  # with the factors as in the fit
+  expect_equal(predict(m, newdata = nd), p, ignore_attr = TRUE)
+  expect_equal(unname(predict(m, newdata = dat[rows, ])), fitted(m)[match(as.character(rows), rownames(m$frame))])   # unnamed
+  # lme4 1.1-31 at its own optimum (stored): the fits agree to about 5e-6 here
+  ref <- stored_references("core_methods")
+  expect_lt(max(abs(unname(p) - ref$blossoms_lbw_lme4_pred)), 1e-4)
+  expect_lt(max(abs(unname(predict(m, newdata = nd_chr, re.form = ~ (1 | pop))) - ref$blossoms_lbw_lme4_pred_pop)), 1e-4)
+  skip_if_not_installed("lme4")
   # lme4 1.1-31 at our theta (same model, same estimates): 1e-6
   l0 <- lmer_at_theta(UBW ~ LBW + (1 | pop/patch), dat, m$theta)
   expect_lt(max(abs(unname(p) - predict(l0, newdata = nd_chr))), 1e-6)
@@ -92,20 +99,19 @@ test_that("nested (1 | pop/patch) predictions equal lme4's", {
   # lme4 1.1-31 at its own optimum: the fits agree to about 5e-6 here
   l <- lme4::lmer(UBW ~ LBW + (1 | pop/patch), data = dat, REML = FALSE)
   expect_lt(max(abs(unname(p) - predict(l, newdata = nd_chr))), 1e-4)
-  # with the factors as in the fit
-  expect_equal(predict(m, newdata = nd), p, ignore_attr = TRUE)
-  expect_equal(unname(predict(m, newdata = dat[rows, ])), fitted(m)[match(as.character(rows), rownames(m$frame))])   # unnamed
 })
 
 test_that("predictions from a (x || g) model equal lme4's", {
-  skip_if_not_installed("lme4")
-  ss <- lme4::sleepstudy
+  ss <- fixture_data("sleepstudy")
   m <- glmm(Reaction ~ Days + (Days || Subject), data = ss)
   nd <- data.frame(Days = c(0, 2.5, 9, 4), Subject = c("308", "309", "372", "308"))
-  l0 <- lmer_at_theta(Reaction ~ Days + (Days || Subject), ss, m$theta)
-  expect_lt(max(abs(unname(predict(m, newdata = nd)) - predict(l0, newdata = nd))), 1e-6)
+  # lme4 1.1-31 at its own optimum (stored): 1e-4 relative
+  expect_equal(unname(predict(m, newdata = nd)), stored_references("core_methods")$sleep_diag_ml_lme4_pred, tolerance = 1e-4)
   cf <- coef(m)$cond$Subject
   expect_equal(unname(predict(m, newdata = nd)[3]), cf["372", 1] + cf["372", 2] * 9)
+  skip_if_not_installed("lme4")
+  l0 <- lmer_at_theta(Reaction ~ Days + (Days || Subject), ss, m$theta)
+  expect_lt(max(abs(unname(predict(m, newdata = nd)) - predict(l0, newdata = nd))), 1e-6)
   expect_lt(max(abs(unname(predict(m, newdata = nd, re.form = ~ (Days || Subject))) - predict(l0, newdata = nd))), 1e-6)
 })
 
@@ -134,9 +140,12 @@ test_that("population-level se.fit is sqrt(diag(X V X')); delta method on the re
 })
 
 test_that("the LMM's standard errors of the population-level prediction match glmmTMB", {
-  skip_if_not_installed("glmmTMB")
   dat <- blossoms_data()
   m <- glmm(UBW ~ LBW + (1 | pop/patch), data = dat)
+  nd <- data.frame(LBW = c(10, 15, 20), pop = dat$pop[1], patch = dat$patch[1])
+  expect_equal(unname(predict(m, newdata = nd, re.form = NA, se.fit = TRUE)$se.fit),
+               stored_references("core_methods")$blossoms_lbw_tmb_se_fit, tolerance = 1e-5)
+  skip_if_not_installed("glmmTMB")
   mt <- glmmTMB::glmmTMB(UBW ~ LBW + (1 | pop/patch), data = dat)
   nd <- data.frame(LBW = c(10, 15, 20), pop = dat$pop[1], patch = dat$patch[1])  # glmmTMB wants the grouping variables
   expect_equal(unname(predict(m, newdata = nd, re.form = NA, se.fit = TRUE)$se.fit),
@@ -192,18 +201,25 @@ test_that("bad arguments give clear errors", {
 })
 
 test_that("fitted() and residuals() match lme4 for a weighted LMM", {
-  skip_if_not_installed("lme4")
-  ss <- lme4::sleepstudy
+  ss <- fixture_data("sleepstudy")
   ss$w <- rep(c(0.5, 1, 2), length.out = nrow(ss))
   m <- glmm(Reaction ~ Days + (Days | Subject), data = ss, weights = w)
+  expect_equal(unname(residuals(m)), ss$Reaction - unname(fitted(m)))
+  expect_equal(unname(residuals(m, type = "pearson")), sqrt(ss$w) * (ss$Reaction - unname(fitted(m))))
+  # lme4 1.1-31 at its own optimum (stored): fitted values to 1e-6, residuals to 1e-4 of their scale
+  ref <- stored_references("core_methods")
+  expect_equal(unname(fitted(m)), ref$sleep_weighted_ml_lme4_fitted, tolerance = 1e-6)
+  for (type in c("response", "pearson", "deviance", "working")) {
+    ours <- unname(residuals(m, type = type))
+    expect_lt(max(abs(ours - ref$sleep_weighted_ml_lme4_residuals[[type]])) / max(abs(ours)), 1e-4, label = type)
+  }
+  skip_if_not_installed("lme4")
   l0 <- lme4::lmer(Reaction ~ Days + (Days | Subject), data = ss, weights = w, REML = FALSE,
                    start = list(theta = unname(m$theta)), control = lme4::lmerControl(optimizer = NULL))
   expect_equal(fitted(m), unname(fitted(l0)), tolerance = 1e-8)   # unnamed, as glmmTMB's
   for (type in c("response", "pearson", "deviance", "working")) {
     expect_equal(residuals(m, type = type), residuals(l0, type = type), tolerance = 1e-8)
   }
-  expect_equal(unname(residuals(m)), ss$Reaction - unname(fitted(m)))
-  expect_equal(unname(residuals(m, type = "pearson")), sqrt(ss$w) * (ss$Reaction - unname(fitted(m))))
 })
 
 test_that("GLMM residuals follow the family's definitions", {
@@ -287,7 +303,7 @@ test_that("fits with na.exclude pad fitted, residuals and predict with NA", {
 })
 
 test_that("a factor of the fit given as NA (logical) or as numeric codes in newdata: no model.frame warning", {
-  salamanders <- package_data("glmmTMB", "Salamanders")
+  salamanders <- fixture_data("Salamanders")
   m <- glmm(count ~ mined + (1 | site), data = salamanders, family = poisson)
   expect_no_warning(p <- predict(m, newdata = data.frame(mined = NA, site = "R-1")))
   expect_true(is.na(p))

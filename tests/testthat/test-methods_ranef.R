@@ -1,5 +1,5 @@
 # Tests for R/methods_ranef.R: ranef() with conditional variances, coef(), their print and
-# as.data.frame methods. References: the chapter's printed coef(m), glmm_refs, and live lme4 fits
+# as.data.frame methods. References: the chapter's printed coef(m), stored_references("core"), and live lme4 fits
 # (lme4's conditional variances are the same quantity as ours: sigma^2 Lambda A^{-1} Lambda').
 
 # lme4's fit of the same model evaluated at our theta (no optimization): differences from it
@@ -24,7 +24,7 @@ test_that("coef() reproduces the chapter's group-level coefficients", {
                Group8 = 19.12443, Group9 = 23.14223)
   expect_lt(max(abs(tab[names(chapter), 1] - chapter)), 1e-5)
   expect_lt(max(abs(tab[, 2] - 1.45279)), 1e-5)
-  expect_equal(as.matrix(tab), glmm_refs$chapter_x1_tmb$coef_cond, tolerance = 1e-6)
+  expect_equal(as.matrix(tab), stored_references("core")$chapter_x1_tmb$coef_cond, tolerance = 1e-6)
   # the chapter's use: the line of group i
   newx <- seq(6, 14, length.out = 5)
   line1 <- cf$cond$groupID[1, 1] + cf$cond$groupID[1, 2] * newx
@@ -47,8 +47,8 @@ test_that("ranef() has glmmTMB's structure and matches glmmTMB's and lme4's mode
   expect_s3_class(re, "ranef.glmmlab")
   expect_named(re$cond, "groupID")
   expect_identical(names(re$cond$groupID), "(Intercept)")
-  expect_equal(as.matrix(re$cond$groupID)[1:3, , drop = FALSE], glmm_refs$chapter_x1_tmb$ranef_head, tolerance = 1e-5)
-  expect_equal(as.matrix(re$cond$groupID)[1:3, , drop = FALSE], glmm_refs$chapter_x1_lme4$ranef_head, tolerance = 1e-5)
+  expect_equal(as.matrix(re$cond$groupID)[1:3, , drop = FALSE], stored_references("core")$chapter_x1_tmb$ranef_head, tolerance = 1e-5)
+  expect_equal(as.matrix(re$cond$groupID)[1:3, , drop = FALSE], stored_references("core")$chapter_x1_lme4$ranef_head, tolerance = 1e-5)
   cv <- attr(re$cond$groupID, "condVar")
   expect_identical(dim(cv), c(1L, 1L, 10L))
   expect_identical(attr(re$cond$groupID, "postVar"), cv)
@@ -58,11 +58,15 @@ test_that("ranef() has glmmTMB's structure and matches glmmTMB's and lme4's mode
 })
 
 test_that("ranef() and condVar match lme4 on sleepstudy (Days | Subject), ML", {
-  skip_if_not_installed("lme4")
-  ss <- lme4::sleepstudy
+  ss <- fixture_data("sleepstudy")
   m <- glmm(Reaction ~ Days + (Days | Subject), data = ss)
   re <- ranef(m)$cond$Subject
-  # lme4 1.1-31 at its own optimum: optimizer end points differ, so 1e-4 relative
+  # lme4 1.1-31 at its own optimum (stored, then live): optimizer end points differ, so 1e-4 relative
+  ref <- stored_references("core_methods")
+  expect_equal(as.matrix(re), ref$sleep_slope_ml_lme4_ranef, tolerance = 1e-4)
+  expect_identical(dim(attr(re, "condVar")), c(2L, 2L, 18L))
+  expect_equal(attr(re, "condVar"), ref$sleep_slope_ml_lme4_postvar, tolerance = 1e-4)
+  skip_if_not_installed("lme4")
   l <- lme4::lmer(Reaction ~ Days + (Days | Subject), data = ss, REML = FALSE)
   rl <- lme4::ranef(l, condVar = TRUE)$Subject
   expect_equal(as.matrix(re), as.matrix(rl), tolerance = 1e-4)
@@ -76,11 +80,17 @@ test_that("ranef() and condVar match lme4 on sleepstudy (Days | Subject), ML", {
 })
 
 test_that("ranef() and condVar match lme4 on Penicillin, crossed (1 | plate) + (1 | sample)", {
-  skip_if_not_installed("lme4")
-  pen <- lme4::Penicillin
+  pen <- fixture_data("Penicillin")
   m <- glmm(diameter ~ 1 + (1 | plate) + (1 | sample), data = pen)
   re <- ranef(m)$cond
   expect_named(re, c("plate", "sample"))
+  ref <- stored_references("core_methods")   # lme4 1.1-31 at its own optimum
+  for (g in c("plate", "sample")) {
+    expect_equal(setNames(re[[g]][[1]], rownames(re[[g]])), ref$penicillin_ml_lme4_ranef[[g]], tolerance = 1e-4)
+    expect_identical(dim(attr(re[[g]], "condVar")), c(1L, 1L, nlevels(pen[[g]])))
+    expect_equal(as.numeric(attr(re[[g]], "condVar")), ref$penicillin_ml_lme4_postvar[[g]], tolerance = 1e-4)
+  }
+  skip_if_not_installed("lme4")
   l <- lme4::lmer(diameter ~ 1 + (1 | plate) + (1 | sample), data = pen, REML = FALSE)
   rl <- lme4::ranef(l, condVar = TRUE)
   for (g in c("plate", "sample")) {
@@ -91,8 +101,7 @@ test_that("ranef() and condVar match lme4 on Penicillin, crossed (1 | plate) + (
 })
 
 test_that("(x || g): one diagonal term, combined as in lme4; its condVar array has NA covariances (as glmmTMB's)", {
-  skip_if_not_installed("lme4")
-  ss <- lme4::sleepstudy
+  ss <- fixture_data("sleepstudy")
   m <- glmm(Reaction ~ Days + (Days || Subject), data = ss)
   re <- ranef(m)$cond
   expect_named(re, "Subject")
@@ -100,33 +109,52 @@ test_that("(x || g): one diagonal term, combined as in lme4; its condVar array h
   cv <- attr(re$Subject, "condVar")
   expect_equal(dim(cv), c(2L, 2L, 18L))
   expect_true(all(is.na(cv[1, 2, ])))
+  cf <- coef(m)$cond
+  expect_named(cf, "Subject")
+  # lme4 1.1-31 at its own optimum (stored): 1e-4 relative
+  ref <- stored_references("core_methods")
+  diag_var <- function(arrays) unname(lapply(arrays, function(a) a[1, 1, ]))
+  expect_equal(as.matrix(re$Subject), ref$sleep_diag_ml_lme4_ranef, tolerance = 1e-4)
+  expect_equal(list(cv[1, 1, ], cv[2, 2, ]), diag_var(ref$sleep_diag_ml_lme4_postvar), tolerance = 1e-4)
+  expect_equal(as.matrix(cf$Subject), ref$sleep_diag_ml_lme4_coef, tolerance = 1e-4)
+  skip_if_not_installed("lme4")
   l0 <- lmer_at_theta(Reaction ~ Days + (Days || Subject), ss, m$theta)
   rl0 <- lme4::ranef(l0, condVar = TRUE)$Subject
   expect_equal(as.matrix(re$Subject), as.matrix(rl0), tolerance = 1e-8)
-  expect_equal(list(cv[1, 1, ], cv[2, 2, ]), unname(lapply(attr(rl0, "postVar"), function(a) a[1, 1, ])), tolerance = 1e-8)
-  cf <- coef(m)$cond
-  expect_named(cf, "Subject")
+  expect_equal(list(cv[1, 1, ], cv[2, 2, ]), diag_var(attr(rl0, "postVar")), tolerance = 1e-8)
   expect_equal(as.matrix(cf$Subject), as.matrix(coef(l0)$Subject), tolerance = 1e-8)
 })
 
 test_that("coef(): a random-effect column without a fixed effect comes first with fixed value 0", {
-  skip_if_not_installed("lme4")
-  ss <- lme4::sleepstudy
+  ss <- fixture_data("sleepstudy")
   m <- glmm(Reaction ~ 1 + (Days | Subject), data = ss)
   tab <- coef(m)$cond$Subject
   expect_identical(names(tab), c("Days", "(Intercept)"))
   expect_equal(tab$Days, ranef(m)$cond$Subject$Days)
+  # lme4 1.1-31 at its own optimum (stored): 1e-4 relative
+  expect_equal(as.matrix(tab), stored_references("core_methods")$sleep_nofixedslope_ml_lme4_coef, tolerance = 1e-4)
+  skip_if_not_installed("lme4")
   l0 <- lmer_at_theta(Reaction ~ 1 + (Days | Subject), ss, m$theta)
   expect_equal(as.matrix(tab), as.matrix(coef(l0)$Subject), tolerance = 1e-8)
 })
 
 test_that("as.data.frame(ranef()) has lme4's columns (after glmmTMB's component) and values", {
-  skip_if_not_installed("lme4")
-  ss <- lme4::sleepstudy
+  ss <- fixture_data("sleepstudy")
   m <- glmm(Reaction ~ Days + (Days | Subject), data = ss)
   d <- as.data.frame(ranef(m))
   expect_identical(names(d), c("component", "grpvar", "term", "grp", "condval", "condsd"))
   expect_identical(nrow(d), 36L)
+  ref <- stored_references("core_methods")$sleep_slope_ml_lme4_ranef_df   # lme4 1.1-31, its optimum
+  expect_identical(as.character(d$grpvar), ref$grpvar)
+  expect_identical(as.character(d$term), ref$term)
+  expect_identical(as.character(d$grp), ref$grp)
+  expect_identical(levels(d$grp), ref$grp_levels)
+  expect_equal(d$condval, ref$condval, tolerance = 1e-4)
+  expect_equal(d$condsd, ref$condsd, tolerance = 1e-4)
+  d2 <- as.data.frame(ranef(glmm(Reaction ~ Days + (Days || Subject), data = ss)))
+  expect_identical(as.character(unique(d2$term)), c("(Intercept)", "Days"))
+  expect_false("condsd" %in% names(as.data.frame(ranef(m, condVar = FALSE))))
+  skip_if_not_installed("lme4")
   l0 <- lmer_at_theta(Reaction ~ Days + (Days | Subject), ss, m$theta)
   dl <- as.data.frame(lme4::ranef(l0, condVar = TRUE))
   expect_identical(d$grpvar, dl$grpvar)
@@ -135,9 +163,6 @@ test_that("as.data.frame(ranef()) has lme4's columns (after glmmTMB's component)
   expect_identical(levels(d$grp), levels(dl$grp))
   expect_equal(d$condval, dl$condval, tolerance = 1e-8)
   expect_equal(d$condsd, dl$condsd, tolerance = 1e-8)
-  d2 <- as.data.frame(ranef(glmm(Reaction ~ Days + (Days || Subject), data = ss)))
-  expect_identical(as.character(unique(d2$term)), c("(Intercept)", "Days"))
-  expect_false("condsd" %in% names(as.data.frame(ranef(m, condVar = FALSE))))
 })
 
 test_that("nested (1 | pop/patch): one table per grouping factor, inner first", {
@@ -191,17 +216,18 @@ test_that("GLMMs: modes, coef and conditional standard deviations are given", {
 })
 
 test_that("GLMM conditional variances are the inverse Laplace Hessian, as glmer's", {
-  skip_if_not_installed("lme4")
   dat <- reference_data("lme4::cbpp")
   m <- glmm(cbind(incidence, size - incidence) ~ period + (1 | herd), family = binomial, data = dat)
-  f <- lme4::glmer(cbind(incidence, size - incidence) ~ period + (1 | herd), family = binomial, data = dat)
   ours <- as.numeric(attr(ranef(m)$cond$herd, "condVar"))
-  theirs <- as.numeric(attr(lme4::ranef(f, condVar = TRUE)$herd, "postVar"))
-  # the two optima differ by ~5e-4 (glmer's deviance is approximate), so 1e-2 relative
-  expect_equal(ours, theirs, tolerance = 1e-2)
+  # glmer (lme4 1.1-31, stored): the two optima differ by ~5e-4 (glmer's deviance is approximate), so 1e-2 relative
+  expect_equal(ours, stored_references("core_methods")$cbpp_binom_lme4_postvar, tolerance = 1e-2)
   # and they survive saveRDS/readRDS (the core is rebuilt)
   path <- tempfile(fileext = ".rds")
   saveRDS(m, path)
   m2 <- readRDS(path)
   expect_equal(as.numeric(attr(ranef(m2)$cond$herd, "condVar")), ours, tolerance = 1e-8)
+  skip_if_not_installed("lme4")
+  f <- lme4::glmer(cbind(incidence, size - incidence) ~ period + (1 | herd), family = binomial, data = dat)
+  theirs <- as.numeric(attr(lme4::ranef(f, condVar = TRUE)$herd, "postVar"))
+  expect_equal(ours, theirs, tolerance = 1e-2)
 })

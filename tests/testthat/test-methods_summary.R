@@ -29,14 +29,14 @@ test_that("summary() returns glmmTMB's pieces; $coef$cond partial-matches coeffi
   expect_identical(c(s$family, s$link), c("gaussian", "identity"))
   expect_false(s$REML)
   expect_identical(s$call, m$call)
-  expect_equal(s$sigma, glmm_refs$chapter_intercept_tmb$sigma, tolerance = 1e-6)
+  expect_equal(s$sigma, stored_references("core")$chapter_intercept_tmb$sigma, tolerance = 1e-6)
 })
 
 test_that("chapter y ~ 1 + (1|groupID): fit statistics and coefficients to the printed digits", {
   s <- summary(glmm(y ~ 1 + (1 | groupID), data = chapter_sim_data()))
   # chapter: AIC 1096.4, BIC 1106.3, logLik -545.2, -2*log(L) 1090.4, df.resid 197
   expect_identical(round(s$AICtab, 1), c(AIC = 1096.4, BIC = 1106.3, logLik = -545.2, "-2*log(L)" = 1090.4, df.resid = 197))
-  expect_lt(abs(s$AICtab[["logLik"]] - glmm_refs$chapter_intercept_tmb$logLik), 1e-6)
+  expect_lt(abs(s$AICtab[["logLik"]] - stored_references("core")$chapter_intercept_tmb$logLik), 1e-6)
   cc <- s$coefficients$cond
   # chapter: (Intercept) 38.7679 0.9899 39.16 <2e-16
   expect_identical(round(cc[1, 1:2], 4), c(Estimate = 38.7679, "Std. Error" = 0.9899))
@@ -54,7 +54,7 @@ test_that("chapter y ~ x1 + (1|groupID): fit statistics and coefficients to the 
   expect_identical(round(unname(cc[, "Estimate"]), 4), c(23.8343, 1.4528))
   expect_identical(round(unname(cc[, "Std. Error"]), 4), c(1.3018, 0.0764))
   expect_identical(round(unname(cc[, "z value"]), 2), c(18.31, 19.02))
-  ref <- glmm_refs$chapter_x1_tmb
+  ref <- stored_references("core")$chapter_x1_tmb
   expect_equal(cc[, "Std. Error"], ref$se, tolerance = 1e-5)
   expect_lt(abs(s$AICtab[["logLik"]] - ref$logLik), 1e-6)
   expect_identical(round(s$sigma^2, 2), 4.08)
@@ -107,6 +107,25 @@ test_that("print(summary()) of the blossoms models shows the chapter's group cou
   expect_output(print(s), "LBW          0.82670    0.02924  28.277  < 2e-16 ***", fixed = TRUE)
 })
 
+test_that("printed summaries agree line by line with glmmTMB's of the chapter's models (stored)", {
+  data <- chapter_sim_data()
+  dat <- blossoms_data()
+  ref <- stored_references("core_methods")   # glmmTMB 1.1.5 (its Data: line names its data "chapter", "blossoms")
+  fits <- list(chapter_intercept = glmm(y ~ 1 + (1 | groupID), data = data),
+               chapter_x1 = glmm(y ~ x1 + (1 | groupID), data = data),
+               blossoms_intercept = glmm(UBW ~ 1 + (1 | pop / patch), data = dat),
+               blossoms_lbw = glmm(UBW ~ LBW + (1 | pop / patch), data = dat))
+  for (name in names(fits)) {
+    r <- ref[[paste0(name, "_tmb_summary")]]
+    ours <- capture.output(print(summary(fits[[name]])))
+    # the data's name differs, and the quotes of the signif. legend follow the session's useFancyQuotes
+    normalize <- function(x) sub("^Signif. codes: .*", "Signif. codes:", sub("^Data: .*", "Data:", x))
+    expect_same_summary_lines(normalize(ours), normalize(r$print))
+    expect_equal(summary(fits[[name]])$coefficients$cond, r$coefficients, tolerance = 1e-5)
+    expect_equal(unname(summary(fits[[name]])$AICtab), r$AICtab, tolerance = 1e-8)
+  }
+})
+
 test_that("printed summaries agree line by line with live glmmTMB fits of the chapter's models", {
   skip_if_not_installed("glmmTMB")
   data <- chapter_sim_data()
@@ -130,6 +149,10 @@ test_that("print() of a fit agrees with glmmTMB's short display (after our Famil
   m <- glmm(y ~ x1 + (1 | groupID), data = data)
   expect_output(print(m), "Number of obs: 200 / Conditional model: groupID, 10", fixed = TRUE)
   expect_output(print(m), "Fixed Effects:\n\nConditional model:\n(Intercept)           x1  ", fixed = TRUE)
+  ref <- stored_references("core_methods")$chapter_x1_tmb_print   # glmmTMB 1.1.5, data named "chapter"
+  ours <- capture.output(print(m))
+  expect_identical(ours[1L], " Family: gaussian  ( identity )")
+  expect_identical(sub("^Data: .*", "Data:", ours[-1L]), sub("^Data: .*", "Data:", ref))
   skip_if_not_installed("glmmTMB")
   tmb <- glmmTMB::glmmTMB(y ~ x1 + (1 | groupID), data = data)
   ours <- capture.output(print(m))
@@ -147,8 +170,7 @@ test_that("REML fits print the REML criterion instead of the AIC line", {
 })
 
 test_that("correlated terms print a Corr column as glmmTMB does", {
-  skip_if_not_installed("lme4")
-  s <- summary(glmm(Reaction ~ Days + (Days | Subject), data = lme4::sleepstudy))
+  s <- summary(glmm(Reaction ~ Days + (Days | Subject), data = fixture_data("sleepstudy")))
   # glmmTMB 1.1.5: " Subject  (Intercept) 565.52   23.781        " / "          Days         32.68    5.717   0.08 "
   expect_output(print(s), "Groups   Name        Variance Std.Dev. Corr", fixed = TRUE)
   expect_output(print(s), "          Days         32.68    5.717   0.08", fixed = TRUE)

@@ -1,6 +1,6 @@
 # test-methods_varcorr.R: VarCorr() in glmmTMB's layout, its printed table and lme4's data-frame
 # form. Printed numbers are the course chapter's (glmmTMB 1.1.5); other references come from
-# helper-references.R (glmm_refs) or live lme4/glmmTMB fits.
+# stored_references("core") (tests/references/refs_core.R) or live lme4/glmmTMB fits.
 
 test_that("VarCorr() has glmmTMB's structure: $cond, one matrix per term, stddev/correlation/sc", {
   m <- glmm(y ~ 1 + (1 | groupID), data = chapter_sim_data())
@@ -28,7 +28,7 @@ test_that("chapter y ~ 1 + (1|groupID): among/within-group variances as the chap
   expect_identical(round(VarWithinGroups, 3), 11.869)
   expect_identical(round(unname(attr(VarCorr(m)$cond$groupID, "stddev")), 3), 3.034)
   expect_identical(round(attr(VarCorr(m)$cond, "sc"), 3), 3.445)
-  ref <- glmm_refs$chapter_intercept_tmb
+  ref <- stored_references("core")$chapter_intercept_tmb
   expect_equal(VarCorr(m)$cond$groupID, ref$vc$groupID, tolerance = 1e-5, ignore_attr = TRUE)
   expect_equal(attr(VarCorr(m)$cond, "sc"), ref$sigma, tolerance = 1e-6)
 })
@@ -70,10 +70,9 @@ test_that("print(VarCorr()) reproduces the chapter's table, with comp = Std.Dev.
 })
 
 test_that("correlated terms: stddev, correlation and the Corr column", {
-  skip_if_not_installed("lme4")
-  m <- glmm(Reaction ~ Days + (Days | Subject), data = lme4::sleepstudy)
+  m <- glmm(Reaction ~ Days + (Days | Subject), data = fixture_data("sleepstudy"))
   S <- VarCorr(m)$cond$Subject
-  ref <- glmm_refs$sleep_slope_ml_tmb$vc$Subject
+  ref <- stored_references("core")$sleep_slope_ml_tmb$vc$Subject
   expect_equal(unclass(S)[, ], ref, tolerance = 1e-4, ignore_attr = TRUE)
   expect_equal(attr(S, "stddev"), sqrt(diag(ref)), tolerance = 1e-4)
   expect_equal(attr(S, "correlation"), stats::cov2cor(ref), tolerance = 1e-3)
@@ -83,20 +82,24 @@ test_that("correlated terms: stddev, correlation and the Corr column", {
 })
 
 test_that("a grouping factor in several terms, (1 | Subject) + (0 + Days | Subject), gives Subject and Subject.1", {
-  skip_if_not_installed("lme4")
-  m <- glmm(Reaction ~ Days + (1 | Subject) + (0 + Days | Subject), data = lme4::sleepstudy)   # (Days || Subject) is one term
+  m <- glmm(Reaction ~ Days + (1 | Subject) + (0 + Days | Subject), data = fixture_data("sleepstudy"))   # (Days || Subject) is one term
   vc <- VarCorr(m)
   expect_named(vc$cond, c("Subject", "Subject.1"))
-  ref <- glmm_refs$sleep_diag_ml_tmb
+  ref <- stored_references("core")$sleep_diag_ml_tmb
   expect_equal(vc$cond$Subject[1, 1], ref$vc$Subject[1, 1], tolerance = 1e-4)
   expect_equal(vc$cond$Subject.1[1, 1], ref$vc$Subject.1[1, 1], tolerance = 1e-4)
   expect_equal(attr(vc$cond, "sc"), ref$sigma, tolerance = 1e-5)
 })
 
-test_that("VarCorr() agrees with a live glmmTMB fit: names, SDs, sc", {
-  skip_if_not_installed("glmmTMB")
+test_that("VarCorr() agrees with glmmTMB (stored, then a live fit): names, SDs, sc", {
   dat <- blossoms_data()
   m <- glmm(UBW ~ LBW + (1 | pop / patch), data = dat)
+  ref <- stored_references("core_methods")
+  expect_identical(names(VarCorr(m)$cond), ref$blossoms_lbw_tmb_varcorr_names)
+  expect_equal(lapply(VarCorr(m)$cond, attr, "stddev"), ref$blossoms_lbw_tmb_stddev, tolerance = 1e-4)
+  expect_equal(attr(VarCorr(m)$cond, "sc"), ref$blossoms_lbw_tmb_sc, tolerance = 1e-5)
+  expect_identical(capture.output(print(VarCorr(m))), ref$blossoms_lbw_tmb_print_varcorr)
+  skip_if_not_installed("glmmTMB")
   tmb <- glmmTMB::glmmTMB(UBW ~ LBW + (1 | pop / patch), data = dat)
   expect_identical(names(VarCorr(m)$cond), names(glmmTMB::VarCorr(tmb)$cond))
   expect_equal(lapply(VarCorr(m)$cond, attr, "stddev"), lapply(glmmTMB::VarCorr(tmb)$cond, attr, "stddev"), tolerance = 1e-4)
@@ -105,9 +108,20 @@ test_that("VarCorr() agrees with a live glmmTMB fit: names, SDs, sc", {
 })
 
 test_that("as.data.frame(VarCorr()) matches lme4's on sleepstudy (Days | Subject), ML", {
+  m <- glmm(Reaction ~ Days + (Days | Subject), data = fixture_data("sleepstudy"))
+  ours <- as.data.frame(VarCorr(m))
+  ref <- stored_references("core_methods")   # lme4 1.1-31 at its own optimum
+  theirs <- ref$sleep_slope_ml_lme4_varcorr_df
+  expect_identical(names(ours), c("grp", "var1", "var2", "vcov", "sdcor"))
+  expect_identical(as.list(ours[c("grp", "var1", "var2")]), theirs[c("grp", "var1", "var2")])
+  expect_equal(ours$vcov, theirs$vcov, tolerance = 1e-3)
+  expect_equal(ours$sdcor, theirs$sdcor, tolerance = 1e-3)
+  expect_identical(ours$grp[4], "Residual")
+  expect_true(is.na(ours$var1[4]))
+  lower <- as.data.frame(VarCorr(m), order = "lower.tri")
+  expect_identical(as.list(lower[c("grp", "var1", "var2")]), ref$sleep_slope_ml_lme4_varcorr_df_lower)
   skip_if_not_installed("lme4")
-  m <- glmm(Reaction ~ Days + (Days | Subject), data = lme4::sleepstudy)
-  fit_lme4 <- lme4::lmer(Reaction ~ Days + (Days | Subject), data = lme4::sleepstudy, REML = FALSE)
+  fit_lme4 <- lme4::lmer(Reaction ~ Days + (Days | Subject), data = fixture_data("sleepstudy"), REML = FALSE)
   ours <- as.data.frame(VarCorr(m))
   theirs <- as.data.frame(lme4::VarCorr(fit_lme4))
   expect_identical(names(ours), c("grp", "var1", "var2", "vcov", "sdcor"))
@@ -122,10 +136,13 @@ test_that("as.data.frame(VarCorr()) matches lme4's on sleepstudy (Days | Subject
 })
 
 test_that("as.data.frame(VarCorr()) orders a 3 x 3 term as lme4 does", {
-  skip_if_not_installed("lme4")
-  d <- lme4::sleepstudy
+  d <- fixture_data("sleepstudy")
   d$Days2 <- (d$Days - 4.5)^2 / 10
   m <- glmm(Reaction ~ Days + (Days + Days2 | Subject), data = d)
+  ref <- stored_references("core_methods")   # lme4 1.1-31
+  expect_identical(as.list(as.data.frame(VarCorr(m), order = "cov.last")[c("grp", "var1", "var2")]), ref$sleep_3x3_lme4_varcorr_order_cov_last)
+  expect_identical(as.list(as.data.frame(VarCorr(m), order = "lower.tri")[c("grp", "var1", "var2")]), ref$sleep_3x3_lme4_varcorr_order_lower_tri)
+  skip_if_not_installed("lme4")
   fit_lme4 <- suppressMessages(suppressWarnings(
     lme4::lmer(Reaction ~ Days + (Days + Days2 | Subject), data = d, REML = FALSE)))
   for (ord in c("cov.last", "lower.tri")) {

@@ -13,7 +13,7 @@ test_that("varpart() reproduces the chapter's table for y ~ 1 + (1 | groupID)", 
   expect_identical(round(vp$percent, 3), c(43.680, 56.320, 100))
   expect_identical(round(vp$CV2, 3), c(0.006, 0.008, 0.014))
   # glmmTMB 1.1.5: glmmTMB(y ~ 1 + (1|groupID), data) variance 9.20491166044665, sigma 3.44507752337698
-  ref <- glmm_refs$chapter_intercept_tmb
+  ref <- stored_references("core")$chapter_intercept_tmb
   expect_equal(vp$variance[1:2], c(ref$vc$groupID[1, 1], ref$sigma^2), tolerance = 1e-5)
   expect_equal(vp$SD, sqrt(vp$variance))
   expect_equal(vp$variance[3], sum(vp$variance[1:2]))
@@ -30,7 +30,7 @@ test_that("varpart() has one row per random-intercept term (blossoms: patch with
   vp <- varpart(m)
   expect_identical(vp$component, c("patch:pop", "pop", "Residual", "Total"))
   expect_equal(vp$variance[1:3], c(m$cov_re[["patch:pop"]][1, 1], m$cov_re$pop[1, 1], m$sigma^2))
-  ref <- glmm_refs$blossoms_intercept_tmb
+  ref <- stored_references("core")$blossoms_intercept_tmb
   expect_equal(vp$variance[1:3], c(ref$vc[["patch:pop"]][1, 1], ref$vc$pop[1, 1], ref$sigma^2), tolerance = 1e-4)
   expect_equal(sum(vp$percent[1:3]), 100)
   expect_equal(vp$CV2[1:3], vp$variance[1:3] / mean(m$y)^2)
