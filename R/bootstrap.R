@@ -139,8 +139,10 @@ refit_response <- function(object, ysim, X = object$X) {
     fit_glmm(X, y, object$prior_weights, object$offset, core_terms(object$re), object$family, start, glmm_control(),
              if (is.null(object$nAGQ)) 1L else object$nAGQ)
   }
-  new_glmm_fit(fit, call = object$call, formula = object$formula, family = object$family, REML = object$REML,
-               frame = frame, fixed = fixed, re = object$re, y = y, weights = object$prior_weights)
+  trials <- object$trials
+  shift <- if (is.null(trials)) 0 else binomial_replicate_shift(y, trials, object$prior_weights / trials)
+  new_glmm_fit(shift_loglik(fit, shift), call = object$call, formula = object$formula, family = object$family, REML = object$REML,
+               frame = frame, fixed = fixed, re = object$re, y = y, weights = object$prior_weights, trials = trials)
 }
 
 # Print the estimates with the bootstrap bias and SE, and the failed/singular counts.

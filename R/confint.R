@@ -123,52 +123,6 @@ confint.glmmlab <- function(object, parm = NULL, level = 0.95, method = c("wald"
   out
 }
 
-#' Likelihood profiles of a mixed model
-#'
-#' The signed square root of the deviance increase (ML deviance for linear mixed models, the
-#' Laplace deviance for GLMMs), zeta, along each parameter, the other parameters re-estimated at
-#' every point: a straight line in zeta means the Wald approximation is good. Parameters and
-#' their names are those of [confint.glmmlab()].
-#'
-#' @param fitted a fitted `"glmmlab"` model from [glmm()].
-#' @param which parameters to profile (as `parm` of [confint.glmmlab()]); default all.
-#' @param level the profile covers the interval of this confidence level.
-#' @param npoints number of points along each parameter.
-#' @param ... not used.
-#' @return A data frame of class `"profile.glmmlab"` with columns `.par` (parameter name),
-#'   `.value` (its value) and `.zeta`.
-#' @examples
-#' set.seed(1)
-#' g <- factor(rep(letters[1:8], each = 10))
-#' x <- rep(0:9, 8)
-#' y <- 20 + (2 + rnorm(8, sd = 0.5)[g]) * x + rnorm(8, sd = 3)[g] + rnorm(80)
-#' d <- data.frame(y, x, g)
-#' m <- glmm(y ~ x + (1 | g), data = d)
-#' pr <- profile(m, which = ".sigma", npoints = 5)
-#' pr
-#' @importFrom stats profile
-#' @export
-profile.glmmlab <- function(fitted, which = NULL, level = 0.99, npoints = 11, ...) {
-  check_level(level)
-  if (!is.numeric(npoints) || length(npoints) != 1L || npoints < 3) {
-    stop("`npoints` must be a number of at least 3", call. = FALSE)
-  }
-  z <- stats::qnorm((1 + level) / 2)
-  ctx <- profile_context(fitted)
-  on.exit(reset_core(fitted, ctx$core), add = TRUE)
-  which <- select_parameters(ctx$names, which, names(fitted$beta), wald = FALSE)
-  pieces <- lapply(which, function(nm) {
-    ends <- c(profile_endpoint(ctx, nm, -1, z), profile_endpoint(ctx, nm, 1, z))
-    values <- sort(unique(c(seq(ends[1L], ends[2L], length.out = npoints), ctx$estimates[[nm]])))
-    zeta <- vapply(values, function(x) profile_zeta(ctx, nm, x), numeric(1))
-    data.frame(.par = nm, .value = values, .zeta = zeta, stringsAsFactors = FALSE)
-  })
-  out <- do.call(rbind, pieces)
-  rownames(out) <- NULL
-  class(out) <- c("profile.glmmlab", "data.frame")
-  out
-}
-
 # A confidence level strictly between 0 and 1, or an error.
 check_level <- function(level) {
   if (!is.numeric(level) || length(level) != 1L || !is.finite(level) || level <= 0 || level >= 1) {
@@ -424,7 +378,7 @@ glmm_profile_context <- function(object) {
   ctx$term_of <- rep(seq_along(re), theta_lengths(re))
   base <- glmm_profile_design(ctx, seq_len(p))
   ctx$par_hat <- c(scale_theta(object$theta, re, ctx$s), drop(base$A_inv %*% object$beta), if (disp) log(object$dispersion))
-  ctx$dev_min <- min(laplace_minimum(base, ctx$par_hat, integer(0))$deviance, object$deviance)
+  ctx$dev_min <- min(laplace_minimum(base, ctx$par_hat, integer(0))$deviance, object$deviance + 2 * loglik_shift(object))   # the core's scale
   ctx$warm <- list()
   ctx
 }

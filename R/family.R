@@ -201,6 +201,29 @@ model_response <- function(mf, family) {
   structure(y, trials = NULL)
 }
 
+# glm() and glmmTMB read prior weights w on a cbind(successes, failures) response as replicates:
+# a row's log-likelihood is w * log dbinom(s, n, p). The core sees one binomial of n * w trials,
+# the same kernel with another constant (lchoose(n w, s w)); this is the difference of the
+# constants summed over rows (0 without trials or with unit weights).
+binomial_replicate_shift <- function(p, trials, weights) {
+  if (is.null(trials) || all(weights == 1)) return(0)
+  lchoose_smooth <- function(n, k) lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1)   # as the core's
+  total <- trials * weights
+  sum(weights * lchoose_smooth(trials, p * trials)) - sum(lchoose_smooth(total, p * total))
+}
+
+# The core's fit with its log-likelihood and deviance moved by a constant `shift` (recorded).
+shift_loglik <- function(fit, shift) {
+  if (shift == 0) return(fit)
+  fit$loglik <- fit$loglik + shift
+  fit$deviance <- fit$deviance - 2 * shift
+  fit$loglik_shift <- shift
+  fit
+}
+
+# The constant added to the core's log-likelihood in object$loglik (binomial_replicate_shift()).
+loglik_shift <- function(object) if (is.null(object$loglik_shift)) 0 else object$loglik_shift
+
 # Binomial response: 0/1, logical, factor (first level = failure), proportions, or cbind(successes, failures).
 binomial_response <- function(y, yname, weights = NULL) {
   trials <- NULL

@@ -19,6 +19,9 @@
 #   eta, eta_fixed linear predictor with and without random effects (offset included in both)
 #   fitted         family$linkinv(eta)
 #   loglik, deviance (-2 loglik; the REML criterion for REML fits), df (number of parameters), nobs
+#   loglik_shift   binomial cbind() responses with prior weights only: the constant added to the
+#                  core's log-likelihood so that weights count replicates as in glm() (R/family.R)
+#   trials         binomial cbind() responses only: the trials n of each row (prior_weights = n w)
 #   par, nAGQ, conditioning   GLMMs only: the core's packed parameters (theta, conditioned beta,
 #                  log phi), quadrature points, A with beta = A beta_conditioned, and re_scale, the
 #                  column scales of each core term's Xt as the core sees them (R/fit_glmm.R)
@@ -26,7 +29,7 @@
 #   core           external pointer to the C++ core (NULL-pointer after saveRDS/readRDS)
 
 # Build the fitted object from the core's results and the model's pieces.
-new_glmm_fit <- function(fit, call, formula, family, REML, frame, fixed, re, y, weights) {
+new_glmm_fit <- function(fit, call, formula, family, REML, frame, fixed, re, y, weights, trials = NULL) {
   b <- split_by_term(fit$b, re)
   u <- split_by_term(fit$u, re)
   X <- fixed$X
@@ -39,7 +42,7 @@ new_glmm_fit <- function(fit, call, formula, family, REML, frame, fixed, re, y, 
     theta = if (is.null(fit$theta)) numeric(0) else fit$theta, beta = fit$beta, sigma = fit$sigma, vcov = fit$vcov,
     cov_re = re_covariances(fit$theta, if (is_gaussian_identity(family)) fit$sigma else 1, re), b = b, u = u,
     eta = eta, eta_fixed = eta_fixed, fitted = family$linkinv(eta),
-    loglik = fit$loglik, deviance = fit$deviance, df = fit$df, nobs = length(y),
+    loglik = fit$loglik, deviance = fit$deviance, loglik_shift = fit$loglik_shift, trials = trials, df = fit$df, nobs = length(y),
     dispersion = fit$dispersion, par = fit$par, nAGQ = fit$nAGQ, conditioning = fit$conditioning, re_scale = fit$re_scale,
     optinfo = list(optimizer = if (is.null(fit$optimizer)) "bobyqa" else fit$optimizer, evaluations = fit$evaluations, status = fit$status,
                    message = fit$message, singular = fit$singular, dropped = fixed$dropped),

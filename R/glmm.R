@@ -86,7 +86,9 @@ glmm <- function(formula, data = NULL, family = gaussian(), REML = FALSE, weight
   weights <- model_weights(mf)
   check_observation_count(length(y), fixed$X, family)
   check_offset_scale(fixed$offset, y, family)
-  if (!is.null(attr(y, "trials"))) weights <- weights * attr(y, "trials")
+  trials <- attr(y, "trials")
+  shift <- binomial_replicate_shift(y, trials, weights)
+  if (!is.null(trials)) weights <- weights * trials
   attr(y, "trials") <- NULL
   start <- translate_start(start, re, fixed$X, y, weights, fixed$offset, family)
   if (is_lmm) {
@@ -95,8 +97,8 @@ glmm <- function(formula, data = NULL, family = gaussian(), REML = FALSE, weight
     if (REML) stop("REML = TRUE is only available for gaussian models with the identity link", call. = FALSE)
     fit <- fit_glmm(fixed$X, y, weights, fixed$offset, core_terms(re), family, start, control, check_nagq(nAGQ, re))
   }
-  object <- new_glmm_fit(fit, call = mc, formula = formula, family = family, REML = REML, frame = mf,
-                         fixed = fixed, re = re, y = y, weights = weights)
+  object <- new_glmm_fit(shift_loglik(fit, shift), call = mc, formula = formula, family = family, REML = REML, frame = mf,
+                         fixed = fixed, re = re, y = y, weights = weights, trials = trials)
   report_fit_problems(fit, re, object)
   object
 }

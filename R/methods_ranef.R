@@ -240,3 +240,52 @@ print.coef.glmmlab <- function(x, ...) {
   print(x$cond, ...)
   invisible(x)
 }
+
+#' Read a grouping factor's table as lme4 code does
+#'
+#' `ranef(m)` and `coef(m)` follow 'glmmTMB': a list with element `cond` holding one table per
+#' grouping factor (`ranef(m)$cond$g`). Code written for 'lme4' reads the table directly
+#' (`ranef(m)$g`, `coef(m)[["g"]]`); a name that is not an element of the list (`cond`) is looked
+#' up among the grouping factors of `cond`, so both spellings give the same table. Positional
+#' indexing (`ranef(m)[[1]]`) keeps glmmTMB's meaning, the `cond` list.
+#'
+#' @param x a `"ranef.glmmlab"` or `"coef.glmmlab"` object.
+#' @param name,i an element name (`cond`) or the name of a grouping factor.
+#' @param ... passed to the default method.
+#' @return The element, or the table of the grouping factor; `NULL` when neither exists.
+#' @examples
+#' set.seed(1)
+#' g <- factor(rep(letters[1:8], each = 10))
+#' y <- rnorm(8)[g] + rnorm(80)
+#' m <- glmm(y ~ 1 + (1 | g))
+#' identical(ranef(m)$g, ranef(m)$cond$g)
+#' identical(coef(m)[["g"]], coef(m)$cond$g)
+#' @name lme4_style_access
+NULL
+
+#' @rdname lme4_style_access
+#' @method $ ranef.glmmlab
+#' @export
+`$.ranef.glmmlab` <- function(x, name) group_or_element(x, name)
+
+#' @rdname lme4_style_access
+#' @method [[ ranef.glmmlab
+#' @export
+`[[.ranef.glmmlab` <- function(x, i, ...) if (is.character(i) && length(i) == 1L) group_or_element(x, i) else NextMethod()
+
+#' @rdname lme4_style_access
+#' @method $ coef.glmmlab
+#' @export
+`$.coef.glmmlab` <- function(x, name) group_or_element(x, name)
+
+#' @rdname lme4_style_access
+#' @method [[ coef.glmmlab
+#' @export
+`[[.coef.glmmlab` <- function(x, i, ...) if (is.character(i) && length(i) == 1L) group_or_element(x, i) else NextMethod()
+
+# An element of the list (glmmTMB's `cond`), else the grouping factor's table inside `cond` (lme4).
+group_or_element <- function(x, name) {
+  elements <- unclass(x)
+  if (name %in% names(elements)) return(elements[[name]])
+  elements[["cond"]][[name]]
+}

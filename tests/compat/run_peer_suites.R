@@ -53,12 +53,12 @@ peer_sources <- list(
 # deparsed code of a block (or of a top-level fit it uses).
 out_of_scope_markers <- c(
   "zero-inflation / hurdle" = "ziformula|\\bzi\\s*=\\s*~|truncated_|hurdle|\"zi\"|\\$zi\\b|fm3ZIP|zeroinfl",
-  "dispersion formula" = "dispformula|\"disp\"|\\bdisp\\s*=\\s*~",
+  "dispersion formula" = "dispformula\\s*=\\s*~(?!\\s*1\\s*[,)])|\\bdisp\\s*=\\s*~(?!\\s*1\\s*[,)])|dispformula\\s*=\\s*[a-zA-Z]",
   "family glmmlab lacks" = paste0("\\b(tweedie|beta_family|betabinomial|genpois|compois|t_family|ziGamma|lognormal|",
                                   "nbinom12|skewnormal|ordbeta|inverse\\.gaussian|negative\\.binomial|quasi[a-z]*|",
                                   "student|bell|gaussian\\(link\\s*=\\s*\"log\"\\)\\s*,\\s*dispformula)\\b"),
-  "covariance structure other than us/diag" = "\\b(ou|ar1|cs|exp|gau|mat|toep|rr|homdiag|propto|hetar1|homcs|hetcs|equalto)\\([^()]*\\|",
-  "priors" = "\\bpriors?\\s*=|set_priors|\\bprior\\b",
+  "covariance structure other than us/diag" = "\\b(ou|ar1|cs|exp|gau|mat|toep|rr|homdiag|propto|hetar1|homcs|hetcs|equalto)\\((?:[^()]|\\([^()]*\\))*\\|",
+  "priors" = "\\bpriors\\s*=|set_priors",
   "map" = "\\bmap\\s*=",
   "smooths" = "\\b(s|t2|te|ti)\\([^()]*\\)\\s*[+~)]|mgcv|gamm4",
   "lmList" = "lmList",
@@ -69,7 +69,7 @@ out_of_scope_markers <- c(
 # In-scope blocks that test the peer's own object rather than the fit (its class, S4 slots of a
 # merMod, the TMB object of a glmmTMB fit): counted as in scope, and reported separately.
 peer_internals_marker <- paste0(
-  ",\\s*\"(merMod|lmerMod|glmerMod|nlmerMod|glmmTMB|summary\\.merMod|summary\\.glmmTMB|coef\\.mer|ranef\\.mer|",
+  "(,\\s*|is_a\\()\"(merMod|lmerMod|glmerMod|nlmerMod|glmmTMB|summary\\.merMod|summary\\.glmmTMB|coef\\.mer|ranef\\.mer|",
   "fixef\\.glmmTMB|VarCorr\\.merMod|VarCorr\\.glmmTMB)\"\\s*\\)|",
   "@(call|frame|optinfo|resp|pp|devcomp|theta|beta|u|flist|cnms|Gp|lower)\\b|\\$(obj|fit|sdr|modelInfo)\\b|up2date\\(")
 
