@@ -303,6 +303,13 @@ tmb_parameter_names <- function(object, has_disp) {
   c(names(object$beta), if (has_disp) "d~(Intercept)", theta_names)
 }
 
+# The parameter names with glmmTMB's component labels as their names (as unlist() of
+# list(cond =, disp =, theta =) makes them: "cond1", "cond2", "disp", "theta1", ...).
+tmb_component_labels <- function(nm, p, has_disp) {
+  parts <- list(cond = nm[seq_len(p)], disp = if (has_disp) nm[p + 1L], theta = nm[-seq_len(p + has_disp)])
+  unlist(parts[lengths(parts) > 0L])
+}
+
 # psi from phi: beta, betad (when the family has a dispersion), theta of each term.
 view_psi <- function(view, phi) {
   th <- unscale_theta(phi[view$theta_idx], view$re, view$scale)
@@ -350,7 +357,8 @@ full_covariance <- function(object) {
     V[p + seq_len(nv), p + seq_len(nv)] <- J_var %*% V_var %*% t(J_var)
   }
   nm <- tmb_parameter_names(object, view$has_disp)
-  dimnames(V) <- list(nm, nm)
+  labelled <- tmb_component_labels(nm, length(object$beta), view$has_disp)
+  dimnames(V) <- list(labelled, labelled)
   at_zero <- !is.finite(view_psi(view, view$phi))
   if (any(at_zero)) {
     V[at_zero, ] <- NaN

@@ -53,4 +53,8 @@ refs$sqrt_mixed_tmb <- list(logLik = as.numeric(logLik(t1)), beta = fixef(t1)$co
 t0 <- glmmTMB(y ~ x, sq, gaussian(link = "sqrt"))
 refs$sqrt_fixed_tmb <- list(logLik = as.numeric(logLik(t0)), beta = fixef(t0)$cond, sigma = sigma(t0))
 
+## ---- vcov(full = TRUE): glmmTMB's component labels on the parameter names -----------------------
+refs$vcov_full_dimnames_tmb <- dimnames(vcov(glmmTMB(Reaction ~ Days + (Days | Subject), ss), full = TRUE))
+refs$vcov_full_dimnames_pois_tmb <- dimnames(vcov(glmmTMB(round(Reaction) ~ 1 + (1 | Subject), ss, poisson), full = TRUE))
+
 write_references(refs, "api_idioms", c("lme4", "glmmTMB"))

@@ -194,4 +194,12 @@ list(dye_ranef = c(-17.606851366879045, 0.3912633637076357, 28.562225550712451,
         beta = c(`(Intercept)` = 2.0381016591762133, x = 1.0024100291622577
         ), sigma = 0.096159097359596699), sqrt_fixed_tmb = list(
         logLik = -505.26895792307522, beta = c(`(Intercept)` = 2.1660448519760789, 
-        x = 0.97661293963230966), sigma = 3.026498233297692))
+        x = 0.97661293963230966), sigma = 3.026498233297692), 
+    vcov_full_dimnames_tmb = list(c(cond1 = "(Intercept)", cond2 = "Days", 
+    disp = "d~(Intercept)", theta1 = "theta_Days|Subject.1", 
+    theta2 = "theta_Days|Subject.2", theta3 = "theta_Days|Subject.3"
+    ), c(cond1 = "(Intercept)", cond2 = "Days", disp = "d~(Intercept)", 
+    theta1 = "theta_Days|Subject.1", theta2 = "theta_Days|Subject.2", 
+    theta3 = "theta_Days|Subject.3")), vcov_full_dimnames_pois_tmb = list(
+        c(cond = "(Intercept)", theta = "theta_1|Subject.1"), 
+        c(cond = "(Intercept)", theta = "theta_1|Subject.1")))
