@@ -32,7 +32,7 @@
 # kills a child that overruns by 30 s and restarts it after the block (setup code reruns).
 #
 # Scope of a block, decided from its code and from the top-level fits it refers to: out of scope
-# when it needs zero-inflation, dispersion formulas, families or covariance structures glmmlab
+# when it needs zero-inflation, dispersion formulas other than ~1, families or covariance structures glmmlab
 # lacks, priors, map, smooths, lmList, allFit, nonlinear models, or when it neither fits a model
 # nor uses a fitted one; in scope otherwise. Outcome: pass (no failure or error; a block that only
 # skips is "skip"), fail (first failed expectation), error, timeout. In-scope blocks that test the
