@@ -92,7 +92,7 @@ ensure_core <- function(object) {
 # keeps its response); `X` replaces the fixed-effects design.
 new_fit_core <- function(object, X = object$X) {
   map <- if (identical(X, object$X)) object$map else rebuild_map(object$map, X, object$family)
-  new_core(map, object$re, X, object$y, object$prior_weights, object$offset, family = if (map$kind == "glmm") object$family,
+  new_core(map, core_terms(object$re), X, object$y, object$prior_weights, object$offset, family = if (map$kind == "glmm") object$family,
            nAGQ = if (is.null(object$nAGQ)) 1L else object$nAGQ, reml = isTRUE(object$REML))
 }
 

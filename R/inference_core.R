@@ -15,7 +15,7 @@
 
 # The view of a fit the inference code works with (a list): core, phi, conditioning, scales, sizes.
 inference_view <- function(object) {
-  re <- object$re
+  re <- core_terms(object$re)   # the terms as the core fits them: a "diag" term is one scalar term per column
   lmm <- is_gaussian_identity(object$family)
   if (!lmm && isTRUE(object$REML)) {
     stop("standard errors of conditional predictions, vcov(full = TRUE) and the other inference tools are not available for REML fits of GLMMs yet: refit with REML = FALSE",
@@ -101,7 +101,7 @@ view_beta_jacobian <- function(view) {
 # for its observations alone (all levels kept, those without observations add nothing).
 cluster_score <- function(view, rows) {
   object <- view$object
-  re <- lapply(object$re, function(t) {
+  re <- lapply(view$re, function(t) {
     t$codes <- t$codes[rows]
     t$Xt <- t$Xt[rows, , drop = FALSE]
     t
@@ -249,13 +249,22 @@ tmb_theta_to_covariance <- function(theta, p) {
   R * outer(sds, sds)
 }
 
-# glmmTMB's names of psi: beta's names, "d~(Intercept)", "theta_<lhs>|<group>.<k>".
+# glmmTMB's names of psi: beta's names, "d~(Intercept)", "theta_<lhs>|<group>.<k>" (a "diag"
+# term has only its log SDs).
 tmb_parameter_names <- function(object, has_disp) {
-  theta_names <- unlist(lapply(object$re, function(t) {
+  theta_names <- unlist(lapply(seq_along(object$re), function(i) {
+    t <- object$re[[i]]
     label <- gsub(" ", "", paste0(paste(deparse(t$lhs, width.cutoff = 500L), collapse = ""), "|", t$group))
-    paste0("theta_", label, ".", seq_len(length(t$cnms) * (length(t$cnms) + 1L) / 2L))
+    paste0("theta_", label, ".", seq_len(theta_lengths(object$re[i])))
   }))
   c(names(object$beta), if (has_disp) "d~(Intercept)", theta_names)
+}
+
+# The parameter names with glmmTMB's component labels as their names (as unlist() of
+# list(cond =, disp =, theta =) makes them: "cond1", "cond2", "disp", "theta1", ...).
+tmb_component_labels <- function(nm, p, has_disp) {
+  parts <- list(cond = nm[seq_len(p)], disp = if (has_disp) nm[p + 1L], theta = nm[-seq_len(p + has_disp)])
+  unlist(parts[lengths(parts) > 0L])
 }
 
 # psi from phi: beta, betad (when the family has a dispersion), theta of each term.
@@ -300,7 +309,8 @@ full_covariance <- function(object) {
     V[p + seq_len(nv), p + seq_len(nv)] <- J_var %*% V_var %*% t(J_var)
   }
   nm <- tmb_parameter_names(object, view$has_disp)
-  dimnames(V) <- list(nm, nm)
+  labelled <- tmb_component_labels(nm, length(object$beta), view$has_disp)
+  dimnames(V) <- list(labelled, labelled)
   at_zero <- !is.finite(view_psi(view, view$phi))
   if (any(at_zero)) {
     V[at_zero, ] <- NaN

@@ -420,6 +420,10 @@ double GlmmCore::objective_gradient(const VectorXd& par, bool reml, VectorXd& gr
   std::vector<double> Ha;   // H^{-1} a_i on a_i's columns
   for (int i = 0; i < n; ++i) {
     const int m = outer[i + 1] - outer[i];
+    if (m == 0) {   // no random effect touches row i (or none in the model)
+      h[i] = 0;
+      continue;
+    }
     const double* a = av + outer[i];
     const Eigen::Index* pos = g_pos_.data() + pair_start_[i];
     Ha.assign(m, 0.0);

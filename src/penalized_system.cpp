@@ -306,5 +306,6 @@ Index PenalizedSystem::inverse_position(int r, int c) const {
 }
 
 const double* PenalizedSystem::inverse_values() const {
-  return blocked_ ? blocked_chol_.inverse_values() : simplicial_->inverse.values();
+  if (blocked_) return blocked_chol_.inverse_values();
+  return q_ == 0 ? nullptr : simplicial_->inverse.values();   // no random effects: nothing to read
 }
