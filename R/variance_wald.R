@@ -30,14 +30,16 @@ variance_parameter_wald <- function(object, level = 0.95) {
 # The variance parameters of the fit with their transformed values nu; `wald` is FALSE for the
 # correlations of terms with three or more columns (glmmTMB shifts all its parameters at once there).
 variance_parameter_rows <- function(object) {
-  pieces <- lapply(seq_along(object$re), function(i) {
-    S <- object$cov_re[[i]]
-    cn <- object$re[[i]]$cnms
+  re <- core_terms(object$re)   # a "diag" term: its SDs only, one scalar core term per column
+  covs <- re_covariances(object$theta, map_re_sigma(object$map, object$sigma), re)
+  pieces <- lapply(seq_along(re), function(i) {
+    S <- covs[[i]]
+    cn <- re[[i]]$cnms
     sds <- sqrt(diag(S))
     cells <- which(lower.tri(S, diag = TRUE), arr.ind = TRUE)   # column-major, as theta_to_natural()
     is_sd <- cells[, 1L] == cells[, 2L]
     estimate <- ifelse(is_sd, sds[cells[, 1L]], S[cells] / (sds[cells[, 1L]] * sds[cells[, 2L]]))
-    data.frame(group = object$re[[i]]$group,
+    data.frame(group = re[[i]]$group,
                term = ifelse(is_sd, cn[cells[, 1L]], paste(cn[cells[, 2L]], cn[cells[, 1L]], sep = ".")),
                type = ifelse(is_sd, "sd", "cor"), estimate = unname(estimate),
                wald = is_sd | length(cn) == 2L, stringsAsFactors = FALSE)
@@ -81,7 +83,7 @@ lmm_nu_covariance <- function(object, rows) {
   n <- object$nobs
   p <- length(object$beta)
   deviance_at <- function(nu) {
-    pars <- nu_to_theta_sigma(nu, rows, object$re)
+    pars <- nu_to_theta_sigma(nu, rows, core_terms(object$re))
     st <- core_state(core, pars$theta, reml)
     dof <- if (reml) n - p else n
     st$logdet_L2 + (if (reml) st$logdet_RX2 else 0) + dof * log(2 * pi * pars$sigma^2) + st$pwrss / pars$sigma^2
@@ -103,7 +105,7 @@ glmm_nu_covariance <- function(object, rows) {
   V_psi <- solve(tmb$H)
   to_nu <- function(psi) {
     par <- map_from_psi(map, psi)
-    natural <- theta_to_natural(unscale_theta(par[seq_len(ntheta)], map$re, map$re_scale), 1, object$re)
+    natural <- theta_to_natural(unscale_theta(par[seq_len(ntheta)], map$re, map$re_scale), 1, map$re)
     nu <- natural_to_nu(natural, rows$type[rows$type != "sigma"])
     if (map$has_dispersion) c(nu, map_disp_scale(map) * psi[length(psi)]) else nu
   }
