@@ -69,6 +69,10 @@ cpp_core_set_zi_random <- function(ptr, terms) {
     invisible(.Call(`_glmmlab_cpp_core_set_zi_random`, ptr, terms))
 }
 
+cpp_glm_fit <- function(X, y, weights, offset, eta_start, family, link, phi) {
+    .Call(`_glmmlab_cpp_glm_fit`, X, y, weights, offset, eta_start, family, link, phi)
+}
+
 cpp_family_table <- function() {
     .Call(`_glmmlab_cpp_family_table`)
 }
@@ -83,9 +87,5 @@ cpp_family_derivs <- function(family, link, y, eta, weights, phi, shape = NA_rea
 
 cpp_lmm_vcov_joint <- function(ptr, theta, sigma, theta_unit) {
     .Call(`_glmmlab_cpp_lmm_vcov_joint`, ptr, theta, sigma, theta_unit)
-}
-
-cpp_glm_fit <- function(X, y, weights, offset, eta_start, family, link, phi) {
-    .Call(`_glmmlab_cpp_glm_fit`, X, y, weights, offset, eta_start, family, link, phi)
 }
 

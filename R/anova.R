@@ -54,6 +54,13 @@
 anova.glmmlab <- function(object, ..., refit = TRUE, model.names = NULL, ddf = NULL, type = c("III", "II", "I")) {
   dots <- list(...)
   is_model <- vapply(dots, is_comparable_fit, logical(1))
+  dot_names <- if (is.null(names(dots))) rep("", length(dots)) else names(dots)
+  extra <- !is_model & nzchar(dot_names)   # named non-models (lme4: type = "III"): ignored, as lme4 does
+  if (any(extra)) {
+    warning("additional arguments ignored: ", paste(dot_names[extra], collapse = ", "), call. = FALSE)
+    dots <- dots[!extra]
+    is_model <- is_model[!extra]
+  }
   if (any(!is_model)) {
     stop("anova() compares fitted models; argument(s) ", paste(which(!is_model) + 1L, collapse = ", "),
          " are not models fitted by glmm(), lm() or glm()", call. = FALSE)
@@ -88,14 +95,21 @@ is_comparable_fit <- function(x) inherits(x, c("glmmlab", "lm", "glm"))
 # Names of the models: model.names if given, else the expressions the user passed.
 anova_model_names <- function(models, model.names, mc) {
   if (!is.null(model.names)) {
-    if (length(model.names) != length(models) || anyDuplicated(model.names)) {
-      stop("`model.names` must give ", length(models), " distinct names, one per model", call. = FALSE)
+    if (length(model.names) != length(models)) {
+      stop(sprintf("`model.names` and the models have different lengths (%d names, %d models)", length(model.names), length(models)),
+           call. = FALSE)
     }
+    if (anyDuplicated(model.names)) stop("`model.names` must give ", length(models), " distinct names, one per model", call. = FALSE)
     return(as.character(model.names))
   }
   args <- as.list(mc)[-1L]
   arg_names <- if (is.null(names(args))) rep("", length(args)) else names(args)
-  args <- args[!arg_names %in% c("refit", "model.names")]
+  args <- args[!nzchar(arg_names) | arg_names == "object"]   # the models (named extra arguments are not)
+  if (length(args) == length(models) && !all(vapply(args, is.language, logical(1)))) {
+    # models passed as objects, as by do.call(anova, list(m0, m1)), have no names to show (lme4 warns too)
+    warning("assigning generic names to models", call. = FALSE)
+    return(paste0("MODEL", seq_along(models)))
+  }
   out <- vapply(args, function(a) paste(deparse(a, width.cutoff = 500L), collapse = " "), "")
   if (length(out) != length(models) || anyDuplicated(out)) out <- paste0("MODEL", seq_along(models))
   unname(out)
@@ -105,7 +119,7 @@ anova_model_names <- function(models, model.names, mc) {
 check_same_data <- function(models) {
   n <- vapply(models, stats::nobs, numeric(1))
   if (length(unique(n)) > 1L) {
-    stop(sprintf("models were not all fitted to the same number of observations (%s): likelihood-ratio tests need the same data",
+    stop(sprintf("models were not all fitted to the same size of dataset (%s observations): likelihood-ratio tests need the same data",
                  paste(sprintf("%s: %d", names(models), as.integer(n)), collapse = ", ")), call. = FALSE)
   }
   y <- lapply(models, fit_response)
@@ -186,8 +200,7 @@ wald_term_tests <- function(object) {
   labels <- attr(object$terms, "term.labels")
   # effects: R beta with R'R = solve(vcov), so each squared effect is a sequential chi-square part
   effects <- drop(chol(solve(object$vcov)) %*% object$beta)
-  tested <- sort(unique(assign[assign > 0L]))
-  if (!length(tested)) stop("the model has only an intercept: there are no fixed-effect terms to test", call. = FALSE)
+  tested <- sort(unique(assign[assign > 0L]))   # none for an intercept-only model: an empty table, as lme4's
   chisq <- vapply(tested, function(k) sum(effects[assign == k]^2), numeric(1))
   df <- vapply(tested, function(k) sum(assign == k), numeric(1))
   out <- data.frame(Df = df, Chisq = chisq, `Pr(>Chisq)` = stats::pchisq(chisq, df, lower.tail = FALSE),

@@ -151,7 +151,7 @@ boot_statistic <- function(value) {
 
 # All parameters with the names of confint(): .sig01, ... (SDs, correlations), .sigma, fixed effects.
 boot_parameters <- function(object) {
-  v <- theta_to_natural(object$theta, map_re_sigma(object$map, object$sigma), object$re)
+  v <- theta_to_natural(object$theta, map_re_sigma(object$map, object$sigma), core_terms(object$re))
   names(v) <- sprintf(".sig%02d", seq_along(v))
   c(v, if (object$map$has_sigma) c(.sigma = sigma.glmmlab(object)), object$beta)
 }
@@ -160,6 +160,7 @@ boot_parameters <- function(object) {
 # `X` replaces the fixed-effects design (the null model of varpart() uses an intercept only).
 # `core`: a core of this design to reuse (its response is replaced), else a new one.
 refit_response <- function(object, ysim, X = object$X, core = NULL) {
+  check_no_components(object, "refitting (refit(), refitML(), influence())")
   frame <- object$frame
   if (is.matrix(ysim)) {
     y <- ysim[, 1L] / rowSums(ysim)
@@ -178,13 +179,15 @@ refit_response <- function(object, ysim, X = object$X, core = NULL) {
   if (is.null(core)) core <- new_fit_core(object, X)
   core_set_response(core, y, object$prior_weights)
   fit <- if (core$kind == "lmm") {
-    fit_lmm(X, y, object$prior_weights, object$offset, object$re, isTRUE(object$REML), start, glmm_control(), core = core)
+    fit_lmm(X, y, object$prior_weights, object$offset, core_terms(object$re), isTRUE(object$REML), start, glmm_control(), core = core)
   } else {
-    fit_glmm(X, y, object$prior_weights, object$offset, object$re, object$family, start, glmm_control(),
+    fit_glmm(X, y, object$prior_weights, object$offset, core_terms(object$re), object$family, start, glmm_control(),
              if (is.null(object$nAGQ)) 1L else object$nAGQ, core = core, REML = isTRUE(object$REML))
   }
-  new_glmm_fit(fit, call = object$call, formula = object$formula, family = object$family, REML = object$REML,
-               frame = frame, fixed = fixed, re = object$re, y = y, weights = object$prior_weights)
+  trials <- object$trials
+  shift <- if (is.null(trials)) 0 else binomial_replicate_shift(y, trials, object$prior_weights / trials)
+  new_glmm_fit(shift_loglik(fit, shift), call = object$call, formula = object$formula, family = object$family, REML = object$REML,
+               frame = frame, fixed = fixed, re = object$re, y = y, weights = object$prior_weights, trials = trials)
 }
 
 # Print the estimates with the bootstrap bias and SE, and the failed/singular counts.

@@ -90,7 +90,8 @@ build_components <- function(spec, mf, family) {
     out$Xzi <- d$X
     out$zi_offset <- d$offset
     out$zi_terms <- d$terms
-    if (length(find_re_terms(spec$zi))) out$re_zi <- build_re_terms(spec$zi, mf, gaussian_family = FALSE)
+    # (x || g) in the zero model: its columns as scalar terms, as the core fits them (R/re_terms.R)
+    if (length(find_re_terms(spec$zi))) out$re_zi <- core_terms(build_re_terms(spec$zi, mf, gaussian_family = FALSE))
   }
   if (!is.null(spec$disp)) {
     d <- component_design(spec$disp, mf, "dispformula")
@@ -268,8 +269,9 @@ component_sd_intervals <- function(object, z) {
   Vp <- object$components$vcov_par
   pos <- 0L
   out <- NULL
-  for (i in seq_along(object$re)) {
-    t <- object$re[[i]]
+  re <- core_terms(object$re)   # a "diag" term: one scalar core term per column
+  for (i in seq_along(re)) {
+    t <- re[[i]]
     k <- ncol(t$Xt) * (ncol(t$Xt) + 1L) / 2L
     if (ncol(t$Xt) == 1L) {
       th <- object$par[pos + 1L]

@@ -104,6 +104,7 @@ confint.glmmlab <- function(object, parm = NULL, level = 0.95, method = c("wald"
     return(component_wald_intervals(object, parm, level, estimate))   # R/components.R
   }
   check_level(level)
+  cores <- check_cores(cores)
   check_flag(estimate, "estimate")
   check_flag(full, "full")
   cores <- check_cores(cores)
@@ -129,56 +130,6 @@ confint.glmmlab <- function(object, parm = NULL, level = 0.95, method = c("wald"
   }, cores)
   out <- do.call(rbind, lapply(ends, function(e) if (is.numeric(e)) e else stop(e, call. = FALSE)))
   dimnames(out) <- list(which, cols)
-  out
-}
-
-#' Likelihood profiles of a mixed model
-#'
-#' The signed square root of the deviance increase (ML deviance for linear mixed models, the
-#' Laplace deviance for GLMMs), zeta, along each parameter, the other parameters re-estimated at
-#' every point: a straight line in zeta means the Wald approximation is good. Parameters and
-#' their names are those of [confint.glmmlab()].
-#'
-#' @param fitted a fitted `"glmmlab"` model from [glmm()].
-#' @param which parameters to profile (as `parm` of [confint.glmmlab()]); default all.
-#' @param level the profile covers the interval of this confidence level.
-#' @param npoints number of points along each parameter.
-#' @param cores number of processes (one parameter per process; see [confint.glmmlab()]).
-#' @param ... not used.
-#' @return A data frame of class `"profile.glmmlab"` with columns `.par` (parameter name),
-#'   `.value` (its value) and `.zeta`.
-#' @examples
-#' set.seed(1)
-#' g <- factor(rep(letters[1:8], each = 10))
-#' x <- rep(0:9, 8)
-#' y <- 20 + (2 + rnorm(8, sd = 0.5)[g]) * x + rnorm(8, sd = 3)[g] + rnorm(80)
-#' d <- data.frame(y, x, g)
-#' m <- glmm(y ~ x + (1 | g), data = d)
-#' pr <- profile(m, which = ".sigma", npoints = 5)
-#' pr
-#' @importFrom stats profile
-#' @export
-profile.glmmlab <- function(fitted, which = NULL, level = 0.99, npoints = 11, cores = getOption("mc.cores", 1L), ...) {
-  check_no_components(fitted, "profile()")
-  check_level(level)
-  if (!is.numeric(npoints) || length(npoints) != 1L || npoints < 3) {
-    stop("`npoints` must be a number of at least 3", call. = FALSE)
-  }
-  z <- stats::qnorm((1 + level) / 2)
-  ctx <- profile_context(fitted)
-  which <- select_parameters(ctx$names, which, names(fitted$beta), wald = FALSE)
-  pieces <- run_parallel(as.list(which), function(nm) {
-    core_clear_cache(ctx$core)
-    ends <- c(profile_endpoint(ctx, nm, -1, z), profile_endpoint(ctx, nm, 1, z))
-    values <- sort(unique(c(seq(ends[1L], ends[2L], length.out = npoints), ctx$estimates[[nm]])))
-    zeta <- vapply(values, function(x) profile_zeta(ctx, nm, x), numeric(1))
-    data.frame(.par = nm, .value = values, .zeta = zeta, stringsAsFactors = FALSE)
-  }, check_cores(cores))
-  failed <- vapply(pieces, is.character, logical(1))
-  if (any(failed)) stop(pieces[[which(failed)[1L]]], call. = FALSE)
-  out <- do.call(rbind, pieces)
-  rownames(out) <- NULL
-  class(out) <- c("profile.glmmlab", "data.frame")
   out
 }
 
@@ -230,19 +181,20 @@ profile_context <- function(object) {
   if (isTRUE(object$REML)) {
     ml_control <- glmm_control()
     ml_control$scale <- rep(1 / object$map$unit, length(theta))   # as fit_lmm()
-    theta <- core_optimize(core, theta, lower, rep(Inf, length(theta)), ml_control)$par
+    theta <- lmm_optimize(core, theta, ml_control, lmm_optimizer(ml_control, length(theta)))$par
   }
   st <- core_state(core, theta)
   n <- object$nobs
   sigma <- sqrt(st$pwrss / n)
-  w <- c(theta_to_natural(theta, sigma, object$re), sigma)
+  re <- core_terms(object$re)   # the terms as the core fits them (R/re_terms.R)
+  w <- c(theta_to_natural(theta, sigma, re), sigma)
   nw <- length(w)
   names(w) <- c(sprintf(".sig%02d", seq_len(nw - 1L)), ".sigma")
-  is_cor <- c(!theta_diagonal_mask(object$re), FALSE)
+  is_cor <- c(!theta_diagonal_mask(re), FALSE)
   beta <- stats::setNames(st$beta, names(object$beta))
   ctx <- new.env(parent = emptyenv())
   ctx$core <- core
-  ctx$re <- object$re
+  ctx$re <- re
   ctx$n <- n
   ctx$theta <- theta
   ctx$theta_lower <- lower
@@ -284,6 +236,7 @@ profiled_deviance_variance <- function(ctx, k, x) {
     w[free] <- zfree
     ml_deviance(ctx$core, natural_to_theta(w[-nw], w[nw], ctx$re), w[nw], ctx$n)
   }
+  if (!length(free)) return(dev_w(numeric(0)))   # sigma alone (no random effects): nothing to minimize
   key <- names(ctx$w)[k]
   start <- if (is.null(ctx$warm[[key]])) ctx$w[free] else ctx$warm[[key]]
   opt <- stats::optim(start, dev_w, method = "L-BFGS-B", lower = ctx$lower[free], upper = ctx$upper[free],
@@ -302,6 +255,7 @@ profiled_deviance_fixed <- function(ctx, j, x) {
     pwrss <- st$pwrss + (x - st$beta[j])^2 / vjj
     st$logdet_L2 + n * (1 + log(2 * pi * pwrss / n))
   }
+  if (!length(ctx$theta)) return(dev_theta(numeric(0)))   # no random effects: closed form
   key <- names(ctx$beta)[j]
   start <- if (is.null(ctx$warm[[key]])) ctx$theta else ctx$warm[[key]]
   opt <- stats::optim(start, dev_theta, method = "L-BFGS-B", lower = ctx$theta_lower,
@@ -364,7 +318,7 @@ glmm_profile_context <- function(object) {
     stop("profile intervals are not available for GLMMs fitted by REML; refit with REML = FALSE, or use method = \"boot\" or \"wald\"",
          call. = FALSE)
   }
-  re <- object$re
+  re <- core_terms(object$re)   # the terms as the core fits them (R/re_terms.R)
   map <- object$map
   nv <- length(object$theta)
   disp <- !is.null(object$dispersion)
@@ -391,7 +345,7 @@ glmm_profile_context <- function(object) {
   ctx$term_of <- rep(seq_along(re), theta_lengths(re))
   ctx$par_hat <- map_internal(map, object$theta, object$beta, object$dispersion)
   ctx$par_lower <- core_lower(ctx$core)
-  ctx$dev_min <- min(core_objective(ctx$core, ctx$par_hat), object$deviance)
+  ctx$dev_min <- min(core_objective(ctx$core, ctx$par_hat), object$deviance + 2 * loglik_shift(object))   # the core's scale
   ctx$warm <- list()
   ctx
 }

@@ -66,15 +66,15 @@ finish_tmb_intervals <- function(out, level, estimate) {
 }
 
 # Does the model have a dispersion parameter in glmmTMB's sense (gaussian, nbinom, Gamma ...)?
-has_dispersion_parameter <- function(object) {
-  is_gaussian_identity(object$family) || isTRUE(family_codes(object$family)$has_dispersion)
-}
+has_dispersion_parameter <- function(object) isTRUE(family_codes(object$family)$has_dispersion)
 
 # psi at the estimates.
 tmb_psi <- function(object) {
   has_disp <- has_dispersion_parameter(object)
   betad <- if (has_disp) log(sigma.glmmlab(object)) / betad_scale(object$family$family)
-  theta <- unlist(lapply(object$cov_re, covariance_to_tmb_theta))
+  core <- core_terms(object$re)   # a "diag" term: its log SDs only (one scalar term per column)
+  scale <- if (is_gaussian_identity(object$family)) object$sigma else 1
+  theta <- unlist(lapply(theta_to_factors(object$theta, core), function(Ti) covariance_to_tmb_theta(scale^2 * tcrossprod(Ti))))
   stats::setNames(c(object$beta, betad, theta, object$shape), tmb_parameter_names(object, has_disp))
 }
 
@@ -85,6 +85,10 @@ tmb_natural <- function(object, psi) {
   pos <- p + has_disp
   natural <- unlist(lapply(object$re, function(t) {
     k <- length(t$cnms)
+    if (identical(t$structure, "diag")) {   # SDs only
+      pos <<- pos + k
+      return(exp(psi[pos - k + seq_len(k)]))
+    }
     S <- tmb_theta_to_covariance(psi[pos + seq_len(k * (k + 1L) / 2L)], k)
     pos <<- pos + k * (k + 1L) / 2L
     sds <- sqrt(diag(S))
@@ -100,7 +104,7 @@ tmb_interval_rows <- function(object) {
   groups <- re_term_names(object$re)
   re_rows <- unlist(lapply(seq_along(object$re), function(i) {
     cn <- object$re[[i]]$cnms
-    cors <- if (length(cn) > 1L) {
+    cors <- if (length(cn) > 1L && !identical(object$re[[i]]$structure, "diag")) {
       nn <- outer(cn, cn, paste, sep = ".")
       paste0("cond.Cor.", nn[lower.tri(nn)])
     }
@@ -163,7 +167,7 @@ tmb_profile_target <- function(object, k, has_disp) {
   j <- k - p - has_disp   # position among the theta parameters
   first <- 0L
   natural_pos <- 0L
-  for (t in object$re) {
+  for (t in core_terms(object$re)) {   # psi's and the profiles' order: a "diag" term's columns one by one
     m <- length(t$cnms)
     size <- m * (m + 1L) / 2L
     if (j <= first + size) {

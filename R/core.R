@@ -63,6 +63,10 @@ core_condvar <- function(core, par, i, reml = core$reml) {
   map_condvar(core$map, blocks, i)
 }
 
+# L^{-1} P Lambda' V at par (V: q x k in the formula's order of the core's b): crossprod() of it
+# is V' Lambda A^{-1} Lambda' V, the conditional covariance of V'b (up to sigma^2 for the LMM).
+core_half_solve <- function(core, par, V, reml = core$reml) cpp_core_half_solve(core$ptr, par, reml, V)
+
 # The core with a new response and prior weights (the same design and factor's structure); its
 # caches start afresh, so a refit does not depend on what the core computed before.
 core_set_response <- function(core, y, weights) {
@@ -92,7 +96,7 @@ ensure_core <- function(object) {
 # keeps its response); `X` replaces the fixed-effects design.
 new_fit_core <- function(object, X = object$X) {
   map <- if (identical(X, object$X)) object$map else rebuild_map(object$map, X, object$family)
-  new_core(map, object$re, X, object$y, object$prior_weights, object$offset, family = if (map$kind == "glmm") object$family,
+  new_core(map, core_terms(object$re), X, object$y, object$prior_weights, object$offset, family = if (map$kind == "glmm") object$family,
            nAGQ = if (is.null(object$nAGQ)) 1L else object$nAGQ, reml = isTRUE(object$REML))
 }
 

@@ -171,10 +171,12 @@ kenward_roger_context <- function(model) {
 marginal_covariance_components <- function(model) {
   value <- list()
   G <- list()
-  for (i in seq_along(model$re)) {
-    t <- model$re[[i]]
+  core <- core_terms(model$re)   # a "diag" term: one variance per column, no covariances
+  covs <- re_covariances(model$theta, model$sigma, core)
+  for (i in seq_along(core)) {
+    t <- core[[i]]
     same <- outer(t$codes, t$codes, "==")
-    S <- model$cov_re[[i]]
+    S <- covs[[i]]
     k <- ncol(t$Xt)
     for (b in seq_len(k)) for (a in b:k) {
       Gab <- same * outer(t$Xt[, a], t$Xt[, b])

@@ -127,8 +127,10 @@ nbinom1_saturated_mean <- function(y, phi) {
   out
 }
 
-# A family object from a family object, a family function or a name ("gaussian", "nbinom2", ...).
+# A family object from a family object, a family function, a name ("gaussian", "nbinom2", ...) or
+# a list with elements `family` and `link` (glmmTMB accepts that form too).
 resolve_family <- function(family) {
+  if (is.list(family) && !inherits(family, "family")) family <- family_from_list(family)
   if (is.character(family)) {
     if (length(family) != 1L) stop("`family` must be a single name", call. = FALSE)
     family <- family_constructor(family)()
@@ -157,6 +159,21 @@ family_constructor <- function(name) {
   stop(sprintf("unknown family %s; use %s", sQuote(name, FALSE),
                paste(c(paste(utils::head(names_shown, -1L), collapse = ", "), utils::tail(names_shown, 1L)), collapse = " or ")),
        call. = FALSE)
+}
+
+# list(family = "poisson", link = "log") -> poisson(link = "log"), checked.
+family_from_list <- function(family) {
+  name <- family$family
+  link <- if (is.null(family$link)) NULL else family$link
+  if (!is.character(name) || length(name) != 1L) {
+    stop("`family` given as a list needs an element `family` naming the family, e.g. list(family = \"poisson\", link = \"log\")", call. = FALSE)
+  }
+  fun <- family_constructor(name)
+  if (is.null(link)) return(fun())
+  if (!is.character(link) || length(link) != 1L) stop("`family$link` must be the name of a link, such as \"log\"", call. = FALSE)
+  tryCatch(do.call(fun, list(link = link)), error = function(e) {
+    stop(sprintf("`family$link` %s is not available for the %s family", sQuote(link, FALSE), name), call. = FALSE)
+  })
 }
 
 # Integer codes of a family and its link in the C++ core, whether it has a dispersion parameter
@@ -250,6 +267,29 @@ betabinomial_response <- function(y, yname, weights = NULL) {
   })
   out
 }
+
+# glm() and glmmTMB read prior weights w on a cbind(successes, failures) response as replicates:
+# a row's log-likelihood is w * log dbinom(s, n, p). The core sees one binomial of n * w trials,
+# the same kernel with another constant (lchoose(n w, s w)); this is the difference of the
+# constants summed over rows (0 without trials or with unit weights).
+binomial_replicate_shift <- function(p, trials, weights) {
+  if (is.null(trials) || all(weights == 1)) return(0)
+  lchoose_smooth <- function(n, k) lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1)   # as the core's
+  total <- trials * weights
+  sum(weights * lchoose_smooth(trials, p * trials)) - sum(lchoose_smooth(total, p * total))
+}
+
+# The core's fit with its log-likelihood and deviance moved by a constant `shift` (recorded).
+shift_loglik <- function(fit, shift) {
+  if (shift == 0) return(fit)
+  fit$loglik <- fit$loglik + shift
+  fit$deviance <- fit$deviance - 2 * shift
+  fit$loglik_shift <- shift
+  fit
+}
+
+# The constant added to the core's log-likelihood in object$loglik (binomial_replicate_shift()).
+loglik_shift <- function(object) if (is.null(object$loglik_shift)) 0 else object$loglik_shift
 
 # Binomial response: 0/1, logical, factor (first level = failure), proportions, or cbind(successes, failures).
 binomial_response <- function(y, yname, weights = NULL) {

@@ -23,21 +23,20 @@ fd_hessian_of_gradient <- function(g, x, h) {
 }
 
 # The Hessian of a scalar f at x from its values: second differences with steps h, the diagonal
-# from f(x +- h_i), the off-diagonal from the four corners f(x +- h_i +- h_j). `f0` = f(x) if known.
+# from f(x +- h_i), the off-diagonal from f(x + h_i + h_j) and f(x - h_i - h_j) with those
+# (1 + 2k + k(k - 1) evaluations). `f0` = f(x) if known.
 fd_hessian <- function(f, x, h, f0 = f(x)) {
   k <- length(x)
   h <- rep_len(h, k)
-  H <- matrix(0, k, k)
-  step <- function(i, j, si, sj) {
-    e <- numeric(k)
-    e[i] <- si * h[i]
-    e[j] <- e[j] + sj * h[j]
-    f(x + e)
-  }
+  e <- function(i, s) replace(numeric(k), i, s * h[i])
+  plus <- vapply(seq_len(k), function(i) f(x + e(i, 1)), numeric(1))
+  minus <- vapply(seq_len(k), function(i) f(x + e(i, -1)), numeric(1))
+  H <- diag((plus - 2 * f0 + minus) / h^2, k)
   for (i in seq_len(k)) {
-    H[i, i] <- (step(i, i, 1, 0) - 2 * f0 + step(i, i, -1, 0)) / h[i]^2
     for (j in seq_len(i - 1L)) {
-      H[i, j] <- H[j, i] <- (step(i, j, 1, 1) - step(i, j, 1, -1) - step(i, j, -1, 1) + step(i, j, -1, -1)) / (4 * h[i] * h[j])
+      pp <- f(x + e(i, 1) + e(j, 1))
+      mm <- f(x + e(i, -1) + e(j, -1))
+      H[i, j] <- H[j, i] <- (pp + mm - plus[i] - minus[i] - plus[j] - minus[j] + 2 * f0) / (2 * h[i] * h[j])
     }
   }
   H

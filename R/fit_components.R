@@ -72,6 +72,7 @@ fit_glmm_components <- function(X, y, weights, offset, re, family, comp, start, 
 components_start <- function(XA, y, weights, offset, family, comp, start, re, map) {
   rows <- if (comp$zero_model == 2L) y > 0 else rep(TRUE, length(y))
   init <- glm_start(XA[rows, , drop = FALSE], y[rows], weights[rows], offset[rows], family)
+  if (!is.null(start$beta)) init$beta <- drop(map$A_inv %*% start$beta)   # a user's start (R/start_values.R)
   theta0 <- if (is.null(start$theta)) theta_start(re) else scale_theta(start_theta(start, re), re, map$re_scale)
   # gaussian: the core's theta is on the response's scale (SDs, not relative to sigma)
   if (family$family == "gaussian" && is.null(start$theta)) theta0 <- theta0 * init$phi
@@ -80,7 +81,7 @@ components_start <- function(XA, y, weights, offset, family, comp, start, re, ma
   if (comp$zero_model == 2L && length(intercept_of(comp$Xzi))) {
     zi0[intercept_of(comp$Xzi)] <- stats::qlogis(min(max(mean(y == 0), 0.01), 0.99))
   }
-  log_phi0 <- if (comp$zero_model > 0L) 0 else log(init$phi)
+  log_phi0 <- if (!is.null(start$phi)) log(start$phi) else if (comp$zero_model > 0L) 0 else log(init$phi)
   disp0 <- if (comp$disp_by_obs) {
     d <- numeric(ncol(comp$Xd))
     if (length(intercept_of(comp$Xd))) d[intercept_of(comp$Xd)] <- log_phi0

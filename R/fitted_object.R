@@ -6,9 +6,12 @@
 #   terms          terms of the fixed part; X its model matrix (n x p, rank-deficient columns dropped)
 #   y, prior_weights, offset          numeric, length n
 #   re             list of random-effect terms, formula order, each list(group = "patch:pop",
-#                  lhs = language, codes = 0-based level of each row, nlev, levels, Xt = n x p_i
-#                  model matrix, cnms = its column names)
-#   theta          relative covariance factors (lower triangles, column-major), lme4's theta
+#                  lhs = language, structure = "us" or "diag" (`||`), codes = 0-based level of each
+#                  row, nlev, levels, Xt = n x p_i model matrix, cnms = its column names); empty
+#                  for a model without random effects. The C++ core fits core_terms(re) (a "diag"
+#                  term as p scalar terms: R/re_terms.R)
+#   theta          relative covariance factors (lower triangles, column-major; the diagonal of a
+#                  "diag" term), lme4's theta
 #   beta           named fixed effects; vcov their covariance (p x p)
 #   sigma          residual SD (gaussian); dispersion: family dispersion (GLMMs), else NULL
 #   shape          the family's shape parameter on glmmTMB's psi scale (tweedie, t), else absent
@@ -21,11 +24,14 @@
 #                  scaled columns, conditioned beta, log phi); map its parameter map
 #                  (R/parameter_map.R), which converts it to and from the user's scale
 #   nAGQ           GLMMs: quadrature points
+#   loglik_shift   binomial cbind() responses with prior weights only: the constant added to the
+#                  core's log-likelihood so that weights count replicates as in glm() (R/family.R)
+#   trials         binomial cbind() responses only: the trials n of each row (prior_weights = n w)
 #   optinfo        list(optimizer, evaluations, status, message, singular, dropped)
 #   core           the C++ core (R/core.R; its pointer is NULL after saveRDS/readRDS: ensure_core())
 
 # Build the fitted object from the core's results and the model's pieces.
-new_glmm_fit <- function(fit, call, formula, family, REML, frame, fixed, re, y, weights) {
+new_glmm_fit <- function(fit, call, formula, family, REML, frame, fixed, re, y, weights, trials = NULL) {
   b <- split_by_term(fit$b, re)
   u <- split_by_term(fit$u, re)
   X <- fixed$X
@@ -34,11 +40,11 @@ new_glmm_fit <- function(fit, call, formula, family, REML, frame, fixed, re, y, 
   fields <- list(
     call = call, formula = formula, family = family, REML = REML,
     frame = frame, terms = fixed$terms, X = X, y = y, prior_weights = weights, offset = fixed$offset,
-    re = lapply(re, function(t) t[c("group", "lhs", "codes", "nlev", "levels", "Xt", "cnms")]),
-    theta = fit$theta, beta = fit$beta, sigma = fit$sigma, vcov = fit$vcov,
+    re = lapply(re, function(t) t[c("group", "lhs", "structure", "codes", "nlev", "levels", "Xt", "cnms")]),
+    theta = if (is.null(fit$theta)) numeric(0) else fit$theta, beta = fit$beta, sigma = fit$sigma, vcov = fit$vcov,
     cov_re = re_covariances(fit$theta, map_re_sigma(fit$map, fit$sigma), re), b = b, u = u,
     eta = eta, eta_fixed = eta_fixed, fitted = response_mean(family, eta, fit$dispersion), shape = fit$shape,
-    loglik = fit$loglik, deviance = fit$deviance, df = fit$df, nobs = length(y),
+    loglik = fit$loglik, deviance = fit$deviance, loglik_shift = fit$loglik_shift, trials = trials, df = fit$df, nobs = length(y),
     dispersion = fit$dispersion, par = fit$par, map = fit$map, nAGQ = fit$nAGQ,
     optinfo = list(optimizer = if (is.null(fit$optimizer)) "bobyqa" else fit$optimizer, evaluations = fit$evaluations, status = fit$status,
                    message = fit$message, singular = fit$singular, dropped = fixed$dropped),
@@ -54,14 +60,15 @@ new_glmm_fit <- function(fit, call, formula, family, REML, frame, fixed, re, y, 
 # the model kind with it; methods ask the fit's parameter map.)
 is_gaussian_identity <- function(family) family$family == "gaussian" && family$link == "identity"
 
-# Split a vector of length q (term-major, then level, then column) into nlev x p matrices.
+# Split a vector of length q into nlev x p matrices, one per term. The core's layout: term, then
+# level, then column; a "diag" term is p scalar core terms, so column, then level.
 split_by_term <- function(v, re) {
   out <- vector("list", length(re))
   pos <- 0L
   for (i in seq_along(re)) {
     p <- ncol(re[[i]]$Xt)
     k <- re[[i]]$nlev * p
-    out[[i]] <- matrix(v[pos + seq_len(k)], nrow = re[[i]]$nlev, ncol = p, byrow = TRUE,
+    out[[i]] <- matrix(v[pos + seq_len(k)], nrow = re[[i]]$nlev, ncol = p, byrow = !identical(re[[i]]$structure, "diag"),
                        dimnames = list(re[[i]]$levels, re[[i]]$cnms))
     pos <- pos + k
   }

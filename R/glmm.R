@@ -6,11 +6,34 @@
 #' Fits a mixed model with random effects given as `(terms | group)` in the formula, as in
 #' 'glmmTMB' and 'lme4'. Gaussian models with the identity link are fitted by penalized least
 #' squares with a sparse Cholesky factor and the profiled (restricted) likelihood; other families
-#' by the Laplace approximation. Maximum likelihood is the default, as in 'glmmTMB'.
+#' by the Laplace approximation. Maximum likelihood is the default, as in 'glmmTMB'. A formula
+#' without random-effect terms fits the linear or generalized linear model (the log-likelihood of
+#' `lm()` with \eqn{\sigma^2} = RSS/n, of `glm()`, or of `MASS::glm.nb()` for `nbinom2`), through
+#' the same methods, so that `glmm(y ~ x)` and `glmm(y ~ x + (1 | g))` sit in one `AIC()` or
+#' `anova()` table.
 #'
-#' Random-effect syntax: `(1 | g)` random intercepts; `(x | g)` correlated intercepts and slopes;
-#' `(x || g)` uncorrelated; `(0 + x | g)` slopes only; `(1 | a/b)` nested (`a` and `b` within
-#' `a`, named `b:a`); `(1 | a) + (1 | b)` crossed.
+#' Random-effect syntax: `(1 | g)` random intercepts; `(x | g)` correlated intercepts and slopes
+#' (also `us(x | g)`); `(x || g)` uncorrelated, one term with a diagonal covariance matrix as in
+#' 'glmmTMB' (also `diag(x | g)`); `(0 + x | g)` slopes only; `(1 | a/b)` nested (`a` and `b`
+#' within `a`, named `b:a`); `(1 | a) + (1 | b)` crossed. A grouping factor with a single level is
+#' fitted with its variance at 0 (it cannot be told apart from the fixed effects). `.` on the
+#' right-hand side stands for every other column of `data` (as in `lm()` and 'lme4').
+#'
+#' Starting values, `start`: glmmTMB's `list(beta = , theta = , betad = )`, with glmmTMB's
+#' meanings: `beta` the fixed effects, `theta` per random-effect term the log standard deviations
+#' followed (for `(x | g)` terms) by glmmTMB's correlation parameters, `betad` the log dispersion
+#' (\eqn{\log\sigma^2} for gaussian models); or lme4's forms: a numeric vector (lme4's `theta`,
+#' the relative covariance factors, its terms in lme4's order as `getME(m, "theta")` gives them)
+#' or `list(theta = , fixef = )` (lme4's `theta` and the fixed effects). Starting values change
+#' where the optimizer starts, not the optimum; for linear mixed models the fixed effects and
+#' residual variance are profiled out and only `theta` is used.
+#'
+#' Arguments of 'glmmTMB' and 'lme4' that glmm() does not need are accepted at their neutral
+#' values: `se`, `sparseX`, `doFit = TRUE`, `map = NULL`
+#' (glmmTMB) and `devFunOnly = FALSE`, `mustart`, `etastart` (lme4; starting values only); other
+#' values are errors. `control` may also be a control object of 'lme4' (`lmerControl()`,
+#' `glmerControl()`) or 'glmmTMB' (`glmmTMBControl()`): their settings concern those packages'
+#' optimizers and are not used.
 #'
 #' @param formula a two-sided formula: response, fixed effects and random-effect terms.
 #' @param data a data frame (or list) holding the variables; when missing, variables are taken
@@ -19,7 +42,9 @@
 #'   [nbinom2()], [nbinom1()], and 'glmmTMB''s further families [beta_family()],
 #'   [betabinomial()], [genpois()], [tweedie()], [t_family()], [lognormal()], [ziGamma()],
 #'   [truncated_poisson()], [truncated_nbinom1()], [truncated_nbinom2()]; 'glmmTMB''s own family
-#'   objects work too), a family function, or a name such as `"gaussian"` or `"beta_family"`.
+#'   objects work too), a family function, a name such as `"gaussian"` or `"beta_family"`, or a
+#'   list such as `list(family = "poisson", link = "log")` (accepted with glmmTMB's deprecation
+#'   warning).
 #' @param REML logical: fit by restricted maximum likelihood? For GLMMs as glmmTMB defines it: the
 #'   fixed effects are integrated out together with the random effects in the Laplace
 #'   approximation (their estimates are the joint mode), which for gaussian models with the
@@ -28,9 +53,10 @@
 #' @param offset optional offset added to the linear predictor (as are `offset()` terms).
 #' @param subset optional expression selecting the rows of `data` to use.
 #' @param na.action how to handle missing values (default `getOption("na.action")`, i.e. drop).
-#' @param start optional list of starting values, with element `theta` (relative covariance
-#'   factors, as lme4).
-#' @param control a list from [glmm_control()].
+#' @param contrasts optional named list of contrasts for factors of the fixed part, e.g.
+#'   `list(Sex = "contr.sum")` (as `contrasts.arg` of [stats::model.matrix()]).
+#' @param start optional starting values (see Details).
+#' @param control a list from [glmm_control()] (or a control object of 'lme4' or 'glmmTMB').
 #' @param verbose logical or integer: print the optimizer's progress (every `verbose`-th step).
 #' @param nAGQ number of adaptive Gauss-Hermite quadrature points for GLMMs with a single scalar
 #'   random effect (as lme4's `glmer`); 1, the default, is the Laplace approximation.
@@ -38,16 +64,18 @@
 #'   logit of the probability of a structural zero, for the count families (`poisson`, [nbinom1()],
 #'   [nbinom2()], [genpois()]); with a zero-truncated family ([truncated_poisson()],
 #'   [truncated_nbinom1()], [truncated_nbinom2()]) it is the hurdle, the logit of the probability
-#'   of a zero. `~0` (the default) is none, `~1` a constant. Fixed effects and offsets only (random
-#'   effects in it are an error for now).
+#'   of a zero. `~0` (the default) is none, `~1` a constant. Fixed effects, offsets and
+#'   random-effect terms such as `(1 | g)`.
 #' @param dispformula a one-sided formula for the log dispersion (glmmTMB's argument and scale:
 #'   the log residual variance for gaussian, log theta for [nbinom2()], ...): `~1` (the default)
 #'   one dispersion; `~0` for gaussian fixes the residual variance near 0 as glmmTMB does. Fixed
-#'   effects and offsets only. Models with either component are fitted by the Laplace
-#'   approximation (ML) with the exact gradient in all their parameters.
+#'   effects and offsets only. Models with either component are fitted by maximum likelihood
+#'   with the Laplace approximation (`REML = TRUE` and `nAGQ` > 1 are errors there), with or
+#'   without random effects in the conditional model.
+#' @param ... arguments of 'glmmTMB' and 'lme4' at their neutral values (see Details).
 #' @return An object of class `"glmmlab"`, with methods for `summary()`, `VarCorr()`, `fixef()`,
 #'   `ranef()`, `coef()`, `predict()` and the other usual generics.
-#' @seealso [glmm_control()], [VarCorr.glmmlab()], [predict.glmmlab()]
+#' @seealso [glmm_control()], [VarCorr.glmmlab()], [predict.glmmlab()], [getME.glmmlab()]
 #' @examples
 #' set.seed(1)
 #' g <- factor(rep(letters[1:8], each = 10))
@@ -56,11 +84,14 @@
 #' m <- glmm(y ~ x + (1 | g))
 #' summary(m)
 #' VarCorr(m)
+#' m0 <- glmm(y ~ x)   # no random effects: the model of lm(y ~ x), by ML
+#' AIC(m0, m)
 #' @export
 glmm <- function(formula, data = NULL, family = gaussian(), REML = FALSE, weights, offset,
-                 subset, na.action, start = NULL, control = glmm_control(), verbose = FALSE, nAGQ = 1L,
-                 ziformula = ~0, dispformula = ~1) {
-  mc <- match.call(expand.dots = FALSE)
+                 subset, na.action, contrasts = NULL, start = NULL, control = glmm_control(), verbose = FALSE,
+                 nAGQ = 1L, ziformula = ~0, dispformula = ~1, ...) {
+  mc <- match.call()
+  check_peer_arguments(list(...))
   formula <- check_formula(formula, mc, parent.frame())
   family <- resolve_family(family)
   control <- check_control(control, verbose)
@@ -69,32 +100,34 @@ glmm <- function(formula, data = NULL, family = gaussian(), REML = FALSE, weight
   if (has_components(spec) && REML) stop("REML = TRUE is not available with `ziformula` or `dispformula` (ML only)", call. = FALSE)
   if (has_components(spec) && !identical(as.integer(nAGQ), 1L)) stop("`nAGQ` > 1 is not available with `ziformula` or `dispformula`", call. = FALSE)
   mf <- build_model_frame(mc, formula, parent.frame(), extra = component_variables(spec))
-  fixed <- build_fixed_design(formula, mf)
+  formula <- attr(mf, "formula")   # `.` expanded
+  fixed <- build_fixed_design(formula, mf, check_contrasts_argument(contrasts))
   is_lmm <- is_gaussian_identity(family) && !has_components(spec)
   re <- build_re_terms(formula, mf, gaussian_family = family$family == "gaussian" && !spec$disp_fixed)
-  if (!length(re)) stop("the formula has no random-effect terms such as (1 | group); use lm() or glm() for models without them", call. = FALSE)
   y <- model_response(mf, family, zeros_allowed = spec$zero_model == 2L)
   weights <- model_weights(mf)
   check_observation_count(length(y), fixed$X, family)
   check_offset_scale(fixed$offset, y, family)
-  check_start(start)
-  if (!is.null(attr(y, "trials"))) weights <- weights * attr(y, "trials")
+  trials <- attr(y, "trials")
+  shift <- binomial_replicate_shift(y, trials, weights)
+  if (!is.null(trials)) weights <- weights * trials
   attr(y, "trials") <- NULL
+  start <- translate_start(start, re, fixed$X, y, weights, fixed$offset, family)
   comp <- if (has_components(spec)) build_components(spec, mf, family)
   if (!is.null(comp)) {
-    if (is.null(attr(y, "trials")) && spec$zero_model > 0L && all(y > 0)) {
+    if (spec$zero_model > 0L && all(y > 0)) {
       stop("the response has no zeros: a zero-inflation or hurdle model (`ziformula`) cannot be estimated", call. = FALSE)
     }
-    fit <- fit_glmm_components(fixed$X, y, weights, fixed$offset, re, family, comp, start, control)
+    fit <- fit_glmm_components(fixed$X, y, weights, fixed$offset, core_terms(re), family, comp, start, control)
   } else if (is_lmm) {
-    fit <- fit_lmm(fixed$X, y, weights, fixed$offset, re, REML, start, control)
+    fit <- fit_lmm(fixed$X, y, weights, fixed$offset, core_terms(re), REML, start, control)
   } else {
     nAGQ <- check_nagq(nAGQ, re)
     if (REML && nAGQ > 1L) stop("REML = TRUE needs the Laplace approximation (nAGQ = 1)", call. = FALSE)
-    fit <- fit_glmm(fixed$X, y, weights, fixed$offset, re, family, start, control, nAGQ, REML = REML)
+    fit <- fit_glmm(fixed$X, y, weights, fixed$offset, core_terms(re), family, start, control, nAGQ, REML = REML)
   }
-  object <- new_glmm_fit(fit, call = mc, formula = formula, family = family, REML = REML, frame = mf,
-                         fixed = fixed, re = re, y = y, weights = weights)
+  object <- new_glmm_fit(shift_loglik(fit, shift), call = mc, formula = formula, family = family, REML = REML, frame = mf,
+                         fixed = fixed, re = re, y = y, weights = weights, trials = trials)
   if (!is.null(comp)) object <- add_components(object, fit, spec)
   report_fit_problems(fit, re, object)
   object
@@ -156,13 +189,15 @@ check_formula <- function(formula, mc, env) {
 
 #' Control settings for glmm()
 #'
-#' @param optimizer the optimizer, from NLopt through 'nloptr': `"auto"` (the default) uses
-#'   BOBYQA for linear mixed models and adaptive quadrature, and for other GLMMs L-BFGS with the
-#'   analytic gradient of the Laplace approximation, started from one EM step for the variance
-#'   parameters and scaled by their predicted curvatures (BOBYQA if L-BFGS fails, or from
-#'   L-BFGS's end point if the gradient there is not zero); `"bobyqa"` uses BOBYQA
-#'   (derivative-free) throughout; `"lbfgs"` is `"auto"` without the fallbacks: an error if
-#'   L-BFGS fails on a GLMM (linear mixed models always use BOBYQA).
+#' @param optimizer the optimizer, from NLopt through 'nloptr': `"auto"` (the default) uses,
+#'   for linear mixed models, BOBYQA when there are up to 6 variance parameters and L-BFGS with
+#'   the exact gradient of the profiled deviance from 7 on (random slopes with several
+#'   covariates, maximal models); BOBYQA for adaptive quadrature; and for other GLMMs L-BFGS
+#'   with the analytic gradient of the Laplace approximation, started from one EM step for the
+#'   variance parameters and scaled by their predicted curvatures (BOBYQA if L-BFGS fails, or
+#'   from L-BFGS's end point if the gradient there is not zero); `"bobyqa"` uses BOBYQA
+#'   (derivative-free) throughout; `"lbfgs"` uses L-BFGS for every linear mixed model, and for
+#'   GLMMs is `"auto"` without the fallbacks: an error if L-BFGS fails.
 #' @param ftol_abs,ftol_rel absolute and relative tolerance on the change in the objective.
 #' @param xtol_abs absolute tolerance on the change in the parameters.
 #' @param maxeval maximum number of evaluations of the objective.
@@ -197,9 +232,11 @@ parse_memory <- function(x) {
   as.numeric(x)
 }
 
-# Validate a control list and fold `verbose` into it.
+# Validate a control list and fold `verbose` into it. A control object of lme4 or glmmTMB gives
+# the defaults (its settings are for those packages' optimizers).
 check_control <- function(control, verbose) {
   if (!is.list(control)) stop("`control` must be a list from glmm_control()", call. = FALSE)
+  if (is_peer_control(control)) control <- list()
   out <- glmm_control()
   unknown <- setdiff(names(control), names(out))
   if (length(unknown)) stop("unknown control setting: ", paste(unknown, collapse = ", "), call. = FALSE)
@@ -220,15 +257,62 @@ check_control <- function(control, verbose) {
   out
 }
 
-# Starting values: NULL or a list whose `theta`, when given, is numeric and finite.
-check_start <- function(start) {
-  if (is.null(start)) return(invisible())
-  if (!is.list(start)) stop("`start` must be a list such as list(theta = c(1, 0.5))", call. = FALSE)
-  unknown <- setdiff(names(start), "theta")
-  if (length(unknown)) stop("unknown element of `start`: ", paste(unknown, collapse = ", "), "; only `theta` is used", call. = FALSE)
-  th <- start$theta
-  if (!is.null(th) && (!is.numeric(th) || any(!is.finite(th)))) {
-    stop("`start$theta` must be a numeric vector of finite values", call. = FALSE)
+
+# glmmTMBControl()'s settings and lme4's control classes.
+glmmTMB_control_names <- c("optCtrl", "profile", "collect", "parallel", "optimizer", "optArgs", "eigval_check",
+                           "zerodisp_val", "start_method", "rank_check", "conv_check")
+
+# Is `control` a control object of lme4 (lmerControl(), glmerControl()) or glmmTMB (glmmTMBControl())?
+is_peer_control <- function(control) {
+  inherits(control, "merControl") ||
+    (length(control) > 0L && !is.null(names(control)) && all(names(control) %in% glmmTMB_control_names) &&
+       any(c("optCtrl", "profile", "eigval_check", "rank_check", "conv_check", "start_method") %in% names(control)))
+}
+
+# Arguments of glmmTMB() and lme4's fitting functions that glmm() accepts at their neutral values
+# (`...` of glmm()); any other value, or any other argument, is an error naming it.
+check_peer_arguments <- function(dots) {
+  if (!length(dots)) return(invisible())
+  nms <- names(dots)
+  if (is.null(nms) || any(!nzchar(nms))) stop("glmm() got an unnamed argument it does not know", call. = FALSE)
+  for (nm in nms) {
+    v <- dots[[nm]]
+    ok <- switch(nm,
+      se = , sparseX = is.logical(v),
+      doFit = isTRUE(v),
+      map = , priors = is.null(v) || !length(v),
+      devFunOnly = isFALSE(v),
+      mustart = , etastart = is.numeric(v),
+      stop(sprintf("unused argument %s: glmm() does not take it", sQuote(nm, FALSE)), call. = FALSE))
+    if (!ok) stop(peer_argument_message(nm), call. = FALSE)
   }
   invisible()
+}
+
+# The error for a peer's argument at a value glmm() cannot honour.
+peer_argument_message <- function(nm) {
+  switch(nm,
+    doFit = "`doFit = FALSE` is not available: glmm() always fits (getME(m, \"devfun\") gives the objective of a fit)",
+    devFunOnly = "`devFunOnly = TRUE` is not available: fit the model and use getME(m, \"devfun\")",
+    map = "`map` (fixing parameters) is not available in glmm()",
+    priors = "`priors` are not available in glmm()",
+    mustart = , etastart = sprintf("`%s` must be a numeric vector (starting values on the mean or link scale)", nm),
+    sprintf("`%s` must be TRUE or FALSE", nm))
+}
+
+# `contrasts` checked: NULL or a named list of contrast specifications (a function's name, a
+# function or a matrix).
+check_contrasts_argument <- function(contrasts) {
+  if (is.null(contrasts)) return(NULL)
+  if (!is.list(contrasts) || is.null(names(contrasts)) || any(!nzchar(names(contrasts)))) {
+    stop("`contrasts` must be a named list such as list(f = \"contr.sum\")", call. = FALSE)
+  }
+  for (nm in names(contrasts)) {
+    v <- contrasts[[nm]]
+    if (!(is.function(v) || is.matrix(v) || (is.character(v) && length(v) == 1L))) {
+      stop(sprintf("`contrasts` for %s must be the name of a contrast function (\"contr.sum\"), a function or a matrix",
+                   sQuote(nm, FALSE)), call. = FALSE)
+    }
+  }
+  contrasts
 }

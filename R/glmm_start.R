@@ -70,14 +70,20 @@ betabinomial_phi_start <- function(y, mu, trials) {
 }
 
 # The linear predictor glm() starts from: the family's `initialize` expression (its mustart)
-# through the link; NULL when the family finds no valid start (glm.fit() then decides).
+# through the link; when that is not valid (gaussian y <= 0 under a sqrt or log link), the link
+# of the weighted mean response for every row; NULL when neither is valid (glm.fit() then decides).
+# (Never eta = 0 by default: under the sqrt link mu = eta^2 is flat there, a stationary point.)
 glm_eta_start <- function(y, weights, family) {
   env <- list2env(list(y = y, weights = weights, nobs = length(y), etastart = NULL, mustart = NULL, start = NULL))
+  valid <- function(eta) length(eta) == length(y) && all(is.finite(eta)) && family$valideta(eta) &&
+    family$validmu(family$linkinv(eta))
   eta <- tryCatch(suppressWarnings({
     eval(family$initialize, env)
     family$linkfun(env$mustart)
   }), error = function(e) NULL)
-  if (length(eta) == length(y) && all(is.finite(eta))) eta
+  if (valid(eta)) return(eta)
+  eta <- tryCatch(suppressWarnings(rep(family$linkfun(stats::weighted.mean(y, weights)), length(y))), error = function(e) NULL)
+  if (valid(eta)) eta
 }
 
 # One EM step for theta from par0 (when `step`), and the scales for L-BFGS: list(par, scale),

@@ -2,8 +2,7 @@
 # errors, vcov(full = TRUE), intervals in glmmTMB's parameters, sandwich scores, ddf) read the C++
 # core. They need, at a parameter vector phi: the deviance (-2 log L; the Laplace approximation
 # for GLMMs) and its Hessian, the conditional modes b(phi), and half-solves with the conditional
-# precision of the random effects, all through R/core.R (every read takes phi, so nothing is
-# restored after a read).
+# precision of the random effects. It reads the cores through R/core.R's interface only.
 #
 # phi is the GLMM core's packed vector: theta of the scaled columns, the conditioned fixed effects
 # z (beta = A z) and the log dispersion. A linear mixed model gets a gaussian GLMM core of its own
@@ -16,25 +15,23 @@
 
 # The view of a fit the inference code works with (a list): core, phi, conditioning, scales, sizes.
 inference_view <- function(object) {
-  re <- object$re
+  re <- core_terms(object$re)   # the terms as the core fits them: a "diag" term is one scalar term per column
   lmm <- is_gaussian_identity(object$family)
   if (!lmm && isTRUE(object$REML)) {
     stop("standard errors of conditional predictions, vcov(full = TRUE) and the other inference tools are not available for REML fits of GLMMs yet: refit with REML = FALSE",
          call. = FALSE)
   }
   if (!length(re)) stop("this model has no random effects: use vcov(m) and predict(m, re.form = NA, se.fit = TRUE)", call. = FALSE)
-  if (lmm) {
+  if (lmm) {   # a gaussian GLMM core of the same design
     map <- glmm_parameter_map(re, object$X, stats::gaussian())
     core <- new_core(map, re, object$X, object$y, object$prior_weights, object$offset, family = stats::gaussian())
-    codes <- family_codes(stats::gaussian())
-    phi <- c(scale_theta(object$theta * object$sigma, re, map$re_scale), drop(map$A_inv %*% object$beta), log(object$sigma))
+    phi <- map_internal(map, object$theta * object$sigma, object$beta, object$sigma)
   } else {
     core <- ensure_core(object)
-    core$reml <- FALSE
     map <- core$map
-    codes <- family_codes(object$family)
     phi <- object$par
   }
+  codes <- family_codes(if (lmm) stats::gaussian() else object$family)
   scale <- map$re_scale
   A <- map$A
   p <- length(object$beta)
@@ -50,9 +47,6 @@ inference_view <- function(object) {
   view
 }
 
-# The cores' reads take their parameters (R/core.R): nothing is left to restore after a read.
-view_reset <- function(view) invisible(view)
-
 # Hessian of the deviance in phi at the estimates. GLMMs: the Hessian glmmTMB reports standard
 # errors from (R/fit_glmm.R's tmb_hessian(): steps of 1e-3 in glmmTMB's parameters, a secant for
 # slopes of raw-scale predictors), so that these covariances agree with the fit's vcov() and with
@@ -63,8 +57,7 @@ view_hessian <- function(view) {
   phi <- view$phi
   singular <- any(theta_diagonal_mask(view$re) & phi[view$theta_idx] <= 1e-6)
   if (!view$lmm && !singular && view$p > 0L) {
-    tmb <- tmb_hessian(view$core, phi, use_gradient = view$nagq == 1L)   # the map knows the shape parameter
-    view_reset(view)
+    tmb <- tmb_hessian(view$core, phi, use_gradient = view$nagq == 1L)
     if (!is.null(tmb$H_z) && all(is.finite(tmb$H_z))) return((tmb$H_z + t(tmb$H_z)) / 2)
   }
   H <- if (view$nagq == 1L) {
@@ -72,7 +65,6 @@ view_hessian <- function(view) {
   } else {
     fd_hessian(function(x) core_objective(view$core, x), phi, 2e-4 * pmax(abs(phi), 1))
   }
-  view_reset(view)
   (H + t(H)) / 2
 }
 
@@ -86,13 +78,7 @@ view_modes <- function(view, phi) {
 # the mode and converges to rounding, so steps of 1e-4 leave errors near 1e-8 relative.
 view_modes_jacobian <- function(view) {
   phi <- view$phi
-  h <- 1e-4 * pmax(abs(phi), 1)
-  G <- vapply(seq_along(phi), function(i) {
-    e <- replace(numeric(length(phi)), i, h[i])
-    (view_modes(view, phi + e) - view_modes(view, phi - e)) / (2 * h[i])
-  }, numeric(sum(vapply(view$re, function(t) t$nlev * ncol(t$Xt), numeric(1)))))
-  view_reset(view)
-  matrix(G, ncol = length(phi))
+  unname(fd_jacobian(function(x) view_modes(view, x), phi, 1e-4 * pmax(abs(phi), 1)))
 }
 
 # L^{-1} P Lambda' V at the estimates for V (q x k, rows in the formula's order of the user's b):
@@ -116,13 +102,13 @@ view_beta_jacobian <- function(view) {
 # for its observations alone (all levels kept, those without observations add nothing).
 cluster_score <- function(view, rows) {
   object <- view$object
-  re <- lapply(object$re, function(t) {
+  re <- lapply(view$re, function(t) {
     t$codes <- t$codes[rows]
     t$Xt <- t$Xt[rows, , drop = FALSE]
     t
   })
   family <- if (view$lmm) stats::gaussian() else object$family
-  # the view's map conditions the rows' design by the same A: phi's z
+  # the view's map (the full design's conditioning and column scales), so phi means the same
   core <- new_core(view$core$map, re, object$X[rows, , drop = FALSE], object$y[rows], object$prior_weights[rows],
                    object$offset[rows], family = family, nAGQ = view$nagq)
   gradient <- if (view$nagq == 1L) core_gradient(core, view$phi) else {
@@ -157,22 +143,9 @@ lmm_varpar_hessian <- function(lmm_core, theta, sigma, reml, unit = 1) {
   }
   h <- 1e-4 * pmax(abs(theta), 0.1 * unit)
   f0 <- at(theta)
-  plus <- lapply(seq_len(k), function(i) at(replace(theta, i, theta[i] + h[i])))
-  minus <- lapply(seq_len(k), function(i) at(replace(theta, i, theta[i] - h[i])))
-  value <- function(v) v[["g"]] + v[["Q"]] / s2
   H <- matrix(0, k + 1L, k + 1L)
-  for (i in seq_len(k)) {
-    H[i, i] <- (value(plus[[i]]) - 2 * value(f0) + value(minus[[i]])) / h[i]^2
-    for (j in seq_len(i - 1L)) {
-      pp <- theta
-      pp[c(i, j)] <- pp[c(i, j)] + h[c(i, j)]
-      mm <- theta
-      mm[c(i, j)] <- mm[c(i, j)] - h[c(i, j)]
-      H[i, j] <- H[j, i] <- (value(at(pp)) + value(at(mm)) - value(plus[[i]]) - value(minus[[i]]) -
-                               value(plus[[j]]) - value(minus[[j]]) + 2 * value(f0)) / (2 * h[i] * h[j])
-    }
-    H[i, k + 1L] <- H[k + 1L, i] <- -2 * (plus[[i]][["Q"]] - minus[[i]][["Q"]]) / (2 * h[i]) / s2
-  }
+  H[seq_len(k), seq_len(k)] <- fd_hessian(function(th) sum(at(th) * c(1, 1 / s2)), theta, h, f0 = sum(f0 * c(1, 1 / s2)))
+  H[seq_len(k), k + 1L] <- H[k + 1L, seq_len(k)] <- -2 * drop(fd_jacobian(function(th) at(th)[["Q"]], theta, h)) / s2
   H[k + 1L, k + 1L] <- 4 * f0[["Q"]] / s2
   H
 }
@@ -181,11 +154,9 @@ lmm_varpar_hessian <- function(lmm_core, theta, sigma, reml, unit = 1) {
 # beta given theta is sigma^2 times it. list(value, jacobian = list of p x p, one per theta).
 lmm_beta_precision_inverse <- function(lmm_core, theta, reml, unit = 1) {
   inv_at <- function(th) chol2inv(core_state(lmm_core, th, reml = reml)$RX)
-  h <- 1e-4 * pmax(abs(theta), 0.1 * unit)
-  jac <- lapply(seq_along(theta), function(i) {
-    (inv_at(replace(theta, i, theta[i] + h[i])) - inv_at(replace(theta, i, theta[i] - h[i]))) / (2 * h[i])
-  })
-  list(value = inv_at(theta), jacobian = jac)
+  value <- inv_at(theta)
+  J <- fd_jacobian(function(th) c(inv_at(th)), theta, 1e-4 * pmax(abs(theta), 0.1 * unit))
+  list(value = value, jacobian = lapply(seq_along(theta), function(i) matrix(J[, i], nrow(value))))
 }
 
 # d (beta, b) / d phi_reml at the estimates for the joint mode given theta (it does not depend on
@@ -194,13 +165,8 @@ reml_modes_jacobian <- function(view) {
   theta <- view$object$theta
   k <- length(theta)
   h <- 1e-5 * pmax(abs(theta), 0.1 * theta_unit(view$object$prior_weights))
-  d <- lapply(seq_len(k), function(i) {
-    up <- reml_state(view, replace(theta, i, theta[i] + h[i]))
-    down <- reml_state(view, replace(theta, i, theta[i] - h[i]))
-    list(beta = (up$beta - down$beta) / (2 * h[i]), b = (up$b - down$b) / (2 * h[i]))
-  })
-  list(beta = cbind(matrix(vapply(d, `[[`, numeric(view$p), "beta"), nrow = view$p), 0),
-       b = cbind(matrix(unlist(lapply(d, `[[`, "b")), ncol = k), 0))
+  J <- unname(fd_jacobian(function(th) { st <- reml_state(view, th); c(st$beta, st$b) }, theta, h))
+  list(beta = cbind(J[seq_len(view$p), , drop = FALSE], 0), b = cbind(J[-seq_len(view$p), , drop = FALSE], 0))
 }
 
 # ---- Covariance of the parameters.
@@ -284,15 +250,26 @@ tmb_theta_to_covariance <- function(theta, p) {
   R * outer(sds, sds)
 }
 
-# glmmTMB's names of psi: beta's names, "d~(Intercept)", "theta_<lhs>|<group>.<k>", and the
-# family's shape parameter ("Tweedie power", "Student-t df": glmmTMB's psi, on its internal scale).
+# glmmTMB's names of psi: beta's names, "d~(Intercept)", "theta_<lhs>|<group>.<k>" (a "diag"
+# term has only its log SDs), and the family's shape parameter ("Tweedie power", "Student-t df":
+# glmmTMB's psi, on its internal scale).
 tmb_parameter_names <- function(object, has_disp) {
-  theta_names <- unlist(lapply(object$re, function(t) {
+  theta_names <- unlist(lapply(seq_along(object$re), function(i) {
+    t <- object$re[[i]]
     label <- gsub(" ", "", paste0(paste(deparse(t$lhs, width.cutoff = 500L), collapse = ""), "|", t$group))
-    paste0("theta_", label, ".", seq_len(length(t$cnms) * (length(t$cnms) + 1L) / 2L))
+    paste0("theta_", label, ".", seq_len(theta_lengths(object$re[i])))
   }))
   c(names(object$beta), if (has_disp) "d~(Intercept)", theta_names,
     if (!is.null(object$shape)) names(shape_parameter(object$family$family, object$shape)))
+}
+
+# The parameter names with glmmTMB's component labels as their names (as unlist() of
+# list(cond =, disp =, theta =, psi =) makes them: "cond1", "cond2", "disp", "theta1", ..., "psi").
+tmb_component_labels <- function(nm, p, has_disp, n_shape = 0L) {
+  k <- length(nm) - p - has_disp - n_shape
+  parts <- list(cond = nm[seq_len(p)], disp = if (has_disp) nm[p + 1L], theta = nm[p + has_disp + seq_len(k)],
+                psi = nm[p + has_disp + k + seq_len(n_shape)])
+  unlist(parts[lengths(parts) > 0L])
 }
 
 # psi from phi: beta, betad (when the family has a dispersion), theta of each term, the shape.
@@ -308,12 +285,7 @@ view_psi <- function(view, phi) {
 # 1e-6 relative leave errors near 1e-10).
 view_psi_jacobian <- function(view) {
   phi <- view$phi
-  h <- 1e-6 * pmax(abs(phi), 1)
-  J <- vapply(seq_along(phi), function(i) {
-    e <- replace(numeric(length(phi)), i, h[i])
-    (view_psi(view, phi + e) - view_psi(view, phi - e)) / (2 * h[i])
-  }, numeric(length(phi)))
-  matrix(J, length(phi))
+  unname(fd_jacobian(function(x) view_psi(view, x), phi, 1e-6 * pmax(abs(phi), 1)))
 }
 
 # The covariance of psi (glmmTMB's vcov(full = TRUE)), named as glmmTMB names it. ML fits: the
@@ -343,7 +315,8 @@ full_covariance <- function(object) {
     V[p + seq_len(nv), p + seq_len(nv)] <- J_var %*% V_var %*% t(J_var)
   }
   nm <- tmb_parameter_names(object, view$has_disp)
-  dimnames(V) <- list(nm, nm)
+  labelled <- tmb_component_labels(nm, length(object$beta), view$has_disp, length(view$shape_idx))
+  dimnames(V) <- list(labelled, labelled)
   at_zero <- !is.finite(view_psi(view, view$phi))
   if (any(at_zero)) {
     V[at_zero, ] <- NaN
@@ -382,10 +355,5 @@ reml_psi <- function(view, phi_r) {
 
 # d (betad, theta_tmb) / d phi_reml.
 reml_psi_jacobian <- function(view, phi_r) {
-  h <- 1e-6 * pmax(abs(phi_r), 1)
-  J <- vapply(seq_along(phi_r), function(i) {
-    e <- replace(numeric(length(phi_r)), i, h[i])
-    (reml_psi(view, phi_r + e) - reml_psi(view, phi_r - e)) / (2 * h[i])
-  }, numeric(length(phi_r)))
-  matrix(J, length(phi_r))
+  unname(fd_jacobian(function(x) reml_psi(view, x), phi_r, 1e-6 * pmax(abs(phi_r), 1)))
 }

@@ -105,11 +105,36 @@ has_dispersion <- function(object) {
   finite_scalar(object$sigma) || finite_scalar(object$dispersion)
 }
 
-# The model formula, random-effect terms included.
+# The model formula, or its fixed part (glmmTMB's and lme4's `fixed.only`), or the response and
+# random-effect terms (lme4's `random.only`).
 #' @rdname glmm-accessors
+#' @param fixed.only logical: the fixed-effect part only (`formula()`: the formula without its
+#'   random-effect terms; `model.frame()`: the columns of the fixed part, as lme4's)?
+#' @param random.only logical: the response and random-effect terms only (lme4's)?
+#' @param component the model component (glmmTMB's argument): only `"cond"`, the conditional model.
 #' @importFrom stats formula
 #' @export
-formula.glmmlab <- function(x, ...) x$formula
+formula.glmmlab <- function(x, fixed.only = FALSE, random.only = FALSE, component = "cond", ...) {
+  check_flag(fixed.only, "fixed.only")
+  check_flag(random.only, "random.only")
+  check_component(component)
+  if (fixed.only && random.only) stop("`fixed.only` and `random.only` cannot both be TRUE", call. = FALSE)
+  if (fixed.only) return(fixed_formula(x$formula))
+  if (random.only) {
+    bars <- bar_expressions(x$formula[[3L]])
+    rhs <- if (length(bars)) Reduce(function(a, b) call("+", a, b), bars) else 1
+    return(stats::as.formula(call("~", x$formula[[2L]], rhs), env = environment(x$formula)))
+  }
+  x$formula
+}
+
+# glmmTMB's `component`: "cond" is the only component of a glmm fit.
+check_component <- function(component) {
+  if (!identical(component, "cond")) {
+    stop(sprintf("`component` must be \"cond\" (the conditional model): a glmm fit has no %s component",
+                 paste(sQuote(component, FALSE), collapse = ", ")), call. = FALSE)
+  }
+}
 
 # The family object of the fit.
 #' @rdname glmm-accessors
@@ -117,11 +142,99 @@ formula.glmmlab <- function(x, ...) x$formula
 #' @export
 family.glmmlab <- function(object, ...) object$family
 
-# The model frame (all variables, rows with missing values removed).
+# The model frame (all variables, rows with missing values removed), or with fixed.only = TRUE
+# its columns for the fixed part (response, predictors, offsets, weights), as lme4's.
 #' @rdname glmm-accessors
 #' @importFrom stats model.frame
 #' @export
-model.frame.glmmlab <- function(formula, ...) formula$frame
+model.frame.glmmlab <- function(formula, fixed.only = FALSE, ...) {
+  check_flag(fixed.only, "fixed.only")
+  fr <- formula$frame
+  if (!fixed.only) return(fr)
+  tt <- stats::terms(fixed_formula(formula$formula))
+  vars <- vapply(as.list(attr(tt, "variables"))[-1L], function(v) paste(deparse(v, width.cutoff = 500L), collapse = ""), "")
+  keep <- names(fr) %in% c(gsub("`", "", vars), "(weights)", "(offset)")
+  out <- fr[keep]
+  attr(out, "terms") <- stats::terms(fixed_formula(formula$formula))
+  out
+}
+
+#' Weights of a mixed model
+#'
+#' `type = "prior"` (the default): the prior weights given to [glmm()] as `weights`, as 'glmmTMB'
+#' returns them (`NULL` for a fit without weights; a binomial response given as
+#' `cbind(successes, failures)` is not weighted by its numbers of trials here). `type = "working"`:
+#' the weights of the last iteratively reweighted least-squares step of a GLMM, prior weights
+#' (times binomial trials) \eqn{\times (d\mu/d\eta)^2 / V(\mu)} at the fitted means, as 'lme4'
+#' (not available for linear mixed models, as in 'lme4').
+#'
+#' @param object a model fitted by [glmm()].
+#' @param type `"prior"` or `"working"`.
+#' @param ... unused.
+#' @return A numeric vector (one value per observation of the fit), or `NULL`.
+#' @examples
+#' set.seed(1)
+#' d <- data.frame(g = factor(rep(letters[1:8], each = 10)), x = rnorm(80), w = runif(80, 0.5, 2))
+#' d$y <- 1 + 0.5 * d$x + rnorm(8)[d$g] + rnorm(80, sd = 0.5 / sqrt(d$w))
+#' m <- glmm(y ~ x + (1 | g), data = d, weights = w)
+#' head(weights(m))
+#' @importFrom stats weights
+#' @export
+weights.glmmlab <- function(object, type = c("prior", "working"), ...) {
+  type <- match.arg(type)
+  if (type == "prior") return(object$frame[["(weights)"]])
+  if (is_gaussian_identity(object$family)) stop("working weights are only available for GLMMs (as in lme4)", call. = FALSE)
+  eta <- as.numeric(object$eta)
+  mu <- as.numeric(object$fitted)
+  object$prior_weights * object$family$mu.eta(eta)^2 / family_variance(object, mu)
+}
+
+#' Update and refit a mixed model
+#'
+#' As [stats::update()]: the call of the fit with the changes given, evaluated again. Removing
+#' one term of a `(x || g)` term works as in 'lme4': `update(m, . ~ . - (0 + x | g))` on a fit
+#' with `(x || g)` leaves `(1 | g)`, because the `||` term is then written out as its terms
+#' `(1 | g) + (0 + x | g)` (as separate terms, each with its own variance).
+#'
+#' @param object a model fitted by [glmm()].
+#' @param formula. changes to the formula, e.g. `. ~ . + z`.
+#' @param ... other arguments of [glmm()] to change.
+#' @param evaluate logical: refit (`TRUE`) or return the call?
+#' @return The refitted model, or its call.
+#' @examples
+#' d <- data.frame(g = factor(rep(letters[1:8], each = 10)), x = rep(0:9, 8))
+#' set.seed(1)
+#' d$y <- 1 + (0.5 + rnorm(8, sd = 0.2)[d$g]) * d$x + rnorm(8)[d$g] + rnorm(80, sd = 0.5)
+#' m <- glmm(y ~ x + (x || g), data = d)
+#' formula(update(m, . ~ . - (0 + x | g)))
+#' @importFrom stats update
+#' @export
+update.glmmlab <- function(object, formula., ..., evaluate = TRUE) {
+  call <- stats::getCall(object)
+  if (is.null(call)) stop("the fit has no call to update", call. = FALSE)
+  extras <- match.call(expand.dots = FALSE)$...
+  if (!missing(formula.)) {
+    old <- stats::formula(object)
+    if (removes_bar_term(formula.)) old <- expand_double_bars(old)
+    call$formula <- stats::update.formula(old, formula.)
+  }
+  if (length(extras)) {
+    existing <- !is.na(match(names(extras), names(call)))
+    for (a in names(extras)[existing]) call[[a]] <- extras[[a]]
+    if (any(!existing)) call <- as.call(c(as.list(call), extras[!existing]))
+  }
+  if (evaluate) eval(call, parent.frame()) else call
+}
+
+# Does an update formula remove a random-effect term (`. ~ . - (0 + x | g)`)?
+removes_bar_term <- function(f) {
+  walk <- function(e) {
+    if (!is.call(e)) return(FALSE)
+    if (call_name(e) == "-" && length(e) == 3L && length(bar_expressions(e[[3L]]))) return(TRUE)
+    any(vapply(as.list(e)[-1L], walk, logical(1)))
+  }
+  walk(f[[length(f)]])
+}
 
 # The fixed-effects model matrix X.
 #' @rdname glmm-accessors
@@ -133,7 +246,7 @@ model.matrix.glmmlab <- function(object, ...) object$X
 #' @rdname glmm-accessors
 #' @importFrom stats terms
 #' @export
-terms.glmmlab <- function(x, ...) x$terms
+terms.glmmlab <- function(x, ...) with_training_predvars(x$terms, x$frame)   # predvars: poly(), ns(), scale() as fitted
 
 # Fixed-effect estimates, as glmmTMB: list(cond = named vector) of class "fixef.glmmlab".
 #' @rdname glmm-accessors

@@ -16,8 +16,13 @@
 #' is recomputed from `newdata$area`); an expression that does not give one value per row of
 #' `newdata` is an error. Each random-effect term adds its conditional mode for the row's level
 #' of the grouping factor (levels may be given as character strings; for nested terms such as
-#' `patch:pop`, the combination of the two variables). Rows with a missing value in a variable
-#' that the prediction needs give `NA` and are kept (with the default `na.action = na.pass`).
+#' `patch:pop`, the combination of the two variables). As in 'glmmTMB', a level of a grouping
+#' factor that was not in the fit, or a missing (`NA`) grouping value, gets the population-level
+#' prediction for that term (its random effects are 0); new levels give a warning unless
+#' `allow.new.levels = TRUE`. A new level of a fixed-effect factor, or of a factor inside a
+#' random-effect term such as `(f | g)`, is an error (its effect was not estimated). Rows with a
+#' missing value in another variable that the prediction needs give `NA` and are kept (with the
+#' default `na.action = na.pass`).
 #'
 #' Standard errors (`se.fit = TRUE`) are those of 'glmmTMB'. Population-level predictions
 #' (`re.form = NA`) have \eqn{\sqrt{\mathrm{diag}(X V X')}} with `V = vcov(object)$cond`.
@@ -36,18 +41,26 @@
 #' @param re.form which random effects to include: `NULL` (all), `NA` or `~0` (none: the
 #'   population-level prediction), or a formula listing some of the model's random-effect
 #'   terms, e.g. `~ (1 | pop)`.
-#' @param allow.new.levels logical: may `newdata` contain levels of a grouping factor that were
-#'   not in the fit? Their random effects are then set to zero (population level).
+#' @param allow.new.levels logical: predict for levels of a grouping factor that were not in the
+#'   fit without a warning? Their random effects are set to zero (population level) either way,
+#'   as in 'glmmTMB'.
 #' @param type `"link"` (linear predictor of the conditional model) or `"response"` (mean,
 #'   `family$linkinv` of it; for the zero-truncated families the mean of the truncated
 #'   distribution, as 'glmmTMB'; with a zero model (`ziformula`) the mean (1 - p) times that);
 #'   as 'glmmTMB' also `"conditional"` (the conditional model's mean, without the zero model),
-#'   `"zprob"` (the zero model's probability p), `"zlink"` (its logit) and `"disp"` (the
-#'   dispersion on 'glmmTMB''s scale, `sigma(object)` for every row without a `dispformula`).
+#'   `"zprob"` (the zero model's probability p; 0 without a zero model), `"zlink"` (its logit;
+#'   `-Inf` without one) and `"disp"` (the dispersion on 'glmmTMB''s scale, [sigma.glmmlab()] for
+#'   every row without a `dispformula`).
 #' @param se.fit logical: also return standard errors?
 #' @param na.action how to treat rows of `newdata` whose prediction is `NA` because of missing
 #'   values: `na.pass` (keep them, the default), `na.omit` (drop them), `na.exclude` or `na.fail`.
-#' @param ... not used (a warning names them).
+#' @param fast glmmTMB's argument: `TRUE` is allowed only for predictions of the fit's own data
+#'   with all random effects (it changes nothing here).
+#' @param random.only logical: the random effects' part of the linear predictor only (lme4's)?
+#' @param newparams lme4's `list(beta = , theta = )`: predict with these fixed effects and relative
+#'   covariance factors (theta in lme4's order, as `getME(m, "theta")`), the spherical random effects
+#'   kept as fitted (as lme4 does).
+#' @param ... not used (a warning names them); lme4's old `ReForm` is read as `re.form` with a warning.
 #' @return A numeric vector of predictions; with `se.fit = TRUE`, a list with elements `fit`
 #'   and `se.fit`.
 #' @seealso [fitted.glmmlab()], [coef.glmmlab()]
@@ -66,31 +79,37 @@
 #' @export
 predict.glmmlab <- function(object, newdata = NULL, re.form = NULL, allow.new.levels = FALSE,
                          type = c("link", "response", "conditional", "zprob", "zlink", "disp"), se.fit = FALSE,
-                         na.action = na.pass, ...) {
+                         na.action = na.pass, fast = NULL, random.only = FALSE, newparams = NULL, ...) {
   type <- match.arg(type)
+  re.form <- deprecated_re_form(re.form, ...)
+  if (!is.null(newparams)) object <- with_new_parameters(object, newparams)
   warn_unused_dots(...)
   check_flag(allow.new.levels, "allow.new.levels")
   check_flag(se.fit, "se.fit")
-  if (has_model_components(object) || type %in% c("conditional", "zprob", "zlink", "disp")) {
+  check_flag(random.only, "random.only")
+  check_fast(fast, newdata, re.form)
+  if (has_model_components(object)) {
+    if (random.only || !is.null(newparams)) {
+      stop("`random.only` and `newparams` are not available for models with `ziformula` or `dispformula`", call. = FALSE)
+    }
     return(predict_components(object, newdata, re.form, allow.new.levels, type, se.fit, na.action))
   }
+  if (type %in% c("zprob", "zlink", "disp")) return(constant_prediction(object, newdata, type, se.fit, na.action))
   terms_used <- selected_re_terms(object, re.form)
   parts <- if (is.null(newdata)) {
-    prediction_parts_fit(object, terms_used)
+    prediction_parts_fit(object, terms_used, random.only)
   } else {
-    prediction_parts_newdata(object, newdata, terms_used, allow.new.levels)
+    prediction_parts_newdata(object, newdata, terms_used, allow.new.levels, random.only)
   }
   fit <- parts$eta
   se <- if (se.fit) prediction_se(object, parts$X, terms_used, newdata) else NULL   # R/prediction_se.R
-  if (type == "response") {
+  if (type %in% c("response", "conditional")) {
     ok <- !is.na(fit)
     if (se.fit) se[ok] <- se[ok] * abs(response_mean_eta(object$family, fit[ok], object$dispersion))
     fit[ok] <- response_mean(object$family, fit[ok], object$dispersion)
   }
-  names(fit) <- parts$names
-  if (se.fit) names(se) <- parts$names
   if (is.null(newdata)) {
-    fit_na <- attr(object$frame, "na.action")
+    fit_na <- fit_na_action(object, na.action)
     fit <- stats::napredict(fit_na, fit)
     if (se.fit) se <- stats::napredict(fit_na, se)
   } else {
@@ -98,7 +117,71 @@ predict.glmmlab <- function(object, newdata = NULL, re.form = NULL, allow.new.le
     fit <- fit[keep]
     if (se.fit) se <- se[keep]
   }
-  if (se.fit) list(fit = fit, se.fit = se) else fit
+  fit <- unname(fit)   # as glmmTMB's (lme4's are named by row)
+  if (se.fit) list(fit = fit, se.fit = unname(se)) else fit
+}
+
+# The fit with lme4's `newparams` (list(beta = , theta = , sigma = ), theta in lme4's order and
+# meaning), as lme4 evaluates them: the fixed effects and relative covariance factors replaced,
+# the spherical random effects u kept (b = Lambda(theta) u).
+with_new_parameters <- function(object, newparams) {
+  if (!is.list(newparams) || is.null(names(newparams)) || !all(names(newparams) %in% c("beta", "theta", "sigma"))) {
+    stop("`newparams` must be a list with elements beta, theta and/or sigma (lme4's)", call. = FALSE)
+  }
+  beta <- if (is.null(newparams$beta)) object$beta else check_start_vector(newparams$beta, "beta", length(object$beta), "fixed effects")
+  theta <- if (is.null(newparams$theta)) object$theta else
+    lme4_order_to_formula_order(check_start_vector(newparams$theta, "theta", length(object$theta), "variance parameters"), object$re)
+  names(beta) <- names(object$beta)
+  factors <- theta_to_factors(theta, object$re)
+  object$beta <- beta
+  object$theta <- theta
+  if (!is.null(newparams$sigma)) object$sigma <- newparams$sigma
+  object$b <- stats::setNames(lapply(seq_along(object$re), function(i) {
+    b <- object$u[[i]] %*% t(factors[[i]])
+    dimnames(b) <- dimnames(object$u[[i]])
+    b
+  }), names(object$b))
+  object$eta_fixed <- drop(object$X %*% beta) + object$offset
+  object$eta <- object$eta_fixed + re_contribution(object$b, object$re)
+  object
+}
+
+# lme4's old spellings of re.form (ReForm, REForm, REform) are used, with lme4's deprecation warning.
+deprecated_re_form <- function(re.form, ...) {
+  dots <- list(...)
+  old <- intersect(names(dots), c("ReForm", "REForm", "REform"))
+  if (!length(old)) return(re.form)
+  warning(sprintf("'%s' is deprecated; use 're.form' instead", old[1L]), call. = FALSE)
+  dots[[old[1L]]]
+}
+
+# glmmTMB's `fast`: NULL or FALSE, or TRUE only for predictions of the fit's own data with all random effects.
+check_fast <- function(fast, newdata, re.form) {
+  if (is.null(fast)) return(invisible())
+  check_flag(fast, "fast")
+  population <- !is.null(re.form) && (identical(re.form, NA) || (inherits(re.form, "formula") && identical(re.form[[length(re.form)]], 0)))
+  if (fast && (!is.null(newdata) || population)) {
+    stop("fast=TRUE is not compatible with newdata/newparams/population-level prediction", call. = FALSE)
+  }
+  invisible()
+}
+
+# glmmTMB's types for the other components, constant in a model without zero-inflation or a
+# dispersion model: "zprob" 0, "zlink" -Inf (standard errors NA), "disp" the dispersion sigma().
+constant_prediction <- function(object, newdata, type, se.fit, na.action) {
+  n <- if (is.null(newdata)) nrow(object$frame) else nrow(as_newdata_frame(newdata))
+  value <- switch(type, zprob = 0, zlink = -Inf, disp = sigma.glmmlab(object))
+  fit <- rep(value, n)
+  if (is.null(newdata)) fit <- stats::napredict(fit_na_action(object, na.action), fit)
+  if (se.fit) list(fit = fit, se.fit = rep(if (type == "disp") NA_real_ else NA_real_, length(fit))) else fit
+}
+
+# The fit's na.action for predictions of its own data; with na.action = na.exclude (lme4) the
+# rows dropped by the fit are padded with NA.
+fit_na_action <- function(object, na.action) {
+  out <- attr(object$frame, "na.action")
+  if (!is.null(out) && (identical(na.action, stats::na.exclude) || identical(na.action, "na.exclude"))) class(out) <- "exclude"
+  out
 }
 
 # A single TRUE or FALSE, or an error naming the argument.
@@ -117,47 +200,83 @@ warn_unused_dots <- function(...) {
   }
 }
 
-# Indices (into object$re) of the random-effect terms that `re.form` keeps.
+# The random-effect terms that `re.form` keeps: a list of list(index (into object$re), columns
+# (logical, of the term's columns)). A formula term picks a model term with the same left-hand
+# side and group, or (lme4) some columns of one, e.g. ~ (0 + Days | Subject) from (Days | Subject).
 selected_re_terms <- function(object, re.form) {
-  all_terms <- seq_along(object$re)
+  all_terms <- lapply(seq_along(object$re), function(i) list(index = i, columns = rep(TRUE, length(object$re[[i]]$cnms))))
   if (is.null(re.form)) return(all_terms)
-  if (length(re.form) == 1L && !is.language(re.form) && is.na(re.form)) return(integer(0))
+  if (length(re.form) == 1L && !is.language(re.form) && is.na(re.form)) return(list())
   if (!inherits(re.form, "formula")) {
     stop("`re.form` must be NULL (all random effects), NA or ~0 (none), or a formula such as ~ (1 | group)", call. = FALSE)
   }
   wanted <- find_re_terms(re.form)
-  model_keys <- vapply(object$re, function(t) re_term_key(t$lhs, t$group), "")
-  idx <- vapply(wanted, function(w) match(re_term_key(w$lhs, group_label(w$group)), model_keys), 1L)
-  if (anyNA(idx)) {
-    bad <- vapply(wanted[is.na(idx)], function(w) re_term_key(w$lhs, group_label(w$group)), "")
+  model_keys <- vapply(object$re, function(t) re_term_key(t$lhs, t$group), "")   # (x | g) also selects (x || g)
+  picked <- lapply(wanted, function(w) {
+    i <- match(re_term_key(w$lhs, group_label(w$group)), model_keys)
+    if (!is.na(i)) return(all_terms[[i]])
+    columns_of_term(object, w)
+  })
+  missing <- vapply(picked, is.null, logical(1))
+  if (any(missing)) {
+    bad <- vapply(wanted[missing], function(w) re_term_key(w$lhs, group_label(w$group), w$structure), "")
+    model_keys <- vapply(object$re, function(t) re_term_key(t$lhs, t$group, t$structure), "")
     stop(sprintf("`re.form` names random-effect term%s not in the model: %s (the model has %s)",
                  if (length(bad) > 1L) "s" else "", paste(bad, collapse = ", "), paste(model_keys, collapse = ", ")),
          call. = FALSE)
   }
-  sort(unique(idx))
+  merge_selected_terms(picked)
+}
+
+# A term of re.form whose columns (the intercept and its terms' labels) are some of the columns of
+# a model term with the same group: that term with those columns; NULL otherwise.
+columns_of_term <- function(object, w) {
+  tt <- stats::terms(stats::as.formula(call("~", w$lhs)))
+  cols <- c(if (attr(tt, "intercept") == 1L) "(Intercept)", attr(tt, "term.labels"))
+  for (i in seq_along(object$re)) {
+    t <- object$re[[i]]
+    if (t$group == group_label(w$group) && length(cols) && all(cols %in% t$cnms)) return(list(index = i, columns = t$cnms %in% cols))
+  }
+  NULL
+}
+
+# Selections of the same term combined (their columns joined), in the model's order of terms.
+merge_selected_terms <- function(picked) {
+  idx <- vapply(picked, `[[`, integer(1), "index")
+  out <- lapply(sort(unique(idx)), function(i) {
+    cols <- Reduce(`|`, lapply(picked[idx == i], `[[`, "columns"))
+    list(index = i, columns = cols)
+  })
+  out
 }
 
 # Text "(lhs | group)" identifying a random-effect term.
-re_term_key <- function(lhs, group) paste0("(", paste(deparse(lhs, width.cutoff = 500L), collapse = ""), " | ", group, ")")
+re_term_key <- function(lhs, group, structure = "us") {
+  paste0("(", paste(deparse(lhs, width.cutoff = 500L), collapse = ""), if (identical(structure, "diag")) " || " else " | ", group, ")")
+}
 
-# Linear predictor and fixed-effects model matrix for the observations of the fit.
-prediction_parts_fit <- function(object, terms_used) {
-  eta <- if (length(terms_used) == length(object$re)) object$eta else object$eta_fixed
-  if (length(terms_used) && length(terms_used) < length(object$re)) {
-    for (i in terms_used) {
-      term <- object$re[[i]]
-      eta <- eta + rowSums(term$Xt * object$b[[i]][term$codes + 1L, , drop = FALSE])
+# Linear predictor and fixed-effects model matrix for the observations of the fit (with
+# random.only, the random effects' part alone, as lme4's).
+prediction_parts_fit <- function(object, terms_used, random.only = FALSE) {
+  everything <- length(terms_used) == length(object$re) && all(vapply(terms_used, function(t) all(t$columns), logical(1)))
+  eta <- if (random.only) numeric(length(object$y)) else if (everything) object$eta else object$eta_fixed
+  if (random.only || !everything) {
+    for (sel in terms_used) {
+      term <- object$re[[sel$index]]
+      b <- object$b[[sel$index]]
+      b[, !sel$columns] <- 0
+      eta <- eta + rowSums(term$Xt * b[term$codes + 1L, , drop = FALSE])
     }
   }
   list(eta = as.numeric(eta), X = object$X, names = rownames(object$frame))
 }
 
 # Linear predictor and fixed-effects model matrix for new data (NA rows where data are missing).
-prediction_parts_newdata <- function(object, newdata, terms_used, allow.new.levels) {
+prediction_parts_newdata <- function(object, newdata, terms_used, allow.new.levels, random.only = FALSE) {
   nd <- as_newdata_frame(newdata)
-  fixed <- fixed_part_newdata(object, nd)
-  eta <- fixed$eta
-  for (i in terms_used) eta <- eta + re_contribution_newdata(object, i, nd, allow.new.levels)
+  fixed <- fixed_part_newdata(object, nd, allow.new.levels)
+  eta <- if (random.only) numeric(nrow(nd)) else fixed$eta
+  for (sel in terms_used) eta <- eta + re_contribution_newdata(object, sel$index, nd, allow.new.levels, sel$columns)
   list(eta = eta, X = fixed$X, names = rownames(nd))
 }
 
@@ -182,11 +301,12 @@ check_newdata_has <- function(vars, nd, env, purpose) {
 }
 
 # Fixed part for new data: X beta + offsets, with X built from the fit's levels and contrasts.
-fixed_part_newdata <- function(object, nd) {
+fixed_part_newdata <- function(object, nd, allow.new.levels = FALSE) {
   n <- nrow(nd)
   env <- environment(object$formula)
   tt <- with_training_predvars(stats::delete.response(object$terms), object$frame)
   check_newdata_has(all.vars(tt), nd, env, "the fixed effects")
+  if (!allow.new.levels) check_contrasts_match(object$frame, nd, all.vars(tt))
   xlev <- stats::.getXlevels(object$terms, object$frame)
   mf <- new_model_frame(tt, nd, xlev)
   offset <- newdata_offset(object, mf, nd, env)
@@ -198,6 +318,25 @@ fixed_part_newdata <- function(object, nd) {
     X[ok, ] <- X_ok[, colnames(object$X), drop = FALSE]
   }
   list(eta = drop(X %*% object$beta) + offset, X = X)
+}
+
+# As glmmTMB: a factor of the fixed part (`vars`) in new data whose contrasts, set explicitly
+# there or in the fit's data, differ from the fit's is an error (the fit's contrasts are used with
+# allow.new.levels = TRUE).
+check_contrasts_match <- function(frame, nd, vars) {
+  for (v in intersect(intersect(names(nd), names(frame)), vars)) {
+    a <- frame[[v]]
+    b <- nd[[v]]
+    if (!is.factor(a) || !is.factor(b) || nlevels(a) < 2L || nlevels(b) < 2L) next
+    if (is.null(attr(a, "contrasts")) && is.null(attr(b, "contrasts"))) next
+    ca <- stats::contrasts(a)
+    cb <- stats::contrasts(b)
+    common <- intersect(rownames(cb), rownames(ca))
+    same <- identical(dim(ca), dim(cb)) && isTRUE(all.equal(ca, cb, check.attributes = FALSE)) ||
+      (ncol(ca) == ncol(cb) && isTRUE(all.equal(ca[common, , drop = FALSE], cb[common, , drop = FALSE], check.attributes = FALSE)))
+    if (!same) stop(sprintf("contrasts mismatch between original and prediction frame in variable %s", sQuote(v, FALSE)), call. = FALSE)
+  }
+  invisible()
 }
 
 # Terms whose variables are evaluated as in the fit: data-dependent transformations such as
@@ -216,10 +355,16 @@ with_training_predvars <- function(tt, frame) {
 }
 
 # model.frame() of new data with the training factor levels, keeping rows with NA.
-new_model_frame <- function(tt, nd, xlev) {
+# A new level of a factor is an error saying which part of the model cannot predict it (`what`:
+# "unknown fixed effects" or the random-effect term), in glmmTMB's words.
+new_model_frame <- function(tt, nd, xlev, what = "unknown fixed effects") {
   nd <- factor_columns_as_character(nd, xlev)
   tryCatch(stats::model.frame(tt, nd, na.action = stats::na.pass, xlev = xlev),
-           error = function(e) stop("in `newdata`: ", conditionMessage(e), call. = FALSE))
+           error = function(e) {
+             msg <- conditionMessage(e)
+             if (grepl("has new levels?", msg)) stop(sprintf("Prediction is not possible for %s: in `newdata`, %s", what, msg), call. = FALSE)
+             stop("in `newdata`: ", msg, call. = FALSE)
+           })
 }
 
 # Columns of new data for variables that were factors in the fit, given as something else (an
@@ -251,8 +396,10 @@ newdata_offset <- function(object, mf, nd, env) {
   as.numeric(total)
 }
 
-# One random-effect term's contribution for new data: the row's level's modes times the term's columns.
-re_contribution_newdata <- function(object, i, nd, allow.new.levels) {
+# One random-effect term's contribution for new data: the row's level's modes times the term's
+# columns. As glmmTMB: a level not in the fit contributes 0 (the population level), with a warning
+# unless allow.new.levels = TRUE; a missing (NA) grouping value contributes 0 too.
+re_contribution_newdata <- function(object, i, nd, allow.new.levels, columns = NULL) {
   term <- object$re[[i]]
   env <- environment(object$formula)
   key <- group_keys_newdata(term, nd, env)
@@ -261,15 +408,19 @@ re_contribution_newdata <- function(object, i, nd, allow.new.levels) {
   if (any(unknown) && !allow.new.levels) {
     new_levels <- unique(key[unknown])
     shown <- if (length(new_levels) > 5L) c(new_levels[1:5], "...") else new_levels
-    stop(sprintf("`newdata` has level%s of grouping factor %s not in the fit: %s; use allow.new.levels = TRUE to predict at the population level for them",
-                 if (length(new_levels) > 1L) "s" else "", sQuote(term$group, FALSE),
-                 paste(sQuote(shown, FALSE), collapse = ", ")), call. = FALSE)
+    warning(sprintf("Predicting new random effect levels for terms: %s (level%s %s predicted at the population level, random effects 0)\nDisable this warning with 'allow.new.levels=TRUE'",
+                    re_term_key(term$lhs, term$group, term$structure), if (length(new_levels) > 1L) "s" else "",
+                    paste(sQuote(shown, FALSE), collapse = ", ")), call. = FALSE)
   }
-  Z <- re_columns_newdata(term, object$frame, nd, env)
+  grouped <- !is.na(key)
   out <- numeric(nrow(nd))
-  known <- !is.na(code)
-  out[known] <- rowSums(Z[known, , drop = FALSE] * object$b[[i]][code[known], , drop = FALSE])
-  out[is.na(key) | rowSums(is.na(Z)) > 0] <- NA_real_
+  if (!any(grouped)) return(out)
+  # the term's columns for every grouped row: a new level of a factor among them is an error
+  Z <- re_columns_newdata(term, object$frame, nd[grouped, , drop = FALSE], env)
+  known <- !is.na(code[grouped])
+  b <- object$b[[i]]
+  if (!is.null(columns)) b[, !columns] <- 0
+  out[grouped][known] <- rowSums(Z[known, , drop = FALSE] * b[code[grouped][known], , drop = FALSE])
   out
 }
 
@@ -299,11 +450,12 @@ re_columns_newdata <- function(term, frame, nd, env) {
   check_newdata_has(all.vars(f), nd, env, sprintf("the random effects of %s", sQuote(term$group, FALSE)))
   tt <- with_training_predvars(stats::terms(f), frame)
   xlev <- stats::.getXlevels(tt, frame)
-  mf <- new_model_frame(tt, nd, xlev)
+  what <- paste("terms:", re_term_key(term$lhs, term$group, term$structure))
+  mf <- new_model_frame(tt, nd, xlev, what)
   ok <- stats::complete.cases(mf)
   Z <- matrix(NA_real_, n, p, dimnames = list(NULL, term$cnms))
   if (any(ok)) {
-    Z_ok <- stats::model.matrix(tt, new_model_frame(tt, nd[ok, , drop = FALSE], xlev))
+    Z_ok <- stats::model.matrix(tt, new_model_frame(tt, nd[ok, , drop = FALSE], xlev, what))
     Z[ok, ] <- Z_ok[, term$cnms, drop = FALSE]
   }
   Z
@@ -331,8 +483,8 @@ rows_kept_by_na_action <- function(fit, na.action) {
 #'
 #' @param object a fitted `"glmmlab"` model from [glmm()].
 #' @param ... not used.
-#' @return A named numeric vector, one value per observation of the fit (padded with `NA` for
-#'   rows dropped by `na.action = na.exclude`).
+#' @return A numeric vector, one value per observation of the fit (padded with `NA` for rows
+#'   dropped by `na.action = na.exclude`); unnamed, as 'glmmTMB''s.
 #' @examples
 #' set.seed(1)
 #' g <- factor(rep(letters[1:8], each = 10))
@@ -343,8 +495,7 @@ rows_kept_by_na_action <- function(fit, na.action) {
 #' @importFrom stats fitted
 #' @export
 fitted.glmmlab <- function(object, ...) {
-  out <- stats::setNames(as.numeric(object$fitted), rownames(object$frame))
-  stats::napredict(attr(object$frame, "na.action"), out)
+  stats::napredict(attr(object$frame, "na.action"), as.numeric(object$fitted))   # unnamed, as glmmTMB's
 }
 
 #' Residuals of a mixed model

@@ -35,6 +35,7 @@
 #' @method ranef glmmlab
 #' @export
 ranef.glmmlab <- function(object, condVar = TRUE, ...) {
+  if (...length()) warning("additional arguments ignored: ", paste(names(list(...)), collapse = ", "), call. = FALSE)   # as lme4
   if (!is.logical(condVar) || length(condVar) != 1L || is.na(condVar)) {
     stop("`condVar` must be TRUE or FALSE", call. = FALSE)
   }
@@ -69,11 +70,22 @@ ranef_group_frame <- function(object, term_idx, cond_var) {
 term_column_labels <- function(re) vapply(re, function(t) paste(t$cnms, collapse = ", "), "")
 
 # Conditional covariance arrays (p_i x p_i x nlev_i) of every term: sigma^2 Lambda A^{-1} Lambda'
-# for LMMs, Lambda H^{-1} Lambda' at the mode (the inverse of the Laplace Hessian) for GLMMs.
+# for LMMs, Lambda H^{-1} Lambda' at the mode (the inverse of the Laplace Hessian) for GLMMs. The
+# core gives the blocks of its own terms; a "diag" term is several of them, so its array has the
+# variances on the diagonal and NA elsewhere (as glmmTMB's arrays).
 conditional_variances <- function(object) {
   if (!is.null(object$components$re)) return(NULL)   # not available yet with random effects in the zero model
   core <- ensure_core(object)
-  lapply(seq_along(object$re), function(i) core_condvar(core, object$par, i))
+  blocks <- lapply(seq_along(core$map$re), function(i) core_condvar(core, object$par, i))   # per core term
+  owner <- rep(seq_along(object$re), core_term_counts(object$re))   # a "diag" term is one core term per column
+  lapply(seq_along(object$re), function(i) {
+    parts <- blocks[owner == i]
+    if (length(parts) == 1L) return(parts[[1L]])
+    p <- length(parts)
+    out <- array(NA_real_, dim = c(p, p, object$re[[i]]$nlev))
+    for (k in seq_len(p)) out[k, k, ] <- parts[[k]][1L, 1L, ]
+    out
+  })
 }
 
 #' Print the random effects of a mixed model
@@ -98,10 +110,11 @@ print.ranef.glmmlab <- function(x, ...) {
 
 #' Random effects as a long data frame
 #'
-#' One row per grouping factor, term and level, with the columns of lme4's method: `grpvar`
-#' (grouping factor), `term` (random-effect column), `grp` (level; a factor whose levels are
-#' ordered by the first column's conditional modes, for caterpillar plots), `condval`
-#' (conditional mode) and `condsd` (conditional standard deviation, when available).
+#' One row per grouping factor, term and level, with the columns of glmmTMB's method: `component`
+#' (`"cond"`, the conditional model), `grpvar` (grouping factor), `term` (random-effect column),
+#' `grp` (level; a factor whose levels are ordered by the first column's conditional modes, for
+#' caterpillar plots, as lme4's), `condval` (conditional mode) and `condsd` (conditional standard
+#' deviation, when available). A model without random effects gives a data frame with no rows.
 #'
 #' @param x a `"ranef.glmmlab"` object from [ranef.glmmlab()].
 #' @param row.names,optional not used (for the generic).
@@ -118,6 +131,10 @@ print.ranef.glmmlab <- function(x, ...) {
 as.data.frame.ranef.glmmlab <- function(x, row.names = NULL, optional = FALSE, ...) {
   pieces <- lapply(names(x$cond), function(g) ranef_long_frame(x$cond[[g]], g))
   out <- do.call(rbind, pieces)
+  if (is.null(out)) {
+    out <- data.frame(grpvar = character(), term = factor(), grp = factor(), condval = numeric(), stringsAsFactors = FALSE)
+  }
+  out <- data.frame(component = rep("cond", nrow(out)), out, stringsAsFactors = FALSE)
   rownames(out) <- NULL
   out
 }
@@ -205,4 +222,53 @@ group_coefficients <- function(beta, modes) {
 print.coef.glmmlab <- function(x, ...) {
   print(x$cond, ...)
   invisible(x)
+}
+
+#' Read a grouping factor's table as lme4 code does
+#'
+#' `ranef(m)` and `coef(m)` follow 'glmmTMB': a list with element `cond` holding one table per
+#' grouping factor (`ranef(m)$cond$g`). Code written for 'lme4' reads the table directly
+#' (`ranef(m)$g`, `coef(m)[["g"]]`); a name that is not an element of the list (`cond`) is looked
+#' up among the grouping factors of `cond`, so both spellings give the same table. Positional
+#' indexing (`ranef(m)[[1]]`) keeps glmmTMB's meaning, the `cond` list.
+#'
+#' @param x a `"ranef.glmmlab"` or `"coef.glmmlab"` object.
+#' @param name,i an element name (`cond`) or the name of a grouping factor.
+#' @param ... passed to the default method.
+#' @return The element, or the table of the grouping factor; `NULL` when neither exists.
+#' @examples
+#' set.seed(1)
+#' g <- factor(rep(letters[1:8], each = 10))
+#' y <- rnorm(8)[g] + rnorm(80)
+#' m <- glmm(y ~ 1 + (1 | g))
+#' identical(ranef(m)$g, ranef(m)$cond$g)
+#' identical(coef(m)[["g"]], coef(m)$cond$g)
+#' @name lme4_style_access
+NULL
+
+#' @rdname lme4_style_access
+#' @method $ ranef.glmmlab
+#' @export
+`$.ranef.glmmlab` <- function(x, name) group_or_element(x, name)
+
+#' @rdname lme4_style_access
+#' @method [[ ranef.glmmlab
+#' @export
+`[[.ranef.glmmlab` <- function(x, i, ...) if (is.character(i) && length(i) == 1L) group_or_element(x, i) else NextMethod()
+
+#' @rdname lme4_style_access
+#' @method $ coef.glmmlab
+#' @export
+`$.coef.glmmlab` <- function(x, name) group_or_element(x, name)
+
+#' @rdname lme4_style_access
+#' @method [[ coef.glmmlab
+#' @export
+`[[.coef.glmmlab` <- function(x, i, ...) if (is.character(i) && length(i) == 1L) group_or_element(x, i) else NextMethod()
+
+# An element of the list (glmmTMB's `cond`), else the grouping factor's table inside `cond` (lme4).
+group_or_element <- function(x, name) {
+  elements <- unclass(x)
+  if (name %in% names(elements)) return(elements[[name]])
+  elements[["cond"]][[name]]
 }

@@ -12,6 +12,11 @@
 #' @param nsim number of simulations.
 #' @param seed optional seed for the random-number generator (as [stats::simulate()]).
 #' @param re.form `NA` or `~0` for new random effects, `NULL` to condition on the fitted ones.
+#' @param newdata optional data frame: simulate for its rows (as 'lme4'), with prior weights 1;
+#'   with `re.form = NA` new random effects are drawn for the levels of its grouping factors.
+#' @param allow.new.levels passed to [predict.glmmlab()] when conditioning on the fitted random
+#'   effects for new data.
+#' @param use.u lme4's older argument: `TRUE` is `re.form = NULL`, `FALSE` is `re.form = NA`.
 #' @param ... unused.
 #' @return A data frame with `nsim` columns (`sim_1`, ...), one row per observation; for a
 #'   binomial response given as `cbind(successes, failures)`, each column is a two-column matrix.
@@ -23,13 +28,22 @@
 #' m <- glmm(y ~ 1 + (1 | g), family = poisson)
 #' head(simulate(m, nsim = 2, seed = 1))
 #' @export
-simulate.glmmlab <- function(object, nsim = 1, seed = NULL, re.form = NA, ...) {
+simulate.glmmlab <- function(object, nsim = 1, seed = NULL, re.form = NA, newdata = NULL, allow.new.levels = FALSE,
+                             use.u = NULL, ...) {
+  re_form_given <- !missing(re.form)
+  re.form <- deprecated_re_form(re.form, ...)   # lme4's ReForm/REForm, with its warning
+  if (!is.null(use.u)) {   # lme4's older argument: use.u = TRUE conditions on the fitted random effects
+    check_flag(use.u, "use.u")
+    if (re_form_given) stop("should specify only one of `use.u` and `re.form`", call. = FALSE)
+    re.form <- if (use.u) NULL else NA
+  }
   if (!is.null(seed)) set.seed(seed)
   seed_used <- if (exists(".Random.seed", envir = globalenv())) get(".Random.seed", envir = globalenv())
   conditional <- is.null(re.form)
   if (!conditional && !(identical(re.form, NA) || (inherits(re.form, "formula") && length(re.form[[2L]]) == 1L && re.form[[2L]] == 0))) {
     stop("`re.form` must be NULL (condition on the fitted random effects) or NA / ~0 (draw new ones)", call. = FALSE)
   }
+  if (!is.null(newdata)) return(simulate_newdata(object, nsim, newdata, conditional, allow.new.levels, seed_used))
   sims <- lapply(seq_len(nsim), function(i) {
     eta <- if (conditional) object$eta else object$eta_fixed + re_contribution(draw_random_effects(object), object$re)
     y <- simulate_response(object, object$family$linkinv(eta))
@@ -43,11 +57,52 @@ simulate.glmmlab <- function(object, nsim = 1, seed = NULL, re.form = NA, ...) {
     if (!is.null(zprob)) y[stats::runif(length(y)) < zprob] <- 0   # zero model
     y
   })
-  names(sims) <- paste0("sim_", seq_len(nsim))
-  out <- as.data.frame(lapply(sims, function(s) if (is.matrix(s)) I(s) else s))
+  simulations_frame(sims, seed_used, rownames(object$frame))
+}
+
+# The simulations as a data frame with columns sim_1, ... (two-column matrices for binomial counts).
+simulations_frame <- function(sims, seed_used, rows) {
+  names(sims) <- paste0("sim_", seq_along(sims))
+  out <- as.data.frame(lapply(sims, function(s) if (is.matrix(s)) I(unname(s)) else unname(s)))
   names(out) <- names(sims)
+  rownames(out) <- rows
   attr(out, "seed") <- seed_used
   out
+}
+
+# Responses for the rows of new data (as lme4's simulate(newdata = )): the fitted random effects
+# (conditional) or new ones drawn for each level of the new data's grouping factors; prior weights 1.
+simulate_newdata <- function(object, nsim, newdata, conditional, allow.new.levels, seed_used) {
+  nd <- as_newdata_frame(newdata)
+  if (conditional) {
+    eta <- predict.glmmlab(object, nd, re.form = NULL, allow.new.levels = allow.new.levels)
+  } else {
+    eta_fixed <- predict.glmmlab(object, nd, re.form = NA)
+    env <- environment(object$formula)
+    keys <- lapply(object$re, function(term) group_keys_newdata(term, nd, env))
+    Z <- lapply(object$re, function(term) re_columns_newdata(term, object$frame, nd, env))
+  }
+  w <- rep(1, nrow(nd))
+  scale <- if (is_gaussian_identity(object$family)) object$sigma else 1
+  factors <- theta_to_factors(object$theta, object$re)
+  sims <- lapply(seq_len(nsim), function(i) {
+    if (!conditional) {
+      # new random effects for the fit's levels (drawn as for the fit's own data), then for the new
+      # data's other levels
+      b_fit <- draw_random_effects(object)
+      eta <- eta_fixed
+      for (k in seq_along(object$re)) {
+        extra <- setdiff(unique(keys[[k]][!is.na(keys[[k]])]), object$re[[k]]$levels)
+        b_new <- scale * matrix(stats::rnorm(length(extra) * ncol(Z[[k]])), length(extra), ncol(Z[[k]])) %*% t(factors[[k]])
+        b <- rbind(b_fit[[k]], b_new)
+        rows <- match(keys[[k]], c(object$re[[k]]$levels, extra))
+        ok <- !is.na(rows)
+        eta[ok] <- eta[ok] + rowSums(Z[[k]][ok, , drop = FALSE] * b[rows[ok], , drop = FALSE])
+      }
+    }
+    simulate_response(object, object$family$linkinv(eta), w)
+  })
+  simulations_frame(sims, seed_used, rownames(nd))
 }
 
 # New random effects for every term: b_level = sigma_re * T_i z, z ~ N(0, I).
@@ -62,17 +117,18 @@ draw_random_effects <- function(object) {
   out
 }
 
-# One response vector drawn from the family at means mu (prior weights as in the fit).
-simulate_response <- function(object, mu) {
+# One response vector drawn from the family at means mu (prior weights as in the fit, or `w`).
+simulate_response <- function(object, mu, w = object$prior_weights) {
   n <- length(mu)
-  w <- object$prior_weights
   phi <- if (!is.null(object$components$disp_obs)) object$components$disp_obs else object$dispersion   # per row with a dispformula
   switch(object$family$family,
     gaussian = mu + stats::rnorm(n, sd = if (!is.null(object$components$disp_obs)) phi / sqrt(w) else object$sigma / sqrt(w)),
     poisson = stats::rpois(n, mu),
     binomial = {
       k <- stats::rbinom(n, size = round(w), prob = mu)
-      if (is.matrix(stats::model.response(object$frame))) cbind(k, round(w) - k) else k / round(w)
+      # counts of successes and failures (as glmmTMB) for cbind() responses and weighted proportions
+      weighted <- !is.null(object$frame[["(weights)"]]) && any(round(w) != 1)
+      if (is.matrix(stats::model.response(object$frame)) || weighted) cbind(k, round(w) - k) else k / round(w)
     },
     nbinom2 = stats::rnbinom(n, size = phi, mu = mu),
     nbinom1 = stats::rnbinom(n, size = mu / phi, mu = mu),

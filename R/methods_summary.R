@@ -111,15 +111,19 @@ print.summary.glmmlab <- function(x, digits = max(3, getOption("digits") - 3),
   cat("\n")
   print_fit_statistics(x$AICtab, REML = x$REML, criterion = x$deviance, digits = 1)
   cat("\n")
-  cat("Random effects:\n")
-  cat("\nConditional model:\n")
-  print(varcorr_table(x$varcor$cond, digits = digits), quote = FALSE)
-  if (!is.null(x$varcor$zi)) {
-    cat("\nZero-inflation model:\n")
-    print(varcorr_table(x$varcor$zi, digits = digits), quote = FALSE)
+  if (length(x$varcor$cond) || !is.null(x$varcor$zi)) {   # a model without random effects has no such block (as glmmTMB)
+    cat("Random effects:\n")
+    if (length(x$varcor$cond)) {
+      cat("\nConditional model:\n")
+      print(varcorr_table(x$varcor$cond, digits = digits), quote = FALSE)
+    }
+    if (!is.null(x$varcor$zi)) {
+      cat("\nZero-inflation model:\n")
+      print(varcorr_table(x$varcor$zi, digits = digits), quote = FALSE)
+    }
+    cat(sprintf("Number of obs: %d, groups:  %s\n", as.integer(x$nobs),
+                paste(names(x$ngrps), x$ngrps, sep = ", ", collapse = "; ")))
   }
-  cat(sprintf("Number of obs: %d, groups:  %s\n", as.integer(x$nobs),
-              paste(names(x$ngrps), x$ngrps, sep = ", ", collapse = "; ")))
   if (!isTRUE(x$disp_model)) print_dispersion(x$family, x$sigma, x$dispersion)
   print_family_params(x$family_params)
   cc <- x$coefficients$cond
@@ -202,11 +206,15 @@ print.glmmlab <- function(x, digits = max(3, getOption("digits") - 3), ...) {
   print_fit_statistics(c(AIC = stats::AIC(logLik.glmmlab(x)), BIC = stats::BIC(logLik.glmmlab(x)),
                          logLik = x$loglik, df.resid = df.residual.glmmlab(x)),
                        REML = x$REML, criterion = x$deviance, digits = digits + 1)
-  cat("Random-effects (co)variances:\n")
-  print(VarCorr.glmmlab(x), digits = digits)
-  groups <- ngrps.glmmlab(x)
-  cat(sprintf("\nNumber of obs: %d / Conditional model: %s\n", as.integer(x$nobs),
-              paste(names(groups), groups, sep = ", ", collapse = "; ")))
+  if (length(x$re)) {
+    cat("Random-effects (co)variances:\n")
+    print(VarCorr.glmmlab(x), digits = digits)
+    groups <- ngrps.glmmlab(x)
+    cat(sprintf("\nNumber of obs: %d / Conditional model: %s\n", as.integer(x$nobs),
+                paste(names(groups), groups, sep = ", ", collapse = "; ")))
+  } else {
+    cat(sprintf("\nNumber of obs: %d\n", as.integer(x$nobs)))
+  }
   print_dispersion(x$family$family, sigma.glmmlab(x), x$dispersion)
   print_family_params(family_params.glmmlab(x))
   cat("\nFixed Effects:\n")

@@ -41,7 +41,14 @@ NULL
 #' @rdname VarCorr.glmmlab
 #' @export
 VarCorr.glmmlab <- function(x, sigma = 1, ...) {
-  terms <- lapply(x$cov_re, covariance_with_attributes)
+  if (!length(x$re)) {   # no random effects: glmmTMB's empty VarCorr (attribute sc: is there a residual SD)
+    return(structure(list(cond = NULL), sc = identical(x$family$family, "gaussian"), sigma = sigma.glmmlab(x),
+                     class = "VarCorr.glmmlab"))
+  }
+  terms <- lapply(seq_along(x$re), function(i) {
+    structure(covariance_with_attributes(x$cov_re[[i]], identical(x$re[[i]]$structure, "diag")),
+              blockCode = structure_code(x$re[[i]]$structure))
+  })
   names(terms) <- make.unique(vapply(x$re, `[[`, "", "group"))
   attr(terms, "sc") <- sigma.glmmlab(x)
   attr(terms, "useSc") <- identical(x$family$family, "gaussian") && !isTRUE(x$components$disp_by_obs)
@@ -55,11 +62,19 @@ VarCorr.glmmlab <- function(x, sigma = 1, ...) {
   structure(out, class = "VarCorr.glmmlab")
 }
 
-# A covariance matrix with attributes stddev (named) and correlation (NaN where an SD is 0).
-covariance_with_attributes <- function(S) {
+# glmmTMB's code of a covariance structure (attribute "blockCode" of its VarCorr matrices).
+structure_code <- function(structure) {
+  code <- c(diag = 0, us = 1)[[if (is.null(structure)) "us" else structure]]
+  stats::setNames(code, if (is.null(structure)) "us" else structure)
+}
+
+# A covariance matrix with attributes stddev (named) and correlation (NaN where an SD is 0; 0
+# off the diagonal of a diagonal term, whose correlations are not parameters).
+covariance_with_attributes <- function(S, diagonal = FALSE) {
   sds <- sqrt(pmax(diag(S), 0))
   names(sds) <- colnames(S)
   R <- S / outer(sds, sds)
+  if (diagonal) R[] <- 0
   diag(R) <- 1
   structure(S, stddev = sds, correlation = R)
 }
@@ -133,12 +148,17 @@ as.data.frame.VarCorr.glmmlab <- function(x, row.names = NULL, optional = FALSE,
   order <- match.arg(order)
   vc <- x$cond
   rows <- lapply(names(vc), function(g) varcorr_term_rows(vc[[g]], g, cov_last = order == "cov.last"))
+  if (is.null(vc) && isTRUE(attr(x, "sc"))) vc <- structure(list(), sc = attr(x, "sigma"), useSc = TRUE)
   if (isTRUE(attr(vc, "useSc"))) {
     sc <- unname(attr(vc, "sc"))
     rows <- c(rows, list(data.frame(grp = "Residual", var1 = NA_character_, var2 = NA_character_,
                                     vcov = sc^2, sdcor = sc, stringsAsFactors = FALSE)))
   }
   out <- do.call(rbind, rows)
+  if (is.null(out)) {
+    out <- data.frame(grp = character(), var1 = character(), var2 = character(), vcov = numeric(), sdcor = numeric(),
+                      stringsAsFactors = FALSE)
+  }
   rownames(out) <- NULL
   out
 }

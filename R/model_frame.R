@@ -1,16 +1,18 @@
 # model_frame.R: stage 2. Evaluate the model frame (data, subset, weights, offset, NA
 # handling) and build the response and the fixed-effects model matrix, with input checks.
 
-# Model frame for `formula` from the arguments of glmm()'s call `mc`, evaluated in `env`.
-# `extra`: names of further variables the frame must hold (those of the model's components).
+# Model frame for `formula` from the arguments of glmm()'s call `mc`, evaluated in `env`; the
+# formula (with `.` expanded) is its attribute "formula". `extra`: names of further variables
+# the frame must hold (those of the model's components).
 build_model_frame <- function(mc, formula, env, extra = character()) {
   args <- mc[c(1L, match(c("data", "subset", "weights", "na.action", "offset"), names(mc), 0L))]
   args[[1L]] <- quote(stats::model.frame)
-  args$formula <- frame_formula(formula)
-  for (v in setdiff(extra, all.vars(args$formula))) args$formula[[3L]] <- call("+", args$formula[[3L]], as.name(v))
   args$drop.unused.levels <- TRUE
   data <- if (is.null(args$data)) NULL else evaluate_data_arg(args$data, env)
   if (!is.null(data)) args$data <- data
+  formula <- expand_dot(formula, data)
+  args$formula <- frame_formula(formula)
+  for (v in setdiff(extra, all.vars(args$formula))) args$formula[[3L]] <- call("+", args$formula[[3L]], as.name(v))
   # arguments passed on through a wrapper's `...` arrive as ..1, ..2: only `env` can see them
   for (nm in intersect(c("subset", "weights", "offset", "na.action"), names(args))) {
     if (is.symbol(args[[nm]]) && grepl("^[.][.][0-9]+$", as.character(args[[nm]]))) args[[nm]] <- eval(args[[nm]], env)
@@ -20,7 +22,7 @@ build_model_frame <- function(mc, formula, env, extra = character()) {
   mf <- tryCatch(eval(args, env), error = function(e) {
     stop("could not build the model frame: ", explain_frame_error(conditionMessage(e)), call. = FALSE)
   })
-  if (nrow(mf) == 0L) stop("no observations left after removing missing values (NA) and subset", call. = FALSE)
+  if (nrow(mf) == 0L) stop("no observations left after removing missing values (NA) and subset: 0 (non-NA) cases", call. = FALSE)
   attr(mf, "formula") <- formula
   mf
 }
@@ -39,13 +41,23 @@ evaluate_data_arg <- function(expr, env) {
   data
 }
 
+# The variables a formula names: all.vars() without the package and function names of `pkg::fun`
+# and the element names of `d$x` (only `d` is a variable).
+formula_variables <- function(expr) {
+  if (identical(expr, quote(expr = ))) return(character())   # an empty argument, as in y[, 1]
+  if (is.name(expr)) return(as.character(expr))
+  if (!is.call(expr)) return(character())
+  if (call_name(expr) %in% c("::", ":::")) return(character())
+  if (call_name(expr) %in% c("$", "@")) return(formula_variables(expr[[2L]]))
+  args <- as.list(expr)[-1L]
+  head <- expr[[1L]]
+  unique(c(if (is.call(head)) formula_variables(head), unlist(lapply(args, formula_variables))))
+}
+
 # Every variable named in the formula must exist in data or the formula's environment, and
 # outside data it must not be a function (`time`, `c`, `t` are functions in base R).
 check_variables_exist <- function(formula, data) {
-  vars <- all.vars(formula)
-  if ("." %in% vars) {
-    stop("`.` (all other columns) is not supported in glmm() formulas: name the predictors", call. = FALSE)
-  }
+  vars <- formula_variables(formula)
   env <- environment(formula)
   in_data <- function(v) {
     if (is.environment(data)) return(exists(v, envir = data, inherits = FALSE))
@@ -88,12 +100,13 @@ check_magnitude <- function(x, what) {
   invisible(x)
 }
 
-# Fixed-effects design: terms, model matrix (rank-deficient columns dropped), offset.
-build_fixed_design <- function(formula, mf) {
+# Fixed-effects design: terms, model matrix (rank-deficient columns dropped), offset;
+# `contrasts` as model.matrix()'s contrasts.arg (named factors must be in the fixed part).
+build_fixed_design <- function(formula, mf, contrasts = NULL) {
   ff <- fixed_formula(formula)
   tt <- stats::terms(ff, data = mf)
   check_factor_levels(tt, mf)
-  X <- stats::model.matrix(tt, mf)
+  X <- fixed_model_matrix(tt, mf, contrasts)
   bad <- !is.finite(X)
   if (any(bad)) {
     col <- colnames(X)[which(colSums(bad) > 0)[1L]]
@@ -117,6 +130,19 @@ build_fixed_design <- function(formula, mf) {
   }
   offset <- model_offset(mf, ff)
   list(X = X, terms = tt, offset = offset, dropped = dropped)
+}
+
+# model.matrix() with `contrasts`, whose names must be factors of the fixed part.
+fixed_model_matrix <- function(tt, mf, contrasts) {
+  if (is.null(contrasts)) return(stats::model.matrix(tt, mf))
+  used <- rownames(attr(tt, "factors"))
+  is_factor <- vapply(names(contrasts), function(v) v %in% used && (is.factor(mf[[v]]) || is.character(mf[[v]])), logical(1))
+  if (!all(is_factor)) {
+    stop(sprintf("`contrasts` names %s, not a factor of the fixed part of the formula", paste(sQuote(names(contrasts)[!is_factor], FALSE), collapse = ", ")),
+         call. = FALSE)
+  }
+  tryCatch(stats::model.matrix(tt, mf, contrasts.arg = contrasts),
+           error = function(e) stop("`contrasts` could not be applied: ", conditionMessage(e), call. = FALSE))
 }
 
 # A factor or character predictor of the fixed part needs two or more levels in the rows used.

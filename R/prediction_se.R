@@ -11,8 +11,8 @@
 # mode of beta and b). A level not in the fit has b = 0 at every phi and its prior covariance.
 
 # Standard errors of the linear predictor of the rows with fixed-effects design X (NA rows give
-# NA) and random-effect terms `terms_used` (indices into object$re) read from `newdata` (NULL:
-# the fit's rows).
+# NA) and random-effect terms `terms_used` (selected_re_terms(): indices into object$re and the
+# columns used) read from `newdata` (NULL: the fit's rows).
 prediction_se <- function(object, X, terms_used, newdata = NULL) {
   se <- rep(NA_real_, nrow(X))
   if (!length(terms_used)) {
@@ -32,22 +32,32 @@ prediction_se <- function(object, X, terms_used, newdata = NULL) {
   se
 }
 
-# For each used term: the row's level (1-based; NA for a level not in the fit) and its columns Z
-# (zero where the grouping value is NA). `missing` marks rows whose random-effect columns are NA.
+# For each used term as the core has it (core_terms(): a "diag" term is one term per column): the
+# row's level (1-based; NA for a level not in the fit) and its columns Z (zero where the grouping
+# value is NA, and for columns re.form leaves out). `missing` marks rows whose columns are NA.
 prediction_re_rows <- function(object, terms_used, newdata) {
   env <- environment(object$formula)
   nd <- if (!is.null(newdata)) as_newdata_frame(newdata)
   n <- if (is.null(nd)) object$nobs else nrow(nd)
   missing <- rep(FALSE, n)
-  terms <- lapply(terms_used, function(i) {
+  first_core <- cumsum(c(1L, core_term_counts(object$re)))
+  terms <- unlist(lapply(terms_used, function(sel) {
+    i <- sel$index
     term <- object$re[[i]]
-    if (is.null(nd)) return(list(index = i, code = term$codes + 1L, Z = term$Xt))
-    key <- group_keys_newdata(term, nd, env)
-    Z <- re_columns_newdata(term, object$frame, nd, env)
-    missing <<- missing | rowSums(is.na(Z)) > 0
-    Z[is.na(key), ] <- 0   # no grouping value: the term adds nothing (a population-level row)
-    list(index = i, code = match(key, term$levels), Z = Z)
-  })
+    if (is.null(nd)) {
+      code <- term$codes + 1L
+      Z <- term$Xt
+    } else {
+      key <- group_keys_newdata(term, nd, env)
+      Z <- re_columns_newdata(term, object$frame, nd, env)
+      missing <<- missing | rowSums(is.na(Z)) > 0
+      Z[is.na(key), ] <- 0   # no grouping value: the term adds nothing (a population-level row)
+      code <- match(key, term$levels)
+    }
+    Z[, !sel$columns] <- 0
+    if (!identical(term$structure, "diag")) return(list(list(index = first_core[i], code = code, Z = Z)))
+    lapply(seq_len(ncol(Z)), function(k) list(index = first_core[i] + k - 1L, code = code, Z = Z[, k, drop = FALSE]))
+  }), recursive = FALSE)
   list(terms = terms, missing = missing)
 }
 
@@ -141,11 +151,12 @@ re_rows_matrix <- function(view, rows, idx) {
 # z_t' Sigma_t z_t for terms whose level is not in the fit (their b is a draw from the prior).
 prior_variance <- function(object, rows) {
   out <- numeric(length(rows$missing))
+  covs <- re_covariances(object$theta, if (is_gaussian_identity(object$family)) object$sigma else 1, core_terms(object$re))
   for (t in rows$terms) {
     new_level <- is.na(t$code)
     if (!any(new_level)) next
     Z <- t$Z[new_level, , drop = FALSE]
-    out[new_level] <- out[new_level] + rowSums((Z %*% object$cov_re[[t$index]]) * Z)
+    out[new_level] <- out[new_level] + rowSums((Z %*% covs[[t$index]]) * Z)
   }
   out
 }

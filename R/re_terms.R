@@ -2,6 +2,10 @@
 # matrix, the input of the C++ core (see src/re_design.h for Z and Lambda).
 
 # Random-effect terms of `formula` evaluated in the model frame `mf`; `family` for checks.
+# Each term: group (label), lhs, structure ("us" or "diag"), factor, codes (0-based), nlev,
+# levels, Xt (its n x p model matrix) and cnms (its column names). A grouping factor with a single
+# level is kept: its variance is not identified apart from the fixed effects and is estimated as 0
+# (a boundary fit, as glmmTMB).
 build_re_terms <- function(formula, mf, gaussian_family = TRUE) {
   bars <- find_re_terms(formula)
   n <- nrow(mf)
@@ -10,15 +14,29 @@ build_re_terms <- function(formula, mf, gaussian_family = TRUE) {
     fac <- grouping_factor(bar$group, mf, group)
     Xt <- re_model_matrix(bar$lhs, mf, group)
     nlev <- nlevels(fac)
-    if (nlev < 2L) {
-      stop(sprintf("grouping factor %s has only one level: a variance among groups cannot be estimated from one group",
-                   sQuote(group, FALSE)), call. = FALSE)
-    }
     if (gaussian_family && nlev * ncol(Xt) >= n) check_re_count(group, nlev, ncol(Xt), n)
-    list(group = group, lhs = bar$lhs, factor = fac, codes = as.integer(fac) - 1L, nlev = nlev,
-         levels = levels(fac), Xt = Xt, cnms = colnames(Xt))
+    list(group = group, lhs = bar$lhs, structure = if (ncol(Xt) == 1L) "us" else bar$structure,
+         factor = fac, codes = as.integer(fac) - 1L, nlev = nlev, levels = levels(fac), Xt = Xt, cnms = colnames(Xt))
   })
 }
+
+# The terms as the C++ core fits them: a "diag" term becomes one scalar term per column (the same
+# likelihood; theta is the same vector: the term's p diagonal entries in column order).
+core_terms <- function(re) {
+  unlist(lapply(re, function(t) {
+    if (!identical(t$structure, "diag")) return(list(t))
+    lapply(seq_along(t$cnms), function(k) {
+      t1 <- t
+      t1$Xt <- t$Xt[, k, drop = FALSE]
+      t1$cnms <- t$cnms[k]
+      t1$structure <- "us"
+      t1
+    })
+  }), recursive = FALSE)
+}
+
+# Number of core terms of each term (p for "diag" terms, 1 otherwise).
+core_term_counts <- function(re) vapply(re, function(t) if (identical(t$structure, "diag")) length(t$cnms) else 1L, integer(1))
 
 # Gaussian models: a term with as many random effects as observations is confounded with the residual.
 check_re_count <- function(group, nlev, ncol, n) {
@@ -73,29 +91,51 @@ re_model_matrix <- function(lhs, mf, group) {
   X
 }
 
-# Number of theta parameters of each term: p (p + 1) / 2.
-theta_lengths <- function(re) vapply(re, function(t) { p <- ncol(t$Xt); p * (p + 1L) / 2L }, numeric(1))
+# Number of theta parameters of each term: p (p + 1) / 2, or p for a "diag" term.
+theta_lengths <- function(re) {
+  vapply(re, function(t) {
+    p <- ncol(t$Xt)
+    if (identical(t$structure, "diag")) p else p * (p + 1L) / 2L
+  }, numeric(1))
+}
 
 # Starting theta: identity factors (1 on diagonals, 0 below), as lme4.
 theta_start <- function(re) {
-  unlist(lapply(re, function(t) {
+  out <- unlist(lapply(re, function(t) {
     p <- ncol(t$Xt)
+    if (identical(t$structure, "diag")) return(rep(1, p))
     m <- diag(p)
     m[lower.tri(m, diag = TRUE)]
   }))
+  if (is.null(out)) numeric(0) else out
 }
 
-# Lower-triangular factor T_i of each term from theta (column-major lower triangle).
+# Lower-triangular factor T_i of each term from theta (column-major lower triangle; the diagonal
+# only for "diag" terms).
 theta_to_factors <- function(theta, re) {
   out <- vector("list", length(re))
   pos <- 0L
   for (i in seq_along(re)) {
     p <- ncol(re[[i]]$Xt)
-    k <- p * (p + 1L) / 2L
     Ti <- matrix(0, p, p)
-    Ti[lower.tri(Ti, diag = TRUE)] <- theta[pos + seq_len(k)]
+    if (identical(re[[i]]$structure, "diag")) {
+      diag(Ti) <- theta[pos + seq_len(p)]
+      pos <- pos + p
+    } else {
+      k <- p * (p + 1L) / 2L
+      Ti[lower.tri(Ti, diag = TRUE)] <- theta[pos + seq_len(k)]
+      pos <- pos + k
+    }
     out[[i]] <- Ti
-    pos <- pos + k
   }
   out
+}
+
+# theta from the factors T_i (inverse of theta_to_factors()).
+factors_to_theta <- function(factors, re) {
+  out <- unlist(lapply(seq_along(re), function(i) {
+    Ti <- factors[[i]]
+    if (identical(re[[i]]$structure, "diag")) diag(Ti) else Ti[lower.tri(Ti, diag = TRUE)]
+  }))
+  if (is.null(out)) numeric(0) else out
 }

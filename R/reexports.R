@@ -1,4 +1,4 @@
-# reexports.R: nlme's generics VarCorr(), fixef() and ranef(), re-exported so that
+# reexports.R: nlme's generics VarCorr(), fixef(), ranef() and getData(), re-exported so that
 # library(glmmlab) provides them. lme4 and glmmTMB re-export the same functions, so the
 # three packages can be attached together in any order and dispatch on "glmmlab" objects.
 
@@ -13,3 +13,7 @@ nlme::fixef
 #' @importFrom nlme ranef
 #' @export
 nlme::ranef
+
+#' @importFrom nlme getData
+#' @export
+nlme::getData

@@ -66,7 +66,7 @@ estfun.glmmlab <- function(x, full = FALSE, cluster = getGroups(x), ...) {
     stop("the scores need every variance parameter away from 0: this is a singular fit", call. = FALSE)
   })
   pieces <- lapply(levels(cluster), function(level) cluster_score(view, which(cluster == level)))
-  total <- sum(vapply(pieces, `[[`, numeric(1), "loglik"))
+  total <- sum(vapply(pieces, `[[`, numeric(1), "loglik")) + loglik_shift(x)   # the core's constant -> glm()'s
   if (!isTRUE(all.equal(total, x$loglik, tolerance = 1e-6))) {
     warning(sprintf("the clusters' log-likelihoods add up to %s, not the model's %s: the clusters are not independent (are the random effects crossed?), so the scores and the sandwich are not valid",
                     format(total, digits = 8), format(x$loglik, digits = 8)), call. = FALSE)

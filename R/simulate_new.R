@@ -174,30 +174,32 @@ simulation_fixed_b <- function(model, b) {
   split(as.numeric(b), rep(seq_along(sizes), sizes))
 }
 
-# One draw: random effects (those not given), then the response. list(b, y).
+# One draw: random effects (those not given), then the response. list(b, b_core, y, eta): b as
+# glmmTMB lays it out (term, level, column), b_core as the core does (a "diag" term column by column).
 simulate_once <- function(model, pars) {
   pos <- 0L
-  b <- unlist(lapply(seq_along(model$re), function(i) {
+  lengths <- theta_lengths(model$re)
+  B <- lapply(seq_along(model$re), function(i) {
     t <- model$re[[i]]
     k <- ncol(t$Xt)
-    theta <- pars$theta[pos + seq_len(k * (k + 1L) / 2L)]
-    pos <<- pos + k * (k + 1L) / 2L
+    theta <- pars$theta[pos + seq_len(lengths[i])]
+    pos <<- pos + lengths[i]
     given <- if (!is.null(pars$b)) pars$b[[i]]
-    if (!is.null(given) && !anyNA(given)) return(given)
+    if (!is.null(given) && !anyNA(given)) return(matrix(given, ncol = k, byrow = TRUE))
     sds <- exp(theta[seq_len(k)])
-    R_chol <- t(chol(stats::cov2cor(tmb_theta_to_covariance(c(rep(0, k), theta[-seq_len(k)]), k))))
+    R_chol <- if (identical(t$structure, "diag")) diag(k) else
+      t(chol(stats::cov2cor(tmb_theta_to_covariance(c(rep(0, k), theta[-seq_len(k)]), k))))
     draws <- vapply(seq_len(t$nlev), function(l) sds * drop(R_chol %*% stats::rnorm(k)), numeric(k))
-    as.numeric(draws)
-  }))
+    matrix(draws, ncol = k, byrow = TRUE)
+  })
   eta <- drop(model$fixed$X %*% pars$beta) + model$fixed$offset
-  offsets <- re_offsets(model$re)
   for (i in seq_along(model$re)) {
     t <- model$re[[i]]
-    k <- ncol(t$Xt)
-    B <- matrix(b[offsets[i] + seq_len(t$nlev * k)], ncol = k, byrow = TRUE)
-    eta <- eta + rowSums(t$Xt * B[t$codes + 1L, , drop = FALSE])
+    eta <- eta + rowSums(t$Xt * B[[i]][t$codes + 1L, , drop = FALSE])
   }
-  list(b = b, y = simulation_response(model, model$family$linkinv(eta), pars$betadisp), eta = eta)
+  b <- unlist(lapply(B, function(M) as.vector(t(M))))
+  b_core <- unlist(lapply(seq_along(B), function(i) if (identical(model$re[[i]]$structure, "diag")) as.vector(B[[i]]) else as.vector(t(B[[i]]))))
+  list(b = b, b_core = b_core, y = simulation_response(model, model$family$linkinv(eta), pars$betadisp), eta = eta)
 }
 
 # Responses at means mu, as glmmTMB draws them (betadisp on glmmTMB's current scale).
@@ -222,13 +224,16 @@ simulation_object <- function(model, pars, draw, call) {
   lmm <- is_gaussian_identity(fam)
   scale <- if (model$has_disp) exp(betadisp_log_sigma(fam$family) * pars$betadisp) else 1
   pos <- 0L
-  factors <- lapply(model$re, function(t) {
+  lengths <- theta_lengths(model$re)
+  factors <- lapply(seq_along(model$re), function(i) {
+    t <- model$re[[i]]
     k <- ncol(t$Xt)
-    S <- tmb_theta_to_covariance(pars$theta[pos + seq_len(k * (k + 1L) / 2L)], k)
-    pos <<- pos + k * (k + 1L) / 2L
+    th <- pars$theta[pos + seq_len(lengths[i])]
+    pos <<- pos + lengths[i]
+    S <- if (identical(t$structure, "diag")) diag(exp(2 * th), k) else tmb_theta_to_covariance(th, k)
     t(chol(S)) / if (lmm) scale else 1
   })
-  theta <- unlist(lapply(factors, function(Ti) Ti[lower.tri(Ti, diag = TRUE)]))
+  theta <- factors_to_theta(factors, model$re)
   p <- ncol(model$fixed$X)
   beta <- stats::setNames(pars$beta, colnames(model$fixed$X))
   frame <- model$frame
@@ -236,13 +241,14 @@ simulation_object <- function(model, pars, draw, call) {
   if (fam$family == "binomial") y <- y / model$weights
   frame$..y <- y
   fit <- list(theta = theta, beta = beta, sigma = scale, dispersion = if (!lmm && model$has_disp) scale,
-              vcov = matrix(NA_real_, p, p), b = draw$b, u = rep(NA_real_, length(draw$b)),
+              vcov = matrix(NA_real_, p, p), b = draw$b_core, u = rep(NA_real_, length(draw$b)),
               deviance = NA_real_, loglik = NA_real_, df = p + length(theta) + model$has_disp, evaluations = 0L,
               status = NA_integer_, message = "not fitted: parameters given to simulate_new()", singular = FALSE,
               optimizer = "none")
-  # what a core needs to be rebuilt (ranef()'s conditional variances): the parameter map and par
-  fit$map <- if (lmm) lmm_parameter_map(model$re, model$fixed$X, model$weights) else glmm_parameter_map(model$re, model$fixed$X, fam)
-  fit$par <- if (lmm) theta else map_internal(fit$map, theta, beta, if (model$has_disp) scale)
+  # what a core needs to be rebuilt (ranef()'s conditional variances): the map and the core's par
+  core_re <- core_terms(model$re)   # the terms as the core fits them (R/re_terms.R)
+  fit$map <- if (lmm) lmm_parameter_map(core_re, model$fixed$X, model$weights) else glmm_parameter_map(core_re, model$fixed$X, fam)
+  fit$par <- map_internal(fit$map, theta, beta, scale)
   if (!lmm) fit$nAGQ <- 1L
   new_glmm_fit(fit, call = call, formula = model$formula, family = fam, REML = FALSE, frame = frame,
                fixed = model$fixed, re = model$re, y = y, weights = model$weights)

@@ -1,6 +1,6 @@
 # zzz.R: package load hooks. Registers glmmlab's methods for generics of packages it does not
 # depend on (generics/broom, emmeans, insight, performance, parameters, bayestestR, ggeffects, car,
-# effects, MuMIn, ggplot2, sandwich) now if they are loaded, else when they are loaded later.
+# effects, MuMIn, ggplot2, sandwich, lme4) now if they are loaded, else when they are loaded later.
 
 # Methods for other packages' generics: package, generic, and the name of our method
 # (<generic>.glmmlab, or <generic>.<class> for the classes of our own results, e.g. ranef.glmmlab).
@@ -19,7 +19,8 @@ foreign_s3_methods <- function() {
     effects = "Effect",
     MuMIn = "r.squaredGLMM",
     ggplot2 = "autoplot",
-    sandwich = c("estfun", "bread", "vcovHC")   # R/sandwich.R
+    sandwich = c("estfun", "bread", "vcovHC"),   # R/sandwich.R
+    lme4 = c("getME", "refit", "refitML", "isLMM", "isGLMM", "isNLMM", "isREML")   # R/lme4_api.R
   )
   packages <- rep(names(table), lengths(table))
   generics <- unlist(table, use.names = FALSE)

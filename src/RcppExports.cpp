@@ -243,6 +243,24 @@ BEGIN_RCPP
     return R_NilValue;
 END_RCPP
 }
+// cpp_glm_fit
+Rcpp::List cpp_glm_fit(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> weights, const Eigen::Map<Eigen::VectorXd> offset, const Eigen::Map<Eigen::VectorXd> eta_start, int family, int link, double phi);
+RcppExport SEXP _glmmlab_cpp_glm_fit(SEXP XSEXP, SEXP ySEXP, SEXP weightsSEXP, SEXP offsetSEXP, SEXP eta_startSEXP, SEXP familySEXP, SEXP linkSEXP, SEXP phiSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type X(XSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type y(ySEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type weights(weightsSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type offset(offsetSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type eta_start(eta_startSEXP);
+    Rcpp::traits::input_parameter< int >::type family(familySEXP);
+    Rcpp::traits::input_parameter< int >::type link(linkSEXP);
+    Rcpp::traits::input_parameter< double >::type phi(phiSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_glm_fit(X, y, weights, offset, eta_start, family, link, phi));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_family_table
 Rcpp::List cpp_family_table();
 RcppExport SEXP _glmmlab_cpp_family_table() {
@@ -301,24 +319,6 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
-// cpp_glm_fit
-Rcpp::List cpp_glm_fit(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> weights, const Eigen::Map<Eigen::VectorXd> offset, const Eigen::Map<Eigen::VectorXd> eta_start, int family, int link, double phi);
-RcppExport SEXP _glmmlab_cpp_glm_fit(SEXP XSEXP, SEXP ySEXP, SEXP weightsSEXP, SEXP offsetSEXP, SEXP eta_startSEXP, SEXP familySEXP, SEXP linkSEXP, SEXP phiSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
-    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type X(XSEXP);
-    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type y(ySEXP);
-    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type weights(weightsSEXP);
-    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type offset(offsetSEXP);
-    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type eta_start(eta_startSEXP);
-    Rcpp::traits::input_parameter< int >::type family(familySEXP);
-    Rcpp::traits::input_parameter< int >::type link(linkSEXP);
-    Rcpp::traits::input_parameter< double >::type phi(phiSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_glm_fit(X, y, weights, offset, eta_start, family, link, phi));
-    return rcpp_result_gen;
-END_RCPP
-}
 
 static const R_CallMethodDef CallEntries[] = {
     {"_glmmlab_cpp_core_lmm", (DL_FUNC) &_glmmlab_cpp_core_lmm, 7},
@@ -338,11 +338,11 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glmmlab_cpp_core_start_info", (DL_FUNC) &_glmmlab_cpp_core_start_info, 2},
     {"_glmmlab_cpp_core_set_components", (DL_FUNC) &_glmmlab_cpp_core_set_components, 7},
     {"_glmmlab_cpp_core_set_zi_random", (DL_FUNC) &_glmmlab_cpp_core_set_zi_random, 2},
+    {"_glmmlab_cpp_glm_fit", (DL_FUNC) &_glmmlab_cpp_glm_fit, 8},
     {"_glmmlab_cpp_family_table", (DL_FUNC) &_glmmlab_cpp_family_table, 0},
     {"_glmmlab_cpp_family_eval", (DL_FUNC) &_glmmlab_cpp_family_eval, 7},
     {"_glmmlab_cpp_family_derivs", (DL_FUNC) &_glmmlab_cpp_family_derivs, 7},
     {"_glmmlab_cpp_lmm_vcov_joint", (DL_FUNC) &_glmmlab_cpp_lmm_vcov_joint, 4},
-    {"_glmmlab_cpp_glm_fit", (DL_FUNC) &_glmmlab_cpp_glm_fit, 8},
     {NULL, NULL, 0}
 };
 

@@ -34,7 +34,7 @@ std::vector<std::vector<int> > factor_columns(const std::vector<std::vector<int>
     std::sort(s.begin(), s.end());
     stored += s.size();
     if (stored > budget) return std::vector<std::vector<int> >();
-    if (j % 256 == 255) Rcpp::checkUserInterrupt();
+    if (j % 256 == 255) check_user_interrupt();
     if (!s.empty()) {
       parent[j] = s[0];
       children[s[0]].push_back(j);
@@ -76,7 +76,7 @@ double count_factor_entries(const std::vector<std::vector<int> >& adj, const std
       }
     }
     if (count > cap) return count;
-    if (j % 1024 == 1023) Rcpp::checkUserInterrupt();
+    if (j % 1024 == 1023) check_user_interrupt();
   }
   return count;
 }
@@ -111,7 +111,7 @@ bool accept_merge(int w, double entries, double nonzeros) {
 
 BlockedCholesky::BlockedCholesky(const SpMat& A, int q1, int p1, double max_doubles)
     : q_(A.rows()), q1_(q1), q2_(A.rows() - q1), p1_(p1), nlev1_(q1 / p1) {
-  if (!A.isCompressed()) Rcpp::stop("internal error: the blocked Cholesky factor needs a compressed matrix");
+  if (!A.isCompressed()) engine_stop("internal error: the blocked Cholesky factor needs a compressed matrix");
   // rows of the rest touched by each leading level
   std::vector<std::vector<int> > level_rows(nlev1_);
   for (int c = 0; c < q1_; ++c)
@@ -258,7 +258,7 @@ void BlockedCholesky::analyze_rest(const SpMat& A, std::vector<std::vector<int> 
       if (c < q1_) {
         const int k = c / p1_;
         if (r < q1_) {
-          if (r / p1_ != k) Rcpp::stop("internal error: the leading term's block of A is not block diagonal");
+          if (r / p1_ != k) engine_stop("internal error: the leading term's block of A is not block diagonal");
           dest_[e] = (Index)k * p1_ * p1_ + (r % p1_) + (Index)(c % p1_) * p1_;
         } else {
           const Panel& pn = panels_[k];
@@ -302,7 +302,7 @@ void BlockedCholesky::apply_update(const Panel& target, const Panel& source, int
 }
 
 bool BlockedCholesky::factorize(const SpMat& A) {
-  if (A.nonZeros() != (Index)dest_.size()) Rcpp::stop("internal error: A's pattern changed after its analysis");
+  if (A.nonZeros() != (Index)dest_.size()) engine_stop("internal error: A's pattern changed after its analysis");
   values_.setZero();
   const double* av = A.valuePtr();
   for (std::size_t e = 0; e < dest_.size(); ++e)

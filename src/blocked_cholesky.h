@@ -25,6 +25,7 @@
 #define GLMMLAB_BLOCKED_CHOLESKY_H
 
 #include "re_design.h"
+#include <Eigen/OrderingMethods>
 
 class BlockedCholesky {
  public:

@@ -2,8 +2,7 @@
 // (Newton-Raphson with the expected information, as glm.fit's IRLS) with step halving on
 // sum_i l_i(X beta + offset) (families.h's log-likelihoods), which gives the GLMM's start
 // values. Linear in n per iteration, so large models do not wait for glm.fit().
-#include "families.h"
-#include <RcppEigen.h>
+#include "glm_start.h"
 #include <cmath>
 #include <limits>
 
@@ -13,8 +12,8 @@ using Eigen::VectorXd;
 namespace {
 
 // sum_i l_i at eta; fills the gradient and the IRLS weights (the expected information) when asked.
-double glm_loglik(const ResponseModel& model, const VectorXd& y, const VectorXd& eta, const VectorXd& w,
-                  VectorXd* grad, VectorXd* info) {
+double glm_loglik(const ResponseModel& model, const Eigen::Ref<const VectorXd>& y, const VectorXd& eta,
+                  const Eigen::Ref<const VectorXd>& w, VectorXd* grad, VectorXd* info) {
   double ll = 0;
   for (int i = 0; i < eta.size(); ++i) {
     const ObsLogLik o = model.loglik(y[i], eta[i], w[i]);
@@ -30,22 +29,18 @@ double glm_loglik(const ResponseModel& model, const VectorXd& y, const VectorXd&
 
 }  // namespace
 
-// Maximum-likelihood beta of the GLM from eta_start (the family's usual starting linear
-// predictor); list(beta, eta, converged). converged is FALSE when a Newton system is singular
-// or the iterations run out; the caller then falls back to glm.fit().
-// [[Rcpp::export]]
-Rcpp::List cpp_glm_fit(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> y,
-                       const Eigen::Map<Eigen::VectorXd> weights, const Eigen::Map<Eigen::VectorXd> offset,
-                       const Eigen::Map<Eigen::VectorXd> eta_start, int family, int link, double phi) {
+bool fit_glm(const Eigen::Ref<const MatrixXd>& X, const Eigen::Ref<const VectorXd>& y, const Eigen::Ref<const VectorXd>& weights,
+             const Eigen::Ref<const VectorXd>& offset, const Eigen::Ref<const VectorXd>& eta_start, int family, int link,
+             double phi, VectorXd& beta_out, VectorXd& eta_out) {
   const int n = X.rows(), p = X.cols();
   if (y.size() != n || weights.size() != n || offset.size() != n || eta_start.size() != n)
-    Rcpp::stop("response, weights, offset and start must have one value per row of the model matrix");
+    engine_stop("response, weights, offset and start must have one value per row of the model matrix");
   ResponseModel model(family, link);
   model.set_parameters(phi);
   VectorXd beta = VectorXd::Zero(p);
   bool converged = false;
   if (p > 0) {
-    Eigen::LDLT<MatrixXd> xtx(X.transpose() * X);
+    Eigen::LLT<MatrixXd> xtx(X.transpose() * X);
     if (xtx.info() == Eigen::Success) beta = xtx.solve(X.transpose() * (VectorXd(eta_start) - offset));
   }
   VectorXd eta = X * beta + offset, grad(n), info(n);
@@ -56,7 +51,7 @@ Rcpp::List cpp_glm_fit(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eig
     ll = glm_loglik(model, y, eta, weights, &grad, &info);
   }
   for (int it = 0; it < 100 && std::isfinite(ll); ++it) {
-    if (it % 10 == 9) Rcpp::checkUserInterrupt();   // all objects here clean up as it unwinds
+    if (it % 10 == 9) check_user_interrupt();   // all objects here clean up as it unwinds
     const VectorXd score = X.transpose() * grad;
     const MatrixXd M = X.transpose() * info.asDiagonal() * X;
     Eigen::LLT<MatrixXd> chol(M);
@@ -83,5 +78,7 @@ Rcpp::List cpp_glm_fit(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eig
     eta = eta_new;
     ll = glm_loglik(model, y, eta, weights, &grad, &info);
   }
-  return Rcpp::List::create(Rcpp::Named("beta") = beta, Rcpp::Named("eta") = eta, Rcpp::Named("converged") = converged);
+  beta_out = beta;
+  eta_out = eta;
+  return converged;
 }

@@ -24,7 +24,7 @@ GlmmCore::GlmmCore(const MatrixXd& X, const VectorXd& y, const VectorXd& w, cons
 // A new response: the constants and every cache (the mode, the last parameters) start afresh.
 void GlmmCore::set_response(const VectorXd& y, const VectorXd& w) {
   const int n = X_.rows();
-  if (y.size() != n || w.size() != n) Rcpp::stop("the response and weights must have %d values", n);
+  if (y.size() != n || w.size() != n) engine_stop("the response and weights must have %d values", n);
   y_ = y;
   w_ = w;
   loglik_constant_ = 0;
@@ -117,7 +117,7 @@ void GlmmCore::build_ZL_recipe() {
       int e = zl_outer[c];
       for (int z = z_outer[r]; z < z_outer[r + 1]; ++z) {
         while (e < zl_outer[c + 1] && zl_inner[e] < z_inner[z]) ++e;
-        if (e == zl_outer[c + 1] || zl_inner[e] != z_inner[z]) Rcpp::stop("internal error: Z Lambda lacks an entry of its pattern");
+        if (e == zl_outer[c + 1] || zl_inner[e] != z_inner[z]) engine_stop("internal error: Z Lambda lacks an entry of its pattern");
         terms[e].push_back(std::make_pair(z, l));
       }
     }
@@ -219,7 +219,7 @@ double GlmmCore::laplace_deviance(const VectorXd& theta, const VectorXd& beta, d
 
 void GlmmCore::set_quadrature(const VectorXd& nodes, const VectorXd& weights) {
   if (nodes.size() > 1 && (re_.term_ncol.size() != 1 || re_.term_ncol[0] != 1))
-    Rcpp::stop("adaptive Gauss-Hermite quadrature needs a single scalar random-effect term");
+    engine_stop("adaptive Gauss-Hermite quadrature needs a single scalar random-effect term");
   gh_nodes_ = nodes;
   gh_weights_ = weights;
 }
@@ -360,11 +360,11 @@ bool GlmmCore::start_info(const VectorXd& par, double& value, MatrixXd& moments,
 double GlmmCore::objective(const VectorXd& par, bool reml) {
   const int pz = p_zi(), pd = p_disp(), kz = ntheta_zi();
   const int k = re_.ntheta, p = reml ? 0 : X_.cols(), expected = k + p + pz + pd + n_shape() + kz;
-  if (par.size() != expected) Rcpp::stop("the parameter vector has length %d, expected %d", (int)par.size(), expected);
-  if (reml && gh_nodes_.size() > 1) Rcpp::stop("REML is not available with adaptive quadrature (nAGQ > 1)");
+  if (par.size() != expected) engine_stop("the parameter vector has length %d, expected %d", (int)par.size(), expected);
+  if (reml && gh_nodes_.size() > 1) engine_stop("REML is not available with adaptive quadrature (nAGQ > 1)");
   const double shape = n_shape() > 0 ? par[k + p + pz + pd] : std::numeric_limits<double>::quiet_NaN();
   if (has_components()) {
-    if (reml) Rcpp::stop("REML is not available with a zero-inflation or dispersion model");
+    if (reml) engine_stop("REML is not available with a zero-inflation or dispersion model");
     if (!set_component_parameters(par.segment(k + p, pz), par.segment(k + p + pz, pd), shape))
       return std::numeric_limits<double>::infinity();
     const double phi = model_.dispersion_by_observation() || pd == 0 ? 1.0 : std::exp(par[k + p + pz]);
@@ -380,11 +380,11 @@ void GlmmCore::set_components(int zero_model, const MatrixXd& Xzi, const VectorX
                               const MatrixXd& Xd, const VectorXd& disp_offset) {
   const int n = X_.rows();
   if (zero_model != kZeroNone && (Xzi.rows() != n || zi_offset.size() != n))
-    Rcpp::stop("the zero model's design and offset must have %d rows", n);
+    engine_stop("the zero model's design and offset must have %d rows", n);
   if (dispersion_by_observation && (Xd.rows() != n || disp_offset.size() != n))
-    Rcpp::stop("the dispersion model's design and offset must have %d rows", n);
-  if (dispersion_by_observation && !model_.has_dispersion()) Rcpp::stop("the family has no dispersion to model");
-  if (gh_nodes_.size() > 1) Rcpp::stop("adaptive quadrature (nAGQ > 1) is not available with a zero-inflation or dispersion model");
+    engine_stop("the dispersion model's design and offset must have %d rows", n);
+  if (dispersion_by_observation && !model_.has_dispersion()) engine_stop("the family has no dispersion to model");
+  if (gh_nodes_.size() > 1) engine_stop("adaptive quadrature (nAGQ > 1) is not available with a zero-inflation or dispersion model");
   model_.set_structure(zero_model, dispersion_by_observation);
   Xzi_ = zero_model != kZeroNone ? Xzi : MatrixXd(n, 0);
   zi_offset_ = zi_offset;
@@ -419,29 +419,35 @@ double GlmmCore::shape_derivative(const VectorXd& par, bool reml) {
 }
 
 // The state at par: the mode, the linear predictor and the parts of the deviance.
-Rcpp::List GlmmCore::state(const VectorXd& par, bool reml) {
+CoreState GlmmCore::state(const VectorXd& par, bool reml) {
   const double dev = objective(par, reml);
-  return Rcpp::List::create(
-      Rcpp::Named("par") = par, Rcpp::Named("deviance") = dev, Rcpp::Named("u") = re_.to_original(u_),
-      Rcpp::Named("b") = re_.to_original(re_.Lambda * u_), Rcpp::Named("eta") = eta_,
-      Rcpp::Named("loglik_cond") = loglik_cond_, Rcpp::Named("logdet_L2") = ldL2_,
-      Rcpp::Named("pirls_iterations") = pirls_iter_, Rcpp::Named("beta") = reml ? reml_beta_ : VectorXd(),
-      Rcpp::Named("logdet_SX2") = reml ? ld_SX2_ : NAN,
-      Rcpp::Named("b_zi") = zi_random_ ? VectorXd(re_zi_.to_original(re_zi_.Lambda * v_)) : VectorXd(),
-      Rcpp::Named("u_zi") = zi_random_ ? VectorXd(re_zi_.to_original(v_)) : VectorXd());
+  CoreState s;
+  add_state(s, "par", par);
+  add_state(s, "deviance", dev);
+  add_state(s, "u", re_.to_original(u_));
+  add_state(s, "b", re_.to_original(re_.Lambda * u_));
+  add_state(s, "eta", eta_);
+  add_state(s, "loglik_cond", loglik_cond_);
+  add_state(s, "logdet_L2", ldL2_);
+  add_state(s, "pirls_iterations", (double)pirls_iter_);
+  add_state(s, "beta", reml ? reml_beta_ : VectorXd());
+  add_state(s, "logdet_SX2", reml ? ld_SX2_ : NAN);
+  add_state(s, "b_zi", zi_random_ ? VectorXd(re_zi_.to_original(re_zi_.Lambda * v_)) : VectorXd());
+  add_state(s, "u_zi", zi_random_ ? VectorXd(re_zi_.to_original(v_)) : VectorXd());
+  return s;
 }
 
 // Blocks of Lambda H^{-1} Lambda' at the mode for par.
 MatrixXd GlmmCore::cond_var(const VectorXd& par, bool reml, int term) {
-  if (zi_random_) Rcpp::stop("conditional variances are not available yet with random effects in the zero-inflation model");
-  if (!std::isfinite(objective(par, reml))) Rcpp::stop("the Laplace approximation is not finite at these parameters");
+  if (zi_random_) engine_stop("conditional variances are not available yet with random effects in the zero-inflation model");
+  if (!std::isfinite(objective(par, reml))) engine_stop("the Laplace approximation is not finite at these parameters");
   return cond_var_blocks(re_, [this](MatrixXd& B) { system_.solve_L(B); }, term);
 }
 
 // L^{-1} P Lambda' V at the mode for par (re_design.h's half_solve_b()).
 MatrixXd GlmmCore::half_solve(const VectorXd& par, bool reml, const MatrixXd& V) {
-  if (zi_random_) Rcpp::stop("this is not available yet with random effects in the zero-inflation model");
-  if (!std::isfinite(objective(par, reml))) Rcpp::stop("the Laplace approximation is not finite at these parameters");
+  if (zi_random_) engine_stop("this is not available yet with random effects in the zero-inflation model");
+  if (!std::isfinite(objective(par, reml))) engine_stop("the Laplace approximation is not finite at these parameters");
   return half_solve_b(re_, [this](MatrixXd& B) { system_.solve_L(B); }, V);
 }
 
@@ -483,6 +489,10 @@ double GlmmCore::objective_gradient(const VectorXd& par, bool reml, VectorXd& gr
   std::vector<double> Ha;   // H^{-1} a_i on a_i's columns
   for (int i = 0; i < n; ++i) {
     const int m = outer[i + 1] - outer[i];
+    if (m == 0) {   // no random effect touches row i (or none in the model)
+      h[i] = 0;
+      continue;
+    }
     const double* a = av + outer[i];
     const Eigen::Index* pos = g_pos_.data() + pair_start_[i];
     Ha.assign(m, 0.0);

@@ -49,14 +49,14 @@ class GlmmCore : public MixedCore {
                       bool dispersion_by_observation, const Eigen::MatrixXd& Xd, const Eigen::VectorXd& disp_offset);
   // Random effects in the zero model (terms as for the constructor): par gains their theta_zi at
   // its end, and the Laplace approximation is over (u, v) jointly (zi_laplace_deviance()).
-  void set_zi_random(const Rcpp::List& terms);
+  void set_zi_random(const std::vector<ReTermData>& terms);
   // MixedCore: par = (theta, beta, [beta_zi,] log phi (or gamma) if the family has one, shape if it has one[, theta_zi]).
   double objective(const Eigen::VectorXd& par, bool reml) override;
   bool has_gradient(bool reml) const override { return !reml && gh_nodes_.size() <= 1 && !zi_random_; }
   // The exact gradient in par (Laplace only; see glmm_core.cpp; the shape parameter's component
   // by a central difference). grad is NaN where it cannot be computed (a non-finite objective).
   double objective_gradient(const Eigen::VectorXd& par, bool reml, Eigen::VectorXd& grad) override;
-  Rcpp::List state(const Eigen::VectorXd& par, bool reml) override;
+  CoreState state(const Eigen::VectorXd& par, bool reml) override;
   Eigen::MatrixXd cond_var(const Eigen::VectorXd& par, bool reml, int term) override;
   Eigen::MatrixXd half_solve(const Eigen::VectorXd& par, bool reml, const Eigen::MatrixXd& V) override;
   void set_response(const Eigen::VectorXd& y, const Eigen::VectorXd& weights) override;

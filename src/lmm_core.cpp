@@ -13,20 +13,28 @@ LmmCore::LmmCore(const MatrixXd& X, const VectorXd& y, const VectorXd& w, const 
   // the pattern of A does not depend on theta or W (Z keeps explicit zeros; products keep structure)
   system_ = PenalizedSystem(re_, factor_method, max_bytes);
   set_response(y, w);
+  gradient_layout();
 }
 
 // The cross-products of the response and weights, formed once (the factor's pattern is kept).
 void LmmCore::set_response(const VectorXd& y, const VectorXd& w) {
-  if (y.size() != n_ || w.size() != n_) Rcpp::stop("the response and weights must have %d values", n_);
+  if (y.size() != n_ || w.size() != n_) engine_stop("the response and weights must have %d values", n_);
   const VectorXd sw = w.array().sqrt();
   const MatrixXd Xw = sw.asDiagonal() * X_;
   VectorXd yw = sw.asDiagonal() * (y - offset_);
-  // shift y by its weighted least-squares fit on X: conditions y'Wy, leaves theta unchanged
+  // shift y by its weighted least-squares fit on X: conditions y'Wy, leaves theta unchanged (the
+  // normal equations by LDLT, with one step of refinement on the residual)
   beta_shift_ = VectorXd::Zero(p_);
   if (p_ > 0) {
-    Eigen::ColPivHouseholderQR<MatrixXd> qr(Xw);
-    beta_shift_ = qr.solve(yw);
-    yw -= Xw * beta_shift_;
+    Eigen::LDLT<MatrixXd> normal(Xw.transpose() * Xw);
+    if (normal.info() == Eigen::Success) {
+      for (int step = 0; step < 2; ++step) {
+        const VectorXd delta = normal.solve(Xw.transpose() * yw);
+        if (!delta.allFinite()) break;
+        beta_shift_ += delta;
+        yw -= Xw * delta;
+      }
+    }
   }
   system_.set_weights(w);
   const SpMat Zw = sw.asDiagonal() * re_.Z;
@@ -55,7 +63,7 @@ bool LmmCore::factor_A(const VectorXd& theta) {
 
 double LmmCore::deviance(const VectorXd& theta, bool reml) {
   const double inf = std::numeric_limits<double>::infinity();
-  if (theta.size() != re_.ntheta) Rcpp::stop("theta has length %d, expected %d", (int)theta.size(), re_.ntheta);
+  if (theta.size() != re_.ntheta) engine_stop("theta has length %d, expected %d", (int)theta.size(), re_.ntheta);
   for (int k = 0; k < theta.size(); ++k) if (!std::isfinite(theta[k])) return inf;
   if (!factor_A(theta)) {   // keep the state's shapes valid for the accessors
     u_ = VectorXd::Zero(re_.q);
@@ -140,19 +148,25 @@ MatrixXd LmmCore::cond_var(int term) const {
 }
 
 // The profiled state at theta (beta and sigma at their optimum given theta).
-Rcpp::List LmmCore::state(const VectorXd& theta, bool reml) {
+CoreState LmmCore::state(const VectorXd& theta, bool reml) {
   const double dev = deviance(theta, reml);
   const double nmp = reml ? n_ - p_ : n_;
-  return Rcpp::List::create(
-      Rcpp::Named("par") = theta, Rcpp::Named("deviance") = dev,
-      Rcpp::Named("beta") = beta(), Rcpp::Named("u") = u(), Rcpp::Named("b") = b(),
-      Rcpp::Named("pwrss") = pwrss_, Rcpp::Named("logdet_L2") = ldL2_,
-      Rcpp::Named("logdet_RX2") = ldRX2_, Rcpp::Named("RX") = RX_,
-      Rcpp::Named("sigma") = std::sqrt(pwrss_ / nmp));
+  CoreState s;
+  add_state(s, "par", theta);
+  add_state(s, "deviance", dev);
+  add_state(s, "beta", beta());
+  add_state(s, "u", u());
+  add_state(s, "b", b());
+  add_state(s, "pwrss", pwrss_);
+  add_state(s, "logdet_L2", ldL2_);
+  add_state(s, "logdet_RX2", ldRX2_);
+  add_state(s, "RX", RX_);
+  add_state(s, "sigma", std::sqrt(pwrss_ / nmp));
+  return s;
 }
 
 MatrixXd LmmCore::half_solve(const VectorXd& theta, bool reml, const MatrixXd& V) {
-  if (!std::isfinite(deviance(theta, reml))) Rcpp::stop("the model's factor is not available at this theta");
+  if (!std::isfinite(deviance(theta, reml))) engine_stop("the model's factor is not available at this theta");
   return half_solve_b(re_, [this](MatrixXd& B) { solve_L(B); }, V);
 }
 

@@ -12,6 +12,14 @@
 // changes nothing in theta but keeps y'Wy of the size of r2 (no cancellation).
 // A and its factor are the PenalizedSystem both cores share (penalized_system.h), with W the
 // prior weights. The core's parameter vector (mixed_core.h) is theta.
+//
+// Gradient (lmm_gradient.cpp), with M = Z'WZ and T_i term i's block of Lambda; theta_k at (r, c)
+// of T_i, sums over the levels g of term i (blocks of p_i columns):
+//   d log|A| / dtheta_k = 2 sum_g (M Lambda A^{-1})_gg[r, c]   (A^{-1} on M's pattern: the selected
+//                                                               inverse of the shared factor),
+//   d r2 / dtheta_k     = -2 sum_g v_g[r] u_g[c],   v = Z'W(y - X beta) - M Lambda u,
+// and for REML log|A| + log|RX|^2 = log|K|, K the system in (u, beta), whose derivative adds
+// 2 sum_g (H F')_gg[r, c] with F = A^{-1} Lambda'Z'WX RX^{-1}, H = (M Lambda A^{-1} Lambda'Z'WX - Z'WX) RX^{-1}.
 #ifndef GLMMLAB_LMM_CORE_H
 #define GLMMLAB_LMM_CORE_H
 
@@ -30,10 +38,26 @@ class LmmCore : public MixedCore {
 
   // MixedCore: par = theta.
   double objective(const Eigen::VectorXd& par, bool reml) override { return deviance(par, reml); }
-  Rcpp::List state(const Eigen::VectorXd& par, bool reml) override;
+  // The exact gradient of the profiled deviance in theta (see above); NaN where the deviance is
+  // not finite.
+  bool has_gradient(bool) const override { return layout_ok_; }
+  double objective_gradient(const Eigen::VectorXd& par, bool reml, Eigen::VectorXd& grad) override;
+
+  // -2 log L at (beta, theta) with sigma profiled in neither, in parts: -2 log L = logdet_A + Q /
+  // sigma^2 + n log(2 pi sigma^2) - sum(log w), Q the penalized residual sum of squares at beta
+  // (the user's beta); with the derivatives in theta and beta that the ML standard errors need
+  // (lmm_vcov.h). dlogdet_A (which needs the selected inverse) only when asked for, else empty.
+  struct FixedBeta {
+    double profiled_ml;              // the profiled ML deviance at theta
+    double logdet_A, Q;
+    Eigen::VectorXd dlogdet_A, dQ;   // in theta
+    Eigen::VectorXd dQ_dbeta;
+  };
+  FixedBeta at_fixed_beta(const Eigen::VectorXd& theta, const Eigen::VectorXd& beta, bool with_dlogdet);
+  CoreState state(const Eigen::VectorXd& par, bool reml) override;
   Eigen::MatrixXd cond_var(const Eigen::VectorXd& par, bool reml, int term) override;
-  Eigen::MatrixXd half_solve(const Eigen::VectorXd& par, bool reml, const Eigen::MatrixXd& V) override;
   void set_response(const Eigen::VectorXd& y, const Eigen::VectorXd& weights) override;
+  Eigen::MatrixXd half_solve(const Eigen::VectorXd& par, bool reml, const Eigen::MatrixXd& V) override;
   Eigen::VectorXd lower(bool) const override { return re_.theta_lower; }
 
   // A start for theta from per-term moment estimates (each term's group-wise least-squares fits
@@ -57,6 +81,17 @@ class LmmCore : public MixedCore {
   bool factor_A(const Eigen::VectorXd& theta);
   void solve_L(Eigen::MatrixXd& B) const { system_.solve_L(B); }    // B <- L^{-1} P B
   void solve_Lt(Eigen::VectorXd& v) const { system_.solve_Lt(v); }  // v <- P' L^{-T} v
+  bool gradient_layout();   // the gradient's layout; false if M is not block-dense
+  // zinv_ <- A^{-1} at M's stored entries (after a successful factor_A); false if not available
+  bool invert_on_M();
+  // per term, the p_i x p_i matrix sum_g (M Lambda A^{-1})_gg at theta (after invert_on_M)
+  std::vector<Eigen::MatrixXd> trace_blocks(const Eigen::VectorXd& theta) const;
+  // per term, sum_g v_g w_g' (v, w in Z's column order)
+  std::vector<Eigen::MatrixXd> outer_blocks(const Eigen::VectorXd& v, const Eigen::VectorXd& w) const;
+  // the entries of per-term p_i x p_i matrices at theta's positions
+  Eigen::VectorXd at_theta(const std::vector<Eigen::MatrixXd>& blocks) const;
+  // T_i at theta (lower triangular)
+  Eigen::MatrixXd term_factor(const Eigen::VectorXd& theta, int term) const;
 
   int n_, p_;
   Eigen::MatrixXd X_;
@@ -65,6 +100,12 @@ class LmmCore : public MixedCore {
   Eigen::MatrixXd ZtWX_, XtWX_, ZtWyX_, half_solved_;   // [Z'Wy Z'WX]; L^{-1} P Lambda' of it
   Eigen::VectorXd ZtWy_, XtWy_, beta_shift_;
   double ytWy_, sum_log_w_;
+  // the gradient's layout (built at its first use): the term of each column of A, theta's offset
+  // per term, the place of each stored entry of M in the selected inverse; A^{-1} there
+  std::vector<int> column_term_, theta_offset_;
+  std::vector<Eigen::Index> inverse_at_M_;
+  Eigen::VectorXd zinv_;
+  bool layout_checked_ = false, layout_ok_ = false;
   // state of the last evaluation
   Eigen::MatrixXd RZX_, RX_;
   Eigen::VectorXd cu_, beta_, u_;

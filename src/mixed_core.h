@@ -14,6 +14,26 @@
 #define GLMMLAB_MIXED_CORE_H
 
 #include "re_design.h"
+#include <string>
+#include <vector>
+
+// What a core reports at a parameter vector: named scalars, vectors and matrices (the R entry
+// points turn it into a named list).
+struct StateEntry {
+  std::string name;
+  int kind;   // 0 scalar, 1 vector, 2 matrix
+  double scalar;
+  Eigen::VectorXd vector;
+  Eigen::MatrixXd matrix;
+};
+typedef std::vector<StateEntry> CoreState;
+inline void add_state(CoreState& s, const char* name, double x) { s.push_back(StateEntry{name, 0, x, Eigen::VectorXd(), Eigen::MatrixXd()}); }
+inline void add_state(CoreState& s, const char* name, const Eigen::VectorXd& v) {
+  s.push_back(StateEntry{name, 1, 0.0, v, Eigen::MatrixXd()});
+}
+inline void add_state(CoreState& s, const char* name, const Eigen::MatrixXd& m) {
+  s.push_back(StateEntry{name, 2, 0.0, Eigen::VectorXd(), m});
+}
 
 class MixedCore {
  public:
@@ -27,13 +47,13 @@ class MixedCore {
     return objective(par, reml);
   }
   // Everything R reads at par (estimates, modes, determinants), as a named list.
-  virtual Rcpp::List state(const Eigen::VectorXd& par, bool reml) = 0;
+  virtual CoreState state(const Eigen::VectorXd& par, bool reml) = 0;
   // Diagonal blocks of Lambda A^{-1} Lambda' for one term at par, p x p nlev (re_design.h);
   // times sigma^2 for the LMM (the conditional covariance of b on the core's columns).
   virtual Eigen::MatrixXd cond_var(const Eigen::VectorXd& par, bool reml, int term) = 0;
-  // L^{-1} P Lambda' V at par for V (q x k, rows in the formula's order of the core's b), where
-  // A = P' L L' P is the factored penalized system: its cross-products are V' Lambda A^{-1}
-  // Lambda' V, the conditional covariances of V'b (times sigma^2 for the LMM; re_design.h).
+  // L^{-1} P Lambda' V at par for V (q x k, rows in the formula's order of the core's b): its
+  // cross-products are V' Lambda A^{-1} Lambda' V, the conditional covariances of V'b (up to
+  // sigma^2 for the LMM), for prediction standard errors of any rows, across terms.
   virtual Eigen::MatrixXd half_solve(const Eigen::VectorXd& par, bool reml, const Eigen::MatrixXd& V) = 0;
   // A new response (y; a proportion of w trials for binomial) and prior weights.
   virtual void set_response(const Eigen::VectorXd& y, const Eigen::VectorXd& weights) = 0;
@@ -50,8 +70,5 @@ class MixedCore {
   explicit MixedCore(ReDesign re) : re_(std::move(re)) {}
   ReDesign re_;
 };
-
-// The core behind an external pointer from R (an error for a fit saved and reloaded).
-MixedCore* core_from(SEXP ptr);
 
 #endif

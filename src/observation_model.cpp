@@ -9,7 +9,7 @@ using family_kit::saturate;
 using family_kit::softplus;
 
 void ObservationModel::set_structure(int zero_model, bool dispersion_by_observation) {
-  if (zero_model < kZeroNone || zero_model > kZeroHurdle) Rcpp::stop("unknown zero model %d", zero_model);
+  if (zero_model < kZeroNone || zero_model > kZeroHurdle) engine_stop("unknown zero model %d", zero_model);
   zero_model_ = zero_model;
   by_obs_ = dispersion_by_observation && has_dispersion();
 }

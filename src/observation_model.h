@@ -12,8 +12,8 @@
 #ifndef GLMMLAB_OBSERVATION_MODEL_H
 #define GLMMLAB_OBSERVATION_MODEL_H
 
+#include "engine_base.h"
 #include "families.h"
-#include <RcppEigen.h>
 #include <vector>
 
 enum ZeroModel { kZeroNone = 0, kZeroInflated = 1, kZeroHurdle = 2 };

@@ -1,6 +1,6 @@
 // penalized_system.cpp: Z'WZ, A = Lambda' Z'WZ Lambda + I and its factor (see penalized_system.h).
 #include "penalized_system.h"
-#include "selected_inverse.h"
+#include <Eigen/SparseCholesky>
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -49,6 +49,72 @@ std::string format_bytes(double bytes) {
 
 }  // namespace
 
+// ---- The simplicial factor's selected inverse (the test path; the blocked factor has its own)
+// entries of A^{-1} on the sparsity pattern of A's Cholesky factor L
+// (A = L L', L sparse lower triangular), by the Takahashi recurrences (Takahashi, Fagan & Chin
+// 1973; Erisman & Tinney 1975), processing the columns of L from last to first:
+//   S_ij = -(1/L_jj) sum_{k > j, k in col j} L_kj S_ik        (i > j in the pattern of column j)
+//   S_jj = 1/L_jj^2 - (1/L_jj) sum_{k > j, k in col j} L_kj S_kj
+// Every S_ik needed lies in the pattern of L (the rows of a column form a clique in L's graph),
+// so no entry outside the pattern is ever computed. The GLMM gradient uses it for the leverages
+// a_i' H^{-1} a_i, whose pairs of columns all lie in H's pattern.
+class SelectedInverse {
+ public:
+  // From L (column-major, compressed, sorted rows, diagonal first in each column): false when
+  // L does not have that layout or a diagonal entry is not positive.
+  bool compute(const SpMat& L);
+  // (A^{-1})_ij for i, j in the factor's (permuted) numbering; NaN outside the pattern.
+  double operator()(int i, int j) const;
+  // The computed entries, stored like L's values (column-major, rows sorted).
+  const double* values() const { return S_.valuePtr(); }
+
+ private:
+  SpMat S_;
+};
+
+bool SelectedInverse::compute(const SpMat& L) {
+  if (!L.isCompressed()) return false;
+  S_ = L;
+  const int q = L.cols();
+  const int* outer = L.outerIndexPtr();
+  const int* inner = L.innerIndexPtr();
+  const double* lv = L.valuePtr();
+  double* sv = S_.valuePtr();
+  Eigen::MatrixXd B;   // S on the rows of column j (below the diagonal), gathered densely
+  for (int j = q - 1; j >= 0; --j) {
+    const int start = outer[j], end = outer[j + 1], m = end - start - 1;
+    if (start == end || inner[start] != j || !(lv[start] > 0)) return false;
+    const int* rows = inner + start + 1;
+    B.resize(m, m);
+    for (int t = 0; t < m; ++t) {   // column rows[t] of S holds rows[t..m-1]: merge the two lists
+      int e = outer[rows[t]];
+      const int e_end = outer[rows[t] + 1];
+      for (int s = t; s < m; ++s) {
+        while (e < e_end && inner[e] < rows[s]) ++e;
+        if (e == e_end || inner[e] != rows[s]) return false;   // not a clique: not a Cholesky pattern
+        B(s, t) = B(t, s) = sv[e];
+      }
+    }
+    const Eigen::Map<const Eigen::VectorXd> l(lv + start + 1, m);
+    Eigen::Map<Eigen::VectorXd> col(sv + start + 1, m);
+    col.noalias() = B * l;
+    col /= -lv[start];
+    sv[start] = 1.0 / (lv[start] * lv[start]) - l.dot(col) / lv[start];
+  }
+  return true;
+}
+
+double SelectedInverse::operator()(int i, int j) const {
+  const int col = std::min(i, j), row = std::max(i, j);
+  const int* first = S_.innerIndexPtr() + S_.outerIndexPtr()[col];
+  const int* last = S_.innerIndexPtr() + S_.outerIndexPtr()[col + 1];
+  const int* hit = std::lower_bound(first, last, row);
+  if (hit == last || *hit != row) return NAN;
+  return S_.valuePtr()[hit - S_.innerIndexPtr()];
+}
+
+// ---- The system
+
 struct SimplicialFactor {
   Eigen::SimplicialLLT<SpMat, Eigen::Lower, Eigen::AMDOrdering<int> > chol;
   SelectedInverse inverse;
@@ -60,7 +126,7 @@ PenalizedSystem& PenalizedSystem::operator=(PenalizedSystem&&) = default;
 PenalizedSystem::~PenalizedSystem() {}
 
 PenalizedSystem::PenalizedSystem(const ReDesign& re, int method, double max_bytes, int copies) : q_(re.q) {
-  if (method < kChoose || method > kSimplicial) Rcpp::stop("factor method must be 0, 1 or 2");
+  if (method < kChoose || method > kSimplicial) engine_stop("factor method must be 0, 1 or 2");
   // Z'WZ's pattern: both triangles, rows sorted, from one symbolic product
   Zt_ = re.Z.transpose();
   Zt_.makeCompressed();
@@ -240,5 +306,6 @@ Index PenalizedSystem::inverse_position(int r, int c) const {
 }
 
 const double* PenalizedSystem::inverse_values() const {
-  return blocked_ ? blocked_chol_.inverse_values() : simplicial_->inverse.values();
+  if (blocked_) return blocked_chol_.inverse_values();
+  return q_ == 0 ? nullptr : simplicial_->inverse.values();   // no random effects: nothing to read
 }

@@ -17,8 +17,8 @@
 
 using Eigen::VectorXd;
 
-void GlmmCore::set_zi_random(const Rcpp::List& terms) {
-  if (model_.zero_model() == kZeroNone) Rcpp::stop("random effects in the zero model need a zero model");
+void GlmmCore::set_zi_random(const std::vector<ReTermData>& terms) {
+  if (model_.zero_model() == kZeroNone) engine_stop("random effects in the zero model need a zero model");
   re_zi_ = build_re_design(terms, X_.rows());
   zi_random_ = re_zi_.q > 0;
   v_ = VectorXd::Zero(re_zi_.q);
@@ -134,7 +134,7 @@ double GlmmCore::zi_laplace_deviance(const VectorXd& theta, const VectorXd& beta
     const double change = dev - dev_new;
     dev = dev_new;
     if (change < 1e-14 * (1.0 + std::abs(dev)) && decrement < 1e-18 * (1.0 + std::abs(dev))) break;
-    if (it % 16 == 15) Rcpp::checkUserInterrupt();
+    if (it % 16 == 15) check_user_interrupt();
   }
   llt.factorize(joint_hessian(M, dee, dez, dzz, false));   // the exact curvature at the mode
   if (llt.info() != Eigen::Success) return inf;   // the mode is not a maximum

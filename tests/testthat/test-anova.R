@@ -92,7 +92,7 @@ test_that("models fitted to different data are refused; names and non-models che
   sleep <- reference_data("lme4::sleepstudy")
   m1 <- glmm(Reaction ~ Days + (Days | Subject), data = sleep)
   m_short <- glmm(Reaction ~ Days + (1 | Subject), data = sleep[-1, ])
-  expect_error(anova(m1, m_short), "not all fitted to the same number of observations")
+  expect_error(anova(m1, m_short), "not all fitted to the same size of dataset")   # lme4's words
   sleep2 <- sleep
   sleep2$Reaction <- rev(sleep2$Reaction)
   m_other <- glmm(Reaction ~ Days + (1 | Subject), data = sleep2)
@@ -101,7 +101,8 @@ test_that("models fitted to different data are refused; names and non-models che
   m0 <- glmm(Reaction ~ 1 + (Days | Subject), data = sleep)
   a <- anova(m0, m1, model.names = c("null", "days"))
   expect_identical(rownames(a), c("null", "days"))
-  expect_error(anova(m0, m1, model.names = "x"), "2 distinct names")
+  expect_error(anova(m0, m1, model.names = "x"), "different lengths")
+  expect_error(anova(m0, m1, model.names = c("x", "x")), "2 distinct names")
 })
 
 test_that("a glmm fit and an lm() fit are compared in one table (glmm first)", {
@@ -148,7 +149,7 @@ test_that("one model: sequential Wald chi-square tests with glmmTMB's covariance
   expect_equal(ag$Chisq, 24.9485464731083, tolerance = 1e-4)
   expect_output(print(a), "Sequential Wald chi-square tests")
   m_int <- glmm(y ~ 1 + (1 | groupID), data = data)
-  expect_error(anova(m_int), "only an intercept")
+  expect_equal(nrow(anova(m_int)), 0L)   # nothing to test: an empty table, as lme4's
   # several terms: sequential sums over the blocks reproduce the joint Wald test of all slopes
   blossoms <- blossoms_data()
   mb <- glmm(UBW ~ LBW + pop + (1 | patch), data = blossoms)

@@ -182,7 +182,8 @@ test_that("confint() and vcov(full = TRUE) cover these families; the shape param
   expect_true(all(ci[, 1] < ci[, "Estimate"] & ci[, "Estimate"] < ci[, 2]))
   expect_identical(rownames(confint(mt, full = TRUE))[3], "sigma")
   V <- vcov(mt, full = TRUE)
-  expect_identical(rownames(V), c("(Intercept)", "x", "d~(Intercept)", "theta_1|g.1", "Student-t df"))
+  expect_identical(unname(rownames(V)), c("(Intercept)", "x", "d~(Intercept)", "theta_1|g.1", "Student-t df"))
+  expect_identical(names(rownames(V)), c("cond1", "cond2", "disp", "theta", "psi"))   # glmmTMB 1.1.5's labels
   expect_equal(sqrt(diag(V))[1:2], sqrt(diag(vcov(mt)$cond)), tolerance = 1e-6, ignore_attr = TRUE)
   expect_error(confint(mt, parm = "Student-t df"), "no interval for the t family's shape parameter")
   expect_error(confint(mt, method = "profile"), "likelihood profiles are not available for the t family")

@@ -8,8 +8,10 @@ lmm_cases <- list(
   list(ref = "blossoms_lbw_tmb", data = "blossoms", formula = UBW ~ LBW + (1 | pop/patch)),
   list(ref = "sleep_slope_ml_tmb", data = "lme4::sleepstudy", formula = Reaction ~ Days + (Days | Subject)),
   list(ref = "sleep_slope_reml_lme4", data = "lme4::sleepstudy", formula = Reaction ~ Days + (Days | Subject), REML = TRUE),
-  list(ref = "sleep_diag_ml_lme4", data = "lme4::sleepstudy", formula = Reaction ~ Days + (Days || Subject), se = FALSE),
-  list(ref = "sleep_diag_reml_lme4", data = "lme4::sleepstudy", formula = Reaction ~ Days + (Days || Subject), REML = TRUE),
+  # lme4 writes (Days || Subject) as the two terms below (Subject, Subject.1); glmm() keeps (Days || Subject) one
+  # diagonal term as glmmTMB does (test-api_accessors.R)
+  list(ref = "sleep_diag_ml_lme4", data = "lme4::sleepstudy", formula = Reaction ~ Days + (1 | Subject) + (0 + Days | Subject), se = FALSE),
+  list(ref = "sleep_diag_reml_lme4", data = "lme4::sleepstudy", formula = Reaction ~ Days + (1 | Subject) + (0 + Days | Subject), REML = TRUE),
   list(ref = "sleep_slopeonly_ml_tmb", data = "lme4::sleepstudy", formula = Reaction ~ Days + (0 + Days | Subject)),
   list(ref = "sleep_slopeonly_reml_lme4", data = "lme4::sleepstudy", formula = Reaction ~ Days + (0 + Days | Subject), REML = TRUE),
   list(ref = "penicillin_ml_tmb", data = "lme4::Penicillin", formula = diameter ~ 1 + (1 | plate) + (1 | sample)),

@@ -17,18 +17,21 @@ test_that("find_re_terms finds every bar term, in formula order, inside parenthe
   expect_equal(re_term_text(y ~ x - 1 + (1 | g)), "1 | g")
 })
 
-test_that("`||` splits a term into an intercept and one uncorrelated term per column", {
-  expect_equal(re_term_text(y ~ (x || g)), c("1 | g", "0 + x | g"))
-  expect_equal(re_term_text(y ~ (x + z || g)), c("1 | g", "0 + x | g", "0 + z | g"))
-  expect_equal(re_term_text(y ~ (0 + x + z || g)), c("0 + x | g", "0 + z | g"))
-  expect_equal(re_term_text(y ~ (x:z || g)), c("1 | g", "0 + x:z | g"))
+test_that("`||` is one term with a diagonal covariance (glmmTMB's diag), written out by expand_double_bars() as lme4 does", {
+  expect_equal(re_term_text(y ~ (x || g)), "x | g")
+  expect_equal(vapply(glmmlab:::find_re_terms(y ~ (x || g) + (z | h) + diag(w | k)), `[[`, "", "structure"), c("diag", "us", "diag"))
+  expect_equal(re_term_text(y ~ (x + z || g)), "x + z | g")
+  expect_equal(re_term_text(y ~ us(x | g)), "x | g")
+  expect_equal(glmmlab:::expand_double_bars(y ~ (x || g)), y ~ (1 | g) + (0 + x | g), ignore_attr = TRUE)
+  expect_equal(glmmlab:::expand_double_bars(y ~ (0 + x + z || g)), y ~ (0 + x | g) + (0 + z | g), ignore_attr = TRUE)
+  expect_equal(glmmlab:::expand_double_bars(y ~ (x:z || g)), y ~ (1 | g) + (0 + x:z | g), ignore_attr = TRUE)
 })
 
 test_that("`/` expands nesting innermost first, named inner:outer as lme4 and glmmTMB do", {
   expect_equal(re_term_text(y ~ (1 | pop / patch)), c("1 | patch:pop", "1 | pop"))
   expect_equal(re_term_text(y ~ (1 | a / b / c)), c("1 | c:b:a", "1 | b:a", "1 | a"))
   expect_equal(re_term_text(y ~ (x | a / b)), c("x | b:a", "x | a"))
-  expect_equal(re_term_text(y ~ (x || a / b)), c("1 | b:a", "0 + x | b:a", "1 | a", "0 + x | a"))
+  expect_equal(re_term_text(y ~ (x || a / b)), c("x | b:a", "x | a"))
   expect_equal(re_term_text(y ~ (1 | (a / b) / c)), c("1 | c:b:a", "1 | b:a", "1 | a"))
   expect_equal(re_term_text(y ~ (1 | a:b)), "1 | a:b")
 })

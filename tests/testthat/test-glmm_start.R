@@ -34,9 +34,13 @@ test_that("the C++ GLM start reproduces glm.fit() across families, links, weight
   expect_lt(start$phi, 4)
 })
 
-test_that("the GLM start falls back to glm.fit() where the family finds no start of its own", {
-  # gaussian(log) with a non-positive response: the family's initialize refuses, glm.fit decides
-  expect_null(glmmlab:::glm_eta_start(c(-1, 2, 3), rep(1, 3), gaussian(link = "log")))
+test_that("the GLM start falls back to the link of the mean where the family finds no start of its own", {
+  # gaussian(log) with a non-positive response: the family's initialize refuses; every row starts
+  # at the link of the weighted mean (never at eta = 0, flat for the sqrt link); NULL when that is
+  # not valid either (glm.fit() then decides)
+  expect_equal(glmmlab:::glm_eta_start(c(-1, 2, 3), rep(1, 3), gaussian(link = "log")), rep(log(4 / 3), 3))
+  expect_equal(glmmlab:::glm_eta_start(c(-1, 2, 3), c(1, 1, 2), gaussian(link = "sqrt")), rep(sqrt(7 / 4), 3))
+  expect_null(glmmlab:::glm_eta_start(c(-3, 1, 1), rep(1, 3), gaussian(link = "log")))
   withr::local_seed(4)
   X <- cbind(1, rnorm(50))
   y <- exp(1 + 0.3 * X[, 2]) + rnorm(50, 0, 0.2)

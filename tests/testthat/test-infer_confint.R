@@ -21,7 +21,8 @@ test_that("vcov(full = TRUE) is glmmTMB's: names, order, internal scale (ML, REM
   sleep <- fixture_data("sleepstudy")
   m <- glmm(Reaction ~ Days + (Days | Subject), data = sleep)
   V <- vcov(m, full = TRUE)
-  expect_identical(rownames(V), c("(Intercept)", "Days", "d~(Intercept)", paste0("theta_Days|Subject.", 1:3)))
+  expect_identical(rownames(V), c(cond1 = "(Intercept)", cond2 = "Days", disp = "d~(Intercept)",
+                                  stats::setNames(paste0("theta_Days|Subject.", 1:3), paste0("theta", 1:3))))
   expect_same_vcov(V, refs$sleep_ml$vcov_full)
   expect_equal(V[1:2, 1:2], vcov(m)$cond, tolerance = 1e-5)
   r <- glmm(Reaction ~ Days + (Days | Subject), data = sleep, REML = TRUE)

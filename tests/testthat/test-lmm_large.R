@@ -124,7 +124,7 @@ test_that("a user's start$theta is kept on large models (no moment start replace
   dat <- crossed_data()
   # With verbose = TRUE the optimizer prints each point it evaluates; its first is the start. The
   # moment start (tried only when no start is given) would replace a poor start such as 3, 3, 3.
-  out <- capture.output(m_user <- glmm(crossed_formula, data = dat, start = list(theta = c(3, 3, 3)), verbose = TRUE))
+  out <- capture.output(m_user <- glmm(crossed_formula, data = dat, start = c(3, 3, 3), verbose = TRUE))   # lme4's theta
   expect_match(out[1L], "\\[ 3 3 3 \\]")
   expect_lt(abs(m_user$loglik - crossed_ref$logLik), 1e-6)
   out <- capture.output(m <- glmm(crossed_formula, data = dat, verbose = TRUE))

@@ -63,7 +63,7 @@ test_that("vcov() returns glmmTMB's list with the p x p matrix $cond", {
   expect_identical(dimnames(V$cond), list(c("(Intercept)", "x1"), c("(Intercept)", "x1")))
   expect_equal(sqrt(diag(V$cond)), stored_references("core")$chapter_x1_tmb$se, tolerance = 1e-5)
   expect_output(print(V), "Conditional model:\n            (Intercept)", fixed = TRUE)
-  expect_identical(rownames(vcov(m, full = TRUE)), c("(Intercept)", "x1", "d~(Intercept)", "theta_1|groupID.1"))   # test-infer_confint.R
+  expect_identical(rownames(vcov(m, full = TRUE)), c(cond1 = "(Intercept)", cond2 = "x1", disp = "d~(Intercept)", theta = "theta_1|groupID.1"))   # test-infer_confint.R
 })
 
 test_that("vcov(), fixef() and sigma() agree with glmmTMB (stored, then a live fit)", {

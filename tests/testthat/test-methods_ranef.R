@@ -100,27 +100,28 @@ test_that("ranef() and condVar match lme4 on Penicillin, crossed (1 | plate) + (
   }
 })
 
-test_that("(x || g): terms of one grouping factor are combined, as in lme4", {
+test_that("(x || g): one diagonal term, combined as in lme4; its condVar array has NA covariances (as glmmTMB's)", {
   ss <- fixture_data("sleepstudy")
   m <- glmm(Reaction ~ Days + (Days || Subject), data = ss)
   re <- ranef(m)$cond
   expect_named(re, "Subject")
   expect_identical(names(re$Subject), c("(Intercept)", "Days"))
   cv <- attr(re$Subject, "condVar")
-  expect_type(cv, "list")
-  expect_named(cv, c("(Intercept)", "Days"))
+  expect_equal(dim(cv), c(2L, 2L, 18L))
+  expect_true(all(is.na(cv[1, 2, ])))
   cf <- coef(m)$cond
   expect_named(cf, "Subject")
   # lme4 1.1-31 at its own optimum (stored): 1e-4 relative
   ref <- stored_references("core_methods")
+  diag_var <- function(arrays) unname(lapply(arrays, function(a) a[1, 1, ]))
   expect_equal(as.matrix(re$Subject), ref$sleep_diag_ml_lme4_ranef, tolerance = 1e-4)
-  expect_equal(unname(cv), ref$sleep_diag_ml_lme4_postvar, tolerance = 1e-4)
+  expect_equal(list(cv[1, 1, ], cv[2, 2, ]), diag_var(ref$sleep_diag_ml_lme4_postvar), tolerance = 1e-4)
   expect_equal(as.matrix(cf$Subject), ref$sleep_diag_ml_lme4_coef, tolerance = 1e-4)
   skip_if_not_installed("lme4")
   l0 <- lmer_at_theta(Reaction ~ Days + (Days || Subject), ss, m$theta)
   rl0 <- lme4::ranef(l0, condVar = TRUE)$Subject
   expect_equal(as.matrix(re$Subject), as.matrix(rl0), tolerance = 1e-8)
-  expect_equal(unname(cv), unname(attr(rl0, "postVar")), tolerance = 1e-8)
+  expect_equal(list(cv[1, 1, ], cv[2, 2, ]), diag_var(attr(rl0, "postVar")), tolerance = 1e-8)
   expect_equal(as.matrix(cf$Subject), as.matrix(coef(l0)$Subject), tolerance = 1e-8)
 })
 
@@ -137,11 +138,11 @@ test_that("coef(): a random-effect column without a fixed effect comes first wit
   expect_equal(as.matrix(tab), as.matrix(coef(l0)$Subject), tolerance = 1e-8)
 })
 
-test_that("as.data.frame(ranef()) has lme4's columns and values", {
+test_that("as.data.frame(ranef()) has lme4's columns (after glmmTMB's component) and values", {
   ss <- fixture_data("sleepstudy")
   m <- glmm(Reaction ~ Days + (Days | Subject), data = ss)
   d <- as.data.frame(ranef(m))
-  expect_identical(names(d), c("grpvar", "term", "grp", "condval", "condsd"))
+  expect_identical(names(d), c("component", "grpvar", "term", "grp", "condval", "condsd"))
   expect_identical(nrow(d), 36L)
   ref <- stored_references("core_methods")$sleep_slope_ml_lme4_ranef_df   # lme4 1.1-31, its optimum
   expect_identical(as.character(d$grpvar), ref$grpvar)

@@ -45,14 +45,18 @@ test_that("slopes, uncorrelated terms and factor slopes give the expected column
   dat <- nested_data()
   expect_equal(re_terms_for(y ~ (x | pop), dat)[[1L]]$cnms, c("(Intercept)", "x"))
   expect_equal(re_terms_for(y ~ (0 + x | pop), dat)[[1L]]$cnms, "x")
-  re <- re_terms_for(y ~ (x || pop), dat)
-  expect_equal(lapply(re, `[[`, "cnms"), list("(Intercept)", "x"))
+  re <- re_terms_for(y ~ (x || pop), dat)   # one diagonal term; the core fits one scalar term per column
+  expect_equal(lapply(re, `[[`, "cnms"), list(c("(Intercept)", "x")))
+  expect_equal(re[[1L]]$structure, "diag")
+  expect_equal(lapply(glmmlab:::core_terms(re), `[[`, "cnms"), list("(Intercept)", "x"))
+  expect_equal(glmmlab:::theta_lengths(re), 2)
+  expect_equal(glmmlab:::theta_to_factors(c(2, 3), re)[[1L]], diag(c(2, 3)))
   expect_equal(re_terms_for(y ~ (0 + patch | pop), dat)[[1L]]$cnms, c("patcha", "patchb", "patchc"))
 })
 
 test_that("bad grouping factors and columns are errors naming the term", {
   dat <- nested_data()
-  expect_error(re_terms_for(y ~ (1 | one), transform(dat, one = "z")), "grouping factor 'one' has only one level")
+  expect_equal(re_terms_for(y ~ (1 | one), transform(dat, one = "z"))[[1L]]$nlev, 1L)   # kept: its variance is estimated as 0
   expect_error(re_terms_for(y ~ (1 | id), transform(dat, id = seq_len(24))), "'id' has 24 levels for 24 observations")
   expect_length(re_terms_for(y ~ (1 | id), transform(dat, id = seq_len(24)), gaussian_family = FALSE), 1L)
   expect_error(re_terms_for(y ~ (x | patch:pop), dat[c(1, 2, 5, 6, 9, 10), ]), "'patch:pop' has 3 levels x 2 random effects per level")

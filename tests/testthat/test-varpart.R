@@ -44,7 +44,7 @@ test_that("with random slopes only the intercept variance is partitioned, and th
   expect_identical(attr(vp, "slope_terms"), "Subject")
   expect_output(print(vp), "slope variances depend on the covariate's scale")
   # an uncorrelated slope-only term gets no row but is named in the note
-  m2 <- glmm(Reaction ~ Days + (Days || Subject), data = reference_data("lme4::sleepstudy"))
+  m2 <- glmm(Reaction ~ Days + (1 | Subject) + (0 + Days | Subject), data = reference_data("lme4::sleepstudy"))
   vp2 <- varpart(m2)
   expect_identical(vp2$component, c("Subject", "Residual", "Total"))
   expect_identical(attr(vp2, "slope_terms"), "Subject.1")
