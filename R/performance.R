@@ -140,7 +140,14 @@ model_info.glmmlab <- function(x, ...) {
          "draw them with plot(ranef(m)) or ggplot2::autoplot(ranef(m))", call. = FALSE)
   }
   default <- utils::getS3method("model_info", "default", envir = asNamespace("insight"))
-  default(x, ...)
+  info <- default(x, ...)
+  comp <- x$components
+  if (!is.null(comp)) {   # the zero-inflation (or hurdle) and dispersion models, as insight flags them for glmmTMB fits
+    if (comp$zero_model > 0L) info$is_zero_inflated <- info$is_zeroinf <- TRUE
+    if (comp$zero_model == 2L) info$is_hurdle <- TRUE
+    if (!is.null(comp$dispformula)) info$is_dispersion <- TRUE
+  }
+  info
 }
 
 # A function of a loaded package's namespace, or NULL.
