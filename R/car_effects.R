@@ -117,6 +117,10 @@ wald_chisq <- function(L, beta, V) {
 #' @rdname glmm-car
 Effect.glmmlab <- function(focal.predictors, mod, ...) {
   fam <- mod$family
+  if (fam$family %in% c("beta", "betabinomial")) {
+    # proportions: the binomial family's initialisation and variance (the effects use only the link)
+    fam <- stats::quasibinomial(link = fam$link)
+  }
   if (length(formals(fam$variance)) > 1L) {
     warning("the family's variance function takes the dispersion: 'effects' gets a Poisson-like one ",
             "(the effects and their intervals do not use it)", call. = FALSE)

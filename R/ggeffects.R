@@ -22,7 +22,13 @@
 #' Not supported, and therefore errors rather than different numbers: `type = "re"` intervals
 #' with some but not all grouping factors at given levels, the zero-inflation types (`"zi.prob"`; `"fe.zi"` and
 #' `"re.zi"` fall back to `"fe"` and `"re"` with a message, as for 'glmmTMB' fits without a
-#' zero-inflation part) and the simulation types (`"sim"`, `"sim_re"`). The result of
+#' zero-inflation part) and the simulation types (`"sim"`, `"sim_re"`). For fits with `ziformula`
+#' or `dispformula`, `type = "fe"` gives the conditional model's population-level mean with its
+#' intervals, as for 'glmmTMB' fits; `"fe.zi"`, `"zero_inflated"`, `"re.zi"` and `"zi.prob"` of
+#' zero-inflated fits (whose intervals 'ggeffects' simulates from glmmTMB's internals), `type =
+#' "re"`, and `ggemmeans()` (which 'ggeffects' 1.2 sends to an emmeans mode of other packages'
+#' models) are errors. `insight::get_predicted()` gives their mean response with the zero model
+#' (`predict(type = "response")`), without intervals. The result of
 #' `ggpredict()` has no `std.error` column: 'ggeffects' 1.2 keeps it only for the model classes it
 #' knows.
 #'

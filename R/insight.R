@@ -259,11 +259,8 @@ get_variance.glmmlab <- function(x, component = c("all", "fixed", "random", "res
                                                   "dispersion", "intercept", "slope", "rho01", "rho00"),
                                  verbose = TRUE, null_model = NULL, ...) {
   component <- match.arg(component)
-  if (has_model_components(x)) {
-    stop("variance components on the latent scale (insight::get_variance(), and so performance's icc(), r2() and ",
-         "model_performance()'s R2 and ICC) are not available for glmmlab fits with `ziformula` or `dispformula`: ",
-         "'insight' computes them for such glmmTMB fits by approximations glmmlab does not reproduce", call. = FALSE)
-  }
+  reason <- insight_variance_unavailable(x)
+  if (!is.null(reason)) stop(reason, call. = FALSE)
   wanted <- switch(component,
     all = c("var.fixed", "var.random", "var.residual", "var.distribution", "var.dispersion",
             "var.intercept", "var.slope", "cor.slope_intercept", "cor.slopes"),
@@ -283,6 +280,23 @@ get_variance.glmmlab <- function(x, component = c("all", "fixed", "random", "res
   if ("var.dispersion" %in% wanted) out$var.dispersion <- sum(term_var[obs_level])
   summaries <- random_term_summaries(x)
   c(out, summaries[intersect(wanted, names(summaries))])
+}
+
+# Why the latent-scale variances that insight and performance read (icc(), r2_nakagawa(),
+# model_performance()'s R2 and ICC) cannot be given as they are for the same glmmTMB fit, or NULL.
+insight_variance_unavailable <- function(x) {
+  if (has_model_components(x)) {
+    return(paste("variance components on the latent scale (insight::get_variance(), and so performance's icc(), r2() and",
+                 "model_performance()'s R2 and ICC) are not available for glmmlab fits with `ziformula` or `dispformula`:",
+                 "'insight' computes them for such glmmTMB fits by approximations glmmlab does not reproduce"))
+  }
+  if (identical(x$family$family, "t")) {
+    return(paste("for the t family, insight 0.19 takes sigma itself (not the t distribution's variance sigma^2 nu/(nu - 2))",
+                 "as the residual variance of glmmTMB fits; glmmlab does not reproduce that, so insight::get_variance(),",
+                 "performance's icc(), r2() and model_performance()'s R2 and ICC are not available: glmmlab::r2(m) gives R2",
+                 "with the t variance"))
+  }
+  NULL
 }
 
 # Per grouping factor: intercept variances, slope variances ("group.slope"), the slopes'

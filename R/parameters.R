@@ -24,6 +24,12 @@
 #' delta method). `standard_error()`, `p_value()`, `ci()` and `degrees_of_freedom()` give the
 #' fixed effects' columns.
 #'
+#' For fits with `ziformula` or `dispformula` the table has, as for 'glmmTMB' fits, the
+#' zero-inflation coefficients (`Component` `"zero_inflated"`), the dispersion model's
+#' coefficients (log scale, Wald z; `"dispersion"`) or the single dispersion with its interval, and
+#' the random-effect SDs of both models with Wald intervals on the log scale (for scalar
+#' random-effect terms; other terms are an error).
+#'
 #' Arguments that need what glmmlab does not compute are errors rather than different numbers:
 #' `ci_method` other than `"wald"`/`"normal"` (glmmTMB's `"profile"`, `"uniroot"`, `"ml1"`,
 #' `"betwithin"`, `"robust"`), `bootstrap = TRUE`, `standardize` and `group_level = TRUE`.
@@ -39,8 +45,8 @@
 #' @param ci_random `NULL` (intervals for the random-effect SDs in the cases 'parameters'
 #'   computes them for 'glmmTMB' fits), `TRUE` (always) or `FALSE` (never).
 #' @param effects `"all"`, `"fixed"` or `"random"`.
-#' @param component `"all"` or `"conditional"` (a glmmlab fit has no zero-inflation part);
-#'   `"conditional"` leaves out the dispersion row.
+#' @param component `"all"`, `"conditional"`, or, for fits with `ziformula` or `dispformula`,
+#'   `"zero_inflated"` (`"zi"`) or `"dispersion"`; `"conditional"` leaves out the dispersion row.
 #' @param exponentiate logical: exponentiate the fixed effects?
 #' @param keep,drop regular expressions of parameter names to keep or drop.
 #' @param verbose show messages?
