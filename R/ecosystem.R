@@ -259,7 +259,9 @@ NULL
 # linear predictor, logit link), as emmeans' component = for glmmTMB.
 recover_data.glmmlab <- function(object, component = "cond", ...) {
   recover <- get("recover_data", envir = asNamespace("emmeans"))
-  trms <- if (emm_component(object, component) == "zi") object$components$zi_terms else stats::delete.response(object$terms)
+  # an unknown component is reported by emm_basis.glmmlab() (emmeans turns errors here into "Perhaps a 'data' ... argument")
+  zi <- identical(component, "zi") && !is.null(object$components$zi)
+  trms <- if (zi) object$components$zi_terms else stats::delete.response(object$terms)
   recover(object$call, trms, attr(object$frame, "na.action"), frame = object$frame, ...)
 }
 

@@ -186,6 +186,18 @@ component_parameter_rows <- function(model, ci, ci_random, effects, component, e
 dispersion_parameter_row <- function(model, ci) {
   w <- variance_parameter_wald(model, ci)
   w <- w[w$type == "sigma", , drop = FALSE]
+  if (is.na(w$lower) && !is.null(model$map)) {
+    # a variance at its boundary leaves the joint transformation undefined; the dispersion's own
+    # row of vcov(full = TRUE) (log scale, as glmmTMB's) still gives its Wald interval
+    V <- tryCatch(suppressWarnings(vcov.glmmlab(model, full = TRUE)), error = function(e) NULL)
+    if (!is.null(V) && "d~(Intercept)" %in% rownames(V) && is.finite(V["d~(Intercept)", "d~(Intercept)"])) {
+      scale <- map_disp_scale(model$map)
+      se <- sqrt(V["d~(Intercept)", "d~(Intercept)"]) * abs(scale)
+      limits <- exp(log(w$estimate) + c(-1, 1) * stats::qnorm((1 + ci) / 2) * se)
+      w$lower <- limits[1L]
+      w$upper <- limits[2L]
+    }
+  }
   data.frame(Parameter = "(Intercept)", Coefficient = w$estimate, SE = NA_real_, CI = ci, CI_low = w$lower,
              CI_high = w$upper, z = NA_real_, df_error = NA_real_, p = NA_real_, Effects = "fixed", Group = "",
              Component = "dispersion", stringsAsFactors = FALSE)

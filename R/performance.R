@@ -111,6 +111,14 @@ check_convergence.glmmlab <- function(x, ...) {
   fit_converged(x) && all(is.finite(v)) && all(v > 0)
 }
 
+# performance::check_singularity(): is a random-effect covariance matrix (of the conditional or the
+# zero-inflation model) near singular, an eigenvalue below `tolerance`, as performance checks glmmTMB fits.
+check_singularity.glmmlab <- function(x, tolerance = 1e-5, ...) {
+  covariances <- c(x$cov_re, x$components$cov_re)
+  smallest <- vapply(covariances, function(S) min(eigen(S, symmetric = TRUE, only.values = TRUE)$values), 0)
+  any(smallest < tolerance)
+}
+
 # check_zeroinflation() (a generic in later performance versions): expected zeros from the fitted
 # means, with the negative binomial size sigma(m) as for glmmTMB fits.
 check_zeroinflation.glmmlab <- function(x, tolerance = 0.05, ...) {
