@@ -12,6 +12,10 @@
 #' covariance, of the coefficients of the terms that contain it. F tests are not available (as for
 #' 'glmmTMB' fits): `test.statistic = "F"` is an error.
 #'
+#' `effects::Effect()` of a fit with `ziformula` gives the conditional model's effects, as for
+#' 'glmmTMB' fits; for the beta and betabinomial families 'effects' gets the quasibinomial family
+#' with the fit's link (only the link enters the effects).
+#'
 #' `effects::Effect()`, `effects::allEffects()` and `effects::predictorEffect()` compute their
 #' effects from the fixed effects, their covariance and the family's link, as for 'glmmTMB' fits.
 #' For the negative binomial families 'effects' cannot use the family's variance function (it
@@ -23,6 +27,8 @@
 #' @param test.statistic `"Chisq"` (`"F"` is not available).
 #' @param vcov. covariance matrix of the fixed effects (default `vcov(mod)$cond`), or a function of
 #'   the model returning one.
+#' @param component `"cond"` (the conditional model), or for fits with `ziformula` or
+#'   `dispformula` `"zi"` or `"disp"`: the tests of that model's terms, as for 'glmmTMB' fits.
 #' @param focal.predictors names of the focal predictors (see [effects::Effect()]).
 #' @param ... passed on to `effects::Effect.default()`.
 #' @return `Anova()`: an `"anova"` data frame with columns `Chisq`, `Df`, `Pr(>Chisq)`.

@@ -26,6 +26,17 @@
 #' 'insight' 0.19.0 gives for the same 'glmmTMB' fit, for count models too (the null model's mean
 #' count \eqn{\exp(\beta_0)}; see [r2()] for the choice).
 #'
+#' For fits with `ziformula` or `dispformula`, as for 'glmmTMB' fits: `model_info()` sets
+#' `is_zero_inflated`, `is_hurdle` and `is_dispersion`; `find_formula()` has `zero_inflated`,
+#' `zero_inflated_random` and `dispersion`; `find_parameters()`, `get_parameters()` and
+#' `get_statistic()` have the components `zero_inflated` and `dispersion` (glmmTMB's log-scale
+#' dispersion coefficients; the single dispersion of a family that has one is listed too, without
+#' a statistic); `get_varcov(component = "zero_inflated" | "dispersion")`. `get_varcov(component =
+#' "all")` is the covariance of all parameters (`vcov(m, full = TRUE)`), an error for fits with
+#' components. `get_variance()`, and so `icc()` and `r2_nakagawa()`, is an error for fits with
+#' components and for the t family (insight 0.19 takes sigma as the t family's residual variance
+#' for glmmTMB fits; [r2()] uses the t variance), rather than numbers that differ from glmmTMB's.
+#'
 #' `performance::model_performance()` gives AIC, AICc, BIC, conditional and marginal R² (from
 #' [r2()]), the adjusted ICC, RMSE and sigma, as for 'glmmTMB' fits. `performance::check_model()`
 #' computes its diagnostics, except those that need case-deletion influence (Cook's distance),
@@ -79,7 +90,7 @@ insight_components <- function(x) {
   if (!is.null(comp)) {
     disp <- component_estimates(x)$disp
     if (length(disp) && !comp$disp_fixed) out$dispersion <- list(beta = disp, vcov = comp$disp$vcov)
-  } else if (has_dispersion(x)) {
+  } else if (isTRUE(family_codes(x$family)$has_dispersion)) {
     scale <- map_disp_scale(list(family_name = x$family$family))
     out$dispersion <- list(beta = c("(Intercept)" = log(sigma.glmmlab(x)) / scale), vcov = NULL)
   }
