@@ -12,6 +12,10 @@
 #' covariance, of the coefficients of the terms that contain it. F tests are not available (as for
 #' 'glmmTMB' fits): `test.statistic = "F"` is an error.
 #'
+#' `effects::Effect()` of a fit with `ziformula` gives the conditional model's effects, as for
+#' 'glmmTMB' fits; for the beta and betabinomial families 'effects' gets the quasibinomial family
+#' with the fit's link (only the link enters the effects).
+#'
 #' `effects::Effect()`, `effects::allEffects()` and `effects::predictorEffect()` compute their
 #' effects from the fixed effects, their covariance and the family's link, as for 'glmmTMB' fits.
 #' For the negative binomial families 'effects' cannot use the family's variance function (it
@@ -23,6 +27,8 @@
 #' @param test.statistic `"Chisq"` (`"F"` is not available).
 #' @param vcov. covariance matrix of the fixed effects (default `vcov(mod)$cond`), or a function of
 #'   the model returning one.
+#' @param component `"cond"` (the conditional model), or for fits with `ziformula` or
+#'   `dispformula` `"zi"` or `"disp"`: the tests of that model's terms, as for 'glmmTMB' fits.
 #' @param focal.predictors names of the focal predictors (see [effects::Effect()]).
 #' @param ... passed on to `effects::Effect.default()`.
 #' @return `Anova()`: an `"anova"` data frame with columns `Chisq`, `Df`, `Pr(>Chisq)`.
@@ -40,11 +46,16 @@ NULL
 # car::Anova(): type II or III Wald chi-square tests of the fixed-effect terms.
 #' @rdname glmm-car
 Anova.glmmlab <- function(mod, type = c("II", "III", 2, 3), test.statistic = c("Chisq", "F"),
-                          vcov. = NULL, ...) {
+                          vcov. = NULL, component = "cond", ...) {
   type <- as.character(type)
   type <- match.arg(type)
   test.statistic <- match.arg(test.statistic)
   if (test.statistic == "F") stop("F tests are not available for glmmlab fits (nor for glmmTMB fits): use test.statistic = \"Chisq\"", call. = FALSE)
+  component <- match.arg(component, c("cond", "zi", "disp"))
+  if (component != "cond") {
+    if (!is.null(vcov.)) stop("`vcov.` is available for component = \"cond\" only", call. = FALSE)
+    mod <- component_anova_view(mod, component)
+  }
   V <- if (is.null(vcov.)) mod$vcov else if (is.function(vcov.)) vcov.(mod) else vcov.
   if (is.list(V) && !is.matrix(V)) V <- V$cond
   labels <- attr(mod$terms, "term.labels")
@@ -67,6 +78,20 @@ Anova.glmmlab <- function(mod, type = c("II", "III", 2, 3), test.statistic = c("
   heading <- c(sprintf("Analysis of Deviance Table (Type %s Wald chisquare tests)\n", if (third) "III" else "II"),
                paste("Response:", paste(deparse(mod$formula[[2L]]), collapse = " ")))
   structure(out, heading = heading, class = c("anova", "data.frame"))
+}
+
+# The zero-inflation ("zi") or dispersion ("disp") model seen as a fit of its own (beta, vcov,
+# terms, X), for Anova(component =), as car's tests of glmmTMB fits' components.
+component_anova_view <- function(mod, component) {
+  comp <- mod$components
+  fit <- if (component == "zi") comp$zi else comp$disp
+  if (is.null(fit) || !length(fit$beta)) {
+    stop(sprintf("the model has no %s model with coefficients to test (`%s`)", if (component == "zi") "zero-inflation" else "dispersion",
+                 if (component == "zi") "ziformula" else "dispformula"), call. = FALSE)
+  }
+  X <- if (component == "zi") comp$Xzi else comp$Xd
+  list(beta = fit$beta, vcov = fit$vcov, terms = if (component == "zi") comp$zi_terms else comp$disp_terms, X = X,
+       formula = mod$formula)
 }
 
 # Rows of the type II hypothesis of term k: the part of the span of (term k and the terms that
@@ -98,6 +123,10 @@ wald_chisq <- function(L, beta, V) {
 #' @rdname glmm-car
 Effect.glmmlab <- function(focal.predictors, mod, ...) {
   fam <- mod$family
+  if (fam$family %in% c("beta", "betabinomial")) {
+    # proportions: the binomial family's initialisation and variance (the effects use only the link)
+    fam <- stats::quasibinomial(link = fam$link)
+  }
   if (length(formals(fam$variance)) > 1L) {
     warning("the family's variance function takes the dispersion: 'effects' gets a Poisson-like one ",
             "(the effects and their intervals do not use it)", call. = FALSE)

@@ -118,6 +118,7 @@ add_components <- function(object, fit, spec) {
                             theta = fit$theta_zi, b = if (!is.null(comp$re_zi)) split_by_term(fit$b_zi, comp$re_zi),
                             cov_re = if (!is.null(comp$re_zi)) re_covariances(fit$theta_zi, 1, comp$re_zi))
   object$fitted <- components_mean(object$family, object$eta, fit$zprob, fit$disp_obs, comp$zero_model)
+  if (is.null(dimnames(object$vcov))) dimnames(object$vcov) <- list(names(object$beta), names(object$beta))
   object
 }
 

@@ -36,6 +36,9 @@
 #' @param x a model fitted by [glmm()].
 #' @param effects which rows of `tidy()`: any of `"fixed"`, `"ran_pars"`, `"ran_vals"` and
 #'   `"ran_coefs"` (default the first two).
+#' @param component the fixed-effect rows of which model components (`component` column):
+#'   `"cond"`, `"zi"` and/or `"disp"` (the dispersion model's coefficients, log scale); the
+#'   default `c("cond", "zi")` is broom.mixed's for glmmTMB fits.
 #' @param conf.int logical: add Wald confidence limits for the fixed effects?
 #' @param conf.level confidence level of the intervals.
 #' @param data the data to augment: by default the model frame; otherwise a data frame with one
@@ -59,7 +62,10 @@ NULL
 
 # One row per fixed effect, variance parameter, random-effect value and/or group coefficient.
 #' @rdname glmm-tidiers
-tidy.glmmlab <- function(x, effects = c("fixed", "ran_pars"), conf.int = FALSE, conf.level = 0.95, ...) {
+tidy.glmmlab <- function(x, effects = c("fixed", "ran_pars"), component = c("cond", "zi"), conf.int = FALSE, conf.level = 0.95, ...) {
+  if (!is.character(component) || !length(component) || !all(component %in% c("cond", "zi", "disp"))) {
+    stop("`component` must be one or more of \"cond\", \"zi\", \"disp\"", call. = FALSE)
+  }
   known <- c("fixed", "ran_pars", "ran_vals", "ran_coefs")
   unknown <- setdiff(effects, known)
   if (!is.character(effects) || !length(effects) || length(unknown)) {
@@ -69,7 +75,10 @@ tidy.glmmlab <- function(x, effects = c("fixed", "ran_pars"), conf.int = FALSE, 
   check_conf_level(conf.level)
   conf.int <- isTRUE(conf.int)
   parts <- list()
-  if ("fixed" %in% effects) parts$fixed <- tidy_fixed_rows(x, conf.int, conf.level)
+  if ("fixed" %in% effects) {
+    parts$fixed <- tidy_fixed_rows(x, conf.int, conf.level)
+    parts$fixed <- parts$fixed[parts$fixed$component %in% component, , drop = FALSE]   # broom.mixed's default: cond and zi
+  }
   if ("ran_pars" %in% effects) parts$ran_pars <- tidy_ran_pars_rows(x, conf.int)
   if ("ran_vals" %in% effects) parts$ran_vals <- tidy_ran_vals_rows(x, conf.int, conf.level)
   if ("ran_coefs" %in% effects) parts$ran_coefs <- tidy_ran_coefs_rows(x, conf.int)
@@ -250,7 +259,9 @@ NULL
 # linear predictor, logit link), as emmeans' component = for glmmTMB.
 recover_data.glmmlab <- function(object, component = "cond", ...) {
   recover <- get("recover_data", envir = asNamespace("emmeans"))
-  trms <- if (emm_component(object, component) == "zi") object$components$zi_terms else stats::delete.response(object$terms)
+  # an unknown component is reported by emm_basis.glmmlab() (emmeans turns errors here into "Perhaps a 'data' ... argument")
+  zi <- identical(component, "zi") && !is.null(object$components$zi)
+  trms <- if (zi) object$components$zi_terms else stats::delete.response(object$terms)
   recover(object$call, trms, attr(object$frame, "na.action"), frame = object$frame, ...)
 }
 
@@ -266,6 +277,14 @@ emm_component <- function(object, component) {
 # Design of the grid, estimates, covariance and link for emmeans (residual df, as glmmTMB).
 #' @rdname glmm-emmeans
 emm_basis.glmmlab <- function(object, trms, xlev, grid, component = "cond", ...) {
+  mode <- list(...)$mode
+  if (!is.null(mode) && has_model_components(object)) {
+    # ggeffects::ggemmeans() asks models it takes for zero-inflated (not glmmTMB) for emmeans' "count"
+    # mode of pscl's models, and then does not back-transform: not a route glmmlab can serve faithfully
+    stop(sprintf(paste("emmeans' mode = \"%s\" is not available for glmmlab fits with `ziformula` or `dispformula`",
+                       "(ggemmeans() of such fits): use emmeans(m, specs, component = \"cond\" | \"zi\", type = \"response\")",
+                       "or ggpredict(m, terms, type = \"fe\")"), mode), call. = FALSE)
+  }
   if (emm_component(object, component) == "zi") {
     mf <- stats::model.frame(trms, grid, na.action = stats::na.pass, xlev = xlev)
     X <- stats::model.matrix(trms, mf, contrasts.arg = attr(object$components$Xzi, "contrasts"))

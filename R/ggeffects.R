@@ -22,7 +22,13 @@
 #' Not supported, and therefore errors rather than different numbers: `type = "re"` intervals
 #' with some but not all grouping factors at given levels, the zero-inflation types (`"zi.prob"`; `"fe.zi"` and
 #' `"re.zi"` fall back to `"fe"` and `"re"` with a message, as for 'glmmTMB' fits without a
-#' zero-inflation part) and the simulation types (`"sim"`, `"sim_re"`). The result of
+#' zero-inflation part) and the simulation types (`"sim"`, `"sim_re"`). For fits with `ziformula`
+#' or `dispformula`, `type = "fe"` gives the conditional model's population-level mean with its
+#' intervals, as for 'glmmTMB' fits; `"fe.zi"`, `"zero_inflated"`, `"re.zi"` and `"zi.prob"` of
+#' zero-inflated fits (whose intervals 'ggeffects' simulates from glmmTMB's internals), `type =
+#' "re"`, and `ggemmeans()` (which 'ggeffects' 1.2 sends to an emmeans mode of other packages'
+#' models) are errors. `insight::get_predicted()` gives their mean response with the zero model
+#' (`predict(type = "response")`), without intervals. The result of
 #' `ggpredict()` has no `std.error` column: 'ggeffects' 1.2 keeps it only for the model classes it
 #' knows.
 #'
@@ -80,6 +86,7 @@ get_predicted.glmmlab <- function(x, data = NULL, predict = "expectation", ci = 
   }
   if (is.null(data)) data <- get_data.glmmlab(x, verbose = FALSE)
   re_form <- resolve_include_random(x, data, include_random, isTRUE(dots$allow.new.levels), verbose)
+  if (has_model_components(x)) return(component_get_predicted(x, data, predict, ci, re_form, isTRUE(dots$allow.new.levels)))
   pred <- predict.glmmlab(x, newdata = data, re.form = re_form, allow.new.levels = isTRUE(dots$allow.new.levels),
                           type = "link", se.fit = !is.null(ci))
   eta <- if (is.null(ci)) unname(pred) else unname(pred$fit)
@@ -95,6 +102,19 @@ get_predicted.glmmlab <- function(x, data = NULL, predict = "expectation", ci = 
     eta <- x$family$linkinv(eta)
   }
   as_get_predicted(eta, ci_data, data, ci, predict)
+}
+
+# get_predicted() of a fit with a zero-inflation or dispersion model, as insight's for glmmTMB
+# fits: the mean response with the zero model (predict(type = "response")) or the conditional
+# model's linear predictor (type = "link"); intervals are not available (an error).
+component_get_predicted <- function(x, data, predict, ci, re_form, allow_new) {
+  if (!is.null(ci)) {
+    stop("get_predicted() with intervals (`ci`) is not available yet for glmmlab fits with `ziformula` or `dispformula`: ",
+         "use ci = NULL", call. = FALSE)
+  }
+  type <- if (predict == "link") "link" else "response"
+  values <- predict.glmmlab(x, newdata = data, re.form = re_form, allow.new.levels = allow_new, type = type)
+  as_get_predicted(unname(values), data.frame(CI_low = unname(values), CI_high = unname(values)), data, ci, predict)
 }
 
 # The "get_predicted" object insight returns: predictions with the intervals as attribute ci_data.
@@ -150,7 +170,15 @@ ggeffects_request <- function(caller) {
 # ggeffects' predictions for glmmTMB fits (type "fe": population level; "re": grouping factors not
 # kept set to the population level, residual variance added to the intervals' link-scale variance).
 ggeffects_predictions <- function(model, grid, ci_level, type, keep_groups) {
-  type <- ggeffects_type(type)
+  type <- ggeffects_type(type, model)
+  if (has_model_components(model)) {
+    if (type != "fe") {
+      stop("ggpredict(type = \"re\") is not available yet for glmmlab fits with `ziformula` or `dispformula`: use type = \"fe\"", call. = FALSE)
+    }
+    # type "fe" is the conditional model's population-level mean, its intervals from the
+    # conditional coefficients' covariance (as ggeffects computes them for glmmTMB fits)
+    model <- structure(model[setdiff(names(model), "components")], class = class(model))
+  }
   with_ci <- !is.null(ci_level) && !is.na(ci_level)
   grouping <- unique(unlist(lapply(model$re, function(t) all.vars(str2lang(t$group)))))
   dropped <- intersect(setdiff(grouping, keep_groups), names(grid))
@@ -223,8 +251,13 @@ new_level_variances <- function(model, nd) {
 }
 
 # ggeffects' prediction types that glmmlab supports ("fe", "re"), with its fallbacks and errors.
-ggeffects_type <- function(type) {
+ggeffects_type <- function(type, model = NULL) {
   type <- switch(type, fixed = "fe", random = "re", zero_inflated = "fe.zi", zero_inflated_random = "re.zi", type)
+  if (type %in% c("fe.zi", "re.zi", "zi.prob") && isTRUE(model$components$zero_model > 0L)) {
+    stop(sprintf(paste("ggpredict(type = \"%s\") is not available for glmmlab fits with `ziformula`: ggeffects computes",
+                       "those intervals by simulation from glmmTMB's internals. Use type = \"fe\" (the conditional mean),",
+                       "ggemmeans(), or predict(m, newdata, type = \"response\" | \"zprob\") without intervals"), type), call. = FALSE)
+  }
   if (type %in% c("fe.zi", "re.zi")) {
     fallback <- sub(".zi", "", type, fixed = TRUE)
     message(sprintf("Model has no zero-inflation part. Changing prediction-type to \"%s\".", fallback))

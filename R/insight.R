@@ -26,6 +26,17 @@
 #' 'insight' 0.19.0 gives for the same 'glmmTMB' fit, for count models too (the null model's mean
 #' count \eqn{\exp(\beta_0)}; see [r2()] for the choice).
 #'
+#' For fits with `ziformula` or `dispformula`, as for 'glmmTMB' fits: `model_info()` sets
+#' `is_zero_inflated`, `is_hurdle` and `is_dispersion`; `find_formula()` has `zero_inflated`,
+#' `zero_inflated_random` and `dispersion`; `find_parameters()`, `get_parameters()` and
+#' `get_statistic()` have the components `zero_inflated` and `dispersion` (glmmTMB's log-scale
+#' dispersion coefficients; the single dispersion of a family that has one is listed too, without
+#' a statistic); `get_varcov(component = "zero_inflated" | "dispersion")`. `get_varcov(component =
+#' "all")` is the covariance of all parameters (`vcov(m, full = TRUE)`), an error for fits with
+#' components. `get_variance()`, and so `icc()` and `r2_nakagawa()`, is an error for fits with
+#' components and for the t family (insight 0.19 takes sigma as the t family's residual variance
+#' for glmmTMB fits; [r2()] uses the t variance), rather than numbers that differ from glmmTMB's.
+#'
 #' `performance::model_performance()` gives AIC, AICc, BIC, conditional and marginal R² (from
 #' [r2()]), the adjusted ICC, RMSE and sigma, as for 'glmmTMB' fits. `performance::check_model()`
 #' computes its diagnostics, except those that need case-deletion influence (Cook's distance),
@@ -48,13 +59,56 @@
 #' @name glmm-insight
 NULL
 
-# Fixed-effect formula and random-effect terms, listed as insight lists them for glmmTMB fits.
+# Fixed-effect formula and random-effect terms, listed as insight lists them for glmmTMB fits
+# (with the zero-inflation model's fixed and random parts and the dispersion formula).
 find_formula.glmmlab <- function(x, verbose = TRUE, ...) {
+  env <- environment(x$formula)
+  as_random <- function(bars) {
+    random <- lapply(bars, function(bar) stats::as.formula(call("~", bar), env = env))
+    if (length(random) == 1L) random[[1L]] else random
+  }
   bars <- collect_bars(x$formula[[length(x$formula)]])
-  random <- lapply(bars, function(bar) stats::as.formula(call("~", bar), env = environment(x$formula)))
   out <- list(conditional = fixed_formula(x$formula))
-  if (length(random)) out$random <- if (length(random) == 1L) random[[1L]] else random
+  if (length(bars)) out$random <- as_random(bars)
+  comp <- x$components
+  if (!is.null(comp$ziformula)) {
+    zi_bars <- collect_bars(comp$ziformula[[2L]])
+    out$zero_inflated <- fixed_formula(comp$ziformula)
+    if (length(zi_bars)) out$zero_inflated_random <- as_random(zi_bars)
+  }
+  if (!is.null(comp$dispformula)) out$dispersion <- comp$dispformula
   structure(out, class = c("insight_formula", "list"))
+}
+
+# The components insight reports for a glmmTMB fit, each list(estimates, covariance or NULL):
+# conditional; zero_inflated (with a zero model); dispersion (glmmTMB's log-scale betad: the
+# dispersion model's coefficients, or the single dispersion's log when the family has one).
+insight_components <- function(x) {
+  out <- list(conditional = list(beta = x$beta, vcov = x$vcov))
+  comp <- x$components
+  if (!is.null(comp$zi)) out$zero_inflated <- list(beta = comp$zi$beta, vcov = comp$zi$vcov)
+  if (!is.null(comp)) {
+    disp <- component_estimates(x)$disp
+    if (length(disp) && !comp$disp_fixed) out$dispersion <- list(beta = disp, vcov = comp$disp$vcov)
+  } else if (isTRUE(family_codes(x$family)$has_dispersion)) {
+    scale <- map_disp_scale(list(family_name = x$family$family))
+    out$dispersion <- list(beta = c("(Intercept)" = log(sigma.glmmlab(x)) / scale), vcov = NULL)
+  }
+  out
+}
+
+# insight's component argument matched to the components of the fit ("all" or one of them).
+insight_component <- function(x, component) {
+  component <- match.arg(component[1L], c("all", "conditional", "zi", "zero_inflated", "zero-inflated", "dispersion",
+                                          "count", "cond", "disp", "location", "distributional", "auxiliary"))
+  component <- switch(component, zi = , `zero-inflated` = "zero_inflated", count = , cond = "conditional",
+                      disp = , auxiliary = , distributional = "dispersion", location = "all", component)
+  if (component != "all" && !component %in% names(insight_components(x))) {
+    stop(sprintf("the model has no %s component%s", component,
+                 if (component == "zero_inflated") " (no `ziformula`)" else " (its family has no dispersion parameter)"),
+         call. = FALSE)
+  }
+  component
 }
 
 # The variables of the model (response, fixed, random-slope and grouping variables, weights and
@@ -115,13 +169,20 @@ fitted_data <- function(x) {
   NULL
 }
 
-# Names of the fixed effects (conditional) and of the random-effect columns per grouping factor.
-find_parameters.glmmlab <- function(x, effects = c("all", "fixed", "random"),
-                                    component = c("all", "conditional"), flatten = FALSE, ...) {
+# Names of the fixed effects per component (conditional, zero_inflated, dispersion) and of the
+# random-effect columns per grouping factor (random, zero_inflated_random), as for glmmTMB fits.
+find_parameters.glmmlab <- function(x, effects = c("all", "fixed", "random"), component = "all", flatten = FALSE, ...) {
   effects <- match.arg(effects)
-  component <- match.arg(component)
-  out <- list(conditional = names(x$beta), random = random_columns_by_group(x))
-  out <- switch(effects, all = out, fixed = out["conditional"], random = out["random"])
+  component <- insight_component(x, component)
+  parts <- insight_components(x)
+  fixed <- lapply(parts, function(p) names(p$beta))
+  random <- list(random = random_columns_by_group(x))
+  if (!is.null(x$components$re)) random$zero_inflated_random <- random_columns_by_group(x$components)
+  out <- c(fixed["conditional"], random["random"], fixed[setdiff(names(fixed), "conditional")], random["zero_inflated_random"])
+  out <- Filter(Negate(is.null), out)
+  keep <- switch(effects, all = names(out), fixed = names(fixed), random = names(random))
+  if (component != "all") keep <- intersect(keep, c(component, if (component == "conditional") "random", if (component == "zero_inflated") "zero_inflated_random"))
+  out <- out[intersect(names(out), keep)]
   if (flatten) unique(unlist(out, use.names = FALSE)) else out
 }
 
@@ -132,31 +193,60 @@ random_columns_by_group <- function(x) {
   lapply(split(cnms, factor(groups, levels = unique(groups))), function(l) unlist(l, use.names = FALSE))
 }
 
-# Fixed effects as a data frame (Parameter, Estimate, Component), or the conditional modes.
-get_parameters.glmmlab <- function(x, effects = c("fixed", "random"), component = c("all", "conditional"), ...) {
+# Fixed effects of every component as a data frame (Parameter, Estimate, Component), as insight
+# gives them for glmmTMB fits, or the conditional modes.
+get_parameters.glmmlab <- function(x, effects = c("fixed", "random"), component = "all", ...) {
   effects <- match.arg(effects)
-  component <- match.arg(component)
   if (effects == "random") {
+    if (!is.null(x$components$re)) {
+      stop("get_parameters(effects = \"random\") is not available for glmmlab fits with random effects in `ziformula`; use ranef(m)", call. = FALSE)
+    }
     modes <- ranef.glmmlab(x, condVar = FALSE)$cond
-    return(if (component == "all") list(random = modes) else modes)
+    return(if (identical(component[1L], "all")) list(random = modes) else modes)
   }
-  data.frame(Parameter = names(x$beta), Estimate = unname(x$beta), Component = "conditional",
-             stringsAsFactors = FALSE)
+  component_rows(x, insight_component(x, component), function(p) p$beta, "Estimate")
 }
 
-# Wald z statistics of the fixed effects (Parameter, Statistic, Component).
-get_statistic.glmmlab <- function(x, component = c("all", "conditional"), ...) {
-  component <- match.arg(component)
-  out <- data.frame(Parameter = names(x$beta), Statistic = unname(x$beta / sqrt(diag(x$vcov))),
-                    Component = "conditional", stringsAsFactors = FALSE)
+# One row per coefficient of the chosen components (Parameter, <column>, Component).
+component_rows <- function(x, component, value, column, parts = insight_components(x)) {
+  if (component != "all") parts <- parts[component]
+  rows <- lapply(names(parts), function(nm) {
+    v <- value(parts[[nm]])
+    if (!length(v)) return(NULL)
+    out <- data.frame(Parameter = names(v), value = unname(v), Component = nm, stringsAsFactors = FALSE)
+    names(out)[2L] <- column
+    out
+  })
+  out <- do.call(rbind, rows)
+  rownames(out) <- NULL
+  out
+}
+
+# Wald z statistics of the fixed effects (Parameter, Statistic, Component), of every component
+# with a covariance (a single dispersion has none, as for glmmTMB fits).
+get_statistic.glmmlab <- function(x, component = "all", ...) {
+  component <- insight_component(x, component)
+  parts <- Filter(function(p) !is.null(p$vcov), insight_components(x))
+  if (component != "all" && !component %in% names(parts)) stop(sprintf("no Wald statistics for the %s component", component), call. = FALSE)
+  out <- component_rows(x, component, function(p) p$beta / sqrt(diag(as.matrix(p$vcov))), "Statistic", parts)
   attr(out, "statistic") <- "z-statistic"
   out
 }
 
-# Covariance matrix of the fixed effects (the only component a glmmlab fit has).
-get_varcov.glmmlab <- function(x, component = c("conditional", "all"), verbose = TRUE, ...) {
-  match.arg(component)
-  x$vcov
+# Covariance matrix of a component's fixed effects; component = "all", as insight's method for
+# glmmTMB fits, the covariance of all parameters (vcov(full = TRUE)).
+get_varcov.glmmlab <- function(x, component = c("conditional", "all", "zero_inflated", "zi", "dispersion"), verbose = TRUE, ...) {
+  component <- insight_component(x, component[1L])
+  if (component == "all") {
+    if (has_model_components(x)) {
+      stop("get_varcov(component = \"all\") (the covariance of all parameters) is not available yet for glmmlab fits with ",
+           "`ziformula` or `dispformula`: use component = \"conditional\", \"zero_inflated\" or \"dispersion\"", call. = FALSE)
+    }
+    return(suppressWarnings(vcov.glmmlab(x, full = TRUE)))
+  }
+  V <- insight_components(x)[[component]]$vcov
+  if (is.null(V)) stop("the single dispersion parameter has no separate covariance matrix: use get_varcov(m, component = \"all\")", call. = FALSE)
+  V
 }
 
 # The fit's log-likelihood (the REML criterion's for REML fits), with df and nobs.
@@ -180,6 +270,8 @@ get_variance.glmmlab <- function(x, component = c("all", "fixed", "random", "res
                                                   "dispersion", "intercept", "slope", "rho01", "rho00"),
                                  verbose = TRUE, null_model = NULL, ...) {
   component <- match.arg(component)
+  reason <- insight_variance_unavailable(x)
+  if (!is.null(reason)) stop(reason, call. = FALSE)
   wanted <- switch(component,
     all = c("var.fixed", "var.random", "var.residual", "var.distribution", "var.dispersion",
             "var.intercept", "var.slope", "cor.slope_intercept", "cor.slopes"),
@@ -199,6 +291,23 @@ get_variance.glmmlab <- function(x, component = c("all", "fixed", "random", "res
   if ("var.dispersion" %in% wanted) out$var.dispersion <- sum(term_var[obs_level])
   summaries <- random_term_summaries(x)
   c(out, summaries[intersect(wanted, names(summaries))])
+}
+
+# Why the latent-scale variances that insight and performance read (icc(), r2_nakagawa(),
+# model_performance()'s R2 and ICC) cannot be given as they are for the same glmmTMB fit, or NULL.
+insight_variance_unavailable <- function(x) {
+  if (has_model_components(x)) {
+    return(paste("variance components on the latent scale (insight::get_variance(), and so performance's icc(), r2() and",
+                 "model_performance()'s R2 and ICC) are not available for glmmlab fits with `ziformula` or `dispformula`:",
+                 "'insight' computes them for such glmmTMB fits by approximations glmmlab does not reproduce"))
+  }
+  if (identical(x$family$family, "t")) {
+    return(paste("for the t family, insight 0.19 takes sigma itself (not the t distribution's variance sigma^2 nu/(nu - 2))",
+                 "as the residual variance of glmmTMB fits; glmmlab does not reproduce that, so insight::get_variance(),",
+                 "performance's icc(), r2() and model_performance()'s R2 and ICC are not available: glmmlab::r2(m) gives R2",
+                 "with the t variance"))
+  }
+  NULL
 }
 
 # Per grouping factor: intercept variances, slope variances ("group.slope"), the slopes'

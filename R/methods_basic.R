@@ -93,6 +93,7 @@ extractAIC.glmmlab <- function(fit, scale = 0, k = 2, ...) {
 #' @importFrom stats sigma
 #' @export
 sigma.glmmlab <- function(object, ...) {
+  if (!is.null(object$components$dispformula)) return(NA_real_)   # as glmmTMB: no single dispersion
   s <- object$sigma
   if (is.numeric(s) && length(s) == 1L && is.finite(s)) return(s)
   1

@@ -24,6 +24,12 @@
 #' delta method). `standard_error()`, `p_value()`, `ci()` and `degrees_of_freedom()` give the
 #' fixed effects' columns.
 #'
+#' For fits with `ziformula` or `dispformula` the table has, as for 'glmmTMB' fits, the
+#' zero-inflation coefficients (`Component` `"zero_inflated"`), the dispersion model's
+#' coefficients (log scale, Wald z; `"dispersion"`) or the single dispersion with its interval, and
+#' the random-effect SDs of both models with Wald intervals on the log scale (for scalar
+#' random-effect terms; other terms are an error).
+#'
 #' Arguments that need what glmmlab does not compute are errors rather than different numbers:
 #' `ci_method` other than `"wald"`/`"normal"` (glmmTMB's `"profile"`, `"uniroot"`, `"ml1"`,
 #' `"betwithin"`, `"robust"`), `bootstrap = TRUE`, `standardize` and `group_level = TRUE`.
@@ -39,8 +45,8 @@
 #' @param ci_random `NULL` (intervals for the random-effect SDs in the cases 'parameters'
 #'   computes them for 'glmmTMB' fits), `TRUE` (always) or `FALSE` (never).
 #' @param effects `"all"`, `"fixed"` or `"random"`.
-#' @param component `"all"` or `"conditional"` (a glmmlab fit has no zero-inflation part);
-#'   `"conditional"` leaves out the dispersion row.
+#' @param component `"all"`, `"conditional"`, or, for fits with `ziformula` or `dispformula`,
+#'   `"zero_inflated"` (`"zi"`) or `"dispersion"`; `"conditional"` leaves out the dispersion row.
 #' @param exponentiate logical: exponentiate the fixed effects?
 #' @param keep,drop regular expressions of parameter names to keep or drop.
 #' @param verbose show messages?
@@ -65,16 +71,24 @@ model_parameters.glmmlab <- function(model, ci = 0.95, ci_method = "wald", ci_ra
                                      verbose = TRUE, bootstrap = FALSE, standardize = NULL, group_level = FALSE, ...) {
   check_parameters_options(ci_method, bootstrap, standardize, group_level)
   effects <- match.arg(effects, c("all", "fixed", "random"))
-  component <- match.arg(component, c("all", "conditional"))
+  component <- match.arg(component, c("all", "conditional", "zi", "zero_inflated", "dispersion"))
+  if (component == "zi") component <- "zero_inflated"
+  if (component != "all" && component != "conditional" && !has_model_components(model)) {
+    stop(sprintf("the model has no %s model (`%s`)", component, if (component == "dispersion") "dispformula" else "ziformula"), call. = FALSE)
+  }
   check_conf_level(ci)
   params <- NULL
-  if (effects != "random") {
-    params <- fixed_parameter_rows(model, ci, exponentiate)
-    if (component == "all" && effects == "all" && !is.null(model$dispersion)) {
-      params <- rbind(params, dispersion_parameter_row(model, ci))
+  if (has_model_components(model)) {
+    params <- component_parameter_rows(model, ci, ci_random, effects, component, exponentiate)
+  } else {
+    if (effects != "random") {
+      params <- fixed_parameter_rows(model, ci, exponentiate)
+      if (component == "all" && effects == "all" && !is.null(model$dispersion)) {
+        params <- rbind(params, dispersion_parameter_row(model, ci))
+      }
     }
+    if (effects != "fixed") params <- rbind(params, random_parameter_rows(model, ci, ci_random))
   }
-  if (effects != "fixed") params <- rbind(params, random_parameter_rows(model, ci, ci_random))
   if (effects == "all") params$Group[params$Effects == "fixed"] <- ""
   if (!is.null(keep)) params <- params[grepl(paste(keep, collapse = "|"), params$Parameter), , drop = FALSE]
   if (!is.null(drop)) params <- params[!grepl(paste(drop, collapse = "|"), params$Parameter), , drop = FALSE]
@@ -95,15 +109,16 @@ check_parameters_options <- function(ci_method, bootstrap, standardize, group_le
   if (isTRUE(group_level)) stop("group_level = TRUE is not available for glmmlab fits; use ranef(m) or tidy(m, effects = \"ran_vals\")", call. = FALSE)
 }
 
-# Fixed-effect rows: estimate, SE, Wald limits, z, df_error Inf, p (exponentiated when asked).
-fixed_parameter_rows <- function(model, ci, exponentiate) {
-  table <- fixed_effects_table(model$beta, model$vcov)
+# Fixed-effect rows: estimate, SE, Wald limits, z, df_error Inf, p (exponentiated when asked), of
+# the conditional model or of another component's coefficients `beta` with covariance `vcov`.
+fixed_parameter_rows <- function(model, ci, exponentiate, beta = model$beta, vcov = model$vcov, component = "conditional") {
+  table <- fixed_effects_table(beta, vcov)
   z <- stats::qnorm((1 + ci) / 2)
   est <- table[, 1L]
   se <- table[, 2L]
   out <- data.frame(Parameter = rownames(table), Coefficient = est, SE = se, CI = ci, CI_low = est - z * se,
                     CI_high = est + z * se, z = table[, 3L], df_error = Inf, p = table[, 4L], Effects = "fixed",
-                    Group = "", Component = "conditional", stringsAsFactors = FALSE)
+                    Group = "", Component = component, stringsAsFactors = FALSE)
   if (isTRUE(exponentiate)) {
     out$SE <- exp(out$Coefficient) * out$SE
     out[c("Coefficient", "CI_low", "CI_high")] <- lapply(out[c("Coefficient", "CI_low", "CI_high")], exp)
@@ -111,10 +126,78 @@ fixed_parameter_rows <- function(model, ci, exponentiate) {
   out
 }
 
+# The rows 'parameters' gives for a glmmTMB fit with a zero-inflation or dispersion model: the
+# conditional and zero-inflation coefficients; the dispersion model's coefficients (log scale, Wald
+# z) or the single dispersion (glmmTMB's sigma(), interval from its log); the random-effect SDs of
+# both models with Wald intervals on the log scale (scalar terms; other terms are an error).
+component_parameter_rows <- function(model, ci, ci_random, effects, component, exponentiate) {
+  comp <- model$components
+  est <- component_estimates(model)
+  V <- component_covariances(model)
+  wald <- component_wald_intervals(model, NULL, ci, TRUE)
+  rows <- NULL
+  if (effects != "random") {
+    if (component %in% c("all", "conditional")) rows <- fixed_parameter_rows(model, ci, exponentiate)
+    if (component %in% c("all", "zero_inflated") && length(est$zi)) {
+      rows <- rbind(rows, fixed_parameter_rows(model, ci, exponentiate, est$zi, V$zi, "zero_inflated"))
+    }
+    if (component %in% c("all", "dispersion") && !comp$disp_fixed) {
+      if (!is.null(V$disp)) {
+        rows <- rbind(rows, fixed_parameter_rows(model, ci, FALSE, est$disp, V$disp, "dispersion"))
+      } else if (length(est$disp) && component == "all" && effects == "all") {
+        limits <- exp(wald["disp.(Intercept)", 1:2] * map_disp_scale(model$map))   # log sigma = scale * betad
+        rows <- rbind(rows, data.frame(Parameter = "(Intercept)", Coefficient = sigma.glmmlab(model), SE = NA_real_, CI = ci,
+                                       CI_low = min(limits), CI_high = max(limits), z = NA_real_, df_error = NA_real_, p = NA_real_,
+                                       Effects = "fixed", Group = "", Component = "dispersion", stringsAsFactors = FALSE))
+      }
+    }
+  }
+  if (effects != "fixed") {
+    sd_rows <- function(re, prefix, label) {
+      out <- NULL
+      for (t in re) {
+        if (length(t$cnms) != 1L) {
+          stop("model_parameters() of glmmlab fits with `ziformula` or `dispformula` gives the random-effect SDs of scalar terms only, ",
+               "not of ", sprintf("(%s | %s)", paste(t$cnms, collapse = " + "), t$group), ": use effects = \"fixed\", and VarCorr(m)", call. = FALSE)
+        }
+        r <- wald[sprintf("%s.Std.Dev.%s|%s", prefix, t$cnms, t$group), ]
+        out <- rbind(out, data.frame(Parameter = paste0("SD (", gsub("(Intercept)", "Intercept", t$cnms, fixed = TRUE), ")"),
+                                     Coefficient = r[[3L]], SE = NA_real_, CI = ci, CI_low = r[[1L]], CI_high = r[[2L]], z = NA_real_,
+                                     df_error = NA_real_, p = NA_real_, Effects = "random", Group = t$group, Component = label,
+                                     stringsAsFactors = FALSE))
+      }
+      out
+    }
+    random <- NULL
+    if (component %in% c("all", "conditional")) random <- sd_rows(model$re, "cond", "conditional")
+    if (component %in% c("all", "zero_inflated")) random <- rbind(random, sd_rows(comp$re, "zi", "zero_inflated"))
+    if (!is.null(random) && !random_intervals_wanted(model, ci_random)) random$CI_low <- random$CI_high <- NA_real_
+    if (is_gaussian_identity(model$family) && component %in% c("all", "conditional")) {
+      random <- rbind(random, data.frame(Parameter = "SD (Observations)", Coefficient = if (is.null(comp$dispformula)) sigma.glmmlab(model) else NA_real_,
+                                         SE = NA_real_, CI = ci, CI_low = NA_real_, CI_high = NA_real_, z = NA_real_, df_error = NA_real_,
+                                         p = NA_real_, Effects = "random", Group = "Residual", Component = "conditional", stringsAsFactors = FALSE))
+    }
+    rows <- rbind(rows, random)
+  }
+  rows
+}
+
 # The dispersion of a non-gaussian family (glmmTMB's sigma()) with its Wald limits on the log scale.
 dispersion_parameter_row <- function(model, ci) {
   w <- variance_parameter_wald(model, ci)
   w <- w[w$type == "sigma", , drop = FALSE]
+  if (is.na(w$lower) && !is.null(model$map)) {
+    # a variance at its boundary leaves the joint transformation undefined; the dispersion's own
+    # row of vcov(full = TRUE) (log scale, as glmmTMB's) still gives its Wald interval
+    V <- tryCatch(suppressWarnings(vcov.glmmlab(model, full = TRUE)), error = function(e) NULL)
+    if (!is.null(V) && "d~(Intercept)" %in% rownames(V) && is.finite(V["d~(Intercept)", "d~(Intercept)"])) {
+      scale <- map_disp_scale(model$map)
+      se <- sqrt(V["d~(Intercept)", "d~(Intercept)"]) * abs(scale)
+      limits <- exp(log(w$estimate) + c(-1, 1) * stats::qnorm((1 + ci) / 2) * se)
+      w$lower <- limits[1L]
+      w$upper <- limits[2L]
+    }
+  }
   data.frame(Parameter = "(Intercept)", Coefficient = w$estimate, SE = NA_real_, CI = ci, CI_low = w$lower,
              CI_high = w$upper, z = NA_real_, df_error = NA_real_, p = NA_real_, Effects = "fixed", Group = "",
              Component = "dispersion", stringsAsFactors = FALSE)

@@ -111,10 +111,21 @@ check_convergence.glmmlab <- function(x, ...) {
   fit_converged(x) && all(is.finite(v)) && all(v > 0)
 }
 
+# performance::check_singularity(): is a random-effect covariance matrix (of the conditional or the
+# zero-inflation model) near singular, an eigenvalue below `tolerance`, as performance checks glmmTMB fits.
+check_singularity.glmmlab <- function(x, tolerance = 1e-5, ...) {
+  covariances <- c(x$cov_re, x$components$cov_re)
+  smallest <- vapply(covariances, function(S) min(eigen(S, symmetric = TRUE, only.values = TRUE)$values), 0)
+  any(smallest < tolerance)
+}
+
 # check_zeroinflation() (a generic in later performance versions): expected zeros from the fitted
 # means, with the negative binomial size sigma(m) as for glmmTMB fits.
 check_zeroinflation.glmmlab <- function(x, tolerance = 0.05, ...) {
   if (!x$family$family %in% c("poisson", "nbinom1", "nbinom2")) stop("Model must be from Poisson-family.", call. = FALSE)
+  if (!is.null(x$components$dispformula)) {
+    stop("check_zeroinflation() is not available for glmmlab fits with `dispformula` (no single negative binomial size)", call. = FALSE)
+  }
   observed <- sum(x$y == 0)
   mu <- as.numeric(x$fitted)
   predicted <- round(switch(x$family$family, poisson = sum(stats::dpois(0, mu)),
@@ -131,6 +142,10 @@ check_zeroinflation.glmmlab <- function(x, tolerance = 0.05, ...) {
 # plot_model(type = "re") reads ranef() in lme4's or glmmTMB's layout.
 model_info.glmmlab <- function(x, ...) {
   caller <- sys.function(sys.parent())
+  if (identical(caller, foreign_function("performance", "check_zeroinflation")) && x$family$family %in% hurdle_families) {
+    stop("performance::check_zeroinflation() does not apply to hurdle models (zero-truncated families): their zeros come ",
+         "from the hurdle model, which predicts the observed number of zeros by construction", call. = FALSE)
+  }
   if (identical(caller, foreign_function("performance", "check_zeroinflation")) && x$family$family %in% c("nbinom1", "nbinom2")) {
     stop("this version of performance::check_zeroinflation() cannot read the negative binomial size of a glmmlab fit; ",
          "glmmlab's own method gives its numbers: glmmlab:::check_zeroinflation.glmmlab(m)", call. = FALSE)
@@ -140,7 +155,14 @@ model_info.glmmlab <- function(x, ...) {
          "draw them with plot(ranef(m)) or ggplot2::autoplot(ranef(m))", call. = FALSE)
   }
   default <- utils::getS3method("model_info", "default", envir = asNamespace("insight"))
-  default(x, ...)
+  info <- default(x, ...)
+  comp <- x$components
+  if (!is.null(comp)) {   # the zero-inflation (or hurdle) and dispersion models, as insight flags them for glmmTMB fits
+    if (comp$zero_model > 0L) info$is_zero_inflated <- info$is_zeroinf <- TRUE
+    if (comp$zero_model == 2L) info$is_hurdle <- TRUE
+    if (!is.null(comp$dispformula)) info$is_dispersion <- TRUE
+  }
+  info
 }
 
 # A function of a loaded package's namespace, or NULL.
@@ -176,6 +198,18 @@ model_performance.glmmlab <- function(model, metrics = "all", verbose = TRUE, ..
     out$AICc <- stats::AIC(ll) + 2 * k * (k + 1) / (model$nobs - k - 1)
   }
   if ("BIC" %in% wanted) out$BIC <- stats::BIC(ll)
+  unavailable <- insight_variance_unavailable(model)
+  if (!is.null(unavailable) && any(c("R2", "ICC") %in% wanted)) {
+    if (verbose) message("model_performance(): R2 and ICC left out: ", unavailable)
+    wanted <- setdiff(wanted, c("R2", "ICC"))
+  }
+  if (has_model_components(model) || model$family$family %in% hurdle_families) {
+    if (verbose && any(c("LOGLOSS", "SCORE") %in% wanted)) {
+      message("model_performance(): the scoring rules are left out: 'performance' computes them from the conditional ",
+              "distribution only, not available for glmmlab fits with `ziformula`, `dispformula` or a zero-truncated family")
+    }
+    wanted <- setdiff(wanted, c("LOGLOSS", "SCORE"))
+  }
   if ("R2" %in% wanted) {
     rsq <- tryCatch(r2.glmmlab(model), error = function(e) NULL)
     if (!is.null(rsq)) out[c("R2_conditional", "R2_marginal")] <- rsq[c("R2_conditional", "R2_marginal")]

@@ -101,6 +101,10 @@ r2.glmmlab <- function(object, null_model = NULL, lambda = c("exp_intercept", "l
   if (has_model_components(object)) {
     stop("r2() is not defined for models with a zero-inflation or dispersion model (`ziformula`, `dispformula`): the latent-scale distribution variance of Nakagawa et al. has no single value there", call. = FALSE)
   }
+  generic_env <- get0(".GenericDefEnv", envir = environment(), inherits = FALSE)   # set by UseMethod()
+  if (identical(object$family$family, "t") && isNamespaceLoaded("performance") && identical(generic_env, asNamespace("performance"))) {
+    stop(insight_variance_unavailable(object), call. = FALSE)   # performance::r2() promises insight's numbers
+  }
   lambda <- match.arg(lambda)
   parts <- latent_variances(object, null_model, envir = parent.frame(), lambda = lambda)
   total <- parts$var_fixed + parts$var_random + parts$var_residual

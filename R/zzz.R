@@ -11,7 +11,7 @@ foreign_s3_methods <- function() {
     insight = c("find_formula", "get_data", "find_parameters", "get_parameters", "get_statistic", "get_varcov",
                 "get_loglikelihood", "get_df", "get_variance", "get_predicted", "ellipsis_info", "model_info"),
     performance = c("model_performance", "check_outliers", "check_overdispersion", "check_normality",
-                    "check_convergence", "check_zeroinflation"),
+                    "check_convergence", "check_zeroinflation", "check_singularity"),
     parameters = c("model_parameters", "standard_error", "p_value", "degrees_of_freedom"),
     bayestestR = "ci",
     ggeffects = "get_predictions",
