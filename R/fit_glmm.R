@@ -20,6 +20,7 @@ fit_glmm <- function(X, y, weights, offset, re, family, start, control, nAGQ = 1
   par0 <- c(theta0, init$beta, if (codes$has_dispersion) log(init$phi))
   lower <- c(cpp_glmm_theta_lower(core), rep(-Inf, p + codes$has_dispersion))
   upper <- rep(Inf, length(par0))
+  if (nAGQ == 0L) return(fit_glmm_nagq0(core, par0, lower, re, X, cond, y, weights, family, codes, control, re_scale))
   use_gradient <- nAGQ == 1L && control$optimizer %in% c("auto", "lbfgs")
   scale <- NULL
   if (use_gradient) {
