@@ -76,9 +76,9 @@ ranef_interval_frames <- function(x, transf, level) {
   long <- as.data.frame.ranef.glmmlab(x)
   z <- stats::qnorm((1 + level) / 2)
   sd <- if (is.null(long$condsd)) NA_real_ else long$condsd
-  long$lower <- transf(long$condval - z * sd)
-  long$upper <- transf(long$condval + z * sd)
-  long$condval <- transf(long$condval)
+  long$lower <- as.numeric(transf(long$condval - z * sd))
+  long$upper <- as.numeric(transf(long$condval + z * sd))
+  long$condval <- as.numeric(transf(long$condval))
   lapply(split(long, factor(long$grpvar, levels = unique(long$grpvar))), function(d) {
     d$term <- droplevels(d$term)
     d

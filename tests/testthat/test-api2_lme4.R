@@ -1,0 +1,75 @@
+# lme4 features added for lme4's own test suite (tests/compat/run_peer_suites.R): glmer's
+# nAGQ = 0 and lattice's dotplot()/qqmath() of ranef() and qqmath() of a fit.
+# Stored numbers: tests/references/refs_api2_lme4.R.
+
+refs <- stored_references("api2_lme4")
+
+test_that("nAGQ = 0 gives lme4's estimates: beta from the penalized IRLS problem, theta from the Laplace deviance", {
+  cbpp <- fixture_data("cbpp")
+  m <- glmm(cbind(incidence, size - incidence) ~ period + (1 | herd), cbpp, family = binomial, nAGQ = 0)
+  expect_equal(fixef(m)$cond, refs$cbpp_q0_beta, tolerance = 1e-5)
+  expect_equal(unname(m$theta), refs$cbpp_q0_theta, tolerance = 1e-4)
+  expect_equal(sqrt(diag(vcov(m)$cond)), refs$cbpp_q0_se, tolerance = 1e-4)
+  # glmmlab's theta is the better optimum: its Laplace log-likelihood is at least lme4's
+  expect_gte(as.numeric(logLik(m)), refs$cbpp_q0_logLik - 1e-8)
+  expect_equal(as.numeric(logLik(m)), refs$cbpp_q0_logLik, tolerance = 1e-5)
+  # the estimates differ from the Laplace fit's (beta is not optimized in the outer loop)
+  m1 <- glmm(cbind(incidence, size - incidence) ~ period + (1 | herd), cbpp, family = binomial)
+  expect_gt(max(abs(fixef(m1)$cond - fixef(m)$cond)), 1e-4)
+  expect_gte(as.numeric(logLik(m1)), as.numeric(logLik(m)))
+  expect_identical(m$nAGQ, 0L)
+  # a random slope: lme4 stops on the boundary; glmmlab's optimum has the higher log-likelihood
+  ss <- fixture_data("sleepstudy")
+  ss$count <- round(ss$Reaction / 10)
+  p <- suppressMessages(glmm(count ~ Days + (Days | Subject), ss, family = poisson, nAGQ = 0))
+  expect_gt(as.numeric(logLik(p)), refs$ss_q0_logLik)
+  expect_equal(fixef(p)$cond, refs$ss_q0_beta, tolerance = 0.02)
+  # influence() and refits (bootstrap) keep nAGQ = 0
+  expect_s3_class(influence(m), "influence.glmmlab")
+  expect_identical(refit(m, simulate(m, seed = 1)[[1]])$nAGQ, 0L)
+  skip_if_not_installed("lme4")
+  g <- lme4::glmer(cbind(incidence, size - incidence) ~ period + (1 | herd), cbpp, family = binomial, nAGQ = 0)
+  expect_equal(fixef(m)$cond, lme4::fixef(g), tolerance = 1e-5)
+  expect_gte(as.numeric(logLik(m)), as.numeric(logLik(g)) - 1e-8)
+})
+
+test_that("nAGQ = 0 is refused with a clear error where it is undefined", {
+  cbpp <- fixture_data("cbpp")
+  expect_error(glmm(cbind(incidence, size - incidence) ~ period, cbpp, family = binomial, nAGQ = 0), "needs random effects")
+  expect_error(glmm(incidence ~ period + (1 | herd), cbpp, family = nbinom2, nAGQ = 0), "dispersion parameter")
+  expect_error(glmm(incidence ~ period + (1 | herd), cbpp, family = poisson, nAGQ = -1), "between 0 and 100")
+})
+
+test_that("lattice dotplot() and qqmath() of ranef() draw lme4's modes and intervals, one trellis object per grouping factor", {
+  skip_if_not_installed("lattice")
+  ss <- fixture_data("sleepstudy")
+  m <- glmm(Reaction ~ Days + (Days | Subject), ss, REML = TRUE)
+  dp <- lattice::dotplot(ranef(m), scales = list(x = list(relation = "free")))
+  expect_named(dp, "Subject")
+  expect_s3_class(dp$Subject, "trellis")
+  expect_equal(as.numeric(dp$Subject$panel.args[[1]]$x), refs$ss_dotplot_x1, tolerance = 1e-5)
+  lower <- dp$Subject$panel.args.common$lower
+  upper <- dp$Subject$panel.args.common$upper
+  expect_equal(upper - lower, 2 * qnorm(0.975) * c(refs$ss_condsd), tolerance = 1e-4)
+  expect_equal((upper + lower) / 2, c(refs$ss_modes), tolerance = 1e-5)
+  # transf applies to the modes and the interval ends
+  de <- lattice::dotplot(ranef(m), transf = exp)$Subject
+  expect_equal(de$panel.args.common$lower, exp(lower), tolerance = 1e-12)
+  qq <- lattice::qqmath(ranef(m))
+  expect_s3_class(qq$Subject, "trellis")
+  expect_equal(sort(qq$Subject$panel.args[[2]]$x), sort(refs$ss_modes[, 2]), tolerance = 1e-5, ignore_attr = TRUE)
+  q <- lattice::qqmath(m, id = 0.05, idLabels = ~Subject)
+  expect_s3_class(q, "trellis")
+  expect_equal(q$panel.args[[1]]$x, unname(residuals(m, type = "pearson") / sigma(m)), tolerance = 1e-12, ignore_attr = TRUE)
+  grDevices::pdf(NULL)
+  on.exit(grDevices::dev.off(), add = TRUE)
+  expect_silent(print(dp$Subject))
+  expect_silent(print(qq$Subject))
+  expect_silent(print(q))
+  expect_error(lattice::qqmath(m, id = 2), "`id`")
+  expect_error(lattice::dotplot(ranef(m), level = 1.5), "`level`")
+  skip_if_not_installed("lme4")
+  l <- lme4::lmer(Reaction ~ Days + (Days | Subject), ss)
+  expect_equal(as.numeric(dp$Subject$panel.args[[1]]$x),
+               as.numeric(lattice::dotplot(lme4::ranef(l, condVar = TRUE))$Subject$panel.args[[1]]$x), tolerance = 1e-5)
+})
