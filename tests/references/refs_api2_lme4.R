@@ -1,7 +1,7 @@
 # refs_api2_lme4.R: reference numbers for lme4 features added for the peers' test suites
 # (tests/testthat/test-api2_lme4.R): glmer(nAGQ = 0) (fixed effects from the penalized IRLS
 # problem) and the numbers that lattice::dotplot()/qqmath() of ranef() draw (modes and intervals
-# of 1.96 conditional SDs from lme4's "postVar").
+# of 1.96 conditional SDs from lme4's "postVar"); bootMer()'s semiparametric bootstrap.
 # Run: Rscript tests/references/make_references.R api2_lme4
 suppressPackageStartupMessages(library(lme4))
 ss <- fixture("sleepstudy")
@@ -30,5 +30,14 @@ refs$ss_modes <- as.matrix(re)
 refs$ss_condsd <- cbind(sqrt(pv[1, 1, ]), sqrt(pv[2, 2, ]))
 dp <- lattice::dotplot(ranef(fm, condVar = TRUE))$Subject
 refs$ss_dotplot_x1 <- as.numeric(dp$panel.args[[1]]$x)   # the modes as lme4's dotplot draws them, panel 1
+
+## ---- bootMer(): the semiparametric bootstrap (fitted values + resampled residuals) -------------
+dye <- fixture("Dyestuff")
+m5 <- lmer(Yield ~ 1 | Batch, dye)
+set.seed(1)
+b5 <- bootMer(m5, fixef, nsim = 100, use.u = TRUE, type = "semiparametric")
+refs$dye_semipar_sd <- sd(b5$t)
+refs$dye_semipar_t_head <- as.numeric(head(b5$t, 5))
+refs$dye_semipar_t0 <- unname(b5$t0)
 
 write_references(refs, "api2_lme4", c("lme4", "lattice"))

@@ -73,3 +73,55 @@ test_that("lattice dotplot() and qqmath() of ranef() draw lme4's modes and inter
   expect_equal(as.numeric(dp$Subject$panel.args[[1]]$x),
                as.numeric(lattice::dotplot(lme4::ranef(l, condVar = TRUE))$Subject$panel.args[[1]]$x), tolerance = 1e-5)
 })
+
+test_that("bootMer() has lme4's interface and returns a \"boot\" object; the semiparametric bootstrap draws lme4's numbers", {
+  dye <- fixture_data("Dyestuff")
+  m5 <- glmm(Yield ~ 1 | Batch, dye, REML = TRUE)
+  set.seed(1)
+  b <- bootMer(m5, function(f) fixef(f)$cond, nsim = 100, use.u = TRUE, type = "semiparametric")
+  expect_s3_class(b, "boot")
+  expect_equal(sd(b$t), refs$dye_semipar_sd, tolerance = 1e-6)
+  expect_equal(as.numeric(head(b$t, 5)), refs$dye_semipar_t_head, tolerance = 1e-6)
+  expect_equal(unname(b$t0), refs$dye_semipar_t0, tolerance = 1e-6)
+  expect_identical(attr(b, "bootFail"), 0L)
+  expect_identical(b$R, 100L)
+  # parametric: a seed reproduces the replicates; re.form = ~ (1 | batch) conditions on that term only
+  P <- fixture_data("Pastes")
+  fm3 <- glmm(strength ~ (1 | batch/cask), P, REML = TRUE)
+  b1 <- bootMer(fm3, function(f) fixef(f)$cond, nsim = 3, seed = 5)
+  b2 <- bootMer(fm3, function(f) fixef(f)$cond, nsim = 3, seed = 5)
+  expect_identical(b1$t, b2$t)
+  expect_equal(dim(bootMer(fm3, predict, re.form = ~ (1 | batch), nsim = 2)$t), c(2L, nrow(P)))
+  expect_error(bootMer(m5, fixef, nsim = 2), "numeric vector")
+  expect_error(bootMer(m5, function(f) fixef(f)$cond, nsim = 2, type = "semiparametric"), "use.u = TRUE")
+  expect_error(bootMer(m5, function(f) fixef(f)$cond, nsim = 0), "`nsim`")
+  # a GLMM; failed refits are counted
+  g <- glmm(cbind(incidence, size - incidence) ~ period + (1 | herd), fixture_data("cbpp"), family = binomial)
+  bg <- bootMer(g, function(f) fixef(f)$cond, nsim = 3, seed = 1)
+  expect_true(all(is.finite(bg$t)))
+  bad <- function(f) if (identical(f, g)) 1 else stop("no")
+  expect_warning(bf <- bootMer(g, bad, nsim = 2, seed = 1), "failed \\(2/2\\)")
+  expect_identical(attr(bf, "bootFail"), 2L)
+  skip_if_not_installed("boot")
+  ci <- boot::boot.ci(b, type = "perc")
+  expect_true(ci$percent[4] < refs$dye_semipar_t0 && refs$dye_semipar_t0 < ci$percent[5])
+  skip_if_not_installed("lme4")
+  l5 <- lme4::lmer(Yield ~ 1 | Batch, dye)
+  set.seed(1)
+  bl <- lme4::bootMer(l5, lme4::fixef, nsim = 100, use.u = TRUE, type = "semiparametric")
+  expect_equal(sd(b$t), sd(bl$t), tolerance = 1e-6)
+})
+
+test_that("simulate(re.form = ~ (1 | g)) keeps the fitted random effects of the named terms and draws the others (lme4)", {
+  P <- fixture_data("Pastes")
+  m <- glmm(strength ~ (1 | batch/cask), P, REML = TRUE)
+  s_new <- simulate(m, seed = 3, re.form = NA)[[1]]
+  s_batch <- simulate(m, seed = 3, re.form = ~ (1 | batch))[[1]]
+  # the same draws: the difference is the fitted minus the drawn batch effect, constant within batch
+  d <- s_batch - s_new
+  expect_true(all(tapply(d, P$batch, function(v) diff(range(v))) < 1e-10))
+  expect_gt(sd(tapply(d, P$batch, mean)), 0)
+  expect_identical(simulate(m, seed = 3, re.form = ~0), simulate(m, seed = 3, re.form = NA))
+  expect_error(simulate(m, re.form = ~ (1 | foo)), "not in the model")
+  expect_error(simulate(m, re.form = ~ (1 | batch), newdata = P), "newdata")
+})
