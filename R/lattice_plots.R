@@ -156,3 +156,45 @@ residual_id_labels <- function(x, id, idLabels) {
   if (length(idLabels) != n) stop(sprintf("`idLabels` has %d values; the fit has %d observations", length(idLabels), n), call. = FALSE)
   as.character(idLabels)
 }
+
+# lme4's plot(m, form): y ~ x (| conditioning) evaluated with `.` as the fit and the variables of
+# the data (or the model frame), drawn by lattice::xyplot(); `abline` a horizontal line (a number)
+# or abline's arguments (a list).
+plot_formula_lattice <- function(x, form, abline = NULL, ...) {
+  if (!requireNamespace("lattice", quietly = TRUE)) stop("plot() with a formula needs the lattice package", call. = FALSE)
+  if (length(form) != 3L) stop("the plot formula needs both sides, e.g. resid(.) ~ fitted(.)", call. = FALSE)
+  env <- plot_formula_data(x)
+  env$. <- x
+  rhs <- form[[3L]]
+  cond <- NULL
+  if (is.call(rhs) && identical(rhs[[1L]], as.name("|"))) {
+    cond <- rhs[[3L]]
+    rhs <- rhs[[2L]]
+  }
+  value <- function(e) {
+    v <- eval(e, env, environment(form))
+    if (length(v) != stats::nobs(x)) stop(sprintf("`%s` has %d values; the fit has %d observations", deparse(e), length(v), stats::nobs(x)), call. = FALSE)
+    if (is.factor(v) || is.character(v)) v else as.numeric(v)
+  }
+  d <- data.frame(.y = value(form[[2L]]), .x = value(rhs))
+  if (!is.null(cond)) d$.g <- as.factor(value(cond))
+  panel <- function(x, y, ...) {
+    if (!is.null(abline)) {
+      if (is.list(abline)) do.call(lattice::panel.abline, abline) else lattice::panel.abline(h = abline, lty = 2)
+    }
+    lattice::panel.xyplot(x, y, ...)
+  }
+  args <- utils::modifyList(list(x = if (is.null(cond)) .y ~ .x else .y ~ .x | .g, data = d, panel = panel,
+                                 xlab = paste(deparse(rhs), collapse = ""), ylab = paste(deparse(form[[2L]]), collapse = "")), list(...))
+  do.call(lattice::xyplot, args)
+}
+
+# The variables a plot formula may use: the data the model was fitted to when it has one row per
+# observation of the fit, else the model frame; as an environment.
+plot_formula_data <- function(x) {
+  data <- tryCatch(getData.glmmlab(x), error = function(e) NULL)
+  rows <- rownames(x$frame)
+  if (is.data.frame(data) && nrow(data) != stats::nobs(x) && all(rows %in% rownames(data))) data <- data[rows, , drop = FALSE]
+  if (!is.data.frame(data) || nrow(data) != stats::nobs(x)) data <- x$frame
+  list2env(as.list(data))
+}

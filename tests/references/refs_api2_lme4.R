@@ -31,6 +31,12 @@ refs$ss_condsd <- cbind(sqrt(pv[1, 1, ]), sqrt(pv[2, 2, ]))
 dp <- lattice::dotplot(ranef(fm, condVar = TRUE))$Subject
 refs$ss_dotplot_x1 <- as.numeric(dp$panel.args[[1]]$x)   # the modes as lme4's dotplot draws them, panel 1
 
+## ---- lme4's plot(m, form) and resid(m, scaled = TRUE) ------------------------------------------
+refs$ss_resid_scaled <- unname(resid(fm, scaled = TRUE))
+pl <- plot(fm, resid(., scaled = TRUE) ~ fitted(.) | Subject, abline = 0)
+refs$ss_plot_panel1_x <- as.numeric(pl$panel.args[[1]]$x)
+refs$ss_plot_panel1_y <- as.numeric(pl$panel.args[[1]]$y)
+
 ## ---- bootMer(): the semiparametric bootstrap (fitted values + resampled residuals) -------------
 dye <- fixture("Dyestuff")
 m5 <- lmer(Yield ~ 1 | Batch, dye)
