@@ -1,8 +1,11 @@
 # bootstrap.R: parametric bootstrap of a "glmmlab" fit. New responses are drawn from the fitted
-# model (simulate.glmmlab(), one replicate at a time, so the random stream is the one of
-# simulate(m, nsim, seed)), the model is refitted to each from the stored design (model matrix,
-# random-effect terms, weights, offset: no formula parsing), and a statistic is collected.
-# Failed refits give a row of NA and are counted; an interrupt (Ctrl-C) keeps the finished ones.
+# model in this process (simulate.glmmlab(), one replicate at a time, so the random stream is the
+# one of simulate(m, nsim, seed) whatever the number of cores), the model is refitted to each
+# from the stored design (model matrix, random-effect terms, weights, offset: no formula parsing)
+# through one core whose response is swapped (set_response(); one core per worker process), and
+# a statistic is collected. Refits run on `cores` processes (parallel::mclapply(), by forking)
+# in batches of a few per core. Failed refits give a row of NA and are counted; an interrupt
+# (Ctrl-C) keeps the finished batches.
 
 #' Parametric bootstrap of a mixed model
 #'
@@ -16,6 +19,11 @@
 #' converge are counted too. Interrupting (Ctrl-C, Esc) stops the loop and returns the replicates
 #' finished so far, with a warning.
 #'
+#' With `cores` > 1 the refits run in parallel worker processes ([parallel::mclapply()]; on
+#' Windows, where R cannot fork, they run in this process). The responses are always drawn here,
+#' in order, so the replicates are the same for any number of cores (`FUN` itself should then
+#' draw no random numbers).
+#'
 #' @param m a fitted model from [glmm()].
 #' @param FUN a function of a fitted model returning a numeric vector (named, and of the same
 #'   length for every fit), e.g. `fixef`-based extractors or `function(f) sigma(f)`. By default
@@ -27,6 +35,7 @@
 #' @param re.form `NA` (default) draws new random effects for every replicate; `NULL` keeps the
 #'   fitted conditional modes (see [simulate.glmmlab()]).
 #' @param progress show a text progress bar (default: in interactive sessions).
+#' @param cores number of processes for the refits (default `getOption("mc.cores", 1L)`).
 #' @param ... further arguments to `FUN`.
 #' @return An object of class `"glmmlab_boot"`: a list with `t0` (`FUN` of the fit), `t` (an
 #'   `nsim` x `length(t0)` matrix of replicates, `NA` rows for failed refits), `nsim`, `nfail`,
@@ -47,11 +56,13 @@
 #' icc <- function(f) c(ICC = varpart(f)$percent[1] / 100)
 #' bootstrap(m, icc, nsim = 20, seed = 2, progress = FALSE)
 #' @export
-bootstrap <- function(m, FUN = NULL, nsim = 1000, seed = NULL, re.form = NA, progress = interactive(), ...) {
+bootstrap <- function(m, FUN = NULL, nsim = 1000, seed = NULL, re.form = NA, progress = interactive(),
+                      cores = getOption("mc.cores", 1L), ...) {
   if (!inherits(m, "glmmlab")) stop("`m` must be a model fitted by glmm()", call. = FALSE)
   if (!is.numeric(nsim) || length(nsim) != 1L || is.na(nsim) || nsim < 1 || nsim != round(nsim)) {
     stop("`nsim` must be a whole number of at least 1", call. = FALSE)
   }
+  cores <- check_cores(cores)
   if (is.null(FUN)) FUN <- boot_parameters
   FUN <- match.fun(FUN)
   t0 <- boot_statistic(FUN(m, ...))
@@ -64,24 +75,34 @@ bootstrap <- function(m, FUN = NULL, nsim = 1000, seed = NULL, re.form = NA, pro
   bar <- if (isTRUE(progress)) utils::txtProgressBar(min = 0, max = nsim, style = 3)
   if (!is.null(bar)) on.exit(close(bar), add = TRUE)
   started <- proc.time()[["elapsed"]]
+  core <- new_fit_core(m)   # one core for every refit (the fit's own keeps its response)
+  # one replicate: the refit to ysim and FUN of it, or the error's message
+  replicate_one <- function(ysim) {
+    tryCatch({
+      fit <- refit_response(m, ysim, core = core)
+      value <- boot_statistic(FUN(fit, ...))
+      if (length(value) != length(t0)) stop(sprintf("FUN returned %d values for a refit, %d for the fit", length(value), length(t0)))
+      list(value = value, singular = isTRUE(fit$optinfo$singular), converged = fit$optinfo$status >= 0 && fit$optinfo$status != 5L)
+    }, error = function(e) conditionMessage(e))
+  }
+  batch <- if (cores > 1L) 4L * cores else 1L
   interrupted <- tryCatch({
-    for (i in seq_len(nsim)) {
-      ysim <- simulate.glmmlab(m, nsim = 1, re.form = re.form)[[1L]]
-      res <- tryCatch({
-        fit <- refit_response(m, ysim)
-        value <- boot_statistic(FUN(fit, ...))
-        if (length(value) != length(t0)) stop(sprintf("FUN returned %d values for a refit, %d for the fit", length(value), length(t0)))
-        list(value = value, singular = isTRUE(fit$optinfo$singular), converged = fit$optinfo$status >= 0 && fit$optinfo$status != 5L)
-      }, error = function(e) conditionMessage(e))
-      if (is.character(res)) {
-        errors <- c(errors, res)
-      } else {
-        out[i, ] <- res$value
-        nsingular <- nsingular + res$singular
-        nwarning <- nwarning + !res$converged
+    while (done < nsim) {
+      idx <- seq.int(done + 1L, min(done + batch, nsim))
+      ysims <- lapply(idx, function(i) simulate.glmmlab(m, nsim = 1, re.form = re.form)[[1L]])
+      results <- run_parallel(ysims, replicate_one, cores)
+      for (j in seq_along(idx)) {
+        res <- results[[j]]
+        if (is.character(res)) {
+          errors <- c(errors, res)
+        } else {
+          out[idx[j], ] <- res$value
+          nsingular <- nsingular + res$singular
+          nwarning <- nwarning + !res$converged
+        }
       }
-      done <- i
-      if (!is.null(bar)) utils::setTxtProgressBar(bar, i)
+      done <- max(idx)
+      if (!is.null(bar)) utils::setTxtProgressBar(bar, done)
     }
     FALSE
   }, interrupt = function(e) TRUE)
@@ -96,6 +117,26 @@ bootstrap <- function(m, FUN = NULL, nsim = 1000, seed = NULL, re.form = NA, pro
             class = "glmmlab_boot")
 }
 
+# lapply(X, FUN) on `cores` forked processes (parallel::mclapply(); in order, one element per
+# task); in this process for cores = 1 or where R cannot fork (Windows). An error inside FUN that
+# mclapply reports as a try-error becomes its message.
+run_parallel <- function(X, FUN, cores) {
+  if (cores <= 1L || length(X) <= 1L || .Platform$OS.type == "windows") return(lapply(X, FUN))
+  out <- parallel::mclapply(X, FUN, mc.cores = cores, mc.preschedule = FALSE, mc.set.seed = FALSE)
+  lapply(out, function(r) if (inherits(r, "try-error")) as.character(attr(r, "condition")$message %||% r) else r)
+}
+
+# `cores` checked: a whole number >= 1.
+check_cores <- function(cores) {
+  if (is.null(cores)) return(1L)
+  if (!is.numeric(cores) || length(cores) != 1L || is.na(cores) || cores < 1 || cores != round(cores)) {
+    stop("`cores` must be a whole number of at least 1", call. = FALSE)
+  }
+  as.integer(cores)
+}
+
+`%||%` <- function(a, b) if (is.null(a)) b else a
+
 # A statistic as a named numeric vector (names V1, V2, ... when FUN gives none).
 boot_statistic <- function(value) {
   if (!is.numeric(value) || is.matrix(value) && ncol(value) > 1L) {
@@ -109,15 +150,15 @@ boot_statistic <- function(value) {
 
 # All parameters with the names of confint(): .sig01, ... (SDs, correlations), .sigma, fixed effects.
 boot_parameters <- function(object) {
-  lmm <- is_gaussian_identity(object$family)
-  v <- theta_to_natural(object$theta, if (lmm) object$sigma else 1, core_terms(object$re))
+  v <- theta_to_natural(object$theta, map_re_sigma(object$map, object$sigma), core_terms(object$re))
   names(v) <- sprintf(".sig%02d", seq_along(v))
-  c(v, if (lmm || !is.null(object$dispersion)) c(.sigma = sigma.glmmlab(object)), object$beta)
+  c(v, if (object$map$has_sigma) c(.sigma = sigma.glmmlab(object)), object$beta)
 }
 
 # The model refitted to a simulated response (as simulate() gives it), from the stored design;
 # `X` replaces the fixed-effects design (the null model of varpart() uses an intercept only).
-refit_response <- function(object, ysim, X = object$X) {
+# `core`: a core of this design to reuse (its response is replaced), else a new one.
+refit_response <- function(object, ysim, X = object$X, core = NULL) {
   frame <- object$frame
   if (is.matrix(ysim)) {
     y <- ysim[, 1L] / rowSums(ysim)
@@ -133,11 +174,13 @@ refit_response <- function(object, ysim, X = object$X) {
   }
   fixed <- list(X = X, terms = object$terms, offset = object$offset, dropped = object$optinfo$dropped)
   start <- list(theta = object$theta)
-  fit <- if (is_gaussian_identity(object$family)) {
-    fit_lmm(X, y, object$prior_weights, object$offset, core_terms(object$re), isTRUE(object$REML), start, glmm_control())
+  if (is.null(core)) core <- new_fit_core(object, X)
+  core_set_response(core, y, object$prior_weights)
+  fit <- if (core$kind == "lmm") {
+    fit_lmm(X, y, object$prior_weights, object$offset, core_terms(object$re), isTRUE(object$REML), start, glmm_control(), core = core)
   } else {
     fit_glmm(X, y, object$prior_weights, object$offset, core_terms(object$re), object$family, start, glmm_control(),
-             if (is.null(object$nAGQ)) 1L else object$nAGQ)
+             if (is.null(object$nAGQ)) 1L else object$nAGQ, core = core, REML = isTRUE(object$REML))
   }
   trials <- object$trials
   shift <- if (is.null(trials)) 0 else binomial_replicate_shift(y, trials, object$prior_weights / trials)

@@ -71,6 +71,9 @@
 #' @param nsim number of bootstrap replicates (`method = "boot"`).
 #' @param seed optional seed for the bootstrap (`method = "boot"`).
 #' @param progress show a progress bar during the bootstrap?
+#' @param cores number of processes: profiles run one parameter per process, bootstrap refits in
+#'   parallel (see [bootstrap()]); default `getOption("mc.cores", 1L)`. The intervals do not
+#'   depend on the number of cores.
 #' @param ... not used.
 #' @return A matrix with one row per parameter and columns for the lower and upper limits,
 #'   named as percentages (`"2.5 %"`, `"97.5 %"`), and for Wald and uniroot intervals the
@@ -93,10 +96,11 @@
 #' @export
 confint.glmmlab <- function(object, parm = NULL, level = 0.95, method = c("wald", "Wald", "profile", "uniroot", "boot"),
                             component = c("all", "cond", "other"), estimate = TRUE, full = FALSE, nsim = 500,
-                            seed = NULL, progress = FALSE, ...) {
+                            seed = NULL, progress = FALSE, cores = getOption("mc.cores", 1L), ...) {
   method <- tolower(match.arg(method))
   component <- match.arg(component)
   check_level(level)
+  cores <- check_cores(cores)
   check_flag(estimate, "estimate")
   check_flag(full, "full")
   if (method == "wald") {
@@ -107,18 +111,19 @@ confint.glmmlab <- function(object, parm = NULL, level = 0.95, method = c("wald"
   if (method == "boot") {
     all_names <- names(boot_parameters(object))
     which <- select_parameters(all_names, parm, names(object$beta), wald = FALSE)
-    b <- bootstrap(object, nsim = nsim, seed = seed, progress = progress)
+    b <- bootstrap(object, nsim = nsim, seed = seed, progress = progress, cores = cores)
     if (b$nfail) message(sprintf("%d of %d bootstrap refits failed and were left out", b$nfail, b$nsim))
     return(confint.glmmlab_boot(b, which, level))
   }
   z <- stats::qnorm((1 + level) / 2)
   cols <- format_percent(c((1 - level) / 2, (1 + level) / 2))
   ctx <- profile_context(object)
-  on.exit(reset_core(object, ctx$core), add = TRUE)
   which <- select_parameters(ctx$names, parm, names(object$beta), wald = FALSE)
-  out <- t(vapply(which, function(nm) {
+  ends <- run_parallel(as.list(which), function(nm) {
+    core_clear_cache(ctx$core)   # each parameter's profile from the same state, on any core
     c(profile_endpoint(ctx, nm, -1, z), profile_endpoint(ctx, nm, 1, z))
-  }, numeric(2)))
+  }, cores)
+  out <- do.call(rbind, lapply(ends, function(e) if (is.numeric(e)) e else stop(e, call. = FALSE)))
   dimnames(out) <- list(which, cols)
   out
 }
@@ -155,18 +160,21 @@ select_parameters <- function(all_names, parm, beta_names, wald) {
   parm
 }
 
-# Everything the profiles need: the core, the ML estimates (theta, natural w, beta), the
-# minimum deviance, bounds and scales, and a store of warm starts for the inner optimizations.
+# Everything the profiles need: the core (the fit's own, read by the ML criterion), the ML
+# estimates (theta, natural w, beta), the minimum deviance, bounds and scales, and a store of
+# warm starts for the inner optimizations.
 profile_context <- function(object) {
-  if (!is_gaussian_identity(object$family)) return(glmm_profile_context(object))
+  if (object$map$kind == "glmm") return(glmm_profile_context(object))
   core <- ensure_core(object)
+  core$reml <- FALSE   # profiles use the ML deviance, as lme4's do (also for REML fits)
   theta <- object$theta
-  if (isTRUE(object$REML)) {   # profiles use the ML deviance, as lme4's do
+  lower <- core_lower(core)
+  if (isTRUE(object$REML)) {
     ml_control <- glmm_control()
-    ml_control$scale <- rep(1 / theta_unit(object$prior_weights), length(theta))   # as fit_lmm()
-    theta <- cpp_lmm_optimize(core, theta, FALSE, ml_control, try_moment_start = FALSE)$theta
+    ml_control$scale <- rep(1 / object$map$unit, length(theta))   # as fit_lmm()
+    theta <- lmm_optimize(core, theta, ml_control, lmm_optimizer(ml_control, length(theta)))$par
   }
-  st <- cpp_lmm_state(core, theta, FALSE)
+  st <- core_state(core, theta)
   n <- object$nobs
   sigma <- sqrt(st$pwrss / n)
   re <- core_terms(object$re)   # the terms as the core fits them (R/re_terms.R)
@@ -180,7 +188,7 @@ profile_context <- function(object) {
   ctx$re <- re
   ctx$n <- n
   ctx$theta <- theta
-  ctx$theta_lower <- cpp_lmm_theta_lower(core)
+  ctx$theta_lower <- lower
   ctx$w <- w
   ctx$beta <- beta
   ctx$names <- c(names(w), names(beta))
@@ -196,64 +204,10 @@ profile_context <- function(object) {
   ctx
 }
 
-# Leave the core at the fit's own estimates after profiling (GLMM profiles use cores of their own).
-reset_core <- function(object, core) {
-  if (is_gaussian_identity(object$family)) invisible(cpp_lmm_deviance(core, object$theta, isTRUE(object$REML)))
-}
-
 # ML deviance (up to a constant) at theta and residual SD sigma, minimized over beta.
 ml_deviance <- function(core, theta, sigma, n) {
-  st <- cpp_lmm_state(core, theta, FALSE)
+  st <- core_state(core, theta, reml = FALSE)
   st$logdet_L2 + n * log(2 * pi * sigma^2) + st$pwrss / sigma^2
-}
-
-# The natural parameters of each term (SDs, correlations; lower triangle) from theta and sigma.
-theta_to_natural <- function(theta, sigma, re) {
-  unlist(lapply(theta_to_factors(theta, re), function(Ti) {
-    S <- sigma^2 * tcrossprod(Ti)
-    sds <- sqrt(diag(S))
-    M <- S / outer(sds, sds)
-    M[!is.finite(M)] <- 0
-    diag(M) <- sds
-    M[lower.tri(M, diag = TRUE)]
-  }))
-}
-
-# theta (lower triangles of the relative factors T_i) from natural parameters v and sigma.
-natural_to_theta <- function(v, sigma, re) {
-  pos <- 0L
-  out <- vector("list", length(re))
-  for (i in seq_along(re)) {
-    p <- ncol(re[[i]]$Xt)
-    k <- p * (p + 1L) / 2L
-    if (p == 1L) {
-      out[[i]] <- v[pos + 1L] / sigma
-    } else {
-      M <- matrix(0, p, p)
-      M[lower.tri(M, diag = TRUE)] <- v[pos + seq_len(k)]
-      sds <- diag(M)
-      R <- M + t(M)
-      diag(R) <- 1
-      Ti <- semidefinite_cholesky(R * outer(sds, sds)) / sigma
-      out[[i]] <- Ti[lower.tri(Ti, diag = TRUE)]
-    }
-    pos <- pos + k
-  }
-  as.numeric(unlist(out))   # numeric(0) for a model without random effects
-}
-
-# Lower-triangular L with L L' = S for a positive semidefinite S (zero pivots give zero columns).
-semidefinite_cholesky <- function(S) {
-  p <- nrow(S)
-  L <- matrix(0, p, p)
-  for (j in seq_len(p)) {
-    prev <- seq_len(j - 1L)
-    L[j, j] <- sqrt(max(S[j, j] - sum(L[j, prev]^2), 0))
-    for (i in seq_len(p - j) + j) {
-      L[i, j] <- if (L[j, j] > 0) (S[i, j] - sum(L[i, prev] * L[j, prev])) / L[j, j] else 0
-    }
-  }
-  L
 }
 
 # Profiled ML deviance with parameter `name` fixed at x (variance parameter or fixed effect).
@@ -287,7 +241,7 @@ profiled_deviance_variance <- function(ctx, k, x) {
 profiled_deviance_fixed <- function(ctx, j, x) {
   n <- ctx$n
   dev_theta <- function(theta) {
-    st <- cpp_lmm_state(ctx$core, theta, FALSE)
+    st <- core_state(ctx$core, theta, reml = FALSE)
     vjj <- chol2inv(st$RX)[j, j]
     pwrss <- st$pwrss + (x - st$beta[j])^2 / vjj
     st$logdet_L2 + n * (1 + log(2 * pi * pwrss / n))
@@ -341,26 +295,30 @@ profile_endpoint <- function(ctx, name, direction, z) {
 }
 
 # ---- Profiles of GLMMs: the Laplace deviance (adaptive quadrature with nAGQ > 1), minimized over
-# the other parameters with one held fixed. Every parameter is made a coordinate of the core's
-# parameter vector (theta of scaled columns, conditioned fixed effects z with beta = A z, log
-# dispersion): a scalar term's SD is its theta; a fixed effect is the last column of a core whose
-# design has that column moved last (A is upper triangular, so beta_last = A[p, p] z_last); the
-# SDs and correlations of a vector term are fixed as a block, the block's other natural
-# parameters optimized outside. The core is reached only through laplace_minimum().
+# the other parameters with one held fixed, on the fit's own core. The search runs along
+# directions of the core's parameter vector (R/parameter_map.R) that keep the profiled parameter
+# fixed: the other coordinates for a scalar term's SD (its theta) or the dispersion (log phi);
+# for a fixed effect beta_j = a_j' z (a_j row j of A), an orthonormal basis of the z with
+# a_j' z = 0, so the steps stay on the conditioned scale. The SDs and correlations of a vector
+# term are fixed as a block, the block's other natural parameters optimized outside. The core is
+# reached only through profile_minimum().
 
-# Profile context of a GLMM: designs (cores) by column order, estimates, bounds, minimum deviance.
+# Profile context of a GLMM: the core, estimates, bounds, minimum deviance.
 glmm_profile_context <- function(object) {
+  if (isTRUE(object$REML)) {
+    stop("profile intervals are not available for GLMMs fitted by REML; refit with REML = FALSE, or use method = \"boot\" or \"wald\"",
+         call. = FALSE)
+  }
   re <- core_terms(object$re)   # the terms as the core fits them (R/re_terms.R)
+  map <- object$map
   nv <- length(object$theta)
-  p <- length(object$beta)
   disp <- !is.null(object$dispersion)
   ctx <- new.env(parent = emptyenv())
   ctx$kind <- "glmm"
   ctx$object <- object
   ctx$re <- re
-  ctx$s <- if (is.null(object$re_scale)) lapply(re, function(t) rep(1, ncol(t$Xt))) else object$re_scale
-  ctx$designs <- list()
-  ctx$core <- NULL
+  ctx$map <- map
+  ctx$core <- ensure_core(object)
   w <- theta_to_natural(object$theta, 1, re)
   names(w) <- sprintf(".sig%02d", seq_len(nv))
   if (disp) w <- c(w, .sigma = object$dispersion)
@@ -376,85 +334,78 @@ glmm_profile_context <- function(object) {
   ctx$beta_se <- sqrt(diag(object$vcov))
   ctx$step_floor <- 1
   ctx$term_of <- rep(seq_along(re), theta_lengths(re))
-  base <- glmm_profile_design(ctx, seq_len(p))
-  ctx$par_hat <- c(scale_theta(object$theta, re, ctx$s), drop(base$A_inv %*% object$beta), if (disp) log(object$dispersion))
-  ctx$dev_min <- min(laplace_minimum(base, ctx$par_hat, integer(0))$deviance, object$deviance + 2 * loglik_shift(object))   # the core's scale
+  ctx$par_hat <- map_internal(map, object$theta, object$beta, object$dispersion)
+  ctx$par_lower <- core_lower(ctx$core)
+  ctx$dev_min <- min(core_objective(ctx$core, ctx$par_hat), object$deviance + 2 * loglik_shift(object))   # the core's scale
   ctx$warm <- list()
   ctx
 }
 
-# A core for the fit's data with the fixed-effect columns in `order`, conditioned (X A, A = sqrt(n) R^-1).
-glmm_profile_design <- function(ctx, order) {
-  key <- paste(order, collapse = ",")
-  if (!is.null(ctx$designs[[key]])) return(ctx$designs[[key]])
-  object <- ctx$object
-  cond <- condition_design(object$X[, order, drop = FALSE])
-  codes <- family_codes(object$family)
-  nagq <- if (is.null(object$nAGQ)) 1L else object$nAGQ
-  core <- glmm_core(cond$X, object$y, object$prior_weights, object$offset, ctx$re, ctx$s, codes, nagq)
-  design <- list(core = core, A = cond$A, A_inv = cond$A_inv, order = order, ntheta = length(object$theta),
-                 lower = c(cpp_glmm_theta_lower(core), rep(-Inf, length(order) + !is.null(object$dispersion))))
-  ctx$designs[[key]] <- design
-  design
-}
-
-# The one entry to the C++ core: minimum of the Laplace deviance over par, the coordinates
-# `fixed` held at their values in par0 (BOBYQA with lower = upper there).
-laplace_minimum <- function(design, par0, fixed) {
-  lower <- design$lower
-  upper <- rep(Inf, length(par0))
-  lower[fixed] <- upper[fixed] <- par0[fixed]
-  if (length(fixed) == length(par0)) return(list(par = par0, deviance = cpp_glmm_objective(design$core, par0)))
-  steps <- ifelse(seq_along(par0) <= design$ntheta, 0.1, 0.05)
-  opt <- cpp_glmm_optimize(design$core, pmax(par0, lower), lower, upper,
-                           list(ftol_abs = 1e-10, ftol_rel = 1e-13, xtol_abs = 1e-9, maxeval = 20000L, initial_steps = steps))
+# The minimum of the Laplace deviance over par = origin + T v (T: `directions`, one column per
+# free direction; identity columns for free coordinates), from v = 0, by BOBYQA.
+profile_minimum <- function(ctx, origin, directions) {
+  if (!ncol(directions)) return(list(par = origin, deviance = core_objective(ctx$core, origin)))
+  # bounds on v: theta's lower bounds along the coordinate columns, none along the others
+  coordinate <- apply(directions, 2L, function(d) sum(d != 0) == 1L && max(abs(d)) == 1)
+  which_coord <- apply(directions, 2L, function(d) which.max(abs(d)))
+  lower <- ifelse(coordinate, ctx$par_lower[which_coord] - origin[which_coord], -Inf)
+  steps <- ifelse(coordinate & which_coord <= length(ctx$object$theta), 0.1, 0.05)
+  opt <- core_optimize(ctx$core, origin, pmin(lower, 0), rep(Inf, ncol(directions)),
+                       list(ftol_abs = 1e-10, ftol_rel = 1e-13, xtol_abs = 1e-9, maxeval = 20000L, initial_steps = steps),
+                       directions = directions)
   list(par = opt$par, deviance = opt$deviance)
 }
+
+# Identity columns for the coordinates `free` of a parameter vector of length n.
+coordinate_directions <- function(n, free) diag(n)[, free, drop = FALSE]
 
 # Laplace deviance with parameter `name` fixed at x, minimized over the others.
 glmm_profiled_deviance <- function(ctx, name, x) {
   ntheta <- length(ctx$object$theta)
   p <- length(ctx$beta)
+  par0 <- if (is.null(ctx$warm[[name]])) ctx$par_hat else ctx$warm[[name]]
+  n <- length(par0)
   if (name %in% names(ctx$beta)) {
     j <- match(name, names(ctx$beta))
-    design <- glmm_profile_design(ctx, c(seq_len(p)[-j], j))
-    par0 <- if (is.null(ctx$warm[[name]])) {
-      c(ctx$par_hat[seq_len(ntheta)], drop(design$A_inv %*% ctx$beta[design$order]), ctx$par_hat[-seq_len(ntheta + p)])
-    } else ctx$warm[[name]]
-    par0[ntheta + p] <- x / design$A[p, p]
-    fixed <- ntheta + p
+    a <- ctx$map$A[j, ]
+    zi <- ntheta + seq_len(p)
+    z <- par0[zi]
+    par0[zi] <- z + a * (x - sum(a * z)) / sum(a^2)   # on the plane a'z = x
+    basis <- qr.Q(qr(matrix(a, p)), complete = TRUE)[, -1L, drop = FALSE]   # orthonormal, a'basis = 0
+    directions <- matrix(0, n, n - 1L)
+    directions[-zi, -(ntheta + seq_len(p - 1L))] <- diag(n - p)
+    directions[zi, ntheta + seq_len(p - 1L)] <- basis
   } else {
-    design <- glmm_profile_design(ctx, seq_len(p))
-    par0 <- if (is.null(ctx$warm[[name]])) ctx$par_hat else ctx$warm[[name]]
     k <- match(name, names(ctx$w))
     if (k > ntheta) {   # the dispersion
-      par0[length(par0)] <- log(x)
-      fixed <- length(par0)
+      par0[n] <- log(x)
+      directions <- coordinate_directions(n, -n)
     } else if (sum(ctx$term_of == ctx$term_of[k]) == 1L) {   # a scalar term's SD
-      par0[k] <- x * ctx$s[[ctx$term_of[k]]]
-      fixed <- k
+      par0[k] <- x * ctx$map$re_scale[[ctx$term_of[k]]]
+      directions <- coordinate_directions(n, -k)
     } else {
-      return(glmm_profiled_block(ctx, design, name, k, x, par0))
+      return(glmm_profiled_block(ctx, name, k, x, par0))
     }
   }
-  opt <- laplace_minimum(design, par0, fixed)
+  opt <- profile_minimum(ctx, par0, directions)
   ctx$warm[[name]] <- opt$par
   opt$deviance
 }
 
 # A vector term's SD or correlation k fixed at x: its block's other natural parameters by
 # L-BFGS-B outside, everything else (other terms, fixed effects, dispersion) by the core inside.
-glmm_profiled_block <- function(ctx, design, name, k, x, par0) {
+glmm_profiled_block <- function(ctx, name, k, x, par0) {
   block <- which(ctx$term_of == ctx$term_of[k])
   free <- setdiff(block, k)
   w <- ctx$w[seq_along(ctx$object$theta)]
   inner <- par0
+  directions <- coordinate_directions(length(par0), -block)
   dev_block <- function(vfree) {
     w[k] <- x
     w[free] <- vfree
-    th <- scale_theta(natural_to_theta(w, 1, ctx$re), ctx$re, ctx$s)
+    th <- scale_theta(natural_to_theta(w, 1, ctx$re), ctx$re, ctx$map$re_scale)
     inner[block] <- th[block]
-    opt <- laplace_minimum(design, inner, block)
+    opt <- profile_minimum(ctx, inner, directions)
     if (is.finite(opt$deviance)) inner <<- opt$par
     opt$deviance
   }

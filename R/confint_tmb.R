@@ -47,7 +47,6 @@ uniroot_intervals_tmb <- function(object, parm, level, estimate, full) {
   targets <- lapply(which, function(k) tmb_profile_target(object, k, has_disp))
   z <- stats::qnorm((1 + level) / 2)
   ctx <- profile_context(object)
-  on.exit(reset_core(object, ctx$core), add = TRUE)
   lims <- t(vapply(targets, function(tg) {
     ends <- c(profile_endpoint(ctx, tg$name, -1, z), profile_endpoint(ctx, tg$name, 1, z))
     sort(tg$transform(ends), na.last = TRUE)
@@ -67,9 +66,7 @@ finish_tmb_intervals <- function(out, level, estimate) {
 }
 
 # Does the model have a dispersion parameter in glmmTMB's sense (gaussian, nbinom, Gamma ...)?
-has_dispersion_parameter <- function(object) {
-  is_gaussian_identity(object$family) || isTRUE(family_codes(object$family)$has_dispersion)
-}
+has_dispersion_parameter <- function(object) isTRUE(family_codes(object$family)$has_dispersion)
 
 # psi at the estimates.
 tmb_psi <- function(object) {

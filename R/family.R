@@ -1,5 +1,6 @@
 # family.R: families and links accepted by glmm(), their codes in the C++ core (one table,
-# read from C++ by cpp_family_table()), and the response for each family.
+# read from C++ by cpp_family_table(): names, dispersion, response support), and the response
+# for each family.
 
 #' Negative binomial families for glmm()
 #'
@@ -134,20 +135,28 @@ resolve_family <- function(family) {
     warning("specifying `family` as a plain list is deprecated (as in glmmTMB); use e.g. ", family$family,
             "(link = \"", family$link, "\")", call. = FALSE)
   }
-  if (is.character(family)) family <- family_function(family)()
+  if (is.character(family)) {
+    if (length(family) != 1L) stop("`family` must be a single name", call. = FALSE)
+    family <- family_constructor(family)()
+  }
   if (is.function(family)) family <- family()
   if (!inherits(family, "family")) stop("`family` must be a family such as gaussian() or a family name", call. = FALSE)
   family_codes(family)   # checks that the core supports it
   family
 }
 
-# The family function of a family's name; an error naming the families available.
-family_function <- function(name) {
-  if (length(name) != 1L || is.na(name)) stop("`family` must be a single name", call. = FALSE)
-  switch(name, gaussian = stats::gaussian, binomial = stats::binomial,
-         poisson = stats::poisson, Gamma = stats::Gamma, nbinom2 = nbinom2, nbinom1 = nbinom1,
-         stop(sprintf("unknown family %s; use gaussian, binomial, poisson, Gamma, nbinom2 or nbinom1",
-                      sQuote(name, FALSE)), call. = FALSE))
+# The function making the family of the core's table called `name`: glmmlab's own constructor
+# (nbinom2(), ...) or stats' (gaussian(), ...).
+family_constructor <- function(name) {
+  tab <- cpp_family_table()
+  if (name %in% tab$family) {
+    for (env in list(asNamespace("glmmlab"), asNamespace("stats"))) {
+      if (exists(name, envir = env, mode = "function", inherits = FALSE)) return(get(name, envir = env, mode = "function"))
+    }
+  }
+  stop(sprintf("unknown family %s; use %s", sQuote(name, FALSE),
+               paste(c(paste(utils::head(tab$family, -1L), collapse = ", "), utils::tail(tab$family, 1L)), collapse = " or ")),
+       call. = FALSE)
 }
 
 # list(family = "poisson", link = "log") -> poisson(link = "log"), checked.
@@ -157,7 +166,7 @@ family_from_list <- function(family) {
   if (!is.character(name) || length(name) != 1L) {
     stop("`family` given as a list needs an element `family` naming the family, e.g. list(family = \"poisson\", link = \"log\")", call. = FALSE)
   }
-  fun <- family_function(name)
+  fun <- family_constructor(name)
   if (is.null(link)) return(fun())
   if (!is.character(link) || length(link) != 1L) stop("`family$link` must be the name of a link, such as \"log\"", call. = FALSE)
   tryCatch(do.call(fun, list(link = link)), error = function(e) {
@@ -165,7 +174,8 @@ family_from_list <- function(family) {
   })
 }
 
-# Integer codes of a family and its link in the C++ core; a clear error if unsupported.
+# Integer codes of a family and its link in the C++ core, whether it has a dispersion parameter
+# and the support of its response (the core's table); a clear error if unsupported.
 family_codes <- function(family) {
   tab <- cpp_family_table()
   fam <- match(family$family, tab$family) - 1L
@@ -174,15 +184,18 @@ family_codes <- function(family) {
                                paste(tab$family, collapse = ", ")), call. = FALSE)
   if (is.na(lnk)) stop(sprintf("link %s is not supported; use one of %s", sQuote(family$link, FALSE),
                                paste(tab$link, collapse = ", ")), call. = FALSE)
-  list(family = fam, link = lnk, has_dispersion = tab$has_dispersion[fam + 1L])
+  list(family = fam, link = lnk, has_dispersion = tab$has_dispersion[fam + 1L], support = tab$support[fam + 1L],
+       n_shape = tab$n_shape[fam + 1L])
 }
 
-# The response (and binomial trials as weights) from the model frame, checked for the family.
+# The response (and binomial trials as weights) from the model frame, checked against the
+# support of the family's response (the core's table: real, proportion, count or positive).
 model_response <- function(mf, family) {
   y <- stats::model.response(mf)
   yname <- paste(deparse(attr(mf, "formula")[[2L]], width.cutoff = 500L), collapse = "")
   if (is.null(y)) stop("the formula has no response", call. = FALSE)
-  if (family$family == "binomial") return(binomial_response(y, yname, stats::model.weights(mf)))
+  support <- family_codes(family)$support
+  if (support == "proportion") return(binomial_response(y, yname, stats::model.weights(mf)))
   if (!is.numeric(y) || !is.null(dim(y))) {
     stop(sprintf("response %s must be a numeric vector for a %s model, not %s", sQuote(yname, FALSE), family$family,
                  class(y)[1L]), call. = FALSE)
@@ -193,15 +206,15 @@ model_response <- function(mf, family) {
   y <- as.numeric(y)
   check_magnitude(y, sprintf("response %s", sQuote(yname, FALSE)))
   fam <- family$family
-  if (fam %in% c("gaussian", "Gamma") && length(unique(y)) < 2L) {
+  if (support %in% c("real", "positive") && length(unique(y)) < 2L) {
     stop(sprintf("response %s is constant (all %s): there is no variance to partition", sQuote(yname, FALSE), format(y[1L])), call. = FALSE)
   }
-  if (fam %in% c("poisson", "nbinom1", "nbinom2")) {
+  if (support == "count") {
     if (any(y < 0)) stop(sprintf("response %s has negative values: counts must be >= 0 for a %s model", sQuote(yname, FALSE), fam), call. = FALSE)
     if (all(y == 0)) stop(sprintf("response %s is all zeros: a %s model's mean would be estimated as 0 (log link: -Inf)", sQuote(yname, FALSE), fam), call. = FALSE)
     if (any(abs(y - round(y)) > 1e-8)) warning(sprintf("response %s has non-integer values for a %s model", sQuote(yname, FALSE), fam), call. = FALSE)
   }
-  if (fam == "Gamma" && any(y <= 0)) stop(sprintf("response %s must be positive for a Gamma model", sQuote(yname, FALSE)), call. = FALSE)
+  if (support == "positive" && any(y <= 0)) stop(sprintf("response %s must be positive for a %s model", sQuote(yname, FALSE), fam), call. = FALSE)
   structure(y, trials = NULL)
 }
 

@@ -1,68 +1,73 @@
-# fit_glmm.R: stages 4-5 for generalized linear mixed models. The C++ core evaluates the
-# Laplace approximation (PIRLS inside) and its analytic gradient; L-BFGS minimizes it over
-# (theta, beta, log phi), with BOBYQA for quadrature (nAGQ > 1) and as the fallback.
-# The fixed-effects design is conditioned first: X = Q R, and the core sees X A with
-# A = sqrt(n) R^{-1} (orthogonal columns of norm sqrt(n)), so raw-scale predictors (the chapter's
-# MAP is in the thousands) need no rescaling by the user; estimates return to the user's scale.
+# fit_glmm.R: stages 4-5 for generalized linear mixed models. The C++ core (R/core.R) evaluates
+# the Laplace approximation (PIRLS inside) and its exact gradient; L-BFGS minimizes it over the
+# core's parameters (theta of scaled columns, beta of the conditioned design, log phi: see
+# R/parameter_map.R, which also converts the estimates back to the user's scale), with BOBYQA
+# for quadrature (nAGQ > 1) and as the fallback.
 
-# Fit a GLMM: returns theta, beta, dispersion, b, u, vcov, deviance and the optimizer's report.
-fit_glmm <- function(X, y, weights, offset, re, family, start, control, nAGQ = 1L) {
-  codes <- family_codes(family)
-  cond <- condition_design(X)
-  re_scale <- re_column_scales(re)
-  core <- glmm_core(cond$X, y, weights, offset, re, re_scale, codes, nAGQ)
-  ntheta <- length(theta_start(re))
-  p <- ncol(X)
-  init <- glm_start(cond$X, y, weights, offset, family)
-  if (!is.null(start$beta)) init$beta <- drop(cond$A_inv %*% start$beta)   # a user's start (R/start_values.R)
+# Fit a GLMM: returns theta, beta, dispersion, b, u, vcov, deviance, the core's par and the
+# optimizer's report. `core` (R/core.R) may be given to reuse one for this design (bootstrap refits).
+# REML: the criterion with beta integrated out (src/glmm_core.h), minimized by BOBYQA over
+# (theta, log phi); beta is the joint mode.
+fit_glmm <- function(X, y, weights, offset, re, family, start, control, nAGQ = 1L, core = NULL, REML = FALSE) {
+  if (is.null(core)) {
+    core <- new_core(glmm_parameter_map(re, X, family), re, X, y, weights, offset, family = family, nAGQ = nAGQ,
+                     max_memory = control_max_memory(control))
+  }
+  core$reml <- isTRUE(REML)
+  map <- core$map
+  ntheta <- map$ntheta
+  p <- map$p
+  p_par <- if (core$reml) 0L else p   # fixed effects in the core's parameter vector
+  has_dispersion <- map$has_dispersion
+  init <- glm_start(X %*% map$A, y, weights, offset, family)
+  if (!is.null(start$beta) && !core$reml) init$beta <- drop(map$A_inv %*% start$beta)   # a user's start (R/start_values.R)
   if (!is.null(start$phi)) init$phi <- start$phi
-  theta0 <- if (is.null(start$theta)) theta_start(re) else scale_theta(start_theta(start, re), re, re_scale)
-  par0 <- c(theta0, init$beta, if (codes$has_dispersion) log(init$phi))
-  lower <- c(cpp_glmm_theta_lower(core), rep(-Inf, p + codes$has_dispersion))
+  theta0 <- if (is.null(start$theta)) theta_start(re) else scale_theta(start_theta(start, re), re, map$re_scale)
+  par0 <- c(theta0, if (!core$reml) init$beta, if (has_dispersion) log(init$phi))
+  lower <- core_lower(core)
   upper <- rep(Inf, length(par0))
-  if (nAGQ == 0L) return(fit_glmm_nagq0(core, par0, lower, re, X, cond, y, weights, family, codes, control, re_scale))
-  use_gradient <- nAGQ == 1L && control$optimizer %in% c("auto", "lbfgs")
+  if (nAGQ == 0L) {
+    if (core$reml) stop("`nAGQ = 0` is not available with REML = TRUE", call. = FALSE)
+    return(fit_glmm_nagq0(core, par0, lower, re, X, y, weights, family, control))   # R/fit_glmm_nagq0.R
+  }
+  use_gradient <- !core$reml && nAGQ == 1L && control$optimizer %in% c("auto", "lbfgs")
   scale <- NULL
   if (use_gradient) {
-    start_point <- em_start(core, par0, re, length(y), codes$has_dispersion, step = is.null(start$theta))
+    start_point <- em_start(core, par0, re, length(y), has_dispersion, step = is.null(start$theta))
     par0 <- start_point$par
     scale <- start_point$scale
   }
-  opt <- if (use_gradient) optimize_lbfgs(core, par0, lower, upper, control, re, scale, codes$has_dispersion)
+  opt <- if (use_gradient) optimize_lbfgs(core, par0, lower, upper, control, re, scale, has_dispersion)
   if (is.null(opt) && use_gradient && control$optimizer == "lbfgs") {
     stop("L-BFGS failed on this model; use glmm_control(optimizer = \"auto\") to fall back to BOBYQA", call. = FALSE)
   }
-  if (is.null(opt)) opt <- optimize_bobyqa(core, par0, lower, upper, control, ntheta, p, codes$has_dispersion)
+  if (is.null(opt)) opt <- optimize_bobyqa(core, par0, lower, upper, control, ntheta, p_par, has_dispersion)
   if (!is.finite(opt$deviance)) stop(not_finite_message(family), call. = FALSE)
-  finish <- function(opt) finish_glmm_opt(core, opt, lower, re, p, cond, family, codes, nAGQ, use_gradient)
+  finish <- function(opt) finish_glmm_opt(core, opt, lower, family, nAGQ, use_gradient)
   done <- finish(opt)
   if (done$opt$status == -10L && identical(done$opt$optimizer, "lbfgs") && control$optimizer == "auto") {
     # L-BFGS stopped short of the optimum (typically on a boundary saddle of a near-singular
     # covariance): BOBYQA from its end point, kept if it gets lower
-    retry <- tryCatch(optimize_bobyqa(core, done$opt$par, lower, upper, control, ntheta, p, codes$has_dispersion),
+    retry <- tryCatch(optimize_bobyqa(core, done$opt$par, lower, upper, control, ntheta, p_par, has_dispersion),
                       error = function(e) NULL)
     if (!is.null(retry) && is.finite(retry$deviance) && retry$deviance < done$opt$deviance) {
       retry$evaluations <- retry$evaluations + done$opt$evaluations
       redone <- finish(retry)
       if (redone$opt$deviance <= done$opt$deviance) done <- redone
     }
-    cpp_glmm_objective(core, done$opt$par)   # leave the core at the end point
   }
   opt <- done$opt
   if (!is.finite(opt$deviance)) stop(not_finite_message(family), call. = FALSE)   # lost in the polish
   vc <- done$vcov
-  theta_scaled <- opt$par[seq_len(ntheta)]
-  theta <- unscale_theta(theta_scaled, re, re_scale)
-  beta <- drop(cond$A %*% opt$par[ntheta + seq_len(p)])
-  names(beta) <- colnames(X)
-  phi <- if (codes$has_dispersion) exp(opt$par[ntheta + p + 1L]) else NULL
+  est <- map_user(map, opt$par, opt, reml = core$reml)
+  names(est$beta) <- colnames(X)
   dimnames(vc) <- list(colnames(X), colnames(X))
-  list(theta = theta, beta = beta, sigma = if (is.null(phi)) 1 else phi, dispersion = phi,
-       vcov = vc, b = unscale_b(opt$b, re, re_scale), u = opt$u, deviance = opt$deviance, loglik = -opt$deviance / 2,
-       df = ntheta + p + codes$has_dispersion, evaluations = opt$evaluations, status = opt$status,
-       message = opt$message, singular = is_singular(theta_scaled, re, control$check_singular),
-       par = opt$par, core = core, conditioning = cond$A, re_scale = re_scale, theta_scaled = theta_scaled,
-       nAGQ = nAGQ, optimizer = opt$optimizer, dispersion_limit = done$dispersion_limit)
+  list(theta = est$theta, beta = est$beta, sigma = est$sigma, dispersion = est$dispersion,
+       vcov = vc, b = est$b, u = est$u, deviance = opt$deviance, loglik = -opt$deviance / 2,
+       df = ntheta + p + has_dispersion, evaluations = opt$evaluations, status = opt$status,
+       message = opt$message, singular = is_singular(map_singular_theta(map, opt$par), re, control$check_singular),
+       par = opt$par, core = core, map = map, nAGQ = nAGQ, optimizer = opt$optimizer,
+       dispersion_limit = done$dispersion_limit)
 }
 
 # The error for a Laplace approximation that is not finite at the end point; with a link that
@@ -82,14 +87,14 @@ not_finite_message <- function(family) {
 # and the gradient check at the end point; list(opt, vcov), vcov for the user's beta. Singular
 # fits skip the polish and get their covariance from the Hessian in all parameters
 # (glmm_vcov_beta()).
-finish_glmm_opt <- function(core, opt, lower, re, p, cond, family, codes, nAGQ, use_gradient) {
-  ntheta <- length(theta_start(re))
+finish_glmm_opt <- function(core, opt, lower, family, nAGQ, use_gradient) {
+  map <- core$map
   vc <- NULL
   H_z <- NULL
-  at_limit <- codes$has_dispersion && dispersion_at_poisson_limit(family$family, opt$par, opt$eta)
-  if (!is_singular(opt$par[seq_len(ntheta)], re, 1e-6) && p > 0L) {
-    hessian_at <- function(par) tmb_hessian(core, par, re, p, cond$A, family$family, codes$has_dispersion, cond$A_inv,
-                                            use_gradient, fix_dispersion = at_limit)
+  at_limit <- map$has_dispersion && dispersion_at_poisson_limit(family$family, opt$par, opt$eta)
+  if (core$reml) return(finish_reml_opt(core, opt, lower))
+  if (!is_singular(opt$par[seq_len(map$ntheta)], map$re, 1e-6) && map$p > 0L) {
+    hessian_at <- function(par) tmb_hessian(core, par, use_gradient, fix_dispersion = at_limit)
     if (use_gradient) {
       polished <- polish_with_hessian(core, opt, lower, hessian_at)
       opt <- polished$opt
@@ -98,13 +103,48 @@ finish_glmm_opt <- function(core, opt, lower, re, p, cond, family, codes, nAGQ, 
     } else {
       opt <- newton_polish(core, opt, lower)
       tmb <- hessian_at(opt$par)
-      cpp_glmm_objective(core, opt$par)   # leave the core at the optimum
     }
     vc <- tmb$vcov_beta
   }
-  if (nAGQ == 1L) opt <- check_gradient(core, opt, lower, codes$has_dispersion, H_z, dispersion_at_limit = at_limit)
-  if (is.null(vc)) vc <- glmm_vcov_beta(core, opt$par, ntheta, p, cond$A, use_gradient, fix_dispersion = at_limit)
+  if (nAGQ == 1L) opt <- check_gradient(core, opt, lower, map$has_dispersion, H_z, dispersion_at_limit = at_limit)
+  if (is.null(vc)) vc <- glmm_vcov_beta(core, opt$par, use_gradient, fix_dispersion = at_limit)
   list(opt = opt, vcov = vc, dispersion_limit = if (at_limit) poisson_limit_message(family$family, opt$par))
+}
+
+# After BOBYQA on the REML criterion: Newton polish in (theta, log phi), and the covariance of the
+# fixed effects as glmmTMB's sdreport() gives it for parameters integrated out like random
+# effects: the joint Hessian's part for beta, S_X^{-1}, plus the variance the estimated variance
+# parameters pass on to the mode, G V G' with G = d beta^ / d psi (psi: glmmTMB's scale of
+# (theta, phi)) and V the inverse Hessian of -log L_R in psi (finite differences of its gradient
+# with steps 1e-3, as optimHess()).
+finish_reml_opt <- function(core, opt, lower) {
+  map <- core$map
+  p <- map$p
+  singular <- is_singular(opt$par[seq_len(map$ntheta)], map$re, 1e-6)
+  if (!singular) opt <- newton_polish(core, opt, lower)
+  vc <- if (p > 0L) reml_vcov_beta(core, opt$par, with_variance_parameters = !singular)
+  list(opt = opt, vcov = if (is.null(vc)) matrix(NA_real_, p, p) else vc, dispersion_limit = NULL)
+}
+
+# The REML fixed effects' covariance (see finish_reml_opt()); conditional on the variance
+# parameters (S_X^{-1} alone) when their Hessian is not positive definite or not asked for.
+reml_vcov_beta <- function(core, par, with_variance_parameters = TRUE) {
+  map <- core$map
+  info <- cpp_core_reml_information(core$ptr, par)
+  V_z <- tryCatch(solve(info), error = function(e) NULL)
+  if (is.null(V_z)) return(NULL)
+  V <- map$A %*% V_z %*% t(map$A)
+  if (!with_variance_parameters || !length(par)) return(V)
+  psi <- map_to_psi(map, par, reml = TRUE)
+  to_par <- function(x) map_from_psi(map, x, reml = TRUE)
+  f <- function(x) core_objective(core, to_par(x)) / 2
+  gradient <- function(x) drop(fd_jacobian(f, x, 1e-3 * pmax(abs(x), 1), points = 4L))
+  H <- fd_hessian_of_gradient(gradient, psi, 1e-3)
+  V_psi <- tryCatch(solve(H), error = function(e) NULL)
+  if (is.null(V_psi) || any(!is.finite(V_psi)) || any(diag(V_psi) <= 0)) return(V)
+  beta_at <- function(x) drop(map$A %*% core_state(core, to_par(x))$beta)
+  G <- fd_jacobian(beta_at, psi, 1e-5 * pmax(abs(psi), 1))
+  V + G %*% V_psi %*% t(G)
 }
 
 # Has a negative binomial dispersion gone to its Poisson limit (no overdispersion beyond the
@@ -125,17 +165,6 @@ poisson_limit_message <- function(family_name, par) {
           family_name, if (family_name == "nbinom2") "theta" else "phi", exp(par[length(par)]))
 }
 
-# The C++ core for a conditioned design, scaled random-effect columns and family codes, with
-# the Gauss-Hermite rule when nAGQ > 1.
-glmm_core <- function(X_conditioned, y, weights, offset, re, re_scale, codes, nAGQ = 1L) {
-  core <- cpp_glmm_create(X_conditioned, y, weights, offset, re_terms_for_core(re, re_scale), codes$family, codes$link)
-  if (nAGQ > 1L) {
-    rule <- gauss_hermite(nAGQ)
-    cpp_glmm_set_quadrature(core, rule$nodes, rule$weights)
-  }
-  core
-}
-
 # L-BFGS with the analytic gradient from the start (em_start(): its point and its preconditioner,
 # `scale`); NULL when it fails (BOBYQA takes over).
 # A diagonal element of a term's factor that lands on its bound 0 can sit on a saddle (the
@@ -149,7 +178,7 @@ optimize_lbfgs <- function(core, par0, lower, upper, control, re, scale = NULL, 
   lbfgs_control <- utils::modifyList(control, list(ftol_abs = 0, ftol_rel = 1e-12, xtol_abs = 0, xtol_rel = 1e-10))
   if (!is.null(scale)) lbfgs_control$scale <- scale
   run <- function(start) {
-    opt <- tryCatch(cpp_glmm_optimize(core, start, lower, upper, lbfgs_control, TRUE), error = function(e) {
+    opt <- tryCatch(core_optimize(core, start, lower, upper, lbfgs_control, gradient = TRUE), error = function(e) {
       if (inherits(e, "interrupt")) stop(e)
       NULL
     })
@@ -175,13 +204,12 @@ optimize_lbfgs <- function(core, par0, lower, upper, control, re, scale = NULL, 
       x <- replace(opt$par, at_bound, lower[at_bound] + steps$delta[i])
       replace(x, flips, steps$sign[i] * x[flips])
     })
-    values <- vapply(trials, function(x) cpp_glmm_objective(core, x), numeric(1))
+    values <- vapply(trials, function(x) core_objective(core, x), numeric(1))
     if (!any(is.finite(values)) || min(values) >= opt$deviance - 1e-6) break
     better <- run(trials[[which.min(values)]])
     if (is.null(better) || better$deviance >= opt$deviance) break
     opt <- better
   }
-  cpp_glmm_objective(core, opt$par)   # leave the core at the end point
   opt$evaluations <- evaluations
   if (opt$status == -4L) opt$status <- 4L
   if (opt$status %in% 1:4) opt$message <- "converged (L-BFGS with the analytic gradient)"
@@ -189,31 +217,18 @@ optimize_lbfgs <- function(core, par0, lower, upper, control, re, scale = NULL, 
   opt
 }
 
-# BOBYQA brings the objective to within ~1e-5 of the optimum; Newton steps do the rest.
+# BOBYQA brings the objective to within ~1e-5 of the optimum; Newton steps do the rest. `p`: the
+# fixed effects in the core's parameter vector (0 for REML).
 optimize_bobyqa <- function(core, par0, lower, upper, control, ntheta, p, has_dispersion) {
   steps <- c(rep(0.5, ntheta), rep(0.2, p), if (has_dispersion) 0.5)
   bobyqa_control <- utils::modifyList(control, list(initial_steps = steps, ftol_abs = max(control$ftol_abs, 1e-5)))
-  opt <- cpp_glmm_optimize(core, par0, lower, upper, bobyqa_control, FALSE)
+  opt <- core_optimize(core, par0, lower, upper, bobyqa_control)
   opt$optimizer <- "bobyqa"
   opt
 }
 
-# The analytic gradient of the Laplace deviance at par (NaN where unavailable).
-glmm_gradient <- function(core, par) {
-  g <- cpp_glmm_gradient(core, par)
-  attr(g, "value") <- NULL
-  g
-}
-
-# Hessian of the Laplace deviance by central differences of its analytic gradient (steps h).
-gradient_hessian <- function(core, par, h) {
-  H <- vapply(seq_along(par), function(i) {
-    e <- replace(numeric(length(par)), i, h[i])
-    (glmm_gradient(core, par + e) - glmm_gradient(core, par - e)) / (2 * h[i])
-  }, numeric(length(par)))
-  cpp_glmm_objective(core, par)   # leave the core at par
-  (H + t(H)) / 2
-}
+# Hessian of the Laplace deviance by central differences of its exact gradient (steps h).
+gradient_hessian <- function(core, par, h) fd_hessian_of_gradient(function(x) core_gradient(core, x), par, h)
 
 # Convergence from the gradient at the end point: the Newton step -H^{-1} g (the gradient on the
 # scale of the parameters' uncertainty) must be small in every free coordinate. Parameters at
@@ -223,7 +238,7 @@ gradient_hessian <- function(core, par, h) {
 # as not converged (status -10, with the step's size) otherwise.
 check_gradient <- function(core, opt, lower, has_dispersion, H = NULL, dispersion_at_limit = FALSE) {
   par <- opt$par
-  g <- glmm_gradient(core, par)
+  g <- core_gradient(core, par)
   free <- !(par <= lower + 1e-8 & g >= 0)
   if (has_dispersion) {
     last <- length(par)
@@ -241,119 +256,48 @@ check_gradient <- function(core, opt, lower, has_dispersion, H = NULL, dispersio
   opt
 }
 
-# Root mean square of each column of each term's model matrix: the core sees Xt / scale, so
-# random slopes on raw scales (x * 100) start and step like slopes on unit scales.
-re_column_scales <- function(re) {
-  lapply(re, function(t) {
-    s <- sqrt(colMeans(t$Xt^2))
-    ifelse(is.finite(s) & s > 0, s, 1)
-  })
-}
-
-# theta of the scaled terms -> theta of the user's terms: T = S^{-1} T_scaled per term.
-unscale_theta <- function(theta, re, re_scale) {
-  factors <- theta_to_factors(theta, re)
-  unlist(lapply(seq_along(re), function(i) {
-    Ti <- factors[[i]] / re_scale[[i]]
-    Ti[lower.tri(Ti, diag = TRUE)]
-  }))
-}
-
-# theta of the user's terms -> theta of the scaled terms: T_scaled = S T.
-scale_theta <- function(theta, re, re_scale) unscale_theta(theta, re, lapply(re_scale, function(s) 1 / s))
-
-# b of the scaled terms (Z's layout: term, level, column) -> b of the user's terms.
-unscale_b <- function(b, re, re_scale) {
-  b / unlist(lapply(seq_along(re), function(i) rep(re_scale[[i]], re[[i]]$nlev)))
-}
-
-# Gauss-Hermite rule for the integral of exp(-x^2) f(x) (Golub-Welsch: eigen-decomposition of
-# the Jacobi matrix of the Hermite polynomials).
-gauss_hermite <- function(n) {
-  J <- matrix(0, n, n)
-  off <- sqrt(seq_len(n - 1L) / 2)
-  J[cbind(seq_len(n - 1L), 2:n)] <- off
-  J[cbind(2:n, seq_len(n - 1L))] <- off
-  e <- eigen(J, symmetric = TRUE)
-  list(nodes = rev(e$values), weights = rev(sqrt(pi) * e$vectors[1L, ]^2))
-}
-
-# X = Q R -> list(X = X A, A, A_inv) with A = sqrt(n) R^{-1}; beta = A beta_scaled (A_inv exact,
-# not solve(A), which fails on predictors scaled like x * 1e-30).
-condition_design <- function(X) {
-  p <- ncol(X)
-  if (p == 0L) return(list(X = X, A = matrix(0, 0, 0), A_inv = matrix(0, 0, 0)))
-  R <- qr.R(qr(X))
-  A <- sqrt(nrow(X)) * backsolve(R, diag(p))
-  list(X = X %*% A, A = A, A_inv = R / sqrt(nrow(X)))
-}
-
 # Covariance of beta from the Hessian of the Laplace deviance in all parameters (as glmmTMB);
 # conditional on the variance parameters when that Hessian is not positive definite (singular fits).
 # `fix_dispersion`: leave out the dispersion (last parameter), as at its Poisson limit.
-glmm_vcov_beta <- function(core, par, ntheta, p, A, use_gradient = FALSE, fix_dispersion = FALSE) {
+glmm_vcov_beta <- function(core, par, use_gradient = FALSE, fix_dispersion = FALSE) {
+  map <- core$map
+  p <- map$p
   if (p == 0L) return(matrix(0, 0, 0))
   h <- 2e-4 * pmax(abs(par), 1)
-  H <- if (use_gradient) gradient_hessian(core, par, h) else cpp_glmm_hessian(core, par, h)
+  H <- if (use_gradient) gradient_hessian(core, par, h) else fd_hessian(function(x) core_objective(core, x), par, h)
   if (fix_dispersion) H <- H[-length(par), -length(par), drop = FALSE]
-  idx <- ntheta + seq_len(p)
+  idx <- map$ntheta + seq_len(p)
   V <- tryCatch({
     ch <- chol(H)
     2 * chol2inv(ch)[idx, idx, drop = FALSE]
   }, error = function(e) NULL)
   if (is.null(V)) V <- tryCatch(2 * solve(H[idx, idx, drop = FALSE]), error = function(e) matrix(NA_real_, p, p))
-  A %*% V %*% t(A)
+  map$A %*% V %*% t(map$A)
 }
 
 # The Hessian glmmTMB reports standard errors from: TMB's sdreport() inverts optimHess() of the
 # exact gradient with steps 1e-3 in glmmTMB's parameters psi (raw beta, log SDs, log dispersion
-# on glmmTMB's scale). With predictors on raw scales (slopes near 1e-3) those steps are not
-# small, so the printed SEs depend on them; we repeat the computation to print the same numbers.
-# Our gradient is the analytic one (or, for quadrature, a five-point stencil in the conditioned
+# on glmmTMB's scale; map_to_psi()). With predictors on raw scales (slopes near 1e-3) those steps
+# are not small, so the printed SEs depend on them; we repeat the computation to print the same
+# numbers. Our gradient is the exact one (or, for quadrature, a five-point stencil in the core's
 # parameters z: a central difference is not accurate enough for the sixth printed digit).
-# Returns psi, the Hessian of -log L there, and the covariance of beta (`fix_dispersion`: with
-# the dispersion held fixed, as at its Poisson limit, where its curvature is noise).
-tmb_hessian <- function(core, par, re, p, A, family_name, has_dispersion, A_inv = solve(A), use_gradient = FALSE,
-                        fix_dispersion = FALSE) {
-  ntheta <- length(par) - p - has_dispersion
-  is_diag <- theta_diagonal_mask(re)
-  disp_scale <- switch(family_name, gaussian = 0.5, Gamma = -0.5, 1)   # log phi = disp_scale * betad
-  to_z <- function(psi) {
-    th <- psi[p + seq_len(ntheta)]
-    th[is_diag] <- exp(th[is_diag])
-    c(th, drop(A_inv %*% psi[seq_len(p)]), if (has_dispersion) disp_scale * psi[p + ntheta + 1L])
+# Returns psi, the Hessian of -log L there, H_z (the deviance's Hessian in z) and the covariance
+# of beta (`fix_dispersion`: with the dispersion held fixed, as at its Poisson limit, where its
+# curvature is noise).
+tmb_hessian <- function(core, par, use_gradient = FALSE, fix_dispersion = FALSE) {
+  map <- core$map
+  p <- map$p
+  gradient_z <- if (use_gradient) function(z) core_gradient(core, z) / 2 else {
+    function(z) drop(fd_jacobian(function(x) core_objective(core, x) / 2, z, 1e-3 * pmax(abs(z), 1), points = 4L))
   }
-  dz_dpsi <- function(psi) {   # Jacobian of to_z
-    J <- matrix(0, length(psi), length(psi))
-    th <- psi[p + seq_len(ntheta)]
-    J[seq_len(ntheta), p + seq_len(ntheta)] <- diag(ifelse(is_diag, exp(th), 1), ntheta)
-    J[ntheta + seq_len(p), seq_len(p)] <- A_inv
-    if (has_dispersion) J[length(psi), length(psi)] <- disp_scale
-    J
-  }
-  gradient <- function(psi) {
-    z <- to_z(psi)
-    if (use_gradient) return(drop(crossprod(dz_dpsi(psi), glmm_gradient(core, z))) / 2)
-    hz <- 1e-3 * pmax(abs(z), 1)
-    f <- function(x) cpp_glmm_objective(core, x) / 2
-    gz <- vapply(seq_along(z), function(i) {   # five-point stencil: error O(h^4), ~1e-8 here
-      e <- replace(numeric(length(z)), i, hz[i])
-      (f(z - 2 * e) - 8 * f(z - e) + 8 * f(z + e) - f(z + 2 * e)) / (12 * hz[i])
-    }, numeric(1))
-    drop(crossprod(dz_dpsi(psi), gz))
-  }
-  th <- par[seq_len(ntheta)]
-  th[is_diag] <- log(th[is_diag])
-  psi <- c(drop(A %*% par[ntheta + seq_len(p)]), th, if (has_dispersion) par[length(par)] / disp_scale)
-  H <- t(vapply(seq_along(psi), function(i) {
-    e <- replace(numeric(length(psi)), i, 1e-3)
-    (gradient(psi + e) - gradient(psi - e)) / 2e-3
-  }, numeric(length(psi))))
+  gradient <- function(psi) drop(crossprod(map_psi_jacobian(map, psi), gradient_z(map_from_psi(map, psi))))
+  psi <- map_to_psi(map, par)
+  H <- t(fd_jacobian(gradient, psi, 1e-3))
   H <- (H + t(H)) / 2
   keep <- if (fix_dispersion) -length(psi) else seq_along(psi)
   V <- tryCatch(solve(H[keep, keep, drop = FALSE]), error = function(e) NULL)
   vcov_beta <- if (!is.null(V) && all(is.finite(diag(V))) && all(diag(V)[seq_len(p)] > 0)) V[seq_len(p), seq_len(p), drop = FALSE]
-  J_inv <- tryCatch(solve(dz_dpsi(psi)), error = function(e) NULL)   # H_z: the deviance's Hessian in z
+  J_inv <- tryCatch(solve(map_psi_jacobian(map, psi)), error = function(e) NULL)   # H_z: the deviance's Hessian in z
   H_z <- if (!is.null(J_inv)) 2 * crossprod(J_inv, H %*% J_inv)
   list(psi = psi, H = H, H_z = H_z, vcov_beta = vcov_beta)
 }
@@ -379,12 +323,12 @@ polish_with_hessian <- function(core, opt, lower, hessian_at) {
     step <- tryCatch(solve(H, g), error = function(e) NULL)
     if (is.null(step) || any(!is.finite(step)) || any(par - step < lower)) NULL else step
   }
-  g <- if (!is.null(H)) glmm_gradient(core, par)
+  g <- if (!is.null(H)) core_gradient(core, par)
   for (iter in seq_len(if (is.null(H) || any(!is.finite(g))) 0L else 8L)) {
     step <- newton_step(g)
     size <- if (is.null(step)) Inf else relative(step)
     if (size <= 1e-8) break   # no printed digit moves
-    value <- if (is.finite(size)) cpp_glmm_objective(core, par - step) else Inf
+    value <- if (is.finite(size)) core_objective(core, par - step) else Inf
     descent <- is.finite(value) && value <= best + 1e-9 + 1e-12 * abs(best)   # rounding noise
     if (!accurate && (!descent || size > 0.25 * last_size)) {   # a secant: switch to the tangent
       H <- gradient_hessian(core, par, 1e-4 * pmax(abs(par), 1))
@@ -396,30 +340,26 @@ polish_with_hessian <- function(core, opt, lower, hessian_at) {
     par <- par - step
     best <- min(best, value)
     last_size <- size
-    g <- glmm_gradient(core, par)
+    g <- core_gradient(core, par)
     if (any(!is.finite(g))) break
   }
   if (moved > 1e-7) hessian <- hessian_at(par)
-  state <- cpp_glmm_state(core, par)   # also leaves the core at the optimum
+  state <- core_state(core, par)
   state[c("evaluations", "status", "message", "optimizer")] <- opt[c("evaluations", "status", "message", "optimizer")]
   list(opt = state, hessian = hessian)
 }
 
-# Newton steps from BOBYQA's end point in the conditioned parameters (gradient by a five-point
+# Newton steps from BOBYQA's end point in the core's parameters (gradient by a five-point
 # stencil, Hessian by central differences), so that the estimates are exact to the digits
 # glmmTMB prints, whatever the order of the data. A step is kept when it does not raise the
 # objective beyond its rounding noise.
 newton_polish <- function(core, opt, lower) {
   par <- opt$par
   best <- opt$deviance
-  f <- function(z) cpp_glmm_objective(core, z)
-  H <- cpp_glmm_hessian(core, par, 2e-4 * pmax(abs(par), 1))   # reused by every step
+  f <- function(z) core_objective(core, z)
+  H <- fd_hessian(f, par, 2e-4 * pmax(abs(par), 1))   # reused by every step
   for (iter in 1:3) {
-    h <- 1e-3 * pmax(abs(par), 1)
-    g <- vapply(seq_along(par), function(i) {
-      e <- replace(numeric(length(par)), i, h[i])
-      (f(par - 2 * e) - 8 * f(par - e) + 8 * f(par + e) - f(par + 2 * e)) / (12 * h[i])
-    }, numeric(1))
+    g <- drop(fd_jacobian(f, par, 1e-3 * pmax(abs(par), 1), points = 4L))
     step <- tryCatch(solve(H, g), error = function(e) NULL)
     if (is.null(step) || any(!is.finite(step)) || any(par - step < lower)) break
     value <- f(par - step)
@@ -428,33 +368,7 @@ newton_polish <- function(core, opt, lower) {
     best <- min(best, value)
     if (max(abs(step)) < 1e-8) break
   }
-  state <- cpp_glmm_state(core, par)   # also leaves the core at the optimum
+  state <- core_state(core, par)
   state[c("evaluations", "status", "message", "optimizer")] <- opt[c("evaluations", "status", "message", "optimizer")]
   state
-}
-
-# For each theta entry that is a diagonal element of its term's factor T_i, the theta entries
-# below it in the same column (consecutive in the column-major packing); integer(0) otherwise.
-theta_below_diagonal <- function(re) {
-  out <- list()
-  pos <- 0L
-  for (t in re) {
-    k <- ncol(t$Xt)
-    for (j in seq_len(k)) {
-      idx <- pos + seq_len(k - j + 1L)
-      out[idx] <- list(integer(0))
-      out[[idx[1L]]] <- idx[-1L]
-      pos <- pos + length(idx)
-    }
-  }
-  out
-}
-
-# Which theta entries are diagonal elements of their term's factor T_i.
-theta_diagonal_mask <- function(re) {
-  as.logical(unlist(lapply(re, function(t) {   # logical(0) for a model without random effects
-    k <- ncol(t$Xt)
-    m <- diag(k) == 1
-    m[lower.tri(m, diag = TRUE)]
-  })))
 }

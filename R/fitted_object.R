@@ -19,14 +19,15 @@
 #   eta, eta_fixed linear predictor with and without random effects (offset included in both)
 #   fitted         family$linkinv(eta)
 #   loglik, deviance (-2 loglik; the REML criterion for REML fits), df (number of parameters), nobs
+#   par            the core's parameter vector at the estimates (LMM: theta; GLMM: theta of the
+#                  scaled columns, conditioned beta, log phi); map its parameter map
+#                  (R/parameter_map.R), which converts it to and from the user's scale
+#   nAGQ           GLMMs: quadrature points
 #   loglik_shift   binomial cbind() responses with prior weights only: the constant added to the
 #                  core's log-likelihood so that weights count replicates as in glm() (R/family.R)
 #   trials         binomial cbind() responses only: the trials n of each row (prior_weights = n w)
-#   par, nAGQ, conditioning   GLMMs only: the core's packed parameters (theta, conditioned beta,
-#                  log phi), quadrature points, A with beta = A beta_conditioned, and re_scale, the
-#                  column scales of each core term's Xt as the core sees them (R/fit_glmm.R)
 #   optinfo        list(optimizer, evaluations, status, message, singular, dropped)
-#   core           external pointer to the C++ core (NULL-pointer after saveRDS/readRDS)
+#   core           the C++ core (R/core.R; its pointer is NULL after saveRDS/readRDS: ensure_core())
 
 # Build the fitted object from the core's results and the model's pieces.
 new_glmm_fit <- function(fit, call, formula, family, REML, frame, fixed, re, y, weights, trials = NULL) {
@@ -40,10 +41,10 @@ new_glmm_fit <- function(fit, call, formula, family, REML, frame, fixed, re, y, 
     frame = frame, terms = fixed$terms, X = X, y = y, prior_weights = weights, offset = fixed$offset,
     re = lapply(re, function(t) t[c("group", "lhs", "structure", "codes", "nlev", "levels", "Xt", "cnms")]),
     theta = if (is.null(fit$theta)) numeric(0) else fit$theta, beta = fit$beta, sigma = fit$sigma, vcov = fit$vcov,
-    cov_re = re_covariances(fit$theta, if (is_gaussian_identity(family)) fit$sigma else 1, re), b = b, u = u,
+    cov_re = re_covariances(fit$theta, map_re_sigma(fit$map, fit$sigma), re), b = b, u = u,
     eta = eta, eta_fixed = eta_fixed, fitted = family$linkinv(eta),
     loglik = fit$loglik, deviance = fit$deviance, loglik_shift = fit$loglik_shift, trials = trials, df = fit$df, nobs = length(y),
-    dispersion = fit$dispersion, par = fit$par, nAGQ = fit$nAGQ, conditioning = fit$conditioning, re_scale = fit$re_scale,
+    dispersion = fit$dispersion, par = fit$par, map = fit$map, nAGQ = fit$nAGQ,
     optinfo = list(optimizer = if (is.null(fit$optimizer)) "bobyqa" else fit$optimizer, evaluations = fit$evaluations, status = fit$status,
                    message = fit$message, singular = fit$singular, dropped = fixed$dropped),
     core = fit$core
@@ -54,7 +55,8 @@ new_glmm_fit <- function(fit, call, formula, family, REML, frame, fixed, re, y, 
   structure(fields[!vapply(fields, is.null, logical(1))], class = "glmmlab")
 }
 
-# Is this the linear mixed model (gaussian, identity link), fitted by the LMM core?
+# Is this the linear mixed model (gaussian, identity link), fitted by the LMM core? (glmm() decides
+# the model kind with it; methods ask the fit's parameter map.)
 is_gaussian_identity <- function(family) family$family == "gaussian" && family$link == "identity"
 
 # Split a vector of length q into nlev x p matrices, one per term. The core's layout: term, then

@@ -41,7 +41,10 @@
 #' @param family a family: a family object (`gaussian()`, `poisson()`, ...), a family function,
 #'   a name such as `"gaussian"`, or a list such as `list(family = "poisson", link = "log")`
 #'   (accepted with glmmTMB's deprecation warning).
-#' @param REML logical: fit by restricted maximum likelihood (gaussian models only)?
+#' @param REML logical: fit by restricted maximum likelihood? For GLMMs as glmmTMB defines it: the
+#'   fixed effects are integrated out together with the random effects in the Laplace
+#'   approximation (their estimates are the joint mode), which for gaussian models with the
+#'   identity link is the usual REML criterion.
 #' @param weights optional prior weights: precision weights for gaussian models (as `lm()`).
 #' @param offset optional offset added to the linear predictor (as are `offset()` terms).
 #' @param subset optional expression selecting the rows of `data` to use.
@@ -97,8 +100,9 @@ glmm <- function(formula, data = NULL, family = gaussian(), REML = FALSE, weight
   if (is_lmm) {
     fit <- fit_lmm(fixed$X, y, weights, fixed$offset, core_terms(re), REML, start, control)
   } else {
-    if (REML) stop("REML = TRUE is only available for gaussian models with the identity link", call. = FALSE)
-    fit <- fit_glmm(fixed$X, y, weights, fixed$offset, core_terms(re), family, start, control, check_nagq(nAGQ, re))
+    nAGQ <- check_nagq(nAGQ, re)
+    if (REML && nAGQ > 1L) stop("REML = TRUE needs the Laplace approximation (nAGQ = 1)", call. = FALSE)
+    fit <- fit_glmm(fixed$X, y, weights, fixed$offset, core_terms(re), family, start, control, nAGQ, REML = REML)
   }
   object <- new_glmm_fit(shift_loglik(fit, shift), call = mc, formula = formula, family = family, REML = REML, frame = mf,
                          fixed = fixed, re = re, y = y, weights = weights, trials = trials)
@@ -110,8 +114,8 @@ glmm <- function(formula, data = NULL, family = gaussian(), REML = FALSE, weight
 # for an optimizer that did not converge (separation explains the non-convergence it causes).
 report_fit_problems <- function(fit, re, object) {
   if (isTRUE(fit$singular)) {
-    # the GLMM core's theta is on the scale of its scaled columns, the one the singularity test uses
-    factors <- theta_to_factors(if (is.null(fit$theta_scaled)) fit$theta else fit$theta_scaled, re)
+    # theta on the scale the singularity test uses (the GLMM core's, of its scaled columns)
+    factors <- theta_to_factors(map_singular_theta(fit$map, fit$par), re)
     at_zero <- vapply(factors, function(Ti) any(abs(diag(Ti)) < 1e-4), logical(1))
     message(sprintf("boundary (singular) fit: a variance of %s is estimated as 0 (or a correlation as +-1); consider simplifying the random effects",
                     paste(sQuote(unique(vapply(re[at_zero], `[[`, "", "group")), FALSE), collapse = ", ")))
@@ -147,26 +151,47 @@ check_formula <- function(formula, mc, env) {
 
 #' Control settings for glmm()
 #'
-#' @param optimizer the optimizer, from NLopt through 'nloptr': `"auto"` (the default) uses
-#'   BOBYQA for linear mixed models and adaptive quadrature, and for other GLMMs L-BFGS with the
-#'   analytic gradient of the Laplace approximation, started from one EM step for the variance
-#'   parameters and scaled by their predicted curvatures (BOBYQA if L-BFGS fails, or from
-#'   L-BFGS's end point if the gradient there is not zero); `"bobyqa"` uses BOBYQA
-#'   (derivative-free) throughout; `"lbfgs"` is `"auto"` without the fallbacks: an error if
-#'   L-BFGS fails on a GLMM (linear mixed models always use BOBYQA).
+#' @param optimizer the optimizer, from NLopt through 'nloptr': `"auto"` (the default) uses,
+#'   for linear mixed models, BOBYQA when there are up to 6 variance parameters and L-BFGS with
+#'   the exact gradient of the profiled deviance from 7 on (random slopes with several
+#'   covariates, maximal models); BOBYQA for adaptive quadrature; and for other GLMMs L-BFGS
+#'   with the analytic gradient of the Laplace approximation, started from one EM step for the
+#'   variance parameters and scaled by their predicted curvatures (BOBYQA if L-BFGS fails, or
+#'   from L-BFGS's end point if the gradient there is not zero); `"bobyqa"` uses BOBYQA
+#'   (derivative-free) throughout; `"lbfgs"` uses L-BFGS for every linear mixed model, and for
+#'   GLMMs is `"auto"` without the fallbacks: an error if L-BFGS fails.
 #' @param ftol_abs,ftol_rel absolute and relative tolerance on the change in the objective.
 #' @param xtol_abs absolute tolerance on the change in the parameters.
 #' @param maxeval maximum number of evaluations of the objective.
 #' @param check_singular tolerance below which a variance parameter is reported as zero.
+#' @param max_memory the most memory (bytes, or a string such as `"4GB"`) the Cholesky factor of
+#'   the random effects may take; `NULL` (the default) is the memory available. A model whose
+#'   factor would need more stops before it is allocated, with an error giving the estimate and
+#'   the random-effect terms responsible.
 #' @return A list of settings for [glmm()].
 #' @examples
 #' glmm_control(maxeval = 5000)
 #' @export
 glmm_control <- function(optimizer = c("auto", "bobyqa", "lbfgs"), ftol_abs = 1e-12, ftol_rel = 1e-14, xtol_abs = 1e-10,
-                         maxeval = 100000L, check_singular = 1e-4) {
+                         maxeval = 100000L, check_singular = 1e-4, max_memory = NULL) {
   optimizer <- match.arg(optimizer)
   list(optimizer = optimizer, ftol_abs = ftol_abs, ftol_rel = ftol_rel, xtol_abs = xtol_abs,
-       maxeval = as.integer(maxeval), check_singular = check_singular, verbose = 0L)
+       maxeval = as.integer(maxeval), check_singular = check_singular, verbose = 0L, max_memory = parse_memory(max_memory))
+}
+
+# A memory size in bytes from a number of bytes or a string such as "500MB", "4GB" (NULL stays NULL).
+parse_memory <- function(x) {
+  if (is.null(x)) return(NULL)
+  if (is.character(x) && length(x) == 1L) {
+    m <- regmatches(x, regexec("^\\s*([0-9.]+)\\s*([kKmMgGtT]?)[bB]?\\s*$", x))[[1L]]
+    if (length(m) == 3L && !is.na(suppressWarnings(as.numeric(m[2L])))) {
+      return(as.numeric(m[2L]) * c(1, 1e3, 1e6, 1e9, 1e12)[match(toupper(m[3L]), c("", "K", "M", "G", "T"))])
+    }
+  }
+  if (!is.numeric(x) || length(x) != 1L || is.na(x) || x <= 0) {
+    stop("control setting `max_memory` must be a number of bytes or a size such as \"4GB\"", call. = FALSE)
+  }
+  as.numeric(x)
 }
 
 # Validate a control list and fold `verbose` into it. A control object of lme4 or glmmTMB gives
@@ -185,6 +210,7 @@ check_control <- function(control, verbose) {
     }
   }
   if (out$maxeval < 1) stop("control setting `maxeval` must be at least 1", call. = FALSE)
+  out$max_memory <- parse_memory(out$max_memory)
   out$maxeval <- as.integer(min(out$maxeval, .Machine$integer.max))
   if (!(is.logical(verbose) || is.numeric(verbose)) || length(verbose) != 1L || is.na(verbose)) {
     stop("`verbose` must be TRUE, FALSE or a number of steps", call. = FALSE)

@@ -58,7 +58,7 @@ glm_eta_start <- function(y, weights, family) {
 # for the log dispersion. A step that does not lower the objective is not taken.
 em_start <- function(core, par0, re, n, has_dispersion, step = TRUE) {
   ntheta <- length(theta_start(re))
-  info <- cpp_glmm_start_info(core, par0)
+  info <- cpp_core_start_info(core$ptr, par0)
   # no information on beta (fitted values at the family's bounds, as under separation): the
   # moments say nothing either
   if (is.null(info$moments) || any(diag(info$beta_info) < 1e-8 * n)) return(list(par = par0, scale = NULL))
@@ -88,16 +88,13 @@ em_start <- function(core, par0, re, n, has_dispersion, step = TRUE) {
   }
   par <- replace(par0, seq_len(ntheta), theta)
   if (step) {
-    value <- cpp_glmm_objective(core, par)
+    value <- core_objective(core, par)
     if (!is.finite(value) || value > info$value) par <- par0
   }
   scale <- c(scale, sqrt(2 * pmax(diag(info$beta_info), 0)))
   if (has_dispersion) {
     last <- length(par)
-    g0 <- glmm_gradient(core, par)[last]
-    g1 <- glmm_gradient(core, replace(par, last, par[last] + 1e-3))[last]
-    cpp_glmm_objective(core, par)   # back to the start's mode
-    curvature <- (g1 - g0) / 1e-3
+    curvature <- drop(fd_jacobian(function(x) core_gradient(core, replace(par, last, x))[last], par[last], 1e-3))
     scale <- c(scale, if (is.finite(curvature) && curvature > 0) sqrt(curvature) else 1)
   }
   if (length(scale) != length(par) || !all(is.finite(scale)) || max(scale) <= 0) return(list(par = par, scale = NULL))

@@ -2,7 +2,7 @@
 # errors, vcov(full = TRUE), intervals in glmmTMB's parameters, sandwich scores, ddf) read the C++
 # core. They need, at a parameter vector phi: the deviance (-2 log L; the Laplace approximation
 # for GLMMs) and its Hessian, the conditional modes b(phi), and half-solves with the conditional
-# precision of the random effects. Nothing else here touches cpp_* functions.
+# precision of the random effects. It reads the cores through R/core.R's interface only.
 #
 # phi is the GLMM core's packed vector: theta of the scaled columns, the conditioned fixed effects
 # z (beta = A z) and the log dispersion. A linear mixed model gets a gaussian GLMM core of its own
@@ -22,21 +22,18 @@ inference_view <- function(object) {
          call. = FALSE)
   }
   if (!length(re)) stop("this model has no random effects: use vcov(m) and predict(m, re.form = NA, se.fit = TRUE)", call. = FALSE)
-  if (lmm) {
-    cond <- condition_design(object$X)
-    scale <- re_column_scales(re)
-    codes <- family_codes(stats::gaussian())
-    core <- glmm_core(cond$X, object$y, object$prior_weights, object$offset, re, scale, codes, 1L)
-    theta <- scale_theta(object$theta * object$sigma, re, scale)
-    phi <- c(theta, drop(cond$A_inv %*% object$beta), log(object$sigma))
-    A <- cond$A
+  if (lmm) {   # a gaussian GLMM core of the same design
+    map <- glmm_parameter_map(re, object$X, stats::gaussian())
+    core <- new_core(map, re, object$X, object$y, object$prior_weights, object$offset, family = stats::gaussian())
+    phi <- map_internal(map, object$theta * object$sigma, object$beta, object$sigma)
   } else {
     core <- ensure_core(object)
-    scale <- if (is.null(object$re_scale)) lapply(re, function(t) rep(1, ncol(t$Xt))) else object$re_scale
-    codes <- family_codes(object$family)
+    map <- core$map
     phi <- object$par
-    A <- object$conditioning
   }
+  codes <- family_codes(if (lmm) stats::gaussian() else object$family)
+  scale <- map$re_scale
+  A <- map$A
   p <- length(object$beta)
   ntheta <- length(object$theta)
   view <- list(object = object, core = core, phi = phi, A = A, scale = scale, re = re, p = p, ntheta = ntheta,
@@ -49,9 +46,6 @@ inference_view <- function(object) {
   view
 }
 
-# Leave the core at the fit's own estimates (its warm start for the next evaluation).
-view_reset <- function(view) invisible(cpp_glmm_objective(view$core, view$phi))
-
 # Hessian of the deviance in phi at the estimates. GLMMs: the Hessian glmmTMB reports standard
 # errors from (R/fit_glmm.R's tmb_hessian(): steps of 1e-3 in glmmTMB's parameters, a secant for
 # slopes of raw-scale predictors), so that these covariances agree with the fit's vcov() and with
@@ -62,23 +56,20 @@ view_hessian <- function(view) {
   phi <- view$phi
   singular <- any(theta_diagonal_mask(view$re) & phi[view$theta_idx] <= 1e-6)
   if (!view$lmm && !singular && view$p > 0L) {
-    tmb <- tmb_hessian(view$core, phi, view$re, view$p, view$A, view$family, view$has_disp, solve(view$A),
-                       use_gradient = view$nagq == 1L)
-    view_reset(view)
+    tmb <- tmb_hessian(view$core, phi, use_gradient = view$nagq == 1L)
     if (!is.null(tmb$H_z) && all(is.finite(tmb$H_z))) return((tmb$H_z + t(tmb$H_z)) / 2)
   }
   H <- if (view$nagq == 1L) {
     gradient_hessian(view$core, phi, 1e-4 * pmax(abs(phi), 1))
   } else {
-    cpp_glmm_hessian(view$core, phi, 2e-4 * pmax(abs(phi), 1))
+    fd_hessian(function(x) core_objective(view$core, x), phi, 2e-4 * pmax(abs(phi), 1))
   }
-  view_reset(view)
   (H + t(H)) / 2
 }
 
 # Conditional modes b(phi) on the user's scale, one vector in the formula's order (term, level, column).
 view_modes <- function(view, phi) {
-  st <- cpp_glmm_state(view$core, phi)
+  st <- core_state(view$core, phi)
   unscale_b(st$b, view$re, view$scale)
 }
 
@@ -86,20 +77,14 @@ view_modes <- function(view, phi) {
 # the mode and converges to rounding, so steps of 1e-4 leave errors near 1e-8 relative.
 view_modes_jacobian <- function(view) {
   phi <- view$phi
-  h <- 1e-4 * pmax(abs(phi), 1)
-  G <- vapply(seq_along(phi), function(i) {
-    e <- replace(numeric(length(phi)), i, h[i])
-    (view_modes(view, phi + e) - view_modes(view, phi - e)) / (2 * h[i])
-  }, numeric(sum(vapply(view$re, function(t) t$nlev * ncol(t$Xt), numeric(1)))))
-  view_reset(view)
-  matrix(G, ncol = length(phi))
+  unname(fd_jacobian(function(x) view_modes(view, x), phi, 1e-4 * pmax(abs(phi), 1)))
 }
 
 # L^{-1} P Lambda' V at the estimates for V (q x k, rows in the formula's order of the user's b):
 # crossprod() of the result is V' Cov(b | y) V, the conditional covariance of V'b.
 view_half_solve <- function(view, V) {
   s <- unlist(lapply(seq_along(view$re), function(i) rep(view$scale[[i]], view$re[[i]]$nlev)))
-  cpp_glmm_half_solve(view$core, view$phi, V / s)   # b_user = b_core / s: V'b_user = (V / s)'b_core
+  core_half_solve(view$core, view$phi, V / s)   # b_user = b_core / s: V'b_user = (V / s)'b_core
 }
 
 # Fixed effects on the user's scale at phi.
@@ -121,24 +106,20 @@ cluster_score <- function(view, rows) {
     t$Xt <- t$Xt[rows, , drop = FALSE]
     t
   })
-  X <- object$X[rows, , drop = FALSE] %*% view$A   # the conditioned design: phi's z
   family <- if (view$lmm) stats::gaussian() else object$family
-  core <- glmm_core(X, object$y[rows], object$prior_weights[rows], object$offset[rows], re, view$scale,
-                    family_codes(family), view$nagq)
-  gradient <- if (view$nagq == 1L) glmm_gradient(core, view$phi) else {
-    h <- 1e-4 * pmax(abs(view$phi), 1)
-    vapply(seq_along(view$phi), function(i) {
-      e <- replace(numeric(length(view$phi)), i, h[i])
-      (cpp_glmm_objective(core, view$phi + e) - cpp_glmm_objective(core, view$phi - e)) / (2 * h[i])
-    }, numeric(1))
+  # the view's map (the full design's conditioning and column scales), so phi means the same
+  core <- new_core(view$core$map, re, object$X[rows, , drop = FALSE], object$y[rows], object$prior_weights[rows],
+                   object$offset[rows], family = family, nAGQ = view$nagq)
+  gradient <- if (view$nagq == 1L) core_gradient(core, view$phi) else {
+    drop(fd_jacobian(function(x) core_objective(core, x), view$phi, 1e-4 * pmax(abs(view$phi), 1)))
   }
-  list(loglik = -cpp_glmm_objective(core, view$phi) / 2, gradient = gradient)
+  list(loglik = -core_objective(core, view$phi) / 2, gradient = gradient)
 }
 
 # ---- REML fits of linear mixed models: the REML criterion in phi_reml = (theta, log sigma).
 
 # The LMM core's state at relative theta (REML: beta and b at their joint mode given theta).
-reml_state <- function(view, theta) cpp_lmm_state(view$lmm_core, theta, TRUE)
+reml_state <- function(view, theta) core_state(view$lmm_core, theta, reml = TRUE)
 
 # phi_reml at the estimates.
 reml_phi <- function(view) c(view$object$theta, log(view$object$sigma))
@@ -156,43 +137,25 @@ lmm_varpar_hessian <- function(lmm_core, theta, sigma, reml, unit = 1) {
   s2 <- sigma^2
   k <- length(theta)
   at <- function(th) {
-    st <- cpp_lmm_state(lmm_core, th, reml)
+    st <- core_state(lmm_core, th, reml = reml)
     c(g = st$logdet_L2 + if (reml) st$logdet_RX2 else 0, Q = st$pwrss)
   }
   h <- 1e-4 * pmax(abs(theta), 0.1 * unit)
   f0 <- at(theta)
-  plus <- lapply(seq_len(k), function(i) at(replace(theta, i, theta[i] + h[i])))
-  minus <- lapply(seq_len(k), function(i) at(replace(theta, i, theta[i] - h[i])))
-  value <- function(v) v[["g"]] + v[["Q"]] / s2
   H <- matrix(0, k + 1L, k + 1L)
-  for (i in seq_len(k)) {
-    H[i, i] <- (value(plus[[i]]) - 2 * value(f0) + value(minus[[i]])) / h[i]^2
-    for (j in seq_len(i - 1L)) {
-      pp <- theta
-      pp[c(i, j)] <- pp[c(i, j)] + h[c(i, j)]
-      mm <- theta
-      mm[c(i, j)] <- mm[c(i, j)] - h[c(i, j)]
-      H[i, j] <- H[j, i] <- (value(at(pp)) + value(at(mm)) - value(plus[[i]]) - value(minus[[i]]) -
-                               value(plus[[j]]) - value(minus[[j]]) + 2 * value(f0)) / (2 * h[i] * h[j])
-    }
-    H[i, k + 1L] <- H[k + 1L, i] <- -2 * (plus[[i]][["Q"]] - minus[[i]][["Q"]]) / (2 * h[i]) / s2
-  }
+  H[seq_len(k), seq_len(k)] <- fd_hessian(function(th) sum(at(th) * c(1, 1 / s2)), theta, h, f0 = sum(f0 * c(1, 1 / s2)))
+  H[seq_len(k), k + 1L] <- H[k + 1L, seq_len(k)] <- -2 * drop(fd_jacobian(function(th) at(th)[["Q"]], theta, h)) / s2
   H[k + 1L, k + 1L] <- 4 * f0[["Q"]] / s2
-  cpp_lmm_deviance(lmm_core, theta, reml)   # leave the core at the estimates
   H
 }
 
 # (RX'RX)^{-1} at theta and its derivatives in theta (central differences): the covariance of
 # beta given theta is sigma^2 times it. list(value, jacobian = list of p x p, one per theta).
 lmm_beta_precision_inverse <- function(lmm_core, theta, reml, unit = 1) {
-  inv_at <- function(th) chol2inv(cpp_lmm_state(lmm_core, th, reml)$RX)
-  h <- 1e-4 * pmax(abs(theta), 0.1 * unit)
-  jac <- lapply(seq_along(theta), function(i) {
-    (inv_at(replace(theta, i, theta[i] + h[i])) - inv_at(replace(theta, i, theta[i] - h[i]))) / (2 * h[i])
-  })
+  inv_at <- function(th) chol2inv(core_state(lmm_core, th, reml = reml)$RX)
   value <- inv_at(theta)
-  cpp_lmm_deviance(lmm_core, theta, reml)
-  list(value = value, jacobian = jac)
+  J <- fd_jacobian(function(th) c(inv_at(th)), theta, 1e-4 * pmax(abs(theta), 0.1 * unit))
+  list(value = value, jacobian = lapply(seq_along(theta), function(i) matrix(J[, i], nrow(value))))
 }
 
 # d (beta, b) / d phi_reml at the estimates for the joint mode given theta (it does not depend on
@@ -201,14 +164,8 @@ reml_modes_jacobian <- function(view) {
   theta <- view$object$theta
   k <- length(theta)
   h <- 1e-5 * pmax(abs(theta), 0.1 * theta_unit(view$object$prior_weights))
-  d <- lapply(seq_len(k), function(i) {
-    up <- reml_state(view, replace(theta, i, theta[i] + h[i]))
-    down <- reml_state(view, replace(theta, i, theta[i] - h[i]))
-    list(beta = (up$beta - down$beta) / (2 * h[i]), b = (up$b - down$b) / (2 * h[i]))
-  })
-  cpp_lmm_deviance(view$lmm_core, theta, TRUE)
-  list(beta = cbind(matrix(vapply(d, `[[`, numeric(view$p), "beta"), nrow = view$p), 0),
-       b = cbind(matrix(unlist(lapply(d, `[[`, "b")), ncol = k), 0))
+  J <- unname(fd_jacobian(function(th) { st <- reml_state(view, th); c(st$beta, st$b) }, theta, h))
+  list(beta = cbind(J[seq_len(view$p), , drop = FALSE], 0), b = cbind(J[-seq_len(view$p), , drop = FALSE], 0))
 }
 
 # ---- Covariance of the parameters.
@@ -323,12 +280,7 @@ view_psi <- function(view, phi) {
 # 1e-6 relative leave errors near 1e-10).
 view_psi_jacobian <- function(view) {
   phi <- view$phi
-  h <- 1e-6 * pmax(abs(phi), 1)
-  J <- vapply(seq_along(phi), function(i) {
-    e <- replace(numeric(length(phi)), i, h[i])
-    (view_psi(view, phi + e) - view_psi(view, phi - e)) / (2 * h[i])
-  }, numeric(length(phi)))
-  matrix(J, length(phi))
+  unname(fd_jacobian(function(x) view_psi(view, x), phi, 1e-6 * pmax(abs(phi), 1)))
 }
 
 # The covariance of psi (glmmTMB's vcov(full = TRUE)), named as glmmTMB names it. ML fits: the
@@ -397,10 +349,5 @@ reml_psi <- function(view, phi_r) {
 
 # d (betad, theta_tmb) / d phi_reml.
 reml_psi_jacobian <- function(view, phi_r) {
-  h <- 1e-6 * pmax(abs(phi_r), 1)
-  J <- vapply(seq_along(phi_r), function(i) {
-    e <- replace(numeric(length(phi_r)), i, h[i])
-    (reml_psi(view, phi_r + e) - reml_psi(view, phi_r - e)) / (2 * h[i])
-  }, numeric(length(phi_r)))
-  matrix(J, length(phi_r))
+  unname(fd_jacobian(function(x) reml_psi(view, x), phi_r, 1e-6 * pmax(abs(phi_r), 1)))
 }

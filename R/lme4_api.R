@@ -325,18 +325,14 @@ lme4_devfun <- function(object, terms) {
     reml <- isTRUE(object$REML)
     return(function(theta) {
       if (length(theta) != ntheta) stop(sprintf("the deviance function takes %d values of theta", ntheta), call. = FALSE)
-      cpp_lmm_deviance(core, theta_pieces(theta), reml)
+      core_objective(core, theta_pieces(theta), reml)
     })
   }
   p <- length(object$beta)
-  core_re <- core_terms(object$re)
-  scale <- if (is.null(object$re_scale)) lapply(core_re, function(t) rep(1, length(t$cnms))) else object$re_scale
-  A_inv <- solve(object$conditioning)
-  log_phi <- if (!is.null(object$dispersion)) log(object$dispersion)
   function(pars) {
     if (length(pars) != ntheta + p) stop(sprintf("the deviance function takes %d values: theta, then beta", ntheta + p), call. = FALSE)
-    theta <- scale_theta(theta_pieces(pars[seq_len(ntheta)]), core_re, scale)
-    cpp_glmm_objective(core, c(theta, drop(A_inv %*% pars[ntheta + seq_len(p)]), log_phi))
+    par <- map_internal(core$map, theta_pieces(pars[seq_len(ntheta)]), pars[ntheta + seq_len(p)], object$dispersion)
+    core_objective(core, par, reml = FALSE)
   }
 }
 
@@ -399,7 +395,7 @@ REMLcrit <- function(object) {
   if (!inherits(object, "glmmlab")) return(hand_to_lme4("REMLcrit", list(object), object))
   if (!is_gaussian_identity(object$family)) stop("REMLcrit() needs a linear mixed model (gaussian, identity link), as in lme4", call. = FALSE)
   if (isTRUE(object$REML)) return(object$deviance)
-  cpp_lmm_deviance(ensure_core(object), object$theta, TRUE)
+  core_objective(ensure_core(object), object$theta, reml = TRUE)
 }
 
 # The model fitted again to a new response (the same design, weights, offset, REML setting).

@@ -68,18 +68,8 @@ term_column_labels <- function(re) vapply(re, function(t) paste(t$cnms, collapse
 # variances on the diagonal and NA elsewhere (as glmmTMB's arrays).
 conditional_variances <- function(object) {
   core <- ensure_core(object)
-  lmm <- is_gaussian_identity(object$family)
-  core_re <- core_terms(object$re)
-  blocks <- lapply(seq_along(core_re), function(i) {
-    term <- core_re[[i]]
-    p <- length(term$cnms)
-    if (lmm) return(array(cpp_lmm_condvar(core, object$theta, i) * object$sigma^2, dim = c(p, p, term$nlev)))
-    # the GLMM core works with Xt / re_scale: back to the user's scale, S^{-1} C S^{-1}
-    s <- if (is.null(object$re_scale)) rep(1, p) else object$re_scale[[i]]
-    blocks <- array(cpp_glmm_condvar(core, object$par, i), dim = c(p, p, term$nlev))
-    sweep(sweep(blocks, 1L, s, "/"), 2L, s, "/")
-  })
-  owner <- rep(seq_along(object$re), core_term_counts(object$re))
+  blocks <- lapply(seq_along(core$map$re), function(i) core_condvar(core, object$par, i))   # per core term
+  owner <- rep(seq_along(object$re), core_term_counts(object$re))   # a "diag" term is one core term per column
   lapply(seq_along(object$re), function(i) {
     parts <- blocks[owner == i]
     if (length(parts) == 1L) return(parts[[1L]])
@@ -89,21 +79,6 @@ conditional_variances <- function(object) {
     out
   })
 }
-
-# The fit's C++ core; rebuilt from the stored design when the pointer was lost by saveRDS().
-ensure_core <- function(object) {
-  core <- object$core
-  if (inherits(core, "externalptr") && !is_null_pointer(core)) return(core)
-  if (is_gaussian_identity(object$family)) {
-    return(cpp_lmm_create(object$X, object$y, object$prior_weights, object$offset, re_terms_for_core(core_terms(object$re))))
-  }
-  codes <- family_codes(object$family)
-  glmm_core(object$X %*% object$conditioning, object$y, object$prior_weights, object$offset, core_terms(object$re),
-            object$re_scale, codes, if (is.null(object$nAGQ)) 1L else object$nAGQ)
-}
-
-# Does an external pointer point nowhere (as after readRDS)? A serialized copy always does.
-is_null_pointer <- function(ptr) identical(ptr, unserialize(serialize(ptr, NULL)))
 
 #' Print the random effects of a mixed model
 #'

@@ -120,7 +120,7 @@ simulate_newdata <- function(object, nsim, newdata, conditional, allow.new.level
 
 # New random effects for every term: b_level = sigma_re * T_i z, z ~ N(0, I).
 draw_random_effects <- function(object) {
-  scale <- if (is_gaussian_identity(object$family)) object$sigma else 1
+  scale <- map_re_sigma(object$map, object$sigma)
   factors <- theta_to_factors(object$theta, object$re)
   out <- lapply(seq_along(object$re), function(i) {
     t <- object$re[[i]]

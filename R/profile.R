@@ -14,6 +14,7 @@
 #' @param npoints number of points along each parameter.
 #' @param parm,npts,level_max glmmTMB's names for `which`, `npoints` and `level`.
 #' @param alphamax lme4's way to give the level: `level = 1 - alphamax`.
+#' @param cores number of processes (one parameter per process; see [confint.glmmlab()]).
 #' @param ... other arguments of the peers' profile() methods are an error.
 #' @return A data frame of class `"profile.glmmlab"` with columns `.par` (parameter name),
 #'   `.value` (its value) and `.zeta`.
@@ -30,7 +31,7 @@
 #' @importFrom stats profile
 #' @export
 profile.glmmlab <- function(fitted, which = NULL, level = 0.99, npoints = 11, parm = NULL, npts = NULL,
-                            level_max = NULL, alphamax = NULL, ...) {
+                            level_max = NULL, alphamax = NULL, cores = getOption("mc.cores", 1L), ...) {
   if (...length()) {
     stop(sprintf("profile() of a glmm fit does not take argument(s) %s; it takes which (or parm), level (or level_max, alphamax) and npoints (or npts)",
                  paste(sQuote(names(list(...)), FALSE), collapse = ", ")), call. = FALSE)
@@ -45,14 +46,16 @@ profile.glmmlab <- function(fitted, which = NULL, level = 0.99, npoints = 11, pa
   }
   z <- stats::qnorm((1 + level) / 2)
   ctx <- profile_context(fitted)
-  on.exit(reset_core(fitted, ctx$core), add = TRUE)
   which <- select_parameters(ctx$names, which, names(fitted$beta), wald = FALSE)
-  pieces <- lapply(which, function(nm) {
+  pieces <- run_parallel(as.list(which), function(nm) {
+    core_clear_cache(ctx$core)
     ends <- c(profile_endpoint(ctx, nm, -1, z), profile_endpoint(ctx, nm, 1, z))
     values <- sort(unique(c(seq(ends[1L], ends[2L], length.out = npoints), ctx$estimates[[nm]])))
     zeta <- vapply(values, function(x) profile_zeta(ctx, nm, x), numeric(1))
     data.frame(.par = nm, .value = values, .zeta = zeta, stringsAsFactors = FALSE)
-  })
+  }, check_cores(cores))
+  failed <- vapply(pieces, is.character, logical(1))
+  if (any(failed)) stop(pieces[[which(failed)[1L]]], call. = FALSE)
   out <- do.call(rbind, pieces)
   rownames(out) <- NULL
   class(out) <- c("profile.glmmlab", "data.frame")

@@ -245,14 +245,11 @@ simulation_object <- function(model, pars, draw, call) {
               deviance = NA_real_, loglik = NA_real_, df = p + length(theta) + model$has_disp, evaluations = 0L,
               status = NA_integer_, message = "not fitted: parameters given to simulate_new()", singular = FALSE,
               optimizer = "none")
-  if (!lmm) {   # what the GLMM core needs to be rebuilt (ranef()'s conditional variances)
-    cond <- condition_design(model$fixed$X)
-    core_re <- core_terms(model$re)   # the terms as the core fits them (R/re_terms.R)
-    fit$re_scale <- re_column_scales(core_re)
-    fit$conditioning <- cond$A
-    fit$nAGQ <- 1L
-    fit$par <- c(scale_theta(theta, core_re, fit$re_scale), drop(cond$A_inv %*% beta), if (model$has_disp) log(scale))
-  }
+  # what a core needs to be rebuilt (ranef()'s conditional variances): the map and the core's par
+  core_re <- core_terms(model$re)   # the terms as the core fits them (R/re_terms.R)
+  fit$map <- if (lmm) lmm_parameter_map(core_re, model$fixed$X, model$weights) else glmm_parameter_map(core_re, model$fixed$X, fam)
+  fit$par <- map_internal(fit$map, theta, beta, scale)
+  if (!lmm) fit$nAGQ <- 1L
   new_glmm_fit(fit, call = call, formula = model$formula, family = fam, REML = FALSE, frame = frame,
                fixed = model$fixed, re = model$re, y = y, weights = model$weights)
 }

@@ -14,7 +14,7 @@
 # type ("sd", "cor", "sigma"), estimate, se (on the transformed scale) and the Wald limits.
 variance_parameter_wald <- function(object, level = 0.95) {
   rows <- variance_parameter_rows(object)
-  V <- tryCatch(if (is_gaussian_identity(object$family)) lmm_nu_covariance(object, rows) else glmm_nu_covariance(object, rows),
+  V <- tryCatch(if (object$map$kind == "lmm") lmm_nu_covariance(object, rows) else glmm_nu_covariance(object, rows),
                 error = function(e) NULL)
   variances <- if (is.null(V)) rep(NA_real_, nrow(rows)) else diag(V)
   se <- sqrt(ifelse(is.finite(variances) & variances > 0, variances, NA_real_))
@@ -30,20 +30,22 @@ variance_parameter_wald <- function(object, level = 0.95) {
 # The variance parameters of the fit with their transformed values nu; `wald` is FALSE for the
 # correlations of terms with three or more columns (glmmTMB shifts all its parameters at once there).
 variance_parameter_rows <- function(object) {
-  pieces <- lapply(seq_along(object$re), function(i) {
-    S <- object$cov_re[[i]]
-    cn <- object$re[[i]]$cnms
+  re <- core_terms(object$re)   # a "diag" term: its SDs only, one scalar core term per column
+  covs <- re_covariances(object$theta, map_re_sigma(object$map, object$sigma), re)
+  pieces <- lapply(seq_along(re), function(i) {
+    S <- covs[[i]]
+    cn <- re[[i]]$cnms
     sds <- sqrt(diag(S))
     cells <- which(lower.tri(S, diag = TRUE), arr.ind = TRUE)   # column-major, as theta_to_natural()
     is_sd <- cells[, 1L] == cells[, 2L]
     estimate <- ifelse(is_sd, sds[cells[, 1L]], S[cells] / (sds[cells[, 1L]] * sds[cells[, 2L]]))
-    data.frame(group = object$re[[i]]$group,
+    data.frame(group = re[[i]]$group,
                term = ifelse(is_sd, cn[cells[, 1L]], paste(cn[cells[, 2L]], cn[cells[, 1L]], sep = ".")),
                type = ifelse(is_sd, "sd", "cor"), estimate = unname(estimate),
                wald = is_sd | length(cn) == 2L, stringsAsFactors = FALSE)
   })
   rows <- do.call(rbind, pieces)
-  dispersion <- if (is_gaussian_identity(object$family)) object$sigma else object$dispersion
+  dispersion <- if (object$map$kind == "lmm") object$sigma else object$dispersion
   if (!is.null(dispersion)) {
     rows <- rbind(rows, data.frame(group = "Residual", term = "sigma", type = "sigma", estimate = dispersion,
                                    wald = TRUE, stringsAsFactors = FALSE))
@@ -77,17 +79,16 @@ nu_to_theta_sigma <- function(nu, rows, re) {
 # profiled out, by central differences (the deviance is a closed form in theta: no inner iteration).
 lmm_nu_covariance <- function(object, rows) {
   core <- ensure_core(object)
-  on.exit(reset_core(object, core), add = TRUE)
   reml <- isTRUE(object$REML)
   n <- object$nobs
   p <- length(object$beta)
   deviance_at <- function(nu) {
-    pars <- nu_to_theta_sigma(nu, rows, object$re)
-    st <- cpp_lmm_state(core, pars$theta, reml)
+    pars <- nu_to_theta_sigma(nu, rows, core_terms(object$re))
+    st <- core_state(core, pars$theta, reml)
     dof <- if (reml) n - p else n
     st$logdet_L2 + (if (reml) st$logdet_RX2 else 0) + dof * log(2 * pi * pars$sigma^2) + st$pwrss / pars$sigma^2
   }
-  H <- numeric_hessian(deviance_at, rows$nu, h = 1e-3)
+  H <- fd_hessian(deviance_at, rows$nu, 1e-3 * pmax(abs(rows$nu), 1))
   2 * solve(H)
 }
 
@@ -96,54 +97,19 @@ lmm_nu_covariance <- function(object, rows) {
 # matter for slopes on raw scales such as the chapter's MAP), inverted and carried to nu.
 glmm_nu_covariance <- function(object, rows) {
   core <- ensure_core(object)
-  par <- object$par
-  on.exit(cpp_glmm_objective(core, par), add = TRUE)
-  ntheta <- length(object$theta)
-  p <- length(object$beta)
-  has_dispersion <- length(par) > ntheta + p
-  family_name <- object$family$family
+  map <- core$map
+  ntheta <- map$ntheta
+  p <- map$p
   nagq <- if (is.null(object$nAGQ)) 1L else object$nAGQ
-  tmb <- tmb_hessian(core, par, object$re, p, object$conditioning, family_name, has_dispersion,
-                     use_gradient = nagq == 1L)
+  tmb <- tmb_hessian(core, object$par, use_gradient = nagq == 1L)
   V_psi <- solve(tmb$H)
-  is_diag <- theta_diagonal_mask(object$re)
-  disp_scale <- switch(family_name, gaussian = 0.5, Gamma = -0.5, 1)
   to_nu <- function(psi) {
-    th <- psi[p + seq_len(ntheta)]
-    th[is_diag] <- exp(th[is_diag])
-    natural <- theta_to_natural(unscale_theta(th, object$re, object$re_scale), 1, object$re)
+    par <- map_from_psi(map, psi)
+    natural <- theta_to_natural(unscale_theta(par[seq_len(ntheta)], map$re, map$re_scale), 1, map$re)
     nu <- natural_to_nu(natural, rows$type[rows$type != "sigma"])
-    if (has_dispersion) c(nu, disp_scale * psi[length(psi)]) else nu
+    if (map$has_dispersion) c(nu, map_disp_scale(map) * psi[length(psi)]) else nu
   }
-  keep <- c(p + seq_len(ntheta), if (has_dispersion) length(tmb$psi))
-  J <- numeric_jacobian(to_nu, tmb$psi, keep)
+  keep <- c(p + seq_len(ntheta), if (map$has_dispersion) length(tmb$psi))
+  J <- fd_jacobian(to_nu, tmb$psi, 1e-6 * pmax(abs(tmb$psi), 1))[, keep, drop = FALSE]
   J %*% V_psi[keep, keep, drop = FALSE] %*% t(J)
-}
-
-# Central-difference Hessian of f at x with relative steps h.
-numeric_hessian <- function(f, x, h = 1e-3) {
-  k <- length(x)
-  step <- h * pmax(abs(x), 1)
-  f0 <- f(x)
-  H <- matrix(0, k, k)
-  for (i in seq_len(k)) {
-    ei <- replace(numeric(k), i, step[i])
-    H[i, i] <- (f(x + ei) - 2 * f0 + f(x - ei)) / step[i]^2
-    for (j in seq_len(i - 1L)) {
-      ej <- replace(numeric(k), j, step[j])
-      H[i, j] <- H[j, i] <- (f(x + ei + ej) - f(x + ei - ej) - f(x - ei + ej) + f(x - ei - ej)) / (4 * step[i] * step[j])
-    }
-  }
-  H
-}
-
-# Jacobian of f at x with respect to the coordinates `keep` (central differences).
-numeric_jacobian <- function(f, x, keep) {
-  step <- 1e-6 * pmax(abs(x), 1)
-  k <- length(f(x))
-  J <- vapply(keep, function(i) {
-    e <- replace(numeric(length(x)), i, step[i])
-    (f(x + e) - f(x - e)) / (2 * step[i])
-  }, numeric(k))
-  matrix(J, nrow = k)
 }

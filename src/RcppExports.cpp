@@ -11,194 +11,9 @@ Rcpp::Rostream<true>&  Rcpp::Rcout = Rcpp::Rcpp_cout_get();
 Rcpp::Rostream<false>& Rcpp::Rcerr = Rcpp::Rcpp_cerr_get();
 #endif
 
-// cpp_family_table
-Rcpp::List cpp_family_table();
-RcppExport SEXP _glmmlab_cpp_family_table() {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
-    rcpp_result_gen = Rcpp::wrap(cpp_family_table());
-    return rcpp_result_gen;
-END_RCPP
-}
-// cpp_family_eval
-Rcpp::NumericMatrix cpp_family_eval(int family, int link, const Eigen::VectorXd y, const Eigen::VectorXd eta, const Eigen::VectorXd weights, double phi);
-RcppExport SEXP _glmmlab_cpp_family_eval(SEXP familySEXP, SEXP linkSEXP, SEXP ySEXP, SEXP etaSEXP, SEXP weightsSEXP, SEXP phiSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
-    Rcpp::traits::input_parameter< int >::type family(familySEXP);
-    Rcpp::traits::input_parameter< int >::type link(linkSEXP);
-    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type y(ySEXP);
-    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type eta(etaSEXP);
-    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type weights(weightsSEXP);
-    Rcpp::traits::input_parameter< double >::type phi(phiSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_family_eval(family, link, y, eta, weights, phi));
-    return rcpp_result_gen;
-END_RCPP
-}
-// cpp_glmm_create
-SEXP cpp_glmm_create(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> weights, const Eigen::Map<Eigen::VectorXd> offset, Rcpp::List terms, int family, int link);
-RcppExport SEXP _glmmlab_cpp_glmm_create(SEXP XSEXP, SEXP ySEXP, SEXP weightsSEXP, SEXP offsetSEXP, SEXP termsSEXP, SEXP familySEXP, SEXP linkSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
-    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type X(XSEXP);
-    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type y(ySEXP);
-    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type weights(weightsSEXP);
-    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type offset(offsetSEXP);
-    Rcpp::traits::input_parameter< Rcpp::List >::type terms(termsSEXP);
-    Rcpp::traits::input_parameter< int >::type family(familySEXP);
-    Rcpp::traits::input_parameter< int >::type link(linkSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_glmm_create(X, y, weights, offset, terms, family, link));
-    return rcpp_result_gen;
-END_RCPP
-}
-// cpp_glmm_objective
-double cpp_glmm_objective(SEXP ptr, const Eigen::VectorXd par);
-RcppExport SEXP _glmmlab_cpp_glmm_objective(SEXP ptrSEXP, SEXP parSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
-    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
-    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type par(parSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_glmm_objective(ptr, par));
-    return rcpp_result_gen;
-END_RCPP
-}
-// cpp_glmm_gradient
-Rcpp::NumericVector cpp_glmm_gradient(SEXP ptr, const Eigen::VectorXd par);
-RcppExport SEXP _glmmlab_cpp_glmm_gradient(SEXP ptrSEXP, SEXP parSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
-    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
-    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type par(parSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_glmm_gradient(ptr, par));
-    return rcpp_result_gen;
-END_RCPP
-}
-// cpp_family_derivs
-Rcpp::NumericMatrix cpp_family_derivs(int family, int link, const Eigen::VectorXd y, const Eigen::VectorXd eta, const Eigen::VectorXd weights, double phi);
-RcppExport SEXP _glmmlab_cpp_family_derivs(SEXP familySEXP, SEXP linkSEXP, SEXP ySEXP, SEXP etaSEXP, SEXP weightsSEXP, SEXP phiSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
-    Rcpp::traits::input_parameter< int >::type family(familySEXP);
-    Rcpp::traits::input_parameter< int >::type link(linkSEXP);
-    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type y(ySEXP);
-    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type eta(etaSEXP);
-    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type weights(weightsSEXP);
-    Rcpp::traits::input_parameter< double >::type phi(phiSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_family_derivs(family, link, y, eta, weights, phi));
-    return rcpp_result_gen;
-END_RCPP
-}
-// cpp_glmm_state
-Rcpp::List cpp_glmm_state(SEXP ptr, const Eigen::VectorXd par);
-RcppExport SEXP _glmmlab_cpp_glmm_state(SEXP ptrSEXP, SEXP parSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
-    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
-    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type par(parSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_glmm_state(ptr, par));
-    return rcpp_result_gen;
-END_RCPP
-}
-// cpp_glmm_start_info
-Rcpp::List cpp_glmm_start_info(SEXP ptr, const Eigen::VectorXd par);
-RcppExport SEXP _glmmlab_cpp_glmm_start_info(SEXP ptrSEXP, SEXP parSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
-    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
-    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type par(parSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_glmm_start_info(ptr, par));
-    return rcpp_result_gen;
-END_RCPP
-}
-// cpp_glmm_theta_lower
-Rcpp::NumericVector cpp_glmm_theta_lower(SEXP ptr);
-RcppExport SEXP _glmmlab_cpp_glmm_theta_lower(SEXP ptrSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
-    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_glmm_theta_lower(ptr));
-    return rcpp_result_gen;
-END_RCPP
-}
-// cpp_glmm_optimize
-Rcpp::List cpp_glmm_optimize(SEXP ptr, const Eigen::VectorXd par0, const Eigen::VectorXd lower, const Eigen::VectorXd upper, Rcpp::List control, bool gradient);
-RcppExport SEXP _glmmlab_cpp_glmm_optimize(SEXP ptrSEXP, SEXP par0SEXP, SEXP lowerSEXP, SEXP upperSEXP, SEXP controlSEXP, SEXP gradientSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
-    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
-    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type par0(par0SEXP);
-    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type lower(lowerSEXP);
-    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type upper(upperSEXP);
-    Rcpp::traits::input_parameter< Rcpp::List >::type control(controlSEXP);
-    Rcpp::traits::input_parameter< bool >::type gradient(gradientSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_glmm_optimize(ptr, par0, lower, upper, control, gradient));
-    return rcpp_result_gen;
-END_RCPP
-}
-// cpp_glmm_hessian
-Rcpp::NumericMatrix cpp_glmm_hessian(SEXP ptr, const Eigen::VectorXd par, const Eigen::VectorXd h);
-RcppExport SEXP _glmmlab_cpp_glmm_hessian(SEXP ptrSEXP, SEXP parSEXP, SEXP hSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
-    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
-    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type par(parSEXP);
-    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type h(hSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_glmm_hessian(ptr, par, h));
-    return rcpp_result_gen;
-END_RCPP
-}
-// cpp_glmm_set_quadrature
-void cpp_glmm_set_quadrature(SEXP ptr, const Eigen::VectorXd nodes, const Eigen::VectorXd weights);
-RcppExport SEXP _glmmlab_cpp_glmm_set_quadrature(SEXP ptrSEXP, SEXP nodesSEXP, SEXP weightsSEXP) {
-BEGIN_RCPP
-    Rcpp::RNGScope rcpp_rngScope_gen;
-    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
-    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type nodes(nodesSEXP);
-    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type weights(weightsSEXP);
-    cpp_glmm_set_quadrature(ptr, nodes, weights);
-    return R_NilValue;
-END_RCPP
-}
-// cpp_glmm_condvar
-Rcpp::NumericMatrix cpp_glmm_condvar(SEXP ptr, const Eigen::VectorXd par, int term);
-RcppExport SEXP _glmmlab_cpp_glmm_condvar(SEXP ptrSEXP, SEXP parSEXP, SEXP termSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
-    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
-    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type par(parSEXP);
-    Rcpp::traits::input_parameter< int >::type term(termSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_glmm_condvar(ptr, par, term));
-    return rcpp_result_gen;
-END_RCPP
-}
-// cpp_glmm_half_solve
-Rcpp::NumericMatrix cpp_glmm_half_solve(SEXP ptr, const Eigen::VectorXd par, const Eigen::MatrixXd V);
-RcppExport SEXP _glmmlab_cpp_glmm_half_solve(SEXP ptrSEXP, SEXP parSEXP, SEXP VSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
-    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
-    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type par(parSEXP);
-    Rcpp::traits::input_parameter< const Eigen::MatrixXd >::type V(VSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_glmm_half_solve(ptr, par, V));
-    return rcpp_result_gen;
-END_RCPP
-}
-// cpp_lmm_create
-SEXP cpp_lmm_create(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> weights, const Eigen::Map<Eigen::VectorXd> offset, Rcpp::List terms, int factor_method);
-RcppExport SEXP _glmmlab_cpp_lmm_create(SEXP XSEXP, SEXP ySEXP, SEXP weightsSEXP, SEXP offsetSEXP, SEXP termsSEXP, SEXP factor_methodSEXP) {
+// cpp_core_lmm
+SEXP cpp_core_lmm(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> weights, const Eigen::Map<Eigen::VectorXd> offset, Rcpp::List terms, int factor_method, double max_bytes);
+RcppExport SEXP _glmmlab_cpp_core_lmm(SEXP XSEXP, SEXP ySEXP, SEXP weightsSEXP, SEXP offsetSEXP, SEXP termsSEXP, SEXP factor_methodSEXP, SEXP max_bytesSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
@@ -208,110 +23,196 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type offset(offsetSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type terms(termsSEXP);
     Rcpp::traits::input_parameter< int >::type factor_method(factor_methodSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_lmm_create(X, y, weights, offset, terms, factor_method));
+    Rcpp::traits::input_parameter< double >::type max_bytes(max_bytesSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_core_lmm(X, y, weights, offset, terms, factor_method, max_bytes));
     return rcpp_result_gen;
 END_RCPP
 }
-// cpp_lmm_deviance
-double cpp_lmm_deviance(SEXP ptr, const Eigen::VectorXd theta, bool reml);
-RcppExport SEXP _glmmlab_cpp_lmm_deviance(SEXP ptrSEXP, SEXP thetaSEXP, SEXP remlSEXP) {
+// cpp_core_glmm
+SEXP cpp_core_glmm(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> weights, const Eigen::Map<Eigen::VectorXd> offset, Rcpp::List terms, int family, int link, const Eigen::VectorXd gh_nodes, const Eigen::VectorXd gh_weights, int factor_method, double max_bytes, double reml_log_jacobian);
+RcppExport SEXP _glmmlab_cpp_core_glmm(SEXP XSEXP, SEXP ySEXP, SEXP weightsSEXP, SEXP offsetSEXP, SEXP termsSEXP, SEXP familySEXP, SEXP linkSEXP, SEXP gh_nodesSEXP, SEXP gh_weightsSEXP, SEXP factor_methodSEXP, SEXP max_bytesSEXP, SEXP reml_log_jacobianSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type X(XSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type y(ySEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type weights(weightsSEXP);
+    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type offset(offsetSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type terms(termsSEXP);
+    Rcpp::traits::input_parameter< int >::type family(familySEXP);
+    Rcpp::traits::input_parameter< int >::type link(linkSEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type gh_nodes(gh_nodesSEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type gh_weights(gh_weightsSEXP);
+    Rcpp::traits::input_parameter< int >::type factor_method(factor_methodSEXP);
+    Rcpp::traits::input_parameter< double >::type max_bytes(max_bytesSEXP);
+    Rcpp::traits::input_parameter< double >::type reml_log_jacobian(reml_log_jacobianSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_core_glmm(X, y, weights, offset, terms, family, link, gh_nodes, gh_weights, factor_method, max_bytes, reml_log_jacobian));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_core_objective
+double cpp_core_objective(SEXP ptr, const Eigen::VectorXd par, bool reml);
+RcppExport SEXP _glmmlab_cpp_core_objective(SEXP ptrSEXP, SEXP parSEXP, SEXP remlSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
-    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type theta(thetaSEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type par(parSEXP);
     Rcpp::traits::input_parameter< bool >::type reml(remlSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_lmm_deviance(ptr, theta, reml));
+    rcpp_result_gen = Rcpp::wrap(cpp_core_objective(ptr, par, reml));
     return rcpp_result_gen;
 END_RCPP
 }
-// cpp_lmm_uses_blocked
-bool cpp_lmm_uses_blocked(SEXP ptr);
-RcppExport SEXP _glmmlab_cpp_lmm_uses_blocked(SEXP ptrSEXP) {
+// cpp_core_gradient
+Rcpp::NumericVector cpp_core_gradient(SEXP ptr, const Eigen::VectorXd par, bool reml);
+RcppExport SEXP _glmmlab_cpp_core_gradient(SEXP ptrSEXP, SEXP parSEXP, SEXP remlSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_lmm_uses_blocked(ptr));
-    return rcpp_result_gen;
-END_RCPP
-}
-// cpp_lmm_theta_lower
-Rcpp::NumericVector cpp_lmm_theta_lower(SEXP ptr);
-RcppExport SEXP _glmmlab_cpp_lmm_theta_lower(SEXP ptrSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
-    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_lmm_theta_lower(ptr));
-    return rcpp_result_gen;
-END_RCPP
-}
-// cpp_lmm_state
-Rcpp::List cpp_lmm_state(SEXP ptr, const Eigen::VectorXd theta, bool reml);
-RcppExport SEXP _glmmlab_cpp_lmm_state(SEXP ptrSEXP, SEXP thetaSEXP, SEXP remlSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::RNGScope rcpp_rngScope_gen;
-    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
-    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type theta(thetaSEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type par(parSEXP);
     Rcpp::traits::input_parameter< bool >::type reml(remlSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_lmm_state(ptr, theta, reml));
+    rcpp_result_gen = Rcpp::wrap(cpp_core_gradient(ptr, par, reml));
     return rcpp_result_gen;
 END_RCPP
 }
-// cpp_lmm_optimize
-Rcpp::List cpp_lmm_optimize(SEXP ptr, const Eigen::VectorXd theta0, bool reml, Rcpp::List control, bool try_moment_start);
-RcppExport SEXP _glmmlab_cpp_lmm_optimize(SEXP ptrSEXP, SEXP theta0SEXP, SEXP remlSEXP, SEXP controlSEXP, SEXP try_moment_startSEXP) {
+// cpp_core_state
+Rcpp::List cpp_core_state(SEXP ptr, const Eigen::VectorXd par, bool reml);
+RcppExport SEXP _glmmlab_cpp_core_state(SEXP ptrSEXP, SEXP parSEXP, SEXP remlSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
-    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type theta0(theta0SEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type par(parSEXP);
     Rcpp::traits::input_parameter< bool >::type reml(remlSEXP);
-    Rcpp::traits::input_parameter< Rcpp::List >::type control(controlSEXP);
-    Rcpp::traits::input_parameter< bool >::type try_moment_start(try_moment_startSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_lmm_optimize(ptr, theta0, reml, control, try_moment_start));
+    rcpp_result_gen = Rcpp::wrap(cpp_core_state(ptr, par, reml));
     return rcpp_result_gen;
 END_RCPP
 }
-// cpp_lmm_condvar
-Rcpp::NumericMatrix cpp_lmm_condvar(SEXP ptr, const Eigen::VectorXd theta, int term);
-RcppExport SEXP _glmmlab_cpp_lmm_condvar(SEXP ptrSEXP, SEXP thetaSEXP, SEXP termSEXP) {
+// cpp_core_condvar
+Rcpp::NumericMatrix cpp_core_condvar(SEXP ptr, const Eigen::VectorXd par, bool reml, int term);
+RcppExport SEXP _glmmlab_cpp_core_condvar(SEXP ptrSEXP, SEXP parSEXP, SEXP remlSEXP, SEXP termSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
-    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type theta(thetaSEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type par(parSEXP);
+    Rcpp::traits::input_parameter< bool >::type reml(remlSEXP);
     Rcpp::traits::input_parameter< int >::type term(termSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_lmm_condvar(ptr, theta, term));
+    rcpp_result_gen = Rcpp::wrap(cpp_core_condvar(ptr, par, reml, term));
     return rcpp_result_gen;
 END_RCPP
 }
-// cpp_lmm_half_solve
-Rcpp::NumericMatrix cpp_lmm_half_solve(SEXP ptr, const Eigen::VectorXd theta, const Eigen::MatrixXd V);
-RcppExport SEXP _glmmlab_cpp_lmm_half_solve(SEXP ptrSEXP, SEXP thetaSEXP, SEXP VSEXP) {
+// cpp_core_half_solve
+Rcpp::NumericMatrix cpp_core_half_solve(SEXP ptr, const Eigen::VectorXd par, bool reml, const Eigen::MatrixXd V);
+RcppExport SEXP _glmmlab_cpp_core_half_solve(SEXP ptrSEXP, SEXP parSEXP, SEXP remlSEXP, SEXP VSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
-    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type theta(thetaSEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type par(parSEXP);
+    Rcpp::traits::input_parameter< bool >::type reml(remlSEXP);
     Rcpp::traits::input_parameter< const Eigen::MatrixXd >::type V(VSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_lmm_half_solve(ptr, theta, V));
+    rcpp_result_gen = Rcpp::wrap(cpp_core_half_solve(ptr, par, reml, V));
     return rcpp_result_gen;
 END_RCPP
 }
-// cpp_lmm_vcov_joint
-Rcpp::NumericMatrix cpp_lmm_vcov_joint(SEXP ptr, const Eigen::VectorXd theta, double sigma, double theta_unit);
-RcppExport SEXP _glmmlab_cpp_lmm_vcov_joint(SEXP ptrSEXP, SEXP thetaSEXP, SEXP sigmaSEXP, SEXP theta_unitSEXP) {
+// cpp_core_set_response
+void cpp_core_set_response(SEXP ptr, const Eigen::VectorXd y, const Eigen::VectorXd weights);
+RcppExport SEXP _glmmlab_cpp_core_set_response(SEXP ptrSEXP, SEXP ySEXP, SEXP weightsSEXP) {
+BEGIN_RCPP
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type y(ySEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type weights(weightsSEXP);
+    cpp_core_set_response(ptr, y, weights);
+    return R_NilValue;
+END_RCPP
+}
+// cpp_core_clear_cache
+void cpp_core_clear_cache(SEXP ptr);
+RcppExport SEXP _glmmlab_cpp_core_clear_cache(SEXP ptrSEXP) {
+BEGIN_RCPP
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    cpp_core_clear_cache(ptr);
+    return R_NilValue;
+END_RCPP
+}
+// cpp_core_lower
+Rcpp::NumericVector cpp_core_lower(SEXP ptr, bool reml);
+RcppExport SEXP _glmmlab_cpp_core_lower(SEXP ptrSEXP, SEXP remlSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
-    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type theta(thetaSEXP);
-    Rcpp::traits::input_parameter< double >::type sigma(sigmaSEXP);
-    Rcpp::traits::input_parameter< double >::type theta_unit(theta_unitSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_lmm_vcov_joint(ptr, theta, sigma, theta_unit));
+    Rcpp::traits::input_parameter< bool >::type reml(remlSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_core_lower(ptr, reml));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_core_optimize
+Rcpp::List cpp_core_optimize(SEXP ptr, const Eigen::VectorXd start, const Eigen::VectorXd lower, const Eigen::VectorXd upper, Rcpp::List control, bool reml, bool gradient, const Eigen::VectorXd origin, const Eigen::MatrixXd directions);
+RcppExport SEXP _glmmlab_cpp_core_optimize(SEXP ptrSEXP, SEXP startSEXP, SEXP lowerSEXP, SEXP upperSEXP, SEXP controlSEXP, SEXP remlSEXP, SEXP gradientSEXP, SEXP originSEXP, SEXP directionsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type start(startSEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type lower(lowerSEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type upper(upperSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type control(controlSEXP);
+    Rcpp::traits::input_parameter< bool >::type reml(remlSEXP);
+    Rcpp::traits::input_parameter< bool >::type gradient(gradientSEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type origin(originSEXP);
+    Rcpp::traits::input_parameter< const Eigen::MatrixXd >::type directions(directionsSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_core_optimize(ptr, start, lower, upper, control, reml, gradient, origin, directions));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_core_uses_blocked
+bool cpp_core_uses_blocked(SEXP ptr);
+RcppExport SEXP _glmmlab_cpp_core_uses_blocked(SEXP ptrSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_core_uses_blocked(ptr));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_core_moment_theta
+Rcpp::NumericVector cpp_core_moment_theta(SEXP ptr);
+RcppExport SEXP _glmmlab_cpp_core_moment_theta(SEXP ptrSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_core_moment_theta(ptr));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_core_reml_information
+Rcpp::NumericMatrix cpp_core_reml_information(SEXP ptr, const Eigen::VectorXd par);
+RcppExport SEXP _glmmlab_cpp_core_reml_information(SEXP ptrSEXP, SEXP parSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type par(parSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_core_reml_information(ptr, par));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_core_start_info
+Rcpp::List cpp_core_start_info(SEXP ptr, const Eigen::VectorXd par);
+RcppExport SEXP _glmmlab_cpp_core_start_info(SEXP ptrSEXP, SEXP parSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type par(parSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_core_start_info(ptr, par));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -333,32 +234,84 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_family_table
+Rcpp::List cpp_family_table();
+RcppExport SEXP _glmmlab_cpp_family_table() {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    rcpp_result_gen = Rcpp::wrap(cpp_family_table());
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_family_eval
+Rcpp::NumericMatrix cpp_family_eval(int family, int link, Rcpp::NumericVector y, Rcpp::NumericVector eta, Rcpp::NumericVector weights, double phi);
+RcppExport SEXP _glmmlab_cpp_family_eval(SEXP familySEXP, SEXP linkSEXP, SEXP ySEXP, SEXP etaSEXP, SEXP weightsSEXP, SEXP phiSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< int >::type family(familySEXP);
+    Rcpp::traits::input_parameter< int >::type link(linkSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type y(ySEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type eta(etaSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type weights(weightsSEXP);
+    Rcpp::traits::input_parameter< double >::type phi(phiSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_family_eval(family, link, y, eta, weights, phi));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_family_derivs
+Rcpp::NumericMatrix cpp_family_derivs(int family, int link, Rcpp::NumericVector y, Rcpp::NumericVector eta, Rcpp::NumericVector weights, double phi);
+RcppExport SEXP _glmmlab_cpp_family_derivs(SEXP familySEXP, SEXP linkSEXP, SEXP ySEXP, SEXP etaSEXP, SEXP weightsSEXP, SEXP phiSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< int >::type family(familySEXP);
+    Rcpp::traits::input_parameter< int >::type link(linkSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type y(ySEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type eta(etaSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type weights(weightsSEXP);
+    Rcpp::traits::input_parameter< double >::type phi(phiSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_family_derivs(family, link, y, eta, weights, phi));
+    return rcpp_result_gen;
+END_RCPP
+}
+// cpp_lmm_vcov_joint
+Rcpp::NumericMatrix cpp_lmm_vcov_joint(SEXP ptr, const Eigen::VectorXd theta, double sigma, double theta_unit);
+RcppExport SEXP _glmmlab_cpp_lmm_vcov_joint(SEXP ptrSEXP, SEXP thetaSEXP, SEXP sigmaSEXP, SEXP theta_unitSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type theta(thetaSEXP);
+    Rcpp::traits::input_parameter< double >::type sigma(sigmaSEXP);
+    Rcpp::traits::input_parameter< double >::type theta_unit(theta_unitSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_lmm_vcov_joint(ptr, theta, sigma, theta_unit));
+    return rcpp_result_gen;
+END_RCPP
+}
 
 static const R_CallMethodDef CallEntries[] = {
+    {"_glmmlab_cpp_core_lmm", (DL_FUNC) &_glmmlab_cpp_core_lmm, 7},
+    {"_glmmlab_cpp_core_glmm", (DL_FUNC) &_glmmlab_cpp_core_glmm, 12},
+    {"_glmmlab_cpp_core_objective", (DL_FUNC) &_glmmlab_cpp_core_objective, 3},
+    {"_glmmlab_cpp_core_gradient", (DL_FUNC) &_glmmlab_cpp_core_gradient, 3},
+    {"_glmmlab_cpp_core_state", (DL_FUNC) &_glmmlab_cpp_core_state, 3},
+    {"_glmmlab_cpp_core_condvar", (DL_FUNC) &_glmmlab_cpp_core_condvar, 4},
+    {"_glmmlab_cpp_core_half_solve", (DL_FUNC) &_glmmlab_cpp_core_half_solve, 4},
+    {"_glmmlab_cpp_core_set_response", (DL_FUNC) &_glmmlab_cpp_core_set_response, 3},
+    {"_glmmlab_cpp_core_clear_cache", (DL_FUNC) &_glmmlab_cpp_core_clear_cache, 1},
+    {"_glmmlab_cpp_core_lower", (DL_FUNC) &_glmmlab_cpp_core_lower, 2},
+    {"_glmmlab_cpp_core_optimize", (DL_FUNC) &_glmmlab_cpp_core_optimize, 9},
+    {"_glmmlab_cpp_core_uses_blocked", (DL_FUNC) &_glmmlab_cpp_core_uses_blocked, 1},
+    {"_glmmlab_cpp_core_moment_theta", (DL_FUNC) &_glmmlab_cpp_core_moment_theta, 1},
+    {"_glmmlab_cpp_core_reml_information", (DL_FUNC) &_glmmlab_cpp_core_reml_information, 2},
+    {"_glmmlab_cpp_core_start_info", (DL_FUNC) &_glmmlab_cpp_core_start_info, 2},
+    {"_glmmlab_cpp_glm_fit", (DL_FUNC) &_glmmlab_cpp_glm_fit, 8},
     {"_glmmlab_cpp_family_table", (DL_FUNC) &_glmmlab_cpp_family_table, 0},
     {"_glmmlab_cpp_family_eval", (DL_FUNC) &_glmmlab_cpp_family_eval, 6},
-    {"_glmmlab_cpp_glmm_create", (DL_FUNC) &_glmmlab_cpp_glmm_create, 7},
-    {"_glmmlab_cpp_glmm_objective", (DL_FUNC) &_glmmlab_cpp_glmm_objective, 2},
-    {"_glmmlab_cpp_glmm_gradient", (DL_FUNC) &_glmmlab_cpp_glmm_gradient, 2},
     {"_glmmlab_cpp_family_derivs", (DL_FUNC) &_glmmlab_cpp_family_derivs, 6},
-    {"_glmmlab_cpp_glmm_state", (DL_FUNC) &_glmmlab_cpp_glmm_state, 2},
-    {"_glmmlab_cpp_glmm_start_info", (DL_FUNC) &_glmmlab_cpp_glmm_start_info, 2},
-    {"_glmmlab_cpp_glmm_theta_lower", (DL_FUNC) &_glmmlab_cpp_glmm_theta_lower, 1},
-    {"_glmmlab_cpp_glmm_optimize", (DL_FUNC) &_glmmlab_cpp_glmm_optimize, 6},
-    {"_glmmlab_cpp_glmm_hessian", (DL_FUNC) &_glmmlab_cpp_glmm_hessian, 3},
-    {"_glmmlab_cpp_glmm_set_quadrature", (DL_FUNC) &_glmmlab_cpp_glmm_set_quadrature, 3},
-    {"_glmmlab_cpp_glmm_condvar", (DL_FUNC) &_glmmlab_cpp_glmm_condvar, 3},
-    {"_glmmlab_cpp_glmm_half_solve", (DL_FUNC) &_glmmlab_cpp_glmm_half_solve, 3},
-    {"_glmmlab_cpp_lmm_create", (DL_FUNC) &_glmmlab_cpp_lmm_create, 6},
-    {"_glmmlab_cpp_lmm_deviance", (DL_FUNC) &_glmmlab_cpp_lmm_deviance, 3},
-    {"_glmmlab_cpp_lmm_uses_blocked", (DL_FUNC) &_glmmlab_cpp_lmm_uses_blocked, 1},
-    {"_glmmlab_cpp_lmm_theta_lower", (DL_FUNC) &_glmmlab_cpp_lmm_theta_lower, 1},
-    {"_glmmlab_cpp_lmm_state", (DL_FUNC) &_glmmlab_cpp_lmm_state, 3},
-    {"_glmmlab_cpp_lmm_optimize", (DL_FUNC) &_glmmlab_cpp_lmm_optimize, 5},
-    {"_glmmlab_cpp_lmm_condvar", (DL_FUNC) &_glmmlab_cpp_lmm_condvar, 3},
-    {"_glmmlab_cpp_lmm_half_solve", (DL_FUNC) &_glmmlab_cpp_lmm_half_solve, 3},
     {"_glmmlab_cpp_lmm_vcov_joint", (DL_FUNC) &_glmmlab_cpp_lmm_vcov_joint, 4},
-    {"_glmmlab_cpp_glm_fit", (DL_FUNC) &_glmmlab_cpp_glm_fit, 8},
     {NULL, NULL, 0}
 };
 

@@ -34,13 +34,51 @@ std::vector<std::vector<int> > factor_columns(const std::vector<std::vector<int>
     std::sort(s.begin(), s.end());
     stored += s.size();
     if (stored > budget) return std::vector<std::vector<int> >();
-    if (j % 256 == 255) Rcpp::checkUserInterrupt();
+    if (j % 256 == 255) check_user_interrupt();
     if (!s.empty()) {
       parent[j] = s[0];
       children[s[0]].push_back(j);
     }
   }
   return cols;
+}
+
+// The number of entries below the diagonal of the Cholesky factor of the symmetric pattern `adj`
+// taken in `order` (order[new] = original), without storing them: the elimination tree by
+// Liu's algorithm (path compression), then each row's subtree walked once. O(nnz(L)) time, O(n)
+// memory; stops counting beyond `cap` (then the count is a lower bound).
+double count_factor_entries(const std::vector<std::vector<int> >& adj, const std::vector<int>& order, double cap) {
+  const int n = order.size();
+  std::vector<int> position(n), parent(n, -1), ancestor(n, -1), mark(n, -1);
+  for (int k = 0; k < n; ++k) position[order[k]] = k;
+  for (int j = 0; j < n; ++j) {
+    for (int r : adj[order[j]]) {
+      int i = position[r];
+      if (i >= j) continue;
+      while (ancestor[i] != -1 && ancestor[i] != j) {
+        const int next = ancestor[i];
+        ancestor[i] = j;
+        i = next;
+      }
+      if (ancestor[i] == -1) {
+        ancestor[i] = j;
+        parent[i] = j;
+      }
+    }
+  }
+  double count = 0;
+  for (int j = 0; j < n; ++j) {
+    mark[j] = j;
+    for (int r : adj[order[j]]) {
+      for (int i = position[r]; i < j && mark[i] != j; i = parent[i]) {
+        mark[i] = j;
+        ++count;
+      }
+    }
+    if (count > cap) return count;
+    if (j % 1024 == 1023) check_user_interrupt();
+  }
+  return count;
 }
 
 // A postorder of the forest `parent` (children visited in increasing order): post[k] = node.
@@ -73,7 +111,7 @@ bool accept_merge(int w, double entries, double nonzeros) {
 
 BlockedCholesky::BlockedCholesky(const SpMat& A, int q1, int p1, double max_doubles)
     : q_(A.rows()), q1_(q1), q2_(A.rows() - q1), p1_(p1), nlev1_(q1 / p1) {
-  if (!A.isCompressed()) Rcpp::stop("internal error: the blocked Cholesky factor needs a compressed matrix");
+  if (!A.isCompressed()) engine_stop("internal error: the blocked Cholesky factor needs a compressed matrix");
   // rows of the rest touched by each leading level
   std::vector<std::vector<int> > level_rows(nlev1_);
   for (int c = 0; c < q1_; ++c)
@@ -116,6 +154,15 @@ void BlockedCholesky::analyze_rest(const SpMat& A, std::vector<std::vector<int> 
     Eigen::AMDOrdering<int>()(pattern, amd_inverse);
     for (int k = 0; k < q2_; ++k) order[k] = amd_inverse.indices()[k];
   }
+  // the memory guard: the factor's size before any of it is stored
+  double leading = (double)nlev1_ * p1_ * p1_;
+  for (int k = 0; k < nlev1_; ++k) leading += (double)level_rows[k].size() * p1_;
+  // counted on to 4 times the limit (at most 2e9 entries), so an error can say by how much it fails
+  const double cap = std::min(4.0 * max_doubles, 2e9);
+  const double rest = q2_ > 0 ? count_factor_entries(adj, order, cap) : 0.0;
+  needed_doubles_ = leading + rest + q2_;
+  needed_is_lower_bound_ = rest > cap;
+  if (needed_doubles_ > max_doubles) { fits_ = false; return; }
   std::vector<int> parent;
   if (q2_ > 0 && factor_columns(adj, order, parent, max_doubles).empty()) { fits_ = false; return; }
   const std::vector<int> post = postorder(parent);
@@ -126,7 +173,8 @@ void BlockedCholesky::analyze_rest(const SpMat& A, std::vector<std::vector<int> 
   for (int k = 0; k < q2_; ++k) perm_[final_order[k]] = k;
   // supernodes: chains j-1 -> j of the elimination tree, merged while accept_merge() agrees
   first_col_.clear();
-  std::vector<int> snode_of(q2_, 0);
+  std::vector<int>& snode_of = snode_of_;
+  snode_of.assign(q2_, 0);
   for (int f = 0, j = 1; j <= q2_; ++j) {
     bool merge = false;
     if (j < q2_ && parent[j - 1] == j) {
@@ -161,7 +209,11 @@ void BlockedCholesky::analyze_rest(const SpMat& A, std::vector<std::vector<int> 
     offset += (Index)pn.height * pn.width;
     panels_.push_back(pn);
   }
-  if ((double)offset > max_doubles) { fits_ = false; return; }
+  if ((double)offset > max_doubles) {
+    needed_doubles_ = offset;
+    fits_ = false;
+    return;
+  }
   values_ = VectorXd::Zero(offset);
   // update lists: each panel's rows below its own columns, grouped by the supernode they fall in
   std::vector<std::vector<Update> > lists(nsuper);
@@ -206,7 +258,7 @@ void BlockedCholesky::analyze_rest(const SpMat& A, std::vector<std::vector<int> 
       if (c < q1_) {
         const int k = c / p1_;
         if (r < q1_) {
-          if (r / p1_ != k) Rcpp::stop("internal error: the leading term's block of A is not block diagonal");
+          if (r / p1_ != k) engine_stop("internal error: the leading term's block of A is not block diagonal");
           dest_[e] = (Index)k * p1_ * p1_ + (r % p1_) + (Index)(c % p1_) * p1_;
         } else {
           const Panel& pn = panels_[k];
@@ -250,7 +302,7 @@ void BlockedCholesky::apply_update(const Panel& target, const Panel& source, int
 }
 
 bool BlockedCholesky::factorize(const SpMat& A) {
-  if (A.nonZeros() != (Index)dest_.size()) Rcpp::stop("internal error: A's pattern changed after its analysis");
+  if (A.nonZeros() != (Index)dest_.size()) engine_stop("internal error: A's pattern changed after its analysis");
   values_.setZero();
   const double* av = A.valuePtr();
   for (std::size_t e = 0; e < dest_.size(); ++e)
@@ -373,4 +425,136 @@ void BlockedCholesky::solve_Lt(VectorXd& v) const {
     if (p1_ == 1) vk /= Lk(0, 0);
     else Lk.transpose().triangularView<Eigen::Upper>().solveInPlace(vk);
   }
+}
+
+int BlockedCholesky::row_position(const Panel& pn, int row) const {
+  const int* r = rows_.data() + pn.row_start;
+  const int* hit = std::lower_bound(r, r + pn.height, row);
+  return (hit == r + pn.height || *hit != row) ? -1 : (int)(hit - r);
+}
+
+void BlockedCholesky::gather_inverse(int first, int m, MatrixXd& out) const {
+  out.resize(m, m);
+  const int* R = rows_.data() + first;
+  if (m > 0 && snode_of_[R[0]] == snode_of_[R[m - 1]]) {   // all among one supernode's columns: its full diagonal block
+    const Panel& pn = panels_[nlev1_ + snode_of_[R[0]]];
+    const int f = rows_[pn.row_start];
+    const double* S = inverse_.data() + pn.offset;
+    for (int t = 0; t < m; ++t) {
+      const double* col = S + (Index)(R[t] - f) * pn.height;
+      for (int u = t; u < m; ++u) out(u, t) = out(t, u) = col[R[u] - f];
+    }
+    return;
+  }
+  for (int t = 0; t < m; ++t) {
+    const int c = R[t], s = snode_of_[c];
+    const Panel& pn = panels_[nlev1_ + s];
+    const int* prow = rows_.data() + pn.row_start;
+    const double* col = inverse_.data() + pn.offset + (Index)(c - first_col_[s]) * pn.height;
+    int pos = c - first_col_[s];   // the column's own row: its columns come first, sorted
+    for (int u = t; u < m; ++u) {
+      while (pos < pn.height && prow[pos] < R[u]) ++pos;
+      const double v = (pos < pn.height && prow[pos] == R[u]) ? col[pos] : NAN;   // a clique: always found
+      out(u, t) = out(t, u) = v;
+    }
+  }
+}
+
+namespace {
+
+// M <- M^{-1} for a lower-triangular M (its strict upper part left 0), by halves:
+// [A 0; B C]^{-1} = [A^{-1} 0; -C^{-1} B A^{-1}  C^{-1}] (about w^3 / 3 flops).
+void invert_lower(Eigen::Ref<MatrixXd> M) {
+  const Index w = M.rows();
+  if (w <= 48) {
+    MatrixXd inverse = MatrixXd::Identity(w, w);
+    M.triangularView<Eigen::Lower>().solveInPlace(inverse);
+    M = inverse.triangularView<Eigen::Lower>();
+    return;
+  }
+  const Index h = w / 2;
+  invert_lower(M.topLeftCorner(h, h));
+  invert_lower(M.bottomRightCorner(w - h, w - h));
+  const MatrixXd BA = M.bottomLeftCorner(w - h, h) * M.topLeftCorner(h, h).triangularView<Eigen::Lower>();
+  M.bottomLeftCorner(w - h, h).noalias() = -(M.bottomRightCorner(w - h, w - h).triangularView<Eigen::Lower>() * BA);
+}
+
+}  // namespace
+
+bool BlockedCholesky::compute_inverse() {
+  inverse_.resize(values_.size());
+  MatrixXd Srr, Y, Dinv;
+  const int nsuper = first_col_.size() - 1;
+  // one panel: its block D (w x w, lower), rows below B (nb x w) on the sorted rest rows at `first`
+  auto invert_panel = [&](const double* D_data, Index ld, int w, const double* B_data, Index ldb, int nb, int first,
+                          double* S_diag, Index lds, double* S_below, Index ldsb) {
+    Eigen::Map<const MatrixXd, 0, Eigen::OuterStride<> > D(D_data, w, w, Eigen::OuterStride<>(ld));
+    Dinv = D.triangularView<Eigen::Lower>();
+    invert_lower(Dinv);
+    Eigen::Map<MatrixXd, 0, Eigen::OuterStride<> > Sjj(S_diag, w, w, Eigen::OuterStride<>(lds));
+    Sjj.noalias() = Dinv.transpose().triangularView<Eigen::Upper>() * Dinv;   // (D D')^{-1}
+    if (nb == 0) return;
+    Eigen::Map<const MatrixXd, 0, Eigen::OuterStride<> > B(B_data, nb, w, Eigen::OuterStride<>(ldb));
+    Y.noalias() = B * Dinv.triangularView<Eigen::Lower>();
+    gather_inverse(first, nb, Srr);
+    Eigen::Map<MatrixXd, 0, Eigen::OuterStride<> > Srj(S_below, nb, w, Eigen::OuterStride<>(ldsb));
+    Srj.noalias() = -Srr * Y;
+    Sjj.noalias() -= Y.transpose() * Srj;
+  };
+  for (int s = nsuper - 1; s >= 0; --s) {
+    const Panel& pn = panels_[nlev1_ + s];
+    const double* L = values_.data() + pn.offset;
+    double* S = inverse_.data() + pn.offset;
+    invert_panel(L, pn.height, pn.width, L + pn.width, pn.height, pn.height - pn.width, pn.row_start + pn.width,
+                 S, pn.height, S + pn.width, pn.height);
+  }
+  std::vector<double> y;
+  for (int k = 0; k < nlev1_; ++k) {
+    const Panel& pn = panels_[k];
+    const Index lead = (Index)k * p1_ * p1_;
+    const int m = pn.height;
+    const int* R = rows_.data() + pn.row_start;
+    if (p1_ == 1 && m > 0 && snode_of_[R[0]] == snode_of_[R[m - 1]]) {
+      // a scalar level whose rows lie in one supernode: S_RJ = -S_RR y read in place, y = L_RJ / l
+      const Panel& target = panels_[nlev1_ + snode_of_[R[0]]];
+      const int f = rows_[target.row_start];
+      const double* S = inverse_.data() + target.offset;
+      const double l = values_[lead], *W = values_.data() + pn.offset;
+      double* Srj = inverse_.data() + pn.offset;
+      y.resize(m);
+      for (int t = 0; t < m; ++t) y[t] = W[t] / l;
+      double quad = 0;
+      for (int u = 0; u < m; ++u) {
+        const double* col = S + (Index)(R[u] - f) * target.height;   // column R[u] of the symmetric block
+        double acc = 0;
+        for (int t = 0; t < m; ++t) acc += col[R[t] - f] * y[t];
+        Srj[u] = -acc;
+        quad += y[u] * acc;
+      }
+      inverse_[lead] = 1.0 / (l * l) + quad;
+      continue;
+    }
+    invert_panel(values_.data() + lead, p1_, p1_, values_.data() + pn.offset, pn.height, pn.height, pn.row_start,
+                 inverse_.data() + lead, p1_, inverse_.data() + pn.offset, pn.height);
+  }
+  return inverse_.allFinite();
+}
+
+Index BlockedCholesky::inverse_position(int r, int c) const {
+  if (r < q1_ && c < q1_) {
+    if (r / p1_ != c / p1_) return -1;
+    return (Index)(r / p1_) * p1_ * p1_ + (r % p1_) + (Index)(c % p1_) * p1_;
+  }
+  if (r < q1_ || c < q1_) {
+    const int lead = std::min(r, c), other = std::max(r, c);
+    const Panel& pn = panels_[lead / p1_];
+    const int pos = row_position(pn, perm_[other - q1_]);
+    return pos < 0 ? -1 : pn.offset + pos + (Index)(lead % p1_) * pn.height;
+  }
+  int pr = perm_[r - q1_], pc = perm_[c - q1_];
+  if (pr < pc) std::swap(pr, pc);
+  const int s = snode_of_[pc];
+  const Panel& pn = panels_[nlev1_ + s];
+  const int pos = row_position(pn, pr);
+  return pos < 0 ? -1 : pn.offset + pos + (Index)(pc - first_col_[s]) * pn.height;
 }

@@ -13,10 +13,19 @@
 // The symbolic analysis (ordering, structure, update lists, the position of every entry of A in
 // the factor's storage) is done once for A's sparsity pattern; factorize() then only fills
 // values. L here is the factor of P A P', with P permuting the last q2 columns only.
+// The selected inverse (entries of A^{-1} on L's pattern) follows the Takahashi recurrences in
+// blocks: for a panel with diagonal block D, rows R below it and Y = L_RJ D^{-1},
+//   S_RJ = -S_RR Y,   S_JJ = D^{-T} D^{-1} - Y' S_RJ,
+// supernodes from last to first, then the leading levels (whose rows R all lie in the rest).
+// S_RR is gathered from the panels already done (the rows below a panel form a clique of L).
+// Memory: before the structure is stored, the factor's entries are counted (elimination tree and
+// row subtrees, O(q) memory); beyond max_doubles the analysis stops with fits() false and
+// needed_doubles() giving the count (a lower bound when the count itself was cut short).
 #ifndef GLMMLAB_BLOCKED_CHOLESKY_H
 #define GLMMLAB_BLOCKED_CHOLESKY_H
 
 #include "re_design.h"
+#include <Eigen/OrderingMethods>
 
 class BlockedCholesky {
  public:
@@ -25,11 +34,20 @@ class BlockedCholesky {
   // Stops early, with fits() false, when the factor would hold more than max_doubles numbers.
   BlockedCholesky(const SpMat& A, int q1, int p1, double max_doubles = 1e300);
   bool fits() const { return fits_; }
+  double needed_doubles() const { return needed_doubles_; }
+  bool needed_is_lower_bound() const { return needed_is_lower_bound_; }
+  // Does factorize() read stored entry e of A (the other triangle of the rest is skipped)?
+  bool reads(Eigen::Index e) const { return dest_[e] >= 0; }
   // Factor A (same pattern as analyzed); false if A is not positive definite.
   bool factorize(const SpMat& A);
   void solve_L(Eigen::MatrixXd& B) const;    // B <- L^{-1} P B
   void solve_Lt(Eigen::VectorXd& v) const;   // v <- P' L^{-T} v
   double logdet2() const { return logdet2_; }   // log |L|^2 = log |A|
+  // The selected inverse of the last factorized A (false if it is not finite).
+  bool compute_inverse();
+  // Position in inverse_values() of (A^{-1})_rc, r and c in A's numbering; -1 outside the pattern.
+  Eigen::Index inverse_position(int r, int c) const;
+  const double* inverse_values() const { return inverse_.data(); }
 
  private:
   // A dense column-major block of L: height x width at values_[offset], its row indices (in the
@@ -48,6 +66,10 @@ class BlockedCholesky {
   }
   void analyze_rest(const SpMat& A, std::vector<std::vector<int> >& level_rows, double max_doubles);
   void apply_update(const Panel& target, const Panel& source, int begin, int end);
+  // S on the rows rows_[first .. first + m) (sorted rest rows), from the panels done: m x m
+  void gather_inverse(int first, int m, Eigen::MatrixXd& out) const;
+  // Position of rest row `row` (factor numbering) in panel pn's rows; -1 if absent.
+  int row_position(const Panel& pn, int row) const;
 
   int q_ = 0, q1_ = 0, q2_ = 0, p1_ = 1, nlev1_ = 0;
   Eigen::VectorXd values_;             // L11 blocks (p1 x p1 each), then the panels
@@ -55,6 +77,7 @@ class BlockedCholesky {
   std::vector<int> rows_;              // row indices of all panels
   std::vector<int> perm_;              // perm_[original rest column] = its position in the order
   std::vector<int> first_col_;         // supernode s covers columns first_col_[s] .. +width - 1
+  std::vector<int> snode_of_;          // supernode of each rest column (factor numbering)
   std::vector<int> update_start_;      // updates of supernode s: updates_[update_start_[s] ...]
   std::vector<Update> updates_;
   std::vector<Eigen::Index> dest_;     // per stored entry of A: its place in values_ (-1: none)
@@ -64,7 +87,10 @@ class BlockedCholesky {
   mutable std::vector<int> positions_; // scratch: target positions of one update's rows
   int max_below_ = 0;                  // most rows below a supernode's columns
   mutable RowMatrix solve_buffer_, below_buffer_;   // scratch for the solves
+  Eigen::VectorXd inverse_;           // the selected inverse, in values_'s layout
   double logdet2_ = 0;
+  double needed_doubles_ = 0;
+  bool needed_is_lower_bound_ = false;
   bool fits_ = true;
 };
 

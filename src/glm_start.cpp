@@ -2,8 +2,7 @@
 // (Newton-Raphson with the expected information, as glm.fit's IRLS) with step halving on
 // sum_i l_i(X beta + offset) (families.h's log-likelihoods), which gives the GLMM's start
 // values. Linear in n per iteration, so large models do not wait for glm.fit().
-#include "families.h"
-#include <RcppEigen.h>
+#include "glm_start.h"
 #include <cmath>
 #include <limits>
 
@@ -13,15 +12,15 @@ using Eigen::VectorXd;
 namespace {
 
 // sum_i l_i at eta; fills the gradient and the IRLS weights (the expected information) when asked.
-double glm_loglik(int family, int link, const VectorXd& y, const VectorXd& eta, const VectorXd& w, double phi,
-                  VectorXd* grad, VectorXd* info) {
+double glm_loglik(const ResponseModel& model, const Eigen::Ref<const VectorXd>& y, const VectorXd& eta,
+                  const Eigen::Ref<const VectorXd>& w, VectorXd* grad, VectorXd* info) {
   double ll = 0;
   for (int i = 0; i < eta.size(); ++i) {
-    const ObsLogLik o = obs_loglik(family, link, y[i], eta[i], w[i], phi);
+    const ObsLogLik o = model.loglik(y[i], eta[i], w[i]);
     ll += o.value;
     if (grad) {
       (*grad)[i] = o.grad;
-      const double wt = irls_weight(family, link, eta[i], w[i], phi);
+      const double wt = model.irls_weight(eta[i], w[i]);
       (*info)[i] = std::isfinite(wt) && wt > 0 ? wt : 0.0;
     }
   }
@@ -30,32 +29,29 @@ double glm_loglik(int family, int link, const VectorXd& y, const VectorXd& eta, 
 
 }  // namespace
 
-// Maximum-likelihood beta of the GLM from eta_start (the family's usual starting linear
-// predictor); list(beta, eta, converged). converged is FALSE when a Newton system is singular
-// or the iterations run out; the caller then falls back to glm.fit().
-// [[Rcpp::export]]
-Rcpp::List cpp_glm_fit(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> y,
-                       const Eigen::Map<Eigen::VectorXd> weights, const Eigen::Map<Eigen::VectorXd> offset,
-                       const Eigen::Map<Eigen::VectorXd> eta_start, int family, int link, double phi) {
+bool fit_glm(const Eigen::Ref<const MatrixXd>& X, const Eigen::Ref<const VectorXd>& y, const Eigen::Ref<const VectorXd>& weights,
+             const Eigen::Ref<const VectorXd>& offset, const Eigen::Ref<const VectorXd>& eta_start, int family, int link,
+             double phi, VectorXd& beta_out, VectorXd& eta_out) {
   const int n = X.rows(), p = X.cols();
   if (y.size() != n || weights.size() != n || offset.size() != n || eta_start.size() != n)
-    Rcpp::stop("response, weights, offset and start must have one value per row of the model matrix");
-  if (family < 0 || family >= FAM_COUNT || link < 0 || link >= LINK_COUNT) Rcpp::stop("unknown family or link code");
+    engine_stop("response, weights, offset and start must have one value per row of the model matrix");
+  ResponseModel model(family, link);
+  model.set_parameters(phi);
   VectorXd beta = VectorXd::Zero(p);
   bool converged = false;
   if (p > 0) {
-    Eigen::LDLT<MatrixXd> xtx(X.transpose() * X);
+    Eigen::LLT<MatrixXd> xtx(X.transpose() * X);
     if (xtx.info() == Eigen::Success) beta = xtx.solve(X.transpose() * (VectorXd(eta_start) - offset));
   }
   VectorXd eta = X * beta + offset, grad(n), info(n);
-  double ll = glm_loglik(family, link, y, eta, weights, phi, &grad, &info);
+  double ll = glm_loglik(model, y, eta, weights, &grad, &info);
   if (!std::isfinite(ll)) {   // the start is outside the family's support: begin at the offset
     beta.setZero();
     eta = offset;
-    ll = glm_loglik(family, link, y, eta, weights, phi, &grad, &info);
+    ll = glm_loglik(model, y, eta, weights, &grad, &info);
   }
   for (int it = 0; it < 100 && std::isfinite(ll); ++it) {
-    if (it % 10 == 9) Rcpp::checkUserInterrupt();   // all objects here clean up as it unwinds
+    if (it % 10 == 9) check_user_interrupt();   // all objects here clean up as it unwinds
     const VectorXd score = X.transpose() * grad;
     const MatrixXd M = X.transpose() * info.asDiagonal() * X;
     Eigen::LLT<MatrixXd> chol(M);
@@ -71,7 +67,7 @@ Rcpp::List cpp_glm_fit(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eig
     VectorXd eta_new;
     for (int k = 0; k < 30; ++k, step *= 0.5) {
       eta_new = X * (beta + step * delta) + offset;
-      ll_new = glm_loglik(family, link, y, eta_new, weights, phi, nullptr, nullptr);
+      ll_new = glm_loglik(model, y, eta_new, weights, nullptr, nullptr);
       if (ll_new >= ll - 1e-12 * std::abs(ll)) break;
     }
     if (!(ll_new >= ll - 1e-12 * std::abs(ll))) {   // no ascent: at the maximum to rounding?
@@ -80,7 +76,9 @@ Rcpp::List cpp_glm_fit(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eig
     }
     beta += step * delta;
     eta = eta_new;
-    ll = glm_loglik(family, link, y, eta, weights, phi, &grad, &info);
+    ll = glm_loglik(model, y, eta, weights, &grad, &info);
   }
-  return Rcpp::List::create(Rcpp::Named("beta") = beta, Rcpp::Named("eta") = eta, Rcpp::Named("converged") = converged);
+  beta_out = beta;
+  eta_out = eta;
+  return converged;
 }

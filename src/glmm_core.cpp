@@ -1,6 +1,5 @@
 // glmm_core.cpp: PIRLS and the Laplace approximation (notation in glmm_core.h).
 #include "glmm_core.h"
-#include "families.h"
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -9,29 +8,53 @@ using Eigen::MatrixXd;
 using Eigen::VectorXd;
 
 GlmmCore::GlmmCore(const MatrixXd& X, const VectorXd& y, const VectorXd& w, const VectorXd& offset,
-                   ReDesign re, int family, int link)
-    : X_(X), y_(y), w_(w), offset_(offset), re_(std::move(re)), family_(family), link_(link),
-      has_phi_(family_has_dispersion(family)) {
-  if (family < 0 || family >= FAM_COUNT) Rcpp::stop("unknown family code %d", family);
-  if (link < 0 || link >= LINK_COUNT) Rcpp::stop("unknown link code %d", link);
-  u_ = VectorXd::Zero(re_.q);
-  eta_ = offset_;
-  loglik_constant_ = 0;
-  for (int i = 0; i < y_.size(); ++i) loglik_constant_ += obs_constant(family_, y_[i], w_[i]);
-  grad_ = info_ = VectorXd::Zero(X_.rows());
+                   ReDesign re, int family, int link, int factor_method, double max_bytes, double reml_log_jacobian)
+    : MixedCore(std::move(re)), X_(X), offset_(offset), model_(family, link), reml_log_jacobian_(reml_log_jacobian) {
+  system_ = PenalizedSystem(re_, factor_method, max_bytes, 2);   // the factor and its selected inverse
   Zt_ = re_.Z.transpose();
   lambda_rows_.assign(re_.q, std::vector<std::pair<int, int> >());
   const int* outer = re_.Lambda.outerIndexPtr();
   const int* inner = re_.Lambda.innerIndexPtr();
   for (int c = 0; c < re_.q; ++c)
     for (int e = outer[c]; e < outer[c + 1]; ++e) lambda_rows_[inner[e]].push_back(std::make_pair(c, re_.lambda_index[e]));
+  build_ZL_recipe();
+  set_response(y, w);
+}
+
+// A new response: the constants and every cache (the mode, the last parameters) start afresh.
+void GlmmCore::set_response(const VectorXd& y, const VectorXd& w) {
+  const int n = X_.rows();
+  if (y.size() != n || w.size() != n) engine_stop("the response and weights must have %d values", n);
+  y_ = y;
+  w_ = w;
+  loglik_constant_ = 0;
+  for (int i = 0; i < n; ++i) loglik_constant_ += model_.constant(y_[i], w_[i]);
+  u_ = VectorXd::Zero(re_.q);
+  reml_beta_ = VectorXd::Zero(X_.cols());
+  clear_cache();
+  eta_ = offset_;
+  eta_fixed_ = offset_;
+  grad_ = info_ = weights_ = VectorXd::Zero(n);
+  model_.set_parameters(1.0);
+}
+
+void GlmmCore::clear_cache() {
+  u_.setZero();
+  reml_beta_.setZero();
+}
+
+VectorXd GlmmCore::lower(bool reml) const {
+  const int p = reml ? 0 : X_.cols();
+  VectorXd out = VectorXd::Constant(re_.ntheta + p + (model_.has_dispersion() ? 1 : 0), -std::numeric_limits<double>::infinity());
+  out.head(re_.ntheta) = re_.theta_lower;
+  return out;
 }
 
 double GlmmCore::penalized_deviance(const VectorXd& u, bool derivatives) {
   eta_ = eta_fixed_ + ZL_ * u;
   double ll = loglik_constant_;
   for (int i = 0; i < eta_.size(); ++i) {
-    const ObsLogLik o = obs_loglik(family_, link_, y_[i], eta_[i], w_[i], phi_);
+    const ObsLogLik o = model_.loglik(y_[i], eta_[i], w_[i]);
     ll += o.value;
     if (derivatives) {
       grad_[i] = o.grad;
@@ -45,66 +68,17 @@ double GlmmCore::penalized_deviance(const VectorXd& u, bool derivatives) {
 
 // Factor H = ZL' D ZL + I with D = info_. For Newton directions (floor = true) negative
 // information is floored at 0 so H stays positive definite; the Laplace log-determinant uses
-// the observed information itself (floor = false), as glmmTMB does. H is assembled in place,
-// observation by observation, into its fixed pattern: H = I + sum_i d_i a_i a_i'.
+// the observed information itself (floor = false), as glmmTMB does.
 bool GlmmCore::factor_H(bool floor) {
-  if (ZL_.nonZeros() != zl_nnz_) build_H_pattern();
-  double* hv = H_.valuePtr();
-  std::fill(hv, hv + H_.nonZeros(), 0.0);
-  for (int c = 0; c < re_.q; ++c) hv[diag_pos_[c]] = 1.0;
-  const int* outer = ZLt_.outerIndexPtr();
-  const double* av = ZLt_.valuePtr();
   h_floored_ = false;
   for (int i = 0; i < (int)info_.size(); ++i) {
     double d = info_[i];
     if (floor && d < 0) h_floored_ = true;
     if (!std::isfinite(d) || (floor && d < 0)) d = 0;
-    if (d == 0) continue;
-    const double* a = av + outer[i];
-    const int m = outer[i + 1] - outer[i];
-    const int* pos = h_pos_.data() + h_row_start_[i];
-    for (int s = 0; s < m; ++s) {
-      const double das = d * a[s];
-      for (int t = 0; t <= s; ++t) hv[*pos++] += das * a[t];
-    }
+    weights_[i] = d;
   }
-  chol_.factorize(H_);
-  return chol_.info() == Eigen::Success;
-}
-
-void GlmmCore::build_H_pattern() {
-  const int n = ZLt_.cols(), q = re_.q;
-  const int* outer = ZLt_.outerIndexPtr();
-  const int* inner = ZLt_.innerIndexPtr();
-  std::vector<Eigen::Triplet<double> > entries;
-  for (int c = 0; c < q; ++c) entries.push_back(Eigen::Triplet<double>(c, c, 0.0));
-  for (int i = 0; i < n; ++i)   // rows of ZLt's column i are sorted: inner[s] >= inner[t] for s >= t
-    for (int s = outer[i]; s < outer[i + 1]; ++s)
-      for (int t = outer[i]; t <= s; ++t) entries.push_back(Eigen::Triplet<double>(inner[s], inner[t], 0.0));
-  H_.resize(q, q);
-  H_.setFromTriplets(entries.begin(), entries.end());
-  H_.makeCompressed();
-  std::vector<Eigen::Triplet<double> >().swap(entries);
-  const int* h_outer = H_.outerIndexPtr();
-  const int* h_inner = H_.innerIndexPtr();
-  auto position = [&](int row, int col) {
-    return (int)(std::lower_bound(h_inner + h_outer[col], h_inner + h_outer[col + 1], row) - h_inner);
-  };
-  diag_pos_.resize(q);
-  for (int c = 0; c < q; ++c) diag_pos_[c] = position(c, c);
-  h_row_start_.assign(n + 1, 0);
-  for (int i = 0; i < n; ++i) {
-    const int m = outer[i + 1] - outer[i];
-    h_row_start_[i + 1] = h_row_start_[i] + m * (m + 1) / 2;
-  }
-  h_pos_.resize(h_row_start_[n]);
-  int k = 0;
-  for (int i = 0; i < n; ++i)
-    for (int s = outer[i]; s < outer[i + 1]; ++s)
-      for (int t = outer[i]; t <= s; ++t) h_pos_[k++] = position(inner[s], inner[t]);
-  chol_.analyzePattern(H_);
-  zl_nnz_ = ZL_.nonZeros();
-  g_pos_.clear();
+  system_.set_weights(weights_);
+  return system_.factor(re_);
 }
 
 void GlmmCore::update_ZL() {
@@ -139,7 +113,7 @@ void GlmmCore::build_ZL_recipe() {
       int e = zl_outer[c];
       for (int z = z_outer[r]; z < z_outer[r + 1]; ++z) {
         while (e < zl_outer[c + 1] && zl_inner[e] < z_inner[z]) ++e;
-        if (e == zl_outer[c + 1] || zl_inner[e] != z_inner[z]) Rcpp::stop("internal error: Z Lambda lacks an entry of its pattern");
+        if (e == zl_outer[c + 1] || zl_inner[e] != z_inner[z]) engine_stop("internal error: Z Lambda lacks an entry of its pattern");
         terms[e].push_back(std::make_pair(z, l));
       }
     }
@@ -159,39 +133,43 @@ void GlmmCore::build_ZL_recipe() {
 }
 
 bool GlmmCore::build_inverse_positions() {
-  const SpMat& L = chol_.matrixL().nestedExpression();
-  const Eigen::VectorXi& perm = chol_.permutationP().indices();   // column c of H -> row perm[c] of L
-  const int* l_outer = L.outerIndexPtr();
-  const int* l_inner = L.innerIndexPtr();
+  const int n = ZLt_.cols();
   const int* outer = ZLt_.outerIndexPtr();
   const int* inner = ZLt_.innerIndexPtr();
-  g_pos_.resize(h_pos_.size());
+  pair_start_.assign(n + 1, 0);
+  for (int i = 0; i < n; ++i) {
+    const int m = outer[i + 1] - outer[i];
+    pair_start_[i + 1] = pair_start_[i] + m * (m + 1) / 2;
+  }
+  g_pos_.resize(pair_start_[n]);
   int k = 0;
-  for (int i = 0; i < (int)ZLt_.cols(); ++i) {
+  for (int i = 0; i < n; ++i) {
     for (int s = outer[i]; s < outer[i + 1]; ++s) {
       for (int t = outer[i]; t <= s; ++t) {
-        const int a = perm[inner[s]], b = perm[inner[t]], row = std::max(a, b), col = std::min(a, b);
-        const int* first = l_inner + l_outer[col];
-        const int* last = l_inner + l_outer[col + 1];
-        const int* hit = std::lower_bound(first, last, row);
-        if (hit == last || *hit != row) {
+        const Eigen::Index pos = system_.inverse_position(inner[s], inner[t]);
+        if (pos < 0) {
           g_pos_.clear();
           return false;
         }
-        g_pos_[k++] = hit - l_inner;
+        g_pos_[k++] = pos;
       }
     }
   }
   return true;
 }
 
-double GlmmCore::laplace_deviance(const VectorXd& theta, const VectorXd& beta, double phi) {
-  const double inf = std::numeric_limits<double>::infinity();
-  if (!theta.allFinite() || !beta.allFinite() || !std::isfinite(phi) || (has_phi_ && !(phi > 0))) return inf;
-  phi_ = phi;
+bool GlmmCore::set_parameters(const VectorXd& theta, const VectorXd& beta, double phi) {
+  if (!theta.allFinite() || !beta.allFinite() || !std::isfinite(phi) || (model_.has_dispersion() && !(phi > 0))) return false;
+  if (!(phi == model_.phi())) model_.set_parameters(phi);
   re_.set_theta(theta.data());
   update_ZL();
   eta_fixed_ = X_ * beta + offset_;
+  return true;
+}
+
+double GlmmCore::laplace_deviance(const VectorXd& theta, const VectorXd& beta, double phi) {
+  const double inf = std::numeric_limits<double>::infinity();
+  if (!set_parameters(theta, beta, phi)) return inf;
   if (!u_.allFinite()) u_.setZero();
   double dev = penalized_deviance(u_, true);
   if (!std::isfinite(dev)) {   // a poor warm start: begin again at u = 0
@@ -200,12 +178,12 @@ double GlmmCore::laplace_deviance(const VectorXd& theta, const VectorXd& beta, d
     if (!std::isfinite(dev)) return inf;
   }
   pirls_iter_ = 0;
-  bool factor_at_mode = false;   // does chol_ hold H at the current u_?
+  bool factor_at_mode = false;   // does the system hold H at the current u_?
   for (int it = 0; it < 100; ++it) {
     if (!factor_H(true)) return inf;
     factor_at_mode = true;
     const VectorXd rhs = ZLt_ * grad_ - u_;
-    const VectorXd delta = chol_.solve(rhs);
+    const VectorXd delta = system_.solve(rhs);
     const double decrement = rhs.dot(delta);
     ++pirls_iter_;
     if (!(decrement > 1e-20 * (1.0 + std::abs(dev)))) break;
@@ -229,14 +207,14 @@ double GlmmCore::laplace_deviance(const VectorXd& theta, const VectorXd& beta, d
   // the Laplace log-determinant needs H with the unfloored information at the mode: the last
   // Newton factor is that H when it is at the mode and nothing was floored
   if (!(factor_at_mode && !h_floored_) && !factor_H(false)) return inf;   // mode not a maximum
-  ldL2_ = 2.0 * chol_.matrixL().nestedExpression().diagonal().array().log().sum();
+  ldL2_ = system_.logdet2();
   if (gh_nodes_.size() > 1) return agq_deviance();
   return dev + ldL2_;
 }
 
 void GlmmCore::set_quadrature(const VectorXd& nodes, const VectorXd& weights) {
   if (nodes.size() > 1 && (re_.term_ncol.size() != 1 || re_.term_ncol[0] != 1))
-    Rcpp::stop("adaptive Gauss-Hermite quadrature needs a single scalar random-effect term");
+    engine_stop("adaptive Gauss-Hermite quadrature needs a single scalar random-effect term");
   gh_nodes_ = nodes;
   gh_weights_ = weights;
 }
@@ -257,7 +235,7 @@ double GlmmCore::agq_deviance() {
       double hj = -0.5 * uk * uk;
       for (SpMat::InnerIterator it(ZL_, j); it; ++it) {
         const int i = it.row();
-        hj += obs_loglik(family_, link_, y_[i], eta_fixed_[i] + it.value() * uk, w_[i], phi_).value;
+        hj += model_.loglik(y_[i], eta_fixed_[i] + it.value() * uk, w_[i]).value;
       }
       h(j, k) = hj + gh_nodes_[k] * gh_nodes_[k] + std::log(gh_weights_[k] / std::sqrt(M_PI));
     }
@@ -270,10 +248,87 @@ double GlmmCore::agq_deviance() {
   return std::isfinite(loglik) ? -2.0 * loglik : std::numeric_limits<double>::infinity();
 }
 
-bool GlmmCore::start_info(MatrixXd& moments, VectorXd& cond_diag, MatrixXd& beta_info) {
+bool GlmmCore::beta_schur(MatrixXd& B, Eigen::LLT<MatrixXd>& S) const {
+  const MatrixXd DX = weights_.asDiagonal() * X_;
+  B = ZLt_ * DX;
+  system_.solve_L(B);
+  S.compute(X_.transpose() * DX - B.transpose() * B);
+  return S.info() == Eigen::Success;
+}
+
+// PIRLS over (u, beta): Newton steps on J (glmm_core.h) by elimination through S_X, with step
+// halving on g(u, beta); then log|H| + log|S_X| with the observed information at the mode.
+double GlmmCore::reml_deviance(const VectorXd& theta, double phi) {
+  const double inf = std::numeric_limits<double>::infinity();
+  const int p = X_.cols();
+  if (!reml_beta_.allFinite()) reml_beta_.setZero();
+  if (!set_parameters(theta, reml_beta_, phi)) return inf;
+  if (!u_.allFinite()) u_.setZero();
+  double dev = penalized_deviance(u_, true);
+  if (!std::isfinite(dev)) {   // a poor warm start: begin again at u = 0, beta = 0
+    u_.setZero();
+    reml_beta_.setZero();
+    eta_fixed_ = offset_;
+    dev = penalized_deviance(u_, true);
+    if (!std::isfinite(dev)) return inf;
+  }
+  pirls_iter_ = 0;
+  MatrixXd B;
+  Eigen::LLT<MatrixXd> S;
+  for (int it = 0; it < 100; ++it) {
+    if (!factor_H(true) || !beta_schur(B, S)) return inf;
+    const VectorXd g_u = ZLt_ * grad_ - u_, g_b = X_.transpose() * grad_;
+    MatrixXd c = g_u;
+    system_.solve_L(c);   // L^{-1} P g_u
+    const VectorXd d_beta = S.solve(g_b - B.transpose() * c.col(0));
+    const MatrixXd AtDX = ZLt_ * (weights_.asDiagonal() * X_);
+    const VectorXd d_u = system_.solve(g_u - AtDX * d_beta);
+    const double decrement = g_u.dot(d_u) + g_b.dot(d_beta);
+    ++pirls_iter_;
+    if (!(decrement > 1e-20 * (1.0 + std::abs(dev)))) break;
+    double step = 1.0, dev_new = inf;
+    VectorXd u_new, beta_new;
+    for (int k = 0; k < 30; ++k, step *= 0.5) {
+      u_new = u_ + step * d_u;
+      beta_new = reml_beta_ + step * d_beta;
+      eta_fixed_ = X_ * beta_new + offset_;
+      dev_new = penalized_deviance(u_new, true);
+      if (dev_new <= dev + 1e-13 * std::abs(dev)) break;
+    }
+    if (!(dev_new <= dev + 1e-13 * std::abs(dev))) {   // no descent: at the mode to rounding
+      eta_fixed_ = X_ * reml_beta_ + offset_;
+      penalized_deviance(u_, true);
+      break;
+    }
+    u_ = u_new;
+    reml_beta_ = beta_new;
+    const double change = dev - dev_new;
+    dev = dev_new;
+    if (change < 1e-14 * (1.0 + std::abs(dev)) && decrement < 1e-18 * (1.0 + std::abs(dev))) break;
+  }
+  // the log-determinants with the unfloored information at the mode
+  if (!factor_H(false) || !beta_schur(B, S)) return inf;
+  ldL2_ = system_.logdet2();
+  const MatrixXd& LS = S.matrixLLT();
+  ld_SX2_ = 0;
+  for (int j = 0; j < p; ++j) ld_SX2_ += 2.0 * std::log(LS(j, j));
+  ld_SX2_ += reml_log_jacobian_;
+  return dev + ldL2_ + ld_SX2_ - p * std::log(2.0 * M_PI);
+}
+
+MatrixXd GlmmCore::reml_information(const VectorXd& par) {
+  if (!std::isfinite(objective(par, true))) return MatrixXd();
+  MatrixXd B;
+  Eigen::LLT<MatrixXd> S;
+  beta_schur(B, S);
+  return X_.transpose() * (weights_.asDiagonal() * X_) - B.transpose() * B;
+}
+
+bool GlmmCore::start_info(const VectorXd& par, double& value, MatrixXd& moments, VectorXd& cond_diag,
+                          MatrixXd& beta_info) {
+  value = objective(par, false);
   const int nterms = re_.term_ncol.size(), q = re_.q;
-  if (nterms == 0 || !selected_inverse_.compute(chol_.matrixL().nestedExpression())) return false;
-  const Eigen::VectorXi& perm = chol_.permutationP().indices();
+  if (!std::isfinite(value) || nterms == 0 || !system_.compute_selected_inverse()) return false;
   int width = 0;
   for (int t = 0; t < nterms; ++t) width += re_.term_ncol[t];
   moments = MatrixXd::Zero(*std::max_element(re_.term_ncol.begin(), re_.term_ncol.end()), width);
@@ -283,23 +338,55 @@ bool GlmmCore::start_info(MatrixXd& moments, VectorXd& cond_diag, MatrixXd& beta
     for (int lev = 0; lev < nlev; ++lev) {
       const int first = off + lev * p;
       for (int a = 0; a < p; ++a)
-        for (int b = 0; b <= a; ++b) M(a, b) += u_[first + a] * u_[first + b] + selected_inverse_(perm[first + a], perm[first + b]);
+        for (int b = 0; b <= a; ++b) M(a, b) += u_[first + a] * u_[first + b] + system_.inverse_at(first + a, first + b);
     }
     moments.block(0, col, p, p) = (M / nlev).selfadjointView<Eigen::Lower>();
   }
   VectorXd diag(q);
-  for (int c = 0; c < q; ++c) diag[c] = selected_inverse_(perm[c], perm[c]);
+  for (int c = 0; c < q; ++c) diag[c] = system_.inverse_at(c, c);
   cond_diag = re_.to_original(diag);
   const MatrixXd DX = info_.asDiagonal() * X_;
-  const MatrixXd W = ZLt_ * DX;
-  beta_info = X_.transpose() * DX - W.transpose() * chol_.solve(W);
+  MatrixXd W = ZLt_ * DX;
+  system_.solve_L(W);   // H^{-1} = P' L^{-T} L^{-1} P
+  beta_info = X_.transpose() * DX - W.transpose() * W;
   return moments.allFinite() && cond_diag.allFinite() && beta_info.allFinite();
 }
 
-double GlmmCore::objective(const VectorXd& par) {
-  const int k = re_.ntheta, p = X_.cols();
-  const double phi = has_phi_ ? std::exp(par[k + p]) : 1.0;
+double GlmmCore::objective(const VectorXd& par, bool reml) {
+  const int k = re_.ntheta, p = reml ? 0 : X_.cols(), expected = k + p + (model_.has_dispersion() ? 1 : 0);
+  if (par.size() != expected) engine_stop("the parameter vector has length %d, expected %d", (int)par.size(), expected);
+  if (reml && gh_nodes_.size() > 1) engine_stop("REML is not available with adaptive quadrature (nAGQ > 1)");
+  const double phi = model_.has_dispersion() ? std::exp(par[k + p]) : 1.0;
+  if (reml) return reml_deviance(par.head(k), phi);
   return laplace_deviance(par.head(k), par.segment(k, p), phi);
+}
+
+// The state at par: the mode, the linear predictor and the parts of the deviance.
+CoreState GlmmCore::state(const VectorXd& par, bool reml) {
+  const double dev = objective(par, reml);
+  CoreState s;
+  add_state(s, "par", par);
+  add_state(s, "deviance", dev);
+  add_state(s, "u", re_.to_original(u_));
+  add_state(s, "b", re_.to_original(re_.Lambda * u_));
+  add_state(s, "eta", eta_);
+  add_state(s, "loglik_cond", loglik_cond_);
+  add_state(s, "logdet_L2", ldL2_);
+  add_state(s, "pirls_iterations", (double)pirls_iter_);
+  add_state(s, "beta", reml ? reml_beta_ : VectorXd());
+  add_state(s, "logdet_SX2", reml ? ld_SX2_ : NAN);
+  return s;
+}
+
+MatrixXd GlmmCore::half_solve(const VectorXd& par, bool reml, const MatrixXd& V) {
+  if (!std::isfinite(objective(par, reml))) engine_stop("the Laplace approximation is not finite at these parameters");
+  return half_solve_b(re_, [this](MatrixXd& B) { system_.solve_L(B); }, V);
+}
+
+// Blocks of Lambda H^{-1} Lambda' at the mode for par.
+MatrixXd GlmmCore::cond_var(const VectorXd& par, bool reml, int term) {
+  if (!std::isfinite(objective(par, reml))) engine_stop("the Laplace approximation is not finite at these parameters");
+  return cond_var_blocks(re_, [this](MatrixXd& B) { system_.solve_L(B); }, term);
 }
 
 // The gradient of f = -2 sum_i l_i(eta_i) + |u|^2 + log|H| at the mode u^ (found by PIRLS) in
@@ -312,20 +399,20 @@ double GlmmCore::objective(const VectorXd& par) {
 // The mode's own dependence on the parameters enters only through r (one extra solve): the
 // first two terms of f are stationary in u at the mode (envelope theorem), and the change of
 // log|H| through u^ is v'A du^ with du^ = -H^{-1} (d grad_u (f/2)), which r folds into one solve.
-double GlmmCore::objective_gradient(const VectorXd& par, VectorXd& grad) {
+double GlmmCore::objective_gradient(const VectorXd& par, bool reml, VectorXd& grad) {
   const int k = re_.ntheta, p = X_.cols(), n = y_.size(), q = re_.q;
   grad = VectorXd::Constant(par.size(), NAN);
-  const double value = objective(par);
-  if (!std::isfinite(value) || gh_nodes_.size() > 1) return value;
+  const double value = objective(par, reml);
+  if (!std::isfinite(value) || !has_gradient(reml)) return value;
   VectorXd l1(n), d(n), dd(n), lp(n), l1p(n), dp(n);
   for (int i = 0; i < n; ++i) {
-    const ObsDerivs o = obs_derivs(family_, link_, y_[i], eta_[i], w_[i], phi_);
+    const ObsLogLik o = model_.derivs(y_[i], eta_[i], w_[i]);
     l1[i] = o.grad; d[i] = o.info; dd[i] = o.dinfo;
     lp[i] = o.dphi; l1p[i] = o.dgrad_phi; dp[i] = o.dinfo_phi;
   }
-  if (!selected_inverse_.compute(chol_.matrixL().nestedExpression())) return value;
-  if (g_pos_.size() != h_pos_.size() && !build_inverse_positions()) return value;
-  const double* G = selected_inverse_.values();
+  if (!system_.compute_selected_inverse()) return value;
+  if (g_pos_.empty() && ZLt_.nonZeros() > 0 && !build_inverse_positions()) return value;
+  const double* G = system_.inverse_values();
   const int* outer = ZLt_.outerIndexPtr();
   const int* inner = ZLt_.innerIndexPtr();
   const double* av = ZLt_.valuePtr();
@@ -333,8 +420,12 @@ double GlmmCore::objective_gradient(const VectorXd& par, VectorXd& grad) {
   std::vector<double> Ha;   // H^{-1} a_i on a_i's columns
   for (int i = 0; i < n; ++i) {
     const int m = outer[i + 1] - outer[i];
+    if (m == 0) {   // no random effect touches row i (or none in the model)
+      h[i] = 0;
+      continue;
+    }
     const double* a = av + outer[i];
-    const int* pos = g_pos_.data() + h_row_start_[i];
+    const Eigen::Index* pos = g_pos_.data() + pair_start_[i];
     Ha.assign(m, 0.0);
     for (int s = 0; s < m; ++s) {
       for (int t = 0; t < s; ++t) {
@@ -358,7 +449,7 @@ double GlmmCore::objective_gradient(const VectorXd& par, VectorXd& grad) {
     }
   }
   const VectorXd v = h.cwiseProduct(dd);
-  const VectorXd r = chol_.solve(ZLt_ * v);
+  const VectorXd r = system_.solve(ZLt_ * v);
   const VectorXd Ar = ZL_ * r;
   const VectorXd s_m2l = v - d.cwiseProduct(Ar) - 2.0 * l1;
   if (p > 0) grad.segment(k, p) = X_.transpose() * s_m2l;
@@ -374,6 +465,6 @@ double GlmmCore::objective_gradient(const VectorXd& par, VectorXd& grad) {
     }
     grad.head(k) = (re_.Z * dLu).transpose() * s_m2l + (re_.Z * dLr).transpose() * l1 + trace;
   }
-  if (has_phi_) grad[k + p] = -2.0 * lp.sum() + h.dot(dp) + Ar.dot(l1p);
+  if (model_.has_dispersion()) grad[k + p] = -2.0 * lp.sum() + h.dot(dp) + Ar.dot(l1p);
   return value;
 }

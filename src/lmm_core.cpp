@@ -8,20 +8,36 @@ using Eigen::MatrixXd;
 using Eigen::VectorXd;
 
 LmmCore::LmmCore(const MatrixXd& X, const VectorXd& y, const VectorXd& w, const VectorXd& offset,
-                 ReDesign re, int factor_method)
-    : n_(X.rows()), p_(X.cols()), re_(std::move(re)) {
+                 ReDesign re, int factor_method, double max_bytes)
+    : MixedCore(std::move(re)), n_(X.rows()), p_(X.cols()), X_(X), offset_(offset) {
+  // the pattern of A does not depend on theta or W (Z keeps explicit zeros; products keep structure)
+  system_ = PenalizedSystem(re_, factor_method, max_bytes);
+  set_response(y, w);
+  gradient_layout();
+}
+
+// The cross-products of the response and weights, formed once (the factor's pattern is kept).
+void LmmCore::set_response(const VectorXd& y, const VectorXd& w) {
+  if (y.size() != n_ || w.size() != n_) engine_stop("the response and weights must have %d values", n_);
   const VectorXd sw = w.array().sqrt();
-  const MatrixXd Xw = sw.asDiagonal() * X;
-  VectorXd yw = sw.asDiagonal() * (y - offset);
-  // shift y by its weighted least-squares fit on X: conditions y'Wy, leaves theta unchanged
+  const MatrixXd Xw = sw.asDiagonal() * X_;
+  VectorXd yw = sw.asDiagonal() * (y - offset_);
+  // shift y by its weighted least-squares fit on X: conditions y'Wy, leaves theta unchanged (the
+  // normal equations by LDLT, with one step of refinement on the residual)
   beta_shift_ = VectorXd::Zero(p_);
   if (p_ > 0) {
-    Eigen::ColPivHouseholderQR<MatrixXd> qr(Xw);
-    beta_shift_ = qr.solve(yw);
-    yw -= Xw * beta_shift_;
+    Eigen::LDLT<MatrixXd> normal(Xw.transpose() * Xw);
+    if (normal.info() == Eigen::Success) {
+      for (int step = 0; step < 2; ++step) {
+        const VectorXd delta = normal.solve(Xw.transpose() * yw);
+        if (!delta.allFinite()) break;
+        beta_shift_ += delta;
+        yw -= Xw * delta;
+      }
+    }
   }
+  system_.set_weights(w);
   const SpMat Zw = sw.asDiagonal() * re_.Z;
-  ZtWZ_ = SpMat(Zw.transpose()) * Zw;
   ZtWX_ = Zw.transpose() * Xw;
   ZtWy_ = Zw.transpose() * yw;
   XtWX_ = Xw.transpose() * Xw;
@@ -31,102 +47,23 @@ LmmCore::LmmCore(const MatrixXd& X, const VectorXd& y, const VectorXd& w, const 
   ZtWyX_.rightCols(p_) = ZtWX_;
   ytWy_ = yw.squaredNorm();
   sum_log_w_ = w.array().log().sum();
-  identity_.resize(re_.q, re_.q);
-  identity_.setIdentity();
   // a well-defined state before the first evaluation (and after a failed one)
   u_ = VectorXd::Zero(re_.q);
   beta_ = VectorXd::Zero(p_);
   cu_ = VectorXd::Zero(re_.q);
   RZX_ = MatrixXd::Zero(re_.q, p_);
   RX_ = MatrixXd::Zero(p_, p_);
-  // the pattern of A does not depend on theta (Z keeps explicit zeros; products keep structure)
-  const double kMaxBlockedDoubles = 1e8;
-  build_A_recipe();
-  form_A(VectorXd::Ones(re_.ntheta));
-  if (factor_method != 2 && re_.q > 0) {
-    blocked_chol_ = BlockedCholesky(A_, re_.leading_size, re_.leading_block, factor_method == 1 ? 1e300 : kMaxBlockedDoubles);
-    blocked_ = blocked_chol_.fits();
-    if (!blocked_) blocked_chol_ = BlockedCholesky();
-  }
 }
 
-// A's pattern from one symbolic product; then, per stored entry (i, j), the products
-// Lambda(k, i) Z'WZ(k, l) Lambda(l, j) that sum to it (Lambda is block diagonal, so few).
-void LmmCore::build_A_recipe() {
-  const SpMat& L = re_.Lambda;
-  A_ = SpMat(L.transpose()) * ZtWZ_ * L + identity_;
-  A_.makeCompressed();
-  ZtWZ_ = SpMat(ZtWZ_.transpose());   // the same symmetric matrix, with sorted row indices
-  recipe_start_.assign(1, 0);
-  recipe_left_.clear();
-  recipe_middle_.clear();
-  recipe_right_.clear();
-  diagonal_of_A_.assign(re_.q, -1);
-  const int* m_outer = ZtWZ_.outerIndexPtr();
-  const int* m_inner = ZtWZ_.innerIndexPtr();
-  for (int j = 0; j < re_.q; ++j) {
-    for (SpMat::InnerIterator it(A_, j); it; ++it) {
-      const int i = it.row();
-      if (i == j) diagonal_of_A_[j] = &it.value() - A_.valuePtr();
-      for (SpMat::InnerIterator li(L, i); li; ++li)
-        for (SpMat::InnerIterator lj(L, j); lj; ++lj) {
-          const int k = li.row(), l = lj.row();
-          const int* first = m_inner + m_outer[l];
-          const int* last = m_inner + m_outer[l + 1];
-          const int* hit = std::lower_bound(first, last, k);
-          if (hit == last || *hit != k) continue;
-          recipe_left_.push_back(&li.value() - L.valuePtr());
-          recipe_middle_.push_back(hit - m_inner);
-          recipe_right_.push_back(&lj.value() - L.valuePtr());
-        }
-      recipe_start_.push_back(recipe_left_.size());
-    }
-  }
-}
-
-void LmmCore::form_A(const VectorXd& theta) {
-  re_.set_theta(theta.data());
-  const double* lv = re_.Lambda.valuePtr();
-  const double* mv = ZtWZ_.valuePtr();
-  double* av = A_.valuePtr();
-  const Eigen::Index nnz = A_.nonZeros();
-  for (Eigen::Index e = 0; e < nnz; ++e) {
-    double sum = 0;
-    for (int t = recipe_start_[e]; t < recipe_start_[e + 1]; ++t)
-      sum += lv[recipe_left_[t]] * mv[recipe_middle_[t]] * lv[recipe_right_[t]];
-    av[e] = sum;
-  }
-  for (int j = 0; j < re_.q; ++j) av[diagonal_of_A_[j]] += 1.0;
-}
-
-// Factor A(theta) = Lambda' Z'WZ Lambda + I; the symbolic analysis is done once per pattern.
+// Factor A(theta) = Lambda' Z'WZ Lambda + I (penalized_system.h).
 bool LmmCore::factor_A(const VectorXd& theta) {
-  form_A(theta);
-  const SpMat& A = A_;
-  if (blocked_) return blocked_chol_.factorize(A);   // A's pattern is fixed (build_A_recipe)
-  if (A.nonZeros() != pattern_nnz_) {
-    chol_.analyzePattern(A);
-    pattern_nnz_ = A.nonZeros();
-  }
-  chol_.factorize(A);
-  return chol_.info() == Eigen::Success;
-}
-
-void LmmCore::solve_L(MatrixXd& B) const {
-  if (blocked_) return blocked_chol_.solve_L(B);
-  B = chol_.permutationP() * B;
-  chol_.matrixL().solveInPlace(B);
-}
-
-void LmmCore::solve_Lt(VectorXd& v) const {
-  if (blocked_) return blocked_chol_.solve_Lt(v);
-  chol_.matrixU().solveInPlace(v);
-  v = chol_.permutationPinv() * v;
+  re_.set_theta(theta.data());
+  return system_.factor(re_);
 }
 
 double LmmCore::deviance(const VectorXd& theta, bool reml) {
   const double inf = std::numeric_limits<double>::infinity();
-  if (theta.size() != re_.ntheta) Rcpp::stop("theta has length %d, expected %d", (int)theta.size(), re_.ntheta);
+  if (theta.size() != re_.ntheta) engine_stop("theta has length %d, expected %d", (int)theta.size(), re_.ntheta);
   for (int k = 0; k < theta.size(); ++k) if (!std::isfinite(theta[k])) return inf;
   if (!factor_A(theta)) {   // keep the state's shapes valid for the accessors
     u_ = VectorXd::Zero(re_.q);
@@ -138,7 +75,7 @@ double LmmCore::deviance(const VectorXd& theta, bool reml) {
   solve_L(half_solved_);
   cu_ = half_solved_.col(0);
   RZX_ = half_solved_.rightCols(p_);
-  ldL2_ = blocked_ ? blocked_chol_.logdet2() : 2.0 * chol_.matrixL().nestedExpression().diagonal().array().log().sum();
+  ldL2_ = system_.logdet2();
   VectorXd cbeta = XtWy_ - RZX_.transpose() * cu_;
   ldRX2_ = 0;
   beta_ = VectorXd::Zero(p_);
@@ -180,7 +117,7 @@ VectorXd LmmCore::moment_theta() const {
     for (int g = 0; g < nlev; ++g) {
       MatrixXd M(p, p);
       for (int a = 0; a < p; ++a)
-        for (int b = 0; b < p; ++b) M(a, b) = ZtWZ_.coeff(off + g * p + a, off + g * p + b);
+        for (int b = 0; b < p; ++b) M(a, b) = system_.ZtWZ().coeff(off + g * p + a, off + g * p + b);
       const VectorXd sg = ZtWy_.segment(off + g * p, p);
       Eigen::LDLT<MatrixXd> ldlt(M);
       if (ldlt.info() != Eigen::Success || !(ldlt.vectorD().minCoeff() > 1e-10 * std::max(1.0, M.diagonal().maxCoeff()))) continue;
@@ -210,6 +147,31 @@ MatrixXd LmmCore::cond_var(int term) const {
   return cond_var_blocks(re_, [this](MatrixXd& B) { solve_L(B); }, term);
 }
 
-MatrixXd LmmCore::half_solve(const MatrixXd& V) const {
+// The profiled state at theta (beta and sigma at their optimum given theta).
+CoreState LmmCore::state(const VectorXd& theta, bool reml) {
+  const double dev = deviance(theta, reml);
+  const double nmp = reml ? n_ - p_ : n_;
+  CoreState s;
+  add_state(s, "par", theta);
+  add_state(s, "deviance", dev);
+  add_state(s, "beta", beta());
+  add_state(s, "u", u());
+  add_state(s, "b", b());
+  add_state(s, "pwrss", pwrss_);
+  add_state(s, "logdet_L2", ldL2_);
+  add_state(s, "logdet_RX2", ldRX2_);
+  add_state(s, "RX", RX_);
+  add_state(s, "sigma", std::sqrt(pwrss_ / nmp));
+  return s;
+}
+
+MatrixXd LmmCore::half_solve(const VectorXd& theta, bool reml, const MatrixXd& V) {
+  if (!std::isfinite(deviance(theta, reml))) engine_stop("the model's factor is not available at this theta");
   return half_solve_b(re_, [this](MatrixXd& B) { solve_L(B); }, V);
+}
+
+MatrixXd LmmCore::cond_var(const VectorXd& theta, bool reml, int term) {
+  deviance(theta, reml);
+  const double nmp = reml ? n_ - p_ : n_;
+  return cond_var(term) * (pwrss_ / nmp);
 }

@@ -10,23 +10,55 @@
 // All cross-products are formed once; one evaluation costs nothing that grows with n.
 // y is replaced internally by its weighted least-squares residual on X (beta_shift), which
 // changes nothing in theta but keeps y'Wy of the size of r2 (no cancellation).
-// The factor is the leading-block + supernodal one of blocked_cholesky.h unless its storage would
-// exceed kMaxBlockedDoubles (or the sparse path is asked for): then Eigen's simplicial sparse
-// Cholesky with AMD ordering.
+// A and its factor are the PenalizedSystem both cores share (penalized_system.h), with W the
+// prior weights. The core's parameter vector (mixed_core.h) is theta.
+//
+// Gradient (lmm_gradient.cpp), with M = Z'WZ and T_i term i's block of Lambda; theta_k at (r, c)
+// of T_i, sums over the levels g of term i (blocks of p_i columns):
+//   d log|A| / dtheta_k = 2 sum_g (M Lambda A^{-1})_gg[r, c]   (A^{-1} on M's pattern: the selected
+//                                                               inverse of the shared factor),
+//   d r2 / dtheta_k     = -2 sum_g v_g[r] u_g[c],   v = Z'W(y - X beta) - M Lambda u,
+// and for REML log|A| + log|RX|^2 = log|K|, K the system in (u, beta), whose derivative adds
+// 2 sum_g (H F')_gg[r, c] with F = A^{-1} Lambda'Z'WX RX^{-1}, H = (M Lambda A^{-1} Lambda'Z'WX - Z'WX) RX^{-1}.
 #ifndef GLMMLAB_LMM_CORE_H
 #define GLMMLAB_LMM_CORE_H
 
-#include "blocked_cholesky.h"
-#include "re_design.h"
+#include "mixed_core.h"
+#include "penalized_system.h"
 
-class LmmCore {
+class LmmCore : public MixedCore {
  public:
+  // factor_method: 0 chooses, 1 forces the blocked factor, 2 the simplicial sparse one;
+  // max_bytes: the memory guard of the factor (penalized_system.h).
   LmmCore(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const Eigen::VectorXd& weights,
-          const Eigen::VectorXd& offset, ReDesign re, int factor_method = 0);
-  // factor_method: 0 chooses, 1 forces the blocked factor, 2 the simplicial sparse one
+          const Eigen::VectorXd& offset, ReDesign re, int factor_method, double max_bytes);
 
   // Profiled deviance at theta (ML or REML); updates the state read by the accessors below.
   double deviance(const Eigen::VectorXd& theta, bool reml);
+
+  // MixedCore: par = theta.
+  double objective(const Eigen::VectorXd& par, bool reml) override { return deviance(par, reml); }
+  // The exact gradient of the profiled deviance in theta (see above); NaN where the deviance is
+  // not finite.
+  bool has_gradient(bool) const override { return layout_ok_; }
+  double objective_gradient(const Eigen::VectorXd& par, bool reml, Eigen::VectorXd& grad) override;
+
+  // -2 log L at (beta, theta) with sigma profiled in neither, in parts: -2 log L = logdet_A + Q /
+  // sigma^2 + n log(2 pi sigma^2) - sum(log w), Q the penalized residual sum of squares at beta
+  // (the user's beta); with the derivatives in theta and beta that the ML standard errors need
+  // (lmm_vcov.h). dlogdet_A (which needs the selected inverse) only when asked for, else empty.
+  struct FixedBeta {
+    double profiled_ml;              // the profiled ML deviance at theta
+    double logdet_A, Q;
+    Eigen::VectorXd dlogdet_A, dQ;   // in theta
+    Eigen::VectorXd dQ_dbeta;
+  };
+  FixedBeta at_fixed_beta(const Eigen::VectorXd& theta, const Eigen::VectorXd& beta, bool with_dlogdet);
+  CoreState state(const Eigen::VectorXd& par, bool reml) override;
+  Eigen::MatrixXd cond_var(const Eigen::VectorXd& par, bool reml, int term) override;
+  void set_response(const Eigen::VectorXd& y, const Eigen::VectorXd& weights) override;
+  Eigen::MatrixXd half_solve(const Eigen::VectorXd& par, bool reml, const Eigen::MatrixXd& V) override;
+  Eigen::VectorXd lower(bool) const override { return re_.theta_lower; }
 
   // A start for theta from per-term moment estimates (each term's group-wise least-squares fits
   // of the residuals of y on X, as if it were the only term).
@@ -40,33 +72,40 @@ class LmmCore {
   double logdet_RX2() const { return ldRX2_; }
   Eigen::MatrixXd RX() const { return RX_; }                  // upper triangular, p x p
   Eigen::MatrixXd cond_var(int term) const;   // blocks of Lambda A^{-1} Lambda' (see re_design.h)
-  Eigen::MatrixXd half_solve(const Eigen::MatrixXd& V) const;   // L^{-1} P Lambda' V (see re_design.h)
-  bool uses_blocked_factor() const { return blocked_; }
+  bool uses_blocked_factor() const override { return system_.blocked(); }
   int n() const { return n_; }
   int p() const { return p_; }
-  const ReDesign& design() const { return re_; }
   double sum_log_weights() const { return sum_log_w_; }
 
  private:
   bool factor_A(const Eigen::VectorXd& theta);
-  void build_A_recipe();                        // A_'s pattern and the terms of each entry
-  void form_A(const Eigen::VectorXd& theta);   // A_ <- Lambda' Z'WZ Lambda + I
-  void solve_L(Eigen::MatrixXd& B) const;    // B <- L^{-1} P B
-  void solve_Lt(Eigen::VectorXd& v) const;   // v <- P' L^{-T} v
+  void solve_L(Eigen::MatrixXd& B) const { system_.solve_L(B); }    // B <- L^{-1} P B
+  void solve_Lt(Eigen::VectorXd& v) const { system_.solve_Lt(v); }  // v <- P' L^{-T} v
+  bool gradient_layout();   // the gradient's layout; false if M is not block-dense
+  // zinv_ <- A^{-1} at M's stored entries (after a successful factor_A); false if not available
+  bool invert_on_M();
+  // per term, the p_i x p_i matrix sum_g (M Lambda A^{-1})_gg at theta (after invert_on_M)
+  std::vector<Eigen::MatrixXd> trace_blocks(const Eigen::VectorXd& theta) const;
+  // per term, sum_g v_g w_g' (v, w in Z's column order)
+  std::vector<Eigen::MatrixXd> outer_blocks(const Eigen::VectorXd& v, const Eigen::VectorXd& w) const;
+  // the entries of per-term p_i x p_i matrices at theta's positions
+  Eigen::VectorXd at_theta(const std::vector<Eigen::MatrixXd>& blocks) const;
+  // T_i at theta (lower triangular)
+  Eigen::MatrixXd term_factor(const Eigen::VectorXd& theta, int term) const;
 
   int n_, p_;
-  ReDesign re_;
-  SpMat ZtWZ_, identity_, A_;
-  // A_'s stored entry e is the sum over t in [recipe_start_[e], recipe_start_[e + 1]) of
-  // Lambda value recipe_left_[t] * Z'WZ value recipe_middle_[t] * Lambda value recipe_right_[t]
-  std::vector<int> recipe_start_, recipe_left_, recipe_middle_, recipe_right_, diagonal_of_A_;
+  Eigen::MatrixXd X_;
+  Eigen::VectorXd offset_;
+  PenalizedSystem system_;   // Z'WZ, A(theta) and its factor
   Eigen::MatrixXd ZtWX_, XtWX_, ZtWyX_, half_solved_;   // [Z'Wy Z'WX]; L^{-1} P Lambda' of it
   Eigen::VectorXd ZtWy_, XtWy_, beta_shift_;
   double ytWy_, sum_log_w_;
-  Eigen::SimplicialLLT<SpMat, Eigen::Lower, Eigen::AMDOrdering<int> > chol_;
-  Eigen::Index pattern_nnz_ = -1;
-  bool blocked_ = false;            // two-block factor (blocked_cholesky.h) instead of chol_
-  BlockedCholesky blocked_chol_;
+  // the gradient's layout (built at its first use): the term of each column of A, theta's offset
+  // per term, the place of each stored entry of M in the selected inverse; A^{-1} there
+  std::vector<int> column_term_, theta_offset_;
+  std::vector<Eigen::Index> inverse_at_M_;
+  Eigen::VectorXd zinv_;
+  bool layout_checked_ = false, layout_ok_ = false;
   // state of the last evaluation
   Eigen::MatrixXd RZX_, RX_;
   Eigen::VectorXd cu_, beta_, u_;

@@ -1,6 +1,8 @@
 // optimizer.cpp: BOBYQA and L-BFGS through nloptr's C API (see optimizer.h for the choice).
 #include "optimizer.h"
 #include <nloptrAPI.h>
+#include <R_ext/Print.h>
+#include <chrono>
 #include <limits>
 
 namespace {
@@ -15,16 +17,23 @@ struct Objective {
   bool failed;
   std::string error;
   Eigen::VectorXd scale;   // NLopt sees x = scale * par (empty: no scaling)
+  std::chrono::steady_clock::time_point last_check;   // of user interrupts
+  int stall_evaluations;   // see OptimControl
+  double stall_ftol_rel;
+  double best;             // the lowest value so far and its point (NLopt's x)
+  Eigen::VectorXd best_x;
+  int quiet_run;           // evaluations in a row within the rounding error of the best
+  bool stalled;
 };
-
-// R_CheckUserInterrupt longjmps; run it at top level so that no C++ frame is skipped.
-void check_interrupt_fn(void*) { R_CheckUserInterrupt(); }
-bool user_interrupted() { return R_ToplevelExec(check_interrupt_fn, NULL) == FALSE; }
 
 double nlopt_objective(unsigned n, const double* x, double* grad, void* data) {
   Objective* obj = static_cast<Objective*>(data);
   ++obj->evaluations;
-  if (obj->evaluations % 16 == 0 && user_interrupted()) {
+  // interrupts are checked every 16 evaluations or 0.2 s, whichever comes first
+  const auto now = std::chrono::steady_clock::now();
+  const bool due = obj->evaluations % 16 == 0 || now - obj->last_check > std::chrono::milliseconds(200);
+  if (due) obj->last_check = now;
+  if (due && user_interrupted()) {
     obj->interrupted = true;
     nlopt_force_stop(obj->opt);
     return std::numeric_limits<double>::infinity();
@@ -45,11 +54,29 @@ double nlopt_objective(unsigned n, const double* x, double* grad, void* data) {
     } else {
       value = (*obj->f)(par);
     }
-  } catch (std::exception& e) {   // never let an exception cross NLopt's C frames
+  } catch (UserInterrupt&) {   // never let an exception cross NLopt's C frames
+    obj->interrupted = true;
+    nlopt_force_stop(obj->opt);
+    return std::numeric_limits<double>::infinity();
+  } catch (std::exception& e) {
     obj->failed = true;
     obj->error = e.what();
     nlopt_force_stop(obj->opt);
     return std::numeric_limits<double>::infinity();
+  }
+  if (obj->stall_evaluations > 0 && std::isfinite(value)) {
+    // quiet: neither a decrease beyond the rounding error nor a value more than ten times it above the best
+    const double tol = obj->stall_ftol_rel * std::abs(value);
+    const bool quiet = value >= obj->best - tol && value <= obj->best + 10.0 * tol;
+    if (value < obj->best) {
+      obj->best = value;
+      obj->best_x = Eigen::Map<const Eigen::VectorXd>(x, n);
+    }
+    obj->quiet_run = quiet ? obj->quiet_run + 1 : 0;
+    if (obj->quiet_run >= obj->stall_evaluations) {
+      obj->stalled = true;
+      nlopt_force_stop(obj->opt);
+    }
   }
   if (obj->verbose > 0 && obj->evaluations % obj->verbose == 0) {
     Rprintf("%5d: %.8f  [", obj->evaluations, value);
@@ -83,8 +110,10 @@ OptimResult run_nlopt(nlopt_algorithm algorithm, const std::function<double(cons
     return res;
   }
   NloptHandle h(algorithm, n);
-  if (!h.opt) Rcpp::stop("could not create the NLopt optimizer");
-  Objective obj = {f, fg, h.opt, 0, control.verbose, false, false, "", Eigen::VectorXd()};
+  if (!h.opt) engine_stop("could not create the NLopt optimizer");
+  Objective obj = {f, fg, h.opt, 0, control.verbose, false, false, "", Eigen::VectorXd(), std::chrono::steady_clock::now(),
+                   control.stall_evaluations, control.stall_ftol_rel, std::numeric_limits<double>::infinity(),
+                   Eigen::VectorXd(), 0, false};
   const bool scaled = control.scale.size() == (Eigen::Index)n && (control.scale.array() > 0).all() && control.scale.allFinite();
   if (scaled) obj.scale = control.scale;
   const Eigen::VectorXd s = scaled ? control.scale : Eigen::VectorXd::Ones(n);
@@ -104,12 +133,19 @@ OptimResult run_nlopt(nlopt_algorithm algorithm, const std::function<double(cons
   } else if (control.initial_step > 0) nlopt_set_initial_step1(h.opt, control.initial_step);
   double fmin = std::numeric_limits<double>::infinity();
   const nlopt_result status = nlopt_optimize(h.opt, res.par.data(), &fmin);
-  if (obj.failed) Rcpp::stop(obj.error);
-  if (obj.interrupted) throw Rcpp::internal::InterruptedException();
+  if (obj.failed) throw std::runtime_error(obj.error);
+  if (obj.interrupted) throw UserInterrupt();
   res.par = res.par.cwiseQuotient(s);
   res.value = fmin;
   res.evaluations = obj.evaluations;
   res.status = status;
+  if (obj.stalled) {
+    res.par = obj.best_x.cwiseQuotient(s);
+    res.value = obj.best;
+    res.status = NLOPT_FTOL_REACHED;
+    res.message = "converged: no decrease of the objective beyond its rounding error over the last evaluations";
+    return res;
+  }
   switch (status) {
     case NLOPT_SUCCESS: res.message = "success"; break;
     case NLOPT_STOPVAL_REACHED: res.message = "stopval reached"; break;
@@ -134,18 +170,4 @@ OptimResult minimize_bobyqa(const std::function<double(const Eigen::VectorXd&)>&
 OptimResult minimize_lbfgs(const ValueGradient& fg, const Eigen::VectorXd& x0, const Eigen::VectorXd& lower,
                            const Eigen::VectorXd& upper, const OptimControl& control) {
   return run_nlopt(NLOPT_LD_LBFGS, NULL, &fg, x0, lower, upper, control);
-}
-
-OptimControl optim_control_from_list(const Rcpp::List& control) {
-  OptimControl c;
-  if (control.containsElementNamed("ftol_abs")) c.ftol_abs = Rcpp::as<double>(control["ftol_abs"]);
-  if (control.containsElementNamed("ftol_rel")) c.ftol_rel = Rcpp::as<double>(control["ftol_rel"]);
-  if (control.containsElementNamed("xtol_abs")) c.xtol_abs = Rcpp::as<double>(control["xtol_abs"]);
-  if (control.containsElementNamed("xtol_rel")) c.xtol_rel = Rcpp::as<double>(control["xtol_rel"]);
-  if (control.containsElementNamed("maxeval")) c.maxeval = Rcpp::as<int>(control["maxeval"]);
-  if (control.containsElementNamed("initial_step")) c.initial_step = Rcpp::as<double>(control["initial_step"]);
-  if (control.containsElementNamed("initial_steps")) c.initial_steps = Rcpp::as<Eigen::VectorXd>(control["initial_steps"]);
-  if (control.containsElementNamed("scale")) c.scale = Rcpp::as<Eigen::VectorXd>(control["scale"]);
-  if (control.containsElementNamed("verbose")) c.verbose = Rcpp::as<int>(control["verbose"]);
-  return c;
 }

@@ -10,7 +10,7 @@
 #ifndef GLMMLAB_OPTIMIZER_H
 #define GLMMLAB_OPTIMIZER_H
 
-#include <RcppEigen.h>
+#include "engine_base.h"
 #include <functional>
 #include <string>
 
@@ -20,7 +20,7 @@ struct OptimResult {
   int evaluations;
   int status;          // NLopt's result code (> 0 success)
   std::string message;
-  bool interrupted;
+  bool interrupted;   // the user interrupted: the caller raises R's interrupt
 };
 
 struct OptimControl {
@@ -30,6 +30,12 @@ struct OptimControl {
   Eigen::VectorXd initial_steps;   // per parameter, overrides initial_step when set
   int verbose = 0;           // print every verbose-th evaluation
   Eigen::VectorXd scale;     // minimize over scale * x (a diagonal preconditioner) when set (> 0)
+  // Stop (as converged) once stall_evaluations evaluations in a row (0: never) have neither
+  // lowered the best value by more than stall_ftol_rel times its size (the objective's rounding
+  // error) nor exceeded it by more than ten times that: BOBYQA's last trust-region reductions
+  // then only sample noise.
+  int stall_evaluations = 0;
+  double stall_ftol_rel = 1e-14;
 };
 
 // Minimize f over [lower, upper] from x0; checks for user interrupts between evaluations.
@@ -44,7 +50,5 @@ typedef std::function<double(const Eigen::VectorXd& x, Eigen::VectorXd& grad)> V
 // counts as infeasible (value +Inf), so the line search backs off from it.
 OptimResult minimize_lbfgs(const ValueGradient& fg, const Eigen::VectorXd& x0, const Eigen::VectorXd& lower,
                            const Eigen::VectorXd& upper, const OptimControl& control);
-
-OptimControl optim_control_from_list(const Rcpp::List& control);
 
 #endif

@@ -1,25 +1,24 @@
 // re_design.cpp: builds Z and the Lambda template (see re_design.h for the notation).
 #include "re_design.h"
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
-ReDesign build_re_design(const Rcpp::List& terms, int n) {
+ReDesign build_re_design(const std::vector<ReTermData>& terms, int n) {
   ReDesign re;
   re.n = n;
   const int nterms = terms.size();
   int q = 0, ntheta = 0;
   for (int i = 0; i < nterms; ++i) {
-    Rcpp::List term = terms[i];
-    Rcpp::NumericMatrix Xt = term["Xt"];
-    const int nlev = Rcpp::as<int>(term["nlev"]);
-    if (Xt.nrow() != n) Rcpp::stop("random-effect term %d: model matrix has %d rows, expected %d",
-                                   i + 1, Xt.nrow(), n);
-    if (nlev < 1) Rcpp::stop("random-effect term %d has no levels", i + 1);
+    const ReTermData& term = terms[i];
+    const int nlev = term.nlev, ncol = term.ncol;
+    if (term.nrow != n) engine_stop("random-effect term %d: model matrix has %d rows, expected %d", i + 1, term.nrow, n);
+    if (nlev < 1) engine_stop("random-effect term %d has no levels", i + 1);
     re.term_offset.push_back(q);
-    re.term_ncol.push_back(Xt.ncol());
+    re.term_ncol.push_back(ncol);
     re.term_nlev.push_back(nlev);
-    q += nlev * Xt.ncol();
-    ntheta += Xt.ncol() * (Xt.ncol() + 1) / 2;
+    q += nlev * ncol;
+    ntheta += ncol * (ncol + 1) / 2;
   }
   re.q = q;
   re.ntheta = ntheta;
@@ -50,17 +49,15 @@ ReDesign build_re_design(const Rcpp::List& terms, int n) {
   std::vector<Eigen::Triplet<double> > lt;
   re.theta_lower.resize(ntheta);
   for (int i = 0; i < nterms; ++i) {
-    Rcpp::List term = terms[i];
-    Rcpp::IntegerVector codes = term["codes"];
-    Rcpp::NumericMatrix Xt = term["Xt"];
+    const int* codes = terms[i].codes;
+    const double* Xt = terms[i].Xt;
     const int p = re.term_ncol[i], nlev = re.term_nlev[i], off = re.term_offset[i];
-    if (codes.size() != n) Rcpp::stop("random-effect term %d: grouping factor has the wrong length", i + 1);
     for (int r = 0; r < n; ++r) {
       const int lev = codes[r];
-      if (lev < 0 || lev >= nlev) Rcpp::stop("random-effect term %d: level code out of range", i + 1);
+      if (lev < 0 || lev >= nlev) engine_stop("random-effect term %d: level code out of range", i + 1);
       for (int k = 0; k < p; ++k) {
-        const double x = Xt(r, k);
-        if (!std::isfinite(x)) Rcpp::stop("random-effect term %d: non-finite value in its model matrix", i + 1);
+        const double x = Xt[r + (std::size_t)k * n];
+        if (!std::isfinite(x)) engine_stop("random-effect term %d: non-finite value in its model matrix", i + 1);
         zt.push_back(Eigen::Triplet<double>(r, off + lev * p + k, x));
       }
     }

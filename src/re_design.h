@@ -10,10 +10,8 @@
 #ifndef GLMMLAB_RE_DESIGN_H
 #define GLMMLAB_RE_DESIGN_H
 
-#include <RcppEigen.h>
+#include "engine_base.h"
 #include <vector>
-
-typedef Eigen::SparseMatrix<double, Eigen::ColMajor, int> SpMat;
 
 struct ReDesign {
   int n = 0, q = 0, ntheta = 0;
@@ -51,7 +49,7 @@ Eigen::MatrixXd cond_var_blocks(const ReDesign& re, HalfSolve&& half_solve, int 
     Eigen::MatrixXd S = Eigen::MatrixXd(LambdaT.middleCols(off + lev * p, p));
     half_solve(S);
     out.middleCols(lev * p, p) = S.transpose() * S;
-    if (lev % 64 == 63) Rcpp::checkUserInterrupt();
+    if (lev % 64 == 63) check_user_interrupt();
   }
   return out;
 }
@@ -62,7 +60,7 @@ Eigen::MatrixXd cond_var_blocks(const ReDesign& re, HalfSolve&& half_solve, int 
 // to sigma^2), for prediction standard errors of any rows, across terms.
 template <class HalfSolve>
 Eigen::MatrixXd half_solve_b(const ReDesign& re, HalfSolve&& half_solve, const Eigen::MatrixXd& V) {
-  if (V.rows() != re.q) Rcpp::stop("the matrix to solve with has %d rows, the random effects %d", (int)V.rows(), re.q);
+  if (V.rows() != re.q) engine_stop("the matrix to solve with has %d rows, the random effects %d", (int)V.rows(), re.q);
   Eigen::MatrixXd in_z_order(re.q, V.cols());
   for (int j = 0; j < re.q; ++j) in_z_order.row(j) = V.row(re.to_original_index[j]);
   Eigen::MatrixXd S = re.Lambda.transpose() * in_z_order;
@@ -70,7 +68,16 @@ Eigen::MatrixXd half_solve_b(const ReDesign& re, HalfSolve&& half_solve, const E
   return S;
 }
 
-// Build Z and the Lambda template from R's list of terms (codes, nlev, Xt); checks inputs.
-ReDesign build_re_design(const Rcpp::List& terms, int n);
+// One random-effect term's data as R holds it: 0-based level codes (n), its number of levels and
+// its model matrix Xt (n x ncol, column-major).
+struct ReTermData {
+  const int* codes;
+  int nlev;
+  const double* Xt;
+  int nrow, ncol;
+};
+
+// Build Z and the Lambda template from the terms (formula order); checks inputs.
+ReDesign build_re_design(const std::vector<ReTermData>& terms, int n);
 
 #endif

@@ -13,8 +13,13 @@
 #   GLMMLAB_BENCH_MARKDOWN  if "true", also print the table as Markdown (for the README)
 #   GLMMLAB_BENCH_LARGE  if "true", also run the large cases (InstEval from lme4, 73,421 rows,
 #                     three crossed terms; a simulated 50,000-row random-slopes LMM; a simulated
-#                     100,000-row Poisson GLMM with 1,000 x 100 crossed levels). Each of
-#                     their fits is timed once, without a warm-up (lmer needs ~15 s on InstEval)
+#                     100,000-row Poisson GLMM with 1,000 x 100 crossed levels; a MovieLens-shaped
+#                     400,000-row LMM with 4,000 users x 1,500 movies; a kb07-like maximal LMM,
+#                     two 8 x 8 covariance terms; a 200,000-row binomial GLMM, 2,000 x 500 crossed).
+#                     Each of their fits is timed once, without a warm-up (lmer needs minutes on
+#                     the MovieLens-like and kb07-like rows)
+#   GLMMLAB_BENCH_ONLY  a regular expression: run only the cases whose label matches it
+#                     (GLMMLAB_BENCH_FILTER is the same)
 #   GLMMLAB_BENCH_MEMORY  "true" (default when GLMMLAB_BENCH_LARGE is) reports the peak memory of
 #                     each fit of the cases run: "true" for all cases, "large" for the large only
 #
@@ -92,6 +97,54 @@ crossed_poisson_data <- function(n = 100000, na = 1000, nb = 100, seed = 42) {
   data.frame(y, x, a, b)
 }
 
+# MovieLens-shaped ratings: n rows of 1 to 5 stars, `nuser` users of varying activity and
+# `nmovie` movies of skewed popularity, each (user, movie) pair at most once.
+movielens_like_data <- function(n = 400000, nuser = 4000, nmovie = 1500, seed = 11) {
+  set.seed(seed)
+  user_weight <- exp(rnorm(nuser, 0, 0.8))
+  movie_weight <- (seq_len(nmovie))^-0.9
+  pairs <- unique(data.frame(user = sample.int(nuser, 1.3 * n, replace = TRUE, prob = user_weight),
+                             movie = sample.int(nmovie, 1.3 * n, replace = TRUE, prob = movie_weight)))
+  pairs <- pairs[seq_len(n), ]
+  y <- 3.6 + rnorm(nuser, 0, 0.4)[pairs$user] + rnorm(nmovie, 0, 0.5)[pairs$movie] + rnorm(n, 0, 0.9)
+  data.frame(y = pmin(5, pmax(1, round(y))), user = factor(pairs$user), movie = factor(pairs$movie))
+}
+
+# A kb07-like design (Kronmueller & Barr 2007, as in MixedModels.jl's examples): every subject
+# sees every item once, three +-1 factors S, P, C counterbalanced in a Latin square, and
+# correlated subject and item effects on all eight coefficients of S * P * C.
+kb07_like_data <- function(nsubj = 56, nitem = 32, seed = 2024) {
+  set.seed(seed)
+  d <- expand.grid(item = seq_len(nitem), subj = seq_len(nsubj))
+  cond <- (d$subj + d$item) %% 8
+  d$S <- ifelse(cond %% 2 == 0, -1, 1)
+  d$P <- ifelse((cond %/% 2) %% 2 == 0, -1, 1)
+  d$C <- ifelse(cond %/% 4 == 0, -1, 1)
+  X <- stats::model.matrix(~ S * P * C, d)
+  correlated <- function(k, sds, rho) {
+    R <- matrix(rho, 8, 8)
+    diag(R) <- 1
+    matrix(stats::rnorm(k * 8), k, 8) %*% chol(diag(sds) %*% R %*% diag(sds))
+  }
+  bs <- correlated(nsubj, c(300, 60, 60, 80, 30, 30, 30, 20), 0.2)
+  bi <- correlated(nitem, c(350, 40, 200, 60, 30, 30, 30, 20), 0.1)
+  y <- X %*% c(2200, 70, -330, 80, 10, -20, 15, -30) + rowSums(X * bs[d$subj, ]) + rowSums(X * bi[d$item, ]) +
+    stats::rnorm(nrow(d), 0, 650)
+  data.frame(y = as.numeric(y), S = d$S, P = d$P, C = d$C, subj = factor(d$subj), item = factor(d$item))
+}
+
+# Simulated crossed binary responses: n rows, levels of `a` and `b` drawn independently.
+crossed_binomial_data <- function(n = 200000, na = 2000, nb = 500, seed = 43) {
+  set.seed(seed)
+  a <- factor(sample.int(na, n, replace = TRUE))
+  b <- factor(sample.int(nb, n, replace = TRUE))
+  x <- rnorm(n)
+  y <- rbinom(n, 1, plogis(-0.5 + 0.4 * x + rnorm(na, 0, 0.6)[a] + rnorm(nb, 0, 0.4)[b]))
+  data.frame(y, x, a, b)
+}
+
+kb07_formula <- y ~ S * P * C + (1 + S * P * C | subj) + (1 + S * P * C | item)
+
 # One benchmark case: a label, a data loader and one fitting function per package; `large` cases
 # run only when asked for (GLMMLAB_BENCH_LARGE).
 bench_case <- function(label, data, glmmlab, lme4 = NULL, glmmTMB = NULL, large = FALSE) {
@@ -154,6 +207,21 @@ bench_cases <- list(
              glmmlab = function(d) glmm(y ~ x + (1 | a) + (1 | b), family = poisson, data = d),
              lme4 = function(d) lme4::glmer(y ~ x + (1 | a) + (1 | b), family = poisson, data = d),
              glmmTMB = function(d) glmmTMB::glmmTMB(y ~ x + (1 | a) + (1 | b), family = poisson, data = d),
+             large = TRUE),
+  bench_case("large: MovieLens-like 400,000 rows, y ~ 1 + (1|user) + (1|movie), 4000 x 1500 crossed, ML", movielens_like_data,
+             glmmlab = function(d) glmm(y ~ 1 + (1 | user) + (1 | movie), data = d),
+             lme4 = function(d) lme4::lmer(y ~ 1 + (1 | user) + (1 | movie), data = d, REML = FALSE),
+             glmmTMB = function(d) glmmTMB::glmmTMB(y ~ 1 + (1 | user) + (1 | movie), data = d),
+             large = TRUE),
+  bench_case("large: kb07-like maximal, y ~ S*P*C + (1 + S*P*C|subj) + (1 + S*P*C|item), 1792 rows, ML", kb07_like_data,
+             glmmlab = function(d) glmm(kb07_formula, data = d),
+             lme4 = function(d) lme4::lmer(kb07_formula, data = d, REML = FALSE),
+             glmmTMB = function(d) glmmTMB::glmmTMB(kb07_formula, data = d),
+             large = TRUE),
+  bench_case("large: simulated 200,000 rows, binomial, y ~ x + (1|a) + (1|b), 2000 x 500 crossed", crossed_binomial_data,
+             glmmlab = function(d) glmm(y ~ x + (1 | a) + (1 | b), family = binomial, data = d),
+             lme4 = NULL,   # glmer needs many minutes here
+             glmmTMB = function(d) glmmTMB::glmmTMB(y ~ x + (1 | a) + (1 | b), family = binomial, data = d),
              large = TRUE)
 )
 
@@ -300,9 +368,11 @@ main <- function() {
   old <- options(width = max(200L, getOption("width")))
   on.exit(options(old))
   large <- identical(tolower(Sys.getenv("GLMMLAB_BENCH_LARGE")), "true")
+  only <- Sys.getenv("GLMMLAB_BENCH_ONLY", Sys.getenv("GLMMLAB_BENCH_FILTER"))
   memory <- tolower(Sys.getenv("GLMMLAB_BENCH_MEMORY", if (large) "large" else "false"))
   rows <- lapply(bench_cases, function(case) {
     if (case$large && !large) return(NULL)
+    if (nzchar(only) && !grepl(only, case$label)) return(NULL)
     run_case(case, reps = if (case$large) 0L else reps, min_sec = min_sec,
              memory = memory == "true" || (memory == "large" && case$large))
   })

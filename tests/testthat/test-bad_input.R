@@ -150,7 +150,9 @@ test_that("unknown families and links are errors naming them", {
   expect_error(glmm(bin ~ x + (1 | g), d, family = binomial(link = "cauchit")), "link 'cauchit' is not supported")
   expect_error(glmm(y ~ x + (1 | g), d, family = 3), "`family` must be a family")
   expect_error(glmm(y ~ x + (1 | g), d, family = c("gaussian", "poisson")), "single name")
-  expect_error(glmm(cnt ~ x + (1 | g), d, family = poisson, REML = TRUE), "REML = TRUE is only available")
+  # REML GLMMs need the Laplace approximation (glmmTMB's REML; test-reml_glmm.R)
+  expect_error(glmm(cnt ~ x + (1 | g), d, family = poisson, REML = TRUE, nAGQ = 3), "REML = TRUE needs the Laplace approximation")
+  expect_error(glmm(cnt ~ x + (1 | g), d, family = poisson, REML = NA), "`REML` must be TRUE or FALSE")
 })
 
 test_that("a grouping factor with one level is fitted with variance 0; (gaussian) one level per row is an error naming it", {

@@ -127,3 +127,21 @@ test_that("bootstrap is faster than lme4::bootMer for the same replicates", {
   theirs <- system.time(suppressMessages(suppressWarnings(lme4::bootMer(fm, lme4::fixef, nsim = 40, seed = 1))))[["elapsed"]]
   expect_lt(ours, theirs)
 })
+
+test_that("bootstrap and profile intervals give the same numbers on one core and on two", {
+  skip_on_os("windows")   # no forking there: cores > 1 runs in the same process
+  m <- sleep_fit()
+  b1 <- bootstrap(m, nsim = 6, seed = 5, progress = FALSE, cores = 1)
+  b2 <- bootstrap(m, nsim = 6, seed = 5, progress = FALSE, cores = 2)
+  expect_identical(b1$t, b2$t)
+  g <- glmm(cbind(incidence, size - incidence) ~ period + (1 | herd), data = reference_data("lme4::cbpp"), family = binomial)
+  gb1 <- bootstrap(g, function(f) fixef(f)$cond, nsim = 4, seed = 2, progress = FALSE, cores = 1)
+  gb2 <- bootstrap(g, function(f) fixef(f)$cond, nsim = 4, seed = 2, progress = FALSE, cores = 2)
+  expect_identical(gb1$t, gb2$t)
+  # the fit's own core keeps its response: its methods read the fit, not the last replicate
+  expect_equal(glmmlab:::core_objective(g$core, g$par), g$deviance, tolerance = 1e-12)
+  p1 <- confint(g, parm = c(".sig01", "period2"), method = "profile", cores = 1)
+  p2 <- confint(g, parm = c(".sig01", "period2"), method = "profile", cores = 2)
+  expect_equal(p1, p2, tolerance = 1e-9)
+  expect_error(bootstrap(m, nsim = 2, cores = 0), "`cores` must be a whole number")
+})

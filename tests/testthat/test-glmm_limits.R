@@ -11,7 +11,7 @@
 # log dispersion `log_phi`.
 loglik_at_zero_variance <- function(m, beta, log_phi = NULL) {
   A <- glmmlab:::condition_design(m$X)$A
-  -glmmlab:::cpp_glmm_objective(m$core, c(rep(0, length(m$theta)), solve(A, beta[colnames(m$X)]), log_phi)) / 2
+  -glmmlab:::core_objective(m$core, c(rep(0, length(m$theta)), solve(A, beta[colnames(m$X)]), log_phi)) / 2
 }
 
 salamanders <- function() {

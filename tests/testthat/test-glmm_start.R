@@ -58,9 +58,9 @@ test_that("the EM step lowers the Laplace deviance from theta = 1 and moves towa
   for (m in fits) {
     ntheta <- length(glmmlab:::theta_start(m$re))
     par0 <- replace(m$par, seq_len(ntheta), 1)
-    dev0 <- glmmlab:::cpp_glmm_objective(m$core, par0)
+    dev0 <- glmmlab:::core_objective(m$core, par0)
     em <- glmmlab:::em_start(m$core, par0, m$re, nrow(m$X), has_dispersion = FALSE)
-    expect_lt(glmmlab:::cpp_glmm_objective(m$core, em$par), dev0)
+    expect_lt(glmmlab:::core_objective(m$core, em$par), dev0)
     expect_lt(sum(abs(em$par - m$par)), sum(abs(par0 - m$par)))
     expect_length(em$scale, length(m$par))
     expect_true(all(is.finite(em$scale) & em$scale > 0))
@@ -69,7 +69,7 @@ test_that("the EM step lowers the Laplace deviance from theta = 1 and moves towa
     expect_identical(kept$par, par0)
     expect_equal(kept$scale[-seq_len(ntheta)], em$scale[-seq_len(ntheta)])
     expect_true(all(is.finite(kept$scale) & kept$scale > 0))
-    glmmlab:::cpp_glmm_objective(m$core, m$par)
+    glmmlab:::core_objective(m$core, m$par)
   }
 })
 
@@ -89,10 +89,10 @@ test_that("Z Lambda is updated in place: evaluations after other thetas give the
   m <- suppressMessages(glmm(y ~ x + (x | g) + (1 | h), data = d, family = poisson))
   fresh <- suppressMessages(glmm(y ~ x + (x | g) + (1 | h), data = d, family = poisson, start = list(theta = m$theta)))
   for (theta in list(c(2, 0.5, 1, 0), c(0, 0, 0, 3), c(0.1, -1, 0.2, 0.4))) {
-    glmmlab:::cpp_glmm_objective(m$core, replace(m$par, 1:4, theta))
+    glmmlab:::core_objective(m$core, replace(m$par, 1:4, theta))
   }
-  expect_equal(glmmlab:::cpp_glmm_objective(m$core, m$par), m$deviance, tolerance = 1e-10)
-  expect_equal(glmmlab:::cpp_glmm_objective(fresh$core, m$par), m$deviance, tolerance = 1e-10)
+  expect_equal(glmmlab:::core_objective(m$core, m$par), m$deviance, tolerance = 1e-10)
+  expect_equal(glmmlab:::core_objective(fresh$core, m$par), m$deviance, tolerance = 1e-10)
 })
 
 # Simulated data of the restart checks below (from a sweep of random models that compared fits
@@ -141,7 +141,7 @@ test_that("a fit that fails the gradient check after L-BFGS gets a BOBYQA run fr
   original <- glmmlab:::optimize_lbfgs
   stops_short <- function(core, par0, lower, upper, control, ...) {
     opt <- original(core, par0, lower, upper, control, ...)
-    state <- glmmlab:::cpp_glmm_state(core, c(0, opt$par[-1] + 0.3))
+    state <- glmmlab:::core_state(core, c(0, opt$par[-1] + 0.3))
     state[c("evaluations", "status", "message", "optimizer")] <- list(opt$evaluations, 4L, "stopped short", "lbfgs")
     state
   }

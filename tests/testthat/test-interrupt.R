@@ -48,8 +48,8 @@ test_that("an interrupted long fit stops promptly and leaves the R session usabl
   expect_true(was_interrupted(interrupt_after(session, 3)))
   # the C++ optimizer alone
   session$call(function() {
-    lower <- c(glmmlab:::cpp_glmm_theta_lower(core), -Inf, -Inf)
-    glmmlab:::cpp_glmm_optimize(core, far_start, lower, rep(Inf, 4), glmm_control(), FALSE)
+    lower <- c(glmmlab:::core_lower(core)[1:2], -Inf, -Inf)
+    glmmlab:::core_optimize(core, far_start, lower, rep(Inf, 4), glmm_control())
     "finished"
   })
   expect_true(was_interrupted(interrupt_after(session, 2)))

@@ -36,7 +36,7 @@ test_that("per-observation third derivatives and dispersion derivatives match fi
 
 # Five-point finite-difference gradient of the Laplace deviance at par.
 numeric_gradient <- function(core, par, h = 1e-3) {
-  f <- function(x) cpp_glmm_objective(core, x)
+  f <- function(x) core_objective(core, x)
   vapply(seq_along(par), function(i) {
     e <- replace(numeric(length(par)), i, h * max(1, abs(par[i])))
     (f(par - 2 * e) - 8 * f(par - e) + 8 * f(par + e) - f(par + 2 * e)) / (12 * e[i])
@@ -49,7 +49,7 @@ expect_gradient_matches <- function(m, label) {
   k <- length(m$theta)
   par <- par + withr::with_seed(3, rnorm(length(par), 0, 0.05))
   par[seq_len(k)] <- abs(par[seq_len(k)]) + 0.05
-  analytic <- glmm_gradient(m$core, par)
+  analytic <- core_gradient(m$core, par)
   numeric <- numeric_gradient(m$core, par)
   expect_true(all(abs(analytic) > 1e-3), label = paste(label, ": a point away from the optimum"))
   expect_lt(max(abs(analytic - numeric) / pmax(1, abs(numeric))), 1e-5, label = paste(label, ": relative error"))

@@ -51,7 +51,7 @@ test_that("a 12,000-row crossed model matches stored lmer numbers (ML and REML)"
   expect_equal(unname(m$theta), crossed_ref$theta, tolerance = 1e-4)
   expect_equal(m$sigma, crossed_ref$sigma, tolerance = 1e-6)
   for (g in names(crossed_ref$vc)) expect_equal(c(m$cov_re[[g]]), crossed_ref$vc[[g]], tolerance = 1e-4, label = g)
-  expect_true(glmmlab:::cpp_lmm_uses_blocked(m$core))
+  expect_true(glmmlab:::cpp_core_uses_blocked(m$core$ptr))
   m2 <- glmm(crossed_formula, data = dat, REML = TRUE)
   expect_lt(abs(-2 * m2$loglik - crossed_ref$reml_crit), 2e-6)
   expect_equal(unname(m2$beta), crossed_ref$reml_beta, tolerance = 1e-5)
@@ -72,28 +72,27 @@ test_that("the crossed model reaches a live lmer fit's optimum", {
 
 # Cores for the same model with the blocked (1) and the simplicial sparse (2) factor.
 both_cores <- function(m) {
-  terms <- glmmlab:::re_terms_for_core(m$re)
-  lapply(1:2, function(method) glmmlab:::cpp_lmm_create(m$X, m$y, m$prior_weights, m$offset, terms, method))
+  lapply(1:2, function(method) glmmlab:::new_core(m$map, m$re, m$X, m$y, m$prior_weights, m$offset, factor_method = method))
 }
 
 # The two factors give the same deviance, estimates and conditional variances at several theta.
 expect_factors_agree <- function(m) {
   cores <- both_cores(m)
-  expect_true(glmmlab:::cpp_lmm_uses_blocked(cores[[1]]))
-  expect_false(glmmlab:::cpp_lmm_uses_blocked(cores[[2]]))
-  lower <- glmmlab:::cpp_lmm_theta_lower(cores[[1]])
+  expect_true(glmmlab:::cpp_core_uses_blocked(cores[[1]]$ptr))
+  expect_false(glmmlab:::cpp_core_uses_blocked(cores[[2]]$ptr))
+  lower <- glmmlab:::core_lower(cores[[1]])
   thetas <- list(m$theta, rep(1, length(m$theta)), m$theta * 0.5 + 0.05 * (lower == 0), ifelse(lower == 0, 0.01, -0.2))
   for (th in thetas) for (reml in c(FALSE, TRUE)) {
-    s1 <- glmmlab:::cpp_lmm_state(cores[[1]], th, reml)
-    s2 <- glmmlab:::cpp_lmm_state(cores[[2]], th, reml)
+    s1 <- glmmlab:::core_state(cores[[1]], th, reml)
+    s2 <- glmmlab:::core_state(cores[[2]], th, reml)
     expect_equal(s1$deviance, s2$deviance, tolerance = 1e-10)
     expect_equal(s1$logdet_L2, s2$logdet_L2, tolerance = 1e-10)
     expect_equal(s1$beta, s2$beta, tolerance = 1e-8)
     expect_equal(s1$b, s2$b, tolerance = 1e-7)
   }
   for (term in seq_along(m$re)) {
-    expect_equal(glmmlab:::cpp_lmm_condvar(cores[[1]], m$theta, term),
-                 glmmlab:::cpp_lmm_condvar(cores[[2]], m$theta, term), tolerance = 1e-8)
+    expect_equal(glmmlab:::core_condvar(cores[[1]], m$theta, term),
+                 glmmlab:::core_condvar(cores[[2]], m$theta, term), tolerance = 1e-8)
   }
 }
 

@@ -1,0 +1,301 @@
+// exports_core.cpp: the R entry points of the cores (all named cpp_core_*), one set for both
+// model kinds (mixed_core.h): a core lives in an external pointer and every read takes the
+// parameter vector and the criterion (reml) it is read at. R reaches them only through
+// R/core.R. Also the GLM start (cpp_glm_fit) and the family and link tables with per-observation
+// evaluations for the tests (cpp_family_*).
+#include "exports.h"
+#include "families.h"
+#include "glm_start.h"
+#include "glmm_core.h"
+#include "lmm_core.h"
+
+using Eigen::MatrixXd;
+using Eigen::VectorXd;
+
+MixedCore* core_from(SEXP ptr) {
+  if (TYPEOF(ptr) != EXTPTRSXP || R_ExternalPtrAddr(ptr) == NULL)
+    Rcpp::stop("the model's C++ core is not available (was the fit saved and reloaded?)");
+  return static_cast<MixedCore*>(R_ExternalPtrAddr(ptr));
+}
+
+std::vector<ReTermData> re_terms_from_list(const Rcpp::List& terms, int n) {
+  std::vector<ReTermData> out;
+  for (int i = 0; i < terms.size(); ++i) {
+    Rcpp::List term = terms[i];
+    SEXP codes = term["codes"], Xt = term["Xt"];
+    if (TYPEOF(codes) != INTSXP || Rf_length(codes) != n) Rcpp::stop("random-effect term %d: grouping factor has the wrong length", i + 1);
+    if (TYPEOF(Xt) != REALSXP || !Rf_isMatrix(Xt)) Rcpp::stop("random-effect term %d: its model matrix must be a numeric matrix", i + 1);
+    out.push_back(ReTermData{INTEGER(codes), Rcpp::as<int>(term["nlev"]), REAL(Xt), Rf_nrows(Xt), Rf_ncols(Xt)});
+  }
+  return out;
+}
+
+OptimControl optim_control_from_list(const Rcpp::List& control) {
+  OptimControl c;
+  if (control.containsElementNamed("ftol_abs")) c.ftol_abs = Rcpp::as<double>(control["ftol_abs"]);
+  if (control.containsElementNamed("ftol_rel")) c.ftol_rel = Rcpp::as<double>(control["ftol_rel"]);
+  if (control.containsElementNamed("xtol_abs")) c.xtol_abs = Rcpp::as<double>(control["xtol_abs"]);
+  if (control.containsElementNamed("xtol_rel")) c.xtol_rel = Rcpp::as<double>(control["xtol_rel"]);
+  if (control.containsElementNamed("maxeval")) c.maxeval = Rcpp::as<int>(control["maxeval"]);
+  if (control.containsElementNamed("initial_step")) c.initial_step = Rcpp::as<double>(control["initial_step"]);
+  if (control.containsElementNamed("initial_steps")) c.initial_steps = Rcpp::as<Eigen::VectorXd>(control["initial_steps"]);
+  if (control.containsElementNamed("scale")) c.scale = Rcpp::as<Eigen::VectorXd>(control["scale"]);
+  if (control.containsElementNamed("verbose")) c.verbose = Rcpp::as<int>(control["verbose"]);
+  if (control.containsElementNamed("stall_evaluations")) c.stall_evaluations = Rcpp::as<int>(control["stall_evaluations"]);
+  return c;
+}
+
+Rcpp::List state_to_list(const CoreState& state) {
+  Rcpp::List out(state.size());
+  Rcpp::CharacterVector names(state.size());
+  for (std::size_t k = 0; k < state.size(); ++k) {
+    const StateEntry& e = state[k];
+    names[k] = e.name;
+    if (e.kind == 0) out[k] = e.scalar;
+    else if (e.kind == 1) out[k] = Rcpp::wrap(e.vector);
+    else out[k] = Rcpp::wrap(e.matrix);
+  }
+  out.attr("names") = names;
+  return out;
+}
+
+namespace {
+
+// The LMM core behind ptr, or an error naming what needed it.
+LmmCore* lmm_core_from(SEXP ptr, const char* what) {
+  LmmCore* core = dynamic_cast<LmmCore*>(core_from(ptr));
+  if (!core) Rcpp::stop("%s needs a linear mixed model's core", what);
+  return core;
+}
+
+GlmmCore* glmm_core_from(SEXP ptr, const char* what) {
+  GlmmCore* core = dynamic_cast<GlmmCore*>(core_from(ptr));
+  if (!core) Rcpp::stop("%s needs a generalized linear mixed model's core", what);
+  return core;
+}
+
+void check_rows(const Eigen::Map<Eigen::MatrixXd>& X, const Eigen::Map<Eigen::VectorXd>& y,
+                const Eigen::Map<Eigen::VectorXd>& weights, const Eigen::Map<Eigen::VectorXd>& offset) {
+  const int n = X.rows();
+  if (y.size() != n || weights.size() != n || offset.size() != n)
+    Rcpp::stop("response, weights and offset must have one value per row of the model matrix");
+}
+
+}  // namespace
+
+// A linear mixed model's core. factor_method: 0 chooses, 1 forces the blocked factor, 2 the
+// simplicial sparse one; max_bytes: the memory the factor may use.
+// [[Rcpp::export]]
+SEXP cpp_core_lmm(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> y,
+                  const Eigen::Map<Eigen::VectorXd> weights, const Eigen::Map<Eigen::VectorXd> offset,
+                  Rcpp::List terms, int factor_method, double max_bytes) {
+  check_rows(X, y, weights, offset);
+  return interruptible([&]() -> SEXP {
+    ReDesign re = build_re_design(re_terms_from_list(terms, X.rows()), X.rows());
+    MixedCore* core = new LmmCore(X, y, weights, offset, std::move(re), factor_method, max_bytes);
+    return Rcpp::XPtr<MixedCore>(core, true);
+  });
+}
+
+// A GLMM's core for family and link codes (families.h); a Gauss-Hermite rule (nodes, weights)
+// of more than one point replaces the Laplace approximation by adaptive quadrature.
+// factor_method and max_bytes as for cpp_core_lmm(). X is the conditioned design X A;
+// reml_log_jacobian = -log|A|^2 puts the REML criterion on the user's beta (glmm_core.h).
+// [[Rcpp::export]]
+SEXP cpp_core_glmm(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> y,
+                   const Eigen::Map<Eigen::VectorXd> weights, const Eigen::Map<Eigen::VectorXd> offset,
+                   Rcpp::List terms, int family, int link, const Eigen::VectorXd gh_nodes,
+                   const Eigen::VectorXd gh_weights, int factor_method, double max_bytes, double reml_log_jacobian) {
+  check_rows(X, y, weights, offset);
+  return interruptible([&]() -> SEXP {
+    ReDesign re = build_re_design(re_terms_from_list(terms, X.rows()), X.rows());
+    GlmmCore* core = new GlmmCore(X, y, weights, offset, std::move(re), family, link, factor_method, max_bytes,
+                                  reml_log_jacobian);
+    Rcpp::XPtr<MixedCore> ptr(core, true);
+    core->set_quadrature(gh_nodes, gh_weights);
+    return ptr;
+  });
+}
+
+// [[Rcpp::export]]
+double cpp_core_objective(SEXP ptr, const Eigen::VectorXd par, bool reml) { return core_from(ptr)->objective(par, reml); }
+
+// The objective's exact gradient (attribute "value": the objective); NaN where there is none.
+// [[Rcpp::export]]
+Rcpp::NumericVector cpp_core_gradient(SEXP ptr, const Eigen::VectorXd par, bool reml) {
+  VectorXd grad;
+  const double value = core_from(ptr)->objective_gradient(par, reml, grad);
+  Rcpp::NumericVector out = Rcpp::wrap(grad);
+  out.attr("value") = value;
+  return out;
+}
+
+// [[Rcpp::export]]
+Rcpp::List cpp_core_state(SEXP ptr, const Eigen::VectorXd par, bool reml) { return state_to_list(core_from(ptr)->state(par, reml)); }
+
+// [[Rcpp::export]]
+Rcpp::NumericMatrix cpp_core_condvar(SEXP ptr, const Eigen::VectorXd par, bool reml, int term) {
+  MixedCore* core = core_from(ptr);
+  if (term < 1 || term > (int)core->design().term_ncol.size()) Rcpp::stop("no random-effect term %d", term);
+  return Rcpp::wrap(interruptible([&]() { return core->cond_var(par, reml, term - 1); }));
+}
+
+// [[Rcpp::export]]
+Rcpp::NumericMatrix cpp_core_half_solve(SEXP ptr, const Eigen::VectorXd par, bool reml, const Eigen::MatrixXd V) {
+  return Rcpp::wrap(core_from(ptr)->half_solve(par, reml, V));
+}
+
+// [[Rcpp::export]]
+void cpp_core_set_response(SEXP ptr, const Eigen::VectorXd y, const Eigen::VectorXd weights) {
+  core_from(ptr)->set_response(y, weights);
+}
+
+// [[Rcpp::export]]
+void cpp_core_clear_cache(SEXP ptr) { core_from(ptr)->clear_cache(); }
+
+// [[Rcpp::export]]
+Rcpp::NumericVector cpp_core_lower(SEXP ptr, bool reml) { return Rcpp::wrap(core_from(ptr)->lower(reml)); }
+
+// Minimize the objective from `start` within [lower, upper]: by L-BFGS with the exact gradient
+// when `gradient` is true (and the core has one), else by BOBYQA. With `directions` T (npar x m,
+// m > 0) the search is over v, par = origin + T v (start and bounds then refer to v): fixed
+// coordinates and fixed linear combinations (a profiled fixed effect) on the same core. Returns
+// the state at the end point with the optimizer's evaluations, status and message (and v).
+// [[Rcpp::export]]
+Rcpp::List cpp_core_optimize(SEXP ptr, const Eigen::VectorXd start, const Eigen::VectorXd lower,
+                             const Eigen::VectorXd upper, Rcpp::List control, bool reml, bool gradient,
+                             const Eigen::VectorXd origin, const Eigen::MatrixXd directions) {
+  MixedCore* core = core_from(ptr);
+  if (start.size() != lower.size() || start.size() != upper.size())
+    Rcpp::stop("start: %d parameters, %d bounds", (int)start.size(), (int)lower.size());
+  const bool affine = directions.size() > 0;
+  if (affine && (directions.cols() != start.size() || directions.rows() != origin.size()))
+    Rcpp::stop("directions must be a matrix with one column per parameter searched and one row per core parameter");
+  auto par_at = [&](const VectorXd& v) { return affine ? VectorXd(origin + directions * v) : v; };
+  const VectorXd x0 = start.cwiseMax(lower).cwiseMin(upper);
+  const OptimControl settings = optim_control_from_list(control);
+  OptimResult opt = interruptible([&]() {
+    if (gradient && core->has_gradient(reml)) {
+      ValueGradient fg = [&](const VectorXd& v, VectorXd& grad) {
+        VectorXd g;
+        const double value = core->objective_gradient(par_at(v), reml, g);
+        grad = affine ? VectorXd(directions.transpose() * g) : g;
+        return value;
+      };
+      return minimize_lbfgs(fg, x0, lower, upper, settings);
+    }
+    std::function<double(const VectorXd&)> f = [&](const VectorXd& v) { return core->objective(par_at(v), reml); };
+    return minimize_bobyqa(f, x0, lower, upper, settings);
+  });
+  Rcpp::List state = state_to_list(core->state(par_at(opt.par), reml));
+  state["v"] = opt.par;
+  state["evaluations"] = opt.evaluations;
+  state["status"] = opt.status;
+  state["message"] = opt.message;
+  return state;
+}
+
+// Does the core use the blocked factor (or the simplicial sparse one)?
+// [[Rcpp::export]]
+bool cpp_core_uses_blocked(SEXP ptr) { return core_from(ptr)->uses_blocked_factor(); }
+
+// The LMM's moment start for theta (LmmCore::moment_theta()).
+// [[Rcpp::export]]
+Rcpp::NumericVector cpp_core_moment_theta(SEXP ptr) { return Rcpp::wrap(lmm_core_from(ptr, "the moment start")->moment_theta()); }
+
+// S_X at the REML mode for par (GlmmCore::reml_information()).
+// [[Rcpp::export]]
+Rcpp::NumericMatrix cpp_core_reml_information(SEXP ptr, const Eigen::VectorXd par) {
+  const MatrixXd S = glmm_core_from(ptr, "the REML information")->reml_information(par);
+  if (S.size() == 0) Rcpp::stop("the REML criterion is not finite at these parameters");
+  return Rcpp::wrap(S);
+}
+
+// The objective at par and GlmmCore::start_info() there (NULL entries when unavailable).
+// [[Rcpp::export]]
+Rcpp::List cpp_core_start_info(SEXP ptr, const Eigen::VectorXd par) {
+  GlmmCore* core = glmm_core_from(ptr, "the EM start");
+  double value;
+  MatrixXd moments, beta_info;
+  VectorXd cond_diag;
+  if (!core->start_info(par, value, moments, cond_diag, beta_info)) return Rcpp::List::create(Rcpp::Named("value") = value);
+  return Rcpp::List::create(Rcpp::Named("value") = value, Rcpp::Named("moments") = moments,
+                            Rcpp::Named("cond_diag") = cond_diag, Rcpp::Named("beta_info") = beta_info);
+}
+
+// Maximum-likelihood beta of the GLM without random effects from eta_start (glm_start.h);
+// list(beta, eta, converged).
+// [[Rcpp::export]]
+Rcpp::List cpp_glm_fit(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> y,
+                       const Eigen::Map<Eigen::VectorXd> weights, const Eigen::Map<Eigen::VectorXd> offset,
+                       const Eigen::Map<Eigen::VectorXd> eta_start, int family, int link, double phi) {
+  VectorXd beta, eta;
+  const bool converged = interruptible([&]() { return fit_glm(X, y, weights, offset, eta_start, family, link, phi, beta, eta); });
+  return Rcpp::List::create(Rcpp::Named("beta") = beta, Rcpp::Named("eta") = eta, Rcpp::Named("converged") = converged);
+}
+
+// ---- Families (families.h)
+
+// The family and link tables of families.h: $family, $link (names; a code is a position - 1),
+// $has_dispersion, and per family its default link, response support, dispersion name ("" if
+// none) and number of shape parameters.
+// [[Rcpp::export]]
+Rcpp::List cpp_family_table() {
+  const int nf = family_count(), nl = link_count();
+  Rcpp::CharacterVector fam(nf), default_link(nf), support(nf), dispersion(nf), lnk(nl);
+  Rcpp::LogicalVector disp(nf);
+  Rcpp::IntegerVector n_shape(nf);
+  for (int i = 0; i < nf; ++i) {
+    const FamilyFunctions& f = family_at(i);
+    fam[i] = f.name;
+    disp[i] = f.dispersion != nullptr;
+    default_link[i] = f.default_link;
+    support[i] = f.support;
+    dispersion[i] = f.dispersion ? f.dispersion : "";
+    n_shape[i] = f.n_shape;
+  }
+  for (int i = 0; i < nl; ++i) lnk[i] = link_at(i).name;
+  return Rcpp::List::create(Rcpp::Named("family") = fam, Rcpp::Named("link") = lnk,
+                            Rcpp::Named("has_dispersion") = disp, Rcpp::Named("default_link") = default_link,
+                            Rcpp::Named("support") = support, Rcpp::Named("dispersion") = dispersion,
+                            Rcpp::Named("n_shape") = n_shape);
+}
+
+// Per-observation log-likelihood, gradient, information, mean mu, dmu/deta, variance function
+// V(mu) and IRLS weight (unnamed columns 1-7; for tests against stats::family() and the d*() densities).
+// [[Rcpp::export]]
+Rcpp::NumericMatrix cpp_family_eval(int family, int link, Rcpp::NumericVector y, Rcpp::NumericVector eta,
+                                    Rcpp::NumericVector weights, double phi) {
+  ResponseModel model(family, link);
+  model.set_parameters(phi);
+  if (y.size() != eta.size() || weights.size() != eta.size()) Rcpp::stop("y, eta and weights must have the same length");
+  Rcpp::NumericMatrix out(eta.size(), 7);
+  for (int i = 0; i < eta.size(); ++i) {
+    const ObsLogLik o = model.loglik(y[i], eta[i], weights[i]);
+    const LinkValues v = model.link_values(eta[i]);
+    out(i, 0) = o.value + model.constant(y[i], weights[i]);
+    out(i, 1) = o.grad;
+    out(i, 2) = o.info;
+    out(i, 3) = v.mu;
+    out(i, 4) = v.dmu;
+    out(i, 5) = model.variance(v.mu);
+    out(i, 6) = model.irls_weight(eta[i], weights[i]);
+  }
+  return out;
+}
+
+// Per-observation derivatives for the analytic gradient (for tests against finite differences).
+// [[Rcpp::export]]
+Rcpp::NumericMatrix cpp_family_derivs(int family, int link, Rcpp::NumericVector y, Rcpp::NumericVector eta,
+                                      Rcpp::NumericVector weights, double phi) {
+  ResponseModel model(family, link);
+  model.set_parameters(phi);
+  if (y.size() != eta.size() || weights.size() != eta.size()) Rcpp::stop("y, eta and weights must have the same length");
+  Rcpp::NumericMatrix out(eta.size(), 6);
+  for (int i = 0; i < eta.size(); ++i) {
+    const ObsLogLik o = model.derivs(y[i], eta[i], weights[i]);
+    out(i, 0) = o.grad; out(i, 1) = o.info; out(i, 2) = o.dinfo;
+    out(i, 3) = o.dphi; out(i, 4) = o.dgrad_phi; out(i, 5) = o.dinfo_phi;
+  }
+  return out;
+}

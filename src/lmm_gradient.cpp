@@ -1,0 +1,182 @@
+// lmm_gradient.cpp: the exact gradient of the LMM's profiled deviance in theta, and the parts of
+// -2 log L at a fixed beta that the ML standard errors need (notation and formulas in
+// lmm_core.h). A^{-1} comes from the selected inverse of the factor both cores share
+// (PenalizedSystem: the blocked factor's, or the simplicial one's), read at M = Z'WZ's entries.
+//
+// M's pattern is block-dense: a level's p_i columns of Z hold the same rows (Z keeps explicit
+// zeros), so every pair of levels that shares an observation fills a whole p_h x p_i block, and
+// the columns of one level have the same rows. Lambda A^{-1} and M Lambda A^{-1} then stay on
+// M's pattern, and the diagonal blocks (M Lambda A^{-1})_gg are dot products of M's columns with
+// the columns of Lambda A^{-1}.
+#include "lmm_core.h"
+#include <cmath>
+#include <limits>
+
+using Eigen::MatrixXd;
+using Eigen::VectorXd;
+
+namespace {
+const double kNaN = std::numeric_limits<double>::quiet_NaN();
+}
+
+MatrixXd LmmCore::term_factor(const VectorXd& theta, int term) const {
+  const int p = re_.term_ncol[term];
+  MatrixXd T = MatrixXd::Zero(p, p);
+  for (int c = 0, t = theta_offset_[term]; c < p; ++c)
+    for (int r = c; r < p; ++r) T(r, c) = theta[t++];
+  return T;
+}
+
+// The layout (column terms, theta offsets) and a check that M is block-dense as described
+// above; false (no gradient) otherwise.
+bool LmmCore::gradient_layout() {
+  if (layout_checked_) return layout_ok_;
+  layout_checked_ = true;
+  const int nterms = re_.term_ncol.size();
+  theta_offset_.assign(nterms, 0);
+  for (int i = 1; i < nterms; ++i) theta_offset_[i] = theta_offset_[i - 1] + re_.term_ncol[i - 1] * (re_.term_ncol[i - 1] + 1) / 2;
+  column_term_.assign(re_.q, 0);
+  for (int i = 0; i < nterms; ++i)
+    for (int j = 0; j < re_.term_nlev[i] * re_.term_ncol[i]; ++j) column_term_[re_.term_offset[i] + j] = i;
+  const SpMat& M = system_.ZtWZ();
+  const int* outer = M.outerIndexPtr();
+  const int* inner = M.innerIndexPtr();
+  for (int c = 0; c < re_.q; ++c) {
+    const int i = column_term_[c], p = re_.term_ncol[i];
+    const int first = c - (c - re_.term_offset[i]) % p;   // the level's first column
+    if (outer[c + 1] - outer[c] != outer[first + 1] - outer[first]) return layout_ok_ = false;
+    for (int e = outer[c], f = outer[first]; e < outer[c + 1]; ++e, ++f) {
+      if (inner[e] != inner[f]) return layout_ok_ = false;
+      const int j = inner[e], h = column_term_[j];
+      const int rj = (j - re_.term_offset[h]) % re_.term_ncol[h];
+      if (e - rj < outer[c] || inner[e - rj] != j - rj) return layout_ok_ = false;
+    }
+  }
+  return layout_ok_ = true;
+}
+
+bool LmmCore::invert_on_M() {
+  if (!gradient_layout() || !system_.compute_selected_inverse()) return false;
+  const SpMat& M = system_.ZtWZ();
+  if (inverse_at_M_.empty() && M.nonZeros() > 0) {   // the factor's pattern is fixed: once
+    inverse_at_M_.resize(M.nonZeros());
+    for (int c = 0; c < re_.q; ++c)
+      for (SpMat::InnerIterator it(M, c); it; ++it) {
+        const Eigen::Index k = system_.inverse_position(it.row(), c);
+        if (k < 0) {
+          inverse_at_M_.clear();
+          return false;
+        }
+        inverse_at_M_[&it.value() - M.valuePtr()] = k;
+      }
+  }
+  const double* G = system_.inverse_values();
+  zinv_.resize(M.nonZeros());
+  for (Eigen::Index e = 0; e < M.nonZeros(); ++e) zinv_[e] = G[inverse_at_M_[e]];
+  return zinv_.allFinite();
+}
+
+std::vector<MatrixXd> LmmCore::trace_blocks(const VectorXd& theta) const {
+  const int nterms = re_.term_ncol.size();
+  std::vector<MatrixXd> T(nterms), out(nterms);
+  for (int i = 0; i < nterms; ++i) {
+    T[i] = term_factor(theta, i);
+    out[i] = MatrixXd::Zero(re_.term_ncol[i], re_.term_ncol[i]);
+  }
+  const SpMat& M = system_.ZtWZ();
+  const int* outer = M.outerIndexPtr();
+  const int* inner = M.innerIndexPtr();
+  const double* mv = M.valuePtr();
+  VectorXd LY(M.nonZeros());   // Lambda A^{-1} on M's pattern
+  for (int c = 0; c < re_.q; ++c) {
+    for (int e = outer[c]; e < outer[c + 1]; ++e) {
+      const int j = inner[e], h = column_term_[j];
+      const int rj = (j - re_.term_offset[h]) % re_.term_ncol[h];
+      double s = 0;
+      for (int t = 0; t <= rj; ++t) s += T[h](rj, t) * zinv_[e - rj + t];
+      LY[e] = s;
+    }
+  }
+  for (int c = 0; c < re_.q; ++c) {
+    const int i = column_term_[c], p = re_.term_ncol[i];
+    const int cc = (c - re_.term_offset[i]) % p, first = c - cc, m = outer[c + 1] - outer[c];
+    const Eigen::Map<const VectorXd> ly(LY.data() + outer[c], m);
+    for (int ra = 0; ra < p; ++ra) out[i](ra, cc) += Eigen::Map<const VectorXd>(mv + outer[first + ra], m).dot(ly);
+  }
+  return out;
+}
+
+std::vector<MatrixXd> LmmCore::outer_blocks(const VectorXd& v, const VectorXd& w) const {
+  const int nterms = re_.term_ncol.size();
+  std::vector<MatrixXd> out(nterms);
+  for (int i = 0; i < nterms; ++i) {
+    const int p = re_.term_ncol[i], off = re_.term_offset[i];
+    out[i] = MatrixXd::Zero(p, p);
+    for (int g = 0; g < re_.term_nlev[i]; ++g)
+      out[i].noalias() += v.segment(off + g * p, p) * w.segment(off + g * p, p).transpose();
+  }
+  return out;
+}
+
+VectorXd LmmCore::at_theta(const std::vector<MatrixXd>& blocks) const {
+  VectorXd out(re_.ntheta);
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    const int p = blocks[i].rows();
+    for (int c = 0, t = theta_offset_[i]; c < p; ++c)
+      for (int r = c; r < p; ++r) out[t++] = blocks[i](r, c);
+  }
+  return out;
+}
+
+double LmmCore::objective_gradient(const VectorXd& theta, bool reml, VectorXd& grad) {
+  const double dev = deviance(theta, reml);
+  grad = VectorXd::Constant(re_.ntheta, kNaN);
+  if (!std::isfinite(dev) || !invert_on_M()) return dev;
+  const SpMat& M = system_.ZtWZ();
+  std::vector<MatrixXd> G = trace_blocks(theta);
+  if (reml && p_ > 0) {   // the derivative of log |RX|^2: (H F')_gg
+    MatrixXd F = RZX_;    // A^{-1} Lambda'Z'WX = P' L^{-T} RZX, column by column
+    for (int j = 0; j < p_; ++j) {
+      VectorXd col = F.col(j);
+      solve_Lt(col);
+      F.col(j) = col;
+    }
+    MatrixXd H = M * (re_.Lambda * F) - ZtWX_;
+    RX_.triangularView<Eigen::Upper>().solveInPlace<Eigen::OnTheRight>(F);   // F RX^{-1}
+    RX_.triangularView<Eigen::Upper>().solveInPlace<Eigen::OnTheRight>(H);
+    for (std::size_t i = 0; i < G.size(); ++i) {
+      const int p = re_.term_ncol[i], off = re_.term_offset[i];
+      for (int g = 0; g < re_.term_nlev[i]; ++g)
+        G[i].noalias() += H.middleRows(off + g * p, p) * F.middleRows(off + g * p, p).transpose();
+    }
+  }
+  const VectorXd v = ZtWy_ - ZtWX_ * beta_ - M * (re_.Lambda * u_);
+  const double nmp = reml ? double(n_ - p_) : double(n_);
+  grad = 2.0 * at_theta(G) - 2.0 * (nmp / pwrss_) * at_theta(outer_blocks(v, u_));
+  return dev;
+}
+
+LmmCore::FixedBeta LmmCore::at_fixed_beta(const VectorXd& theta, const VectorXd& beta, bool with_dlogdet) {
+  FixedBeta out;
+  gradient_layout();
+  out.profiled_ml = deviance(theta, false);
+  if (!std::isfinite(out.profiled_ml) || (with_dlogdet && !invert_on_M())) {
+    out.logdet_A = out.Q = kNaN;
+    out.dlogdet_A = out.dQ = VectorXd::Constant(re_.ntheta, kNaN);
+    out.dQ_dbeta = VectorXd::Constant(p_, kNaN);
+    return out;
+  }
+  out.logdet_A = ldL2_;
+  if (with_dlogdet) out.dlogdet_A = 2.0 * at_theta(trace_blocks(theta));
+  const VectorXd b = beta - beta_shift_;     // the core's y is shifted by X beta_shift
+  const VectorXd ZtWr = ZtWy_ - ZtWX_ * b;   // Z'W(y - X b)
+  MatrixXd c = re_.Lambda.transpose() * ZtWr;
+  solve_L(c);                                // L^{-1} P Lambda'Z'W(y - X b)
+  out.Q = ytWy_ - 2.0 * b.dot(XtWy_) + b.dot(XtWX_ * b) - c.squaredNorm();
+  VectorXd u = c.col(0);
+  solve_Lt(u);                               // the conditional mode at b
+  const VectorXd Lu = re_.Lambda * u;
+  out.dQ = -2.0 * at_theta(outer_blocks(ZtWr - system_.ZtWZ() * Lu, u));
+  out.dQ_dbeta = -2.0 * (XtWy_ - XtWX_ * b - ZtWX_.transpose() * Lu);
+  return out;
+}

@@ -1,0 +1,78 @@
+// penalized_system.h: the random-effects system both cores factor,
+//   A(theta, W) = Lambda' Z'WZ Lambda + I = P' L L' P,
+// with W diagonal: the prior weights for a linear mixed model (set once), the observed
+// information of each observation for a GLMM (reset at every PIRLS step). Z'WZ has a fixed
+// sparsity pattern (worked out once from Z's); set_weights() writes its values observation by
+// observation into that pattern, factor() writes A's values from Z'WZ's and Lambda's through a
+// recipe (per entry of A, the products Lambda(k, i) Z'WZ(k, l) Lambda(l, j) that sum to it) and
+// refactors. The factor is the leading-block + supernodal one of blocked_cholesky.h (symbolic
+// analysis once); a simplicial sparse Cholesky (Eigen, AMD order) only when asked for.
+//
+// Memory guard: before anything of the factor's size is allocated, the symbolic analysis counts
+// the factor's entries; if they would need more than `max_bytes`, construction stops with an
+// error giving the estimate and the random-effect terms that fill it in.
+#ifndef GLMMLAB_PENALIZED_SYSTEM_H
+#define GLMMLAB_PENALIZED_SYSTEM_H
+
+#include "blocked_cholesky.h"
+#include "re_design.h"
+#include <memory>
+
+struct SimplicialFactor;   // Eigen's simplicial Cholesky and its selected inverse (penalized_system.cpp)
+
+class PenalizedSystem {
+ public:
+  enum Method { kChoose = 0, kBlocked = 1, kSimplicial = 2 };
+  PenalizedSystem();
+  // The pattern of Z'WZ and of A, and the factor's symbolic analysis (theta and W not yet set);
+  // `copies`: arrays of the factor's size the caller needs (2 with the selected inverse).
+  PenalizedSystem(const ReDesign& re, int method, double max_bytes, int copies = 1);
+  PenalizedSystem(PenalizedSystem&&);
+  PenalizedSystem& operator=(PenalizedSystem&&);
+  ~PenalizedSystem();
+
+  // Z'WZ <- sum_i w_i z_i z_i' (z_i row i of Z); w of length n, entries may be 0.
+  void set_weights(const Eigen::VectorXd& w);
+  // A <- Lambda' Z'WZ Lambda + I with Lambda's current values (ReDesign::set_theta), and factor it;
+  // false if A is not positive definite.
+  bool factor(const ReDesign& re);
+
+  void solve_L(Eigen::MatrixXd& B) const;    // B <- L^{-1} P B
+  void solve_Lt(Eigen::VectorXd& v) const;   // v <- P' L^{-T} v
+  Eigen::VectorXd solve(const Eigen::VectorXd& b) const;   // A^{-1} b
+  double logdet2() const { return logdet2_; }   // log |A|
+
+  // Entries of A^{-1} on the factor's pattern (the selected inverse): compute after factor(), then
+  // read (A^{-1})_rc for (r, c) in A's pattern (columns of Z) by inverse_position()/inverse_values().
+  bool compute_selected_inverse();
+  Eigen::Index inverse_position(int r, int c) const;   // -1 if (r, c) is outside the factor's pattern
+  const double* inverse_values() const;
+  double inverse_at(int r, int c) const {
+    const Eigen::Index k = inverse_position(r, c);
+    return k < 0 ? NAN : inverse_values()[k];
+  }
+
+  const SpMat& ZtWZ() const { return ZtWZ_; }   // both triangles, rows sorted
+  bool blocked() const { return blocked_; }
+
+ private:
+  void build_recipe(const ReDesign& re);
+  void form_A(const ReDesign& re);
+
+  int q_ = 0;
+  SpMat Zt_, ZtWZ_, A_;   // Z' (row i of Z as column i), Z'WZ, A
+  // Z'WZ values: observation i adds w_i Z(i, s) Z(i, t) to ZtWZ_ entry zz_pos_[k] for its k-th pair
+  // (s, t) of Z's stored entries (all ordered pairs), k from zz_start_[i]
+  std::vector<int> zz_start_, zz_pos_;
+  std::vector<std::pair<int, int> > mirror_;   // (lower entry, upper entry) of Z'WZ's two triangles
+  // A's stored entry e is the sum over t in [recipe_start_[e], recipe_start_[e + 1]) of
+  // Lambda value recipe_left_[t] * Z'WZ value recipe_middle_[t] * Lambda value recipe_right_[t]
+  std::vector<int> recipe_start_, recipe_left_, recipe_middle_, recipe_right_, diagonal_of_A_;
+  std::vector<char> entry_used_;   // entries of A the factor reads (the other triangle is skipped)
+  bool blocked_ = false;
+  BlockedCholesky blocked_chol_;
+  std::unique_ptr<SimplicialFactor> simplicial_;   // when not blocked_
+  double logdet2_ = 0;
+};
+
+#endif
