@@ -2,7 +2,7 @@
 # covariance parameters theta, the fixed effects beta are those of the penalized IRLS problem,
 # minimizing the penalized deviance -2 log p(y | beta, u) + |u|^2 jointly over (beta, u)
 # (the Laplace approximation's log-determinant plays no part in them); theta alone then
-# minimizes the Laplace deviance at those beta. The C++ core gives, at (theta, beta), the
+# minimizes the Laplace deviance at those beta. The core (R/core.R) gives, at (theta, beta), the
 # conditional modes u, eta and the conditional log-likelihood; beta's gradient is X'(d l / d eta).
 
 # Fit by nAGQ = 0 on the conditioned design: the same result list as optimize_bobyqa() (par,
@@ -15,7 +15,7 @@ optimize_nagq0 <- function(core, par0, lower, ntheta, p, X, y, weights, family, 
   laplace <- function(theta) {
     beta_now <<- penalized_beta(core, theta, beta_now, X, y, weights, family)
     evaluations <<- evaluations + 1L
-    cpp_glmm_objective(core, c(theta, beta_now))
+    core_objective(core, c(theta, beta_now))
   }
   theta0 <- pmax(par0[seq_len(ntheta)], lower[seq_len(ntheta)])
   opt <- nloptr::nloptr(theta0, laplace, lb = lower[seq_len(ntheta)], ub = rep(Inf, ntheta),
@@ -24,10 +24,10 @@ optimize_nagq0 <- function(core, par0, lower, ntheta, p, X, y, weights, family, 
   theta <- opt$solution
   beta <- penalized_beta(core, theta, beta_now, X, y, weights, family)
   par <- c(theta, beta)
-  state <- cpp_glmm_state(core, par)
+  state <- core_state(core, par)
   H <- penalized_hessian(core, theta, beta, X, y, weights, family)
   vcov_z <- tryCatch(2 * solve(H), error = function(e) matrix(NA_real_, p, p))
-  list(par = par, deviance = cpp_glmm_objective(core, par), u = state$u, b = state$b, eta = state$eta,
+  list(par = par, deviance = core_objective(core, par), u = state$u, b = state$b, eta = state$eta,
        status = opt$status, message = paste("nAGQ = 0:", opt$message), evaluations = evaluations + opt$iterations,
        optimizer = "nagq0", vcov_z = vcov_z)
 }
@@ -57,13 +57,13 @@ penalized_beta <- function(core, theta, beta, X, y, weights, family) {
 
 # -2 log p(y | beta, u-hat) + |u-hat|^2 at (theta, beta): the penalized deviance, minimized over u.
 penalized_deviance <- function(core, theta, beta) {
-  s <- cpp_glmm_state(core, c(theta, beta))
+  s <- core_state(core, c(theta, beta))
   -2 * s$loglik_cond + sum(s$u^2)
 }
 
 # Its gradient in beta: at the conditional modes the u-part vanishes, leaving -2 X' (d l / d eta).
 penalized_gradient <- function(core, theta, beta, X, y, weights, family) {
-  eta <- cpp_glmm_state(core, c(theta, beta))$eta
+  eta <- core_state(core, c(theta, beta))$eta
   mu <- family$linkinv(eta)
   score <- weights * (y - mu) * family$mu.eta(eta) / family$variance(mu)
   -2 * drop(crossprod(X, score))
@@ -83,24 +83,23 @@ penalized_hessian <- function(core, theta, beta, X, y, weights, family) {
 }
 
 # fit_glmm()'s result for nAGQ = 0 (families without a dispersion parameter only).
-fit_glmm_nagq0 <- function(core, par0, lower, re, X, cond, y, weights, family, codes, control, re_scale) {
-  if (codes$has_dispersion) {
+fit_glmm_nagq0 <- function(core, par0, lower, re, X, y, weights, family, control) {
+  map <- core$map
+  if (map$has_dispersion) {
     stop(sprintf("`nAGQ = 0` is available for families without a dispersion parameter (binomial, poisson), not for %s; use nAGQ = 1",
                  family$family), call. = FALSE)
   }
-  ntheta <- length(theta_start(re))
-  p <- ncol(X)
-  opt <- optimize_nagq0(core, par0, lower, ntheta, p, cond$X, y, weights, family, control)
+  ntheta <- map$ntheta
+  p <- map$p
+  opt <- optimize_nagq0(core, par0, lower, ntheta, p, X %*% map$A, y, weights, family, control)
   if (!is.finite(opt$deviance)) stop(not_finite_message(family), call. = FALSE)
-  theta_scaled <- opt$par[seq_len(ntheta)]
-  beta <- drop(cond$A %*% opt$par[ntheta + seq_len(p)])
-  names(beta) <- colnames(X)
-  vc <- cond$A %*% opt$vcov_z %*% t(cond$A)
+  est <- map_user(map, opt$par, opt)
+  names(est$beta) <- colnames(X)
+  vc <- map$A %*% opt$vcov_z %*% t(map$A)
   dimnames(vc) <- list(colnames(X), colnames(X))
-  list(theta = unscale_theta(theta_scaled, re, re_scale), beta = beta, sigma = 1, dispersion = NULL,
-       vcov = vc, b = unscale_b(opt$b, re, re_scale), u = opt$u, deviance = opt$deviance, loglik = -opt$deviance / 2,
+  list(theta = est$theta, beta = est$beta, sigma = est$sigma, dispersion = est$dispersion,
+       vcov = vc, b = est$b, u = est$u, deviance = opt$deviance, loglik = -opt$deviance / 2,
        df = ntheta + p, evaluations = opt$evaluations, status = opt$status,
-       message = opt$message, singular = is_singular(theta_scaled, re, control$check_singular),
-       par = opt$par, core = core, conditioning = cond$A, re_scale = re_scale, theta_scaled = theta_scaled,
-       nAGQ = 0L, optimizer = opt$optimizer, dispersion_limit = NULL)
+       message = opt$message, singular = is_singular(map_singular_theta(map, opt$par), re, control$check_singular),
+       par = opt$par, core = core, map = map, nAGQ = 0L, optimizer = opt$optimizer, dispersion_limit = NULL)
 }
