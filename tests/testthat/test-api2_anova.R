@@ -25,3 +25,16 @@ test_that("anova(m, type = \"III\") gives car::Anova()'s type III Wald chi-squar
   t <- glmmTMB::glmmTMB(angle ~ recipe * temp + (1 | recipe:replicate), cake)
   expect_equal(a3$Chisq, car::Anova(t, type = "III")$Chisq, tolerance = 1e-4)
 })
+
+test_that("profile() of a model without random effects gives the exact profile-likelihood intervals (glmmTMB's within its interpolation)", {
+  ss <- fixture_data("sleepstudy")
+  m <- glmm(Reaction ~ Days, ss)
+  p <- profile(m)
+  ci <- confint(p)[c("(Intercept)", "Days"), ]
+  # exact: n log(RSS(x) / RSS) = qchisq(0.95, 1), RSS(x) = RSS + (x - b)^2 / [(X'X)^-1]_jj
+  l <- lm(Reaction ~ Days, ss)
+  rss <- sum(residuals(l)^2)
+  half <- sqrt(rss * (exp(qchisq(0.95, 1) / nrow(ss)) - 1) * diag(solve(crossprod(model.matrix(l)))))
+  expect_equal(unname(ci), unname(cbind(coef(l) - half, coef(l) + half)), tolerance = 1e-6)
+  expect_equal(unname(ci), refs$ss_noRE_profile_ci, tolerance = 1e-3)
+})
