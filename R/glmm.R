@@ -59,7 +59,10 @@
 #' @param control a list from [glmm_control()] (or a control object of 'lme4' or 'glmmTMB').
 #' @param verbose logical or integer: print the optimizer's progress (every `verbose`-th step).
 #' @param nAGQ number of adaptive Gauss-Hermite quadrature points for GLMMs with a single scalar
-#'   random effect (as lme4's `glmer`); 1, the default, is the Laplace approximation.
+#'   random effect (as lme4's `glmer`); 1, the default, is the Laplace approximation. `nAGQ = 0`
+#'   is lme4's fast approximation for binomial and poisson GLMMs: the fixed effects are those of the
+#'   penalized IRLS problem at each value of the variance parameters (jointly with the random
+#'   effects), and only the variance parameters minimize the Laplace deviance.
 #' @param ziformula a one-sided formula for the zero-inflation model (glmmTMB's argument): the
 #'   logit of the probability of a structural zero, for the count families (`poisson`, [nbinom1()],
 #'   [nbinom2()], [genpois()]); with a zero-truncated family ([truncated_poisson()],
@@ -70,8 +73,8 @@
 #'   the log residual variance for gaussian, log theta for [nbinom2()], ...): `~1` (the default)
 #'   one dispersion; `~0` for gaussian fixes the residual variance near 0 as glmmTMB does. Fixed
 #'   effects and offsets only. Models with either component are fitted by maximum likelihood
-#'   with the Laplace approximation (`REML = TRUE` and `nAGQ` > 1 are errors there), with or
-#'   without random effects in the conditional model.
+#'   with the Laplace approximation (`REML = TRUE` and `nAGQ` other than 1 are errors there),
+#'   with or without random effects in the conditional model.
 #' @param ... arguments of 'glmmTMB' and 'lme4' at their neutral values (see Details).
 #' @return An object of class `"glmmlab"`, with methods for `summary()`, `VarCorr()`, `fixef()`,
 #'   `ranef()`, `coef()`, `predict()` and the other usual generics.
@@ -98,7 +101,7 @@ glmm <- function(formula, data = NULL, family = gaussian(), REML = FALSE, weight
   if (!is.logical(REML) || length(REML) != 1L || is.na(REML)) stop("`REML` must be TRUE or FALSE", call. = FALSE)
   spec <- component_spec(ziformula, dispformula, family)
   if (has_components(spec) && REML) stop("REML = TRUE is not available with `ziformula` or `dispformula` (ML only)", call. = FALSE)
-  if (has_components(spec) && !identical(as.integer(nAGQ), 1L)) stop("`nAGQ` > 1 is not available with `ziformula` or `dispformula`", call. = FALSE)
+  if (has_components(spec) && !identical(as.integer(nAGQ), 1L)) stop("`nAGQ` other than 1 (quadrature, or nAGQ = 0) is not available with `ziformula` or `dispformula`", call. = FALSE)
   mf <- build_model_frame(mc, formula, parent.frame(), extra = component_variables(spec))
   formula <- attr(mf, "formula")   # `.` expanded
   fixed <- build_fixed_design(formula, mf, check_contrasts_argument(contrasts))
@@ -168,11 +171,12 @@ shape_at_boundary <- function(object) {
           if (at_one) "counts, for which the Tweedie density grows without bound as p -> 1 (use family = poisson, genpois or nbinom2)" else "a Gamma response without zeros (compare family = Gamma)")
 }
 
-# nAGQ checked: a whole number >= 1; above 1 only for one scalar random-effect term.
+# nAGQ checked: a whole number 0-100; 0 needs random effects; above 1 only for one scalar term.
 check_nagq <- function(nAGQ, re) {
-  if (!is.numeric(nAGQ) || length(nAGQ) != 1L || is.na(nAGQ) || nAGQ < 1 || nAGQ != round(nAGQ) || nAGQ > 100) {
-    stop("`nAGQ` must be a whole number between 1 and 100", call. = FALSE)
+  if (!is.numeric(nAGQ) || length(nAGQ) != 1L || is.na(nAGQ) || nAGQ < 0 || nAGQ != round(nAGQ) || nAGQ > 100) {
+    stop("`nAGQ` must be a whole number between 0 and 100", call. = FALSE)
   }
+  if (nAGQ == 0 && !length(re)) stop("`nAGQ = 0` needs random effects", call. = FALSE)
   if (nAGQ > 1 && (length(re) != 1L || ncol(re[[1L]]$Xt) != 1L)) {
     stop("`nAGQ` > 1 needs a single scalar random-effect term such as (1 | g)", call. = FALSE)
   }

@@ -523,6 +523,7 @@ fitted.glmmlab <- function(object, ...) {
 #'
 #' @param object a fitted `"glmmlab"` model from [glmm()].
 #' @param type the kind of residual (see Details).
+#' @param scaled logical (lme4's argument): divide the residuals by [sigma.glmmlab()]?
 #' @param ... not used.
 #' @return A named numeric vector, one value per observation of the fit (padded with `NA` for
 #'   rows dropped by `na.action = na.exclude`).
@@ -540,8 +541,9 @@ fitted.glmmlab <- function(object, ...) {
 #' qqnorm(residuals(mp, type = "dunn-smyth"))
 #' @importFrom stats residuals
 #' @export
-residuals.glmmlab <- function(object, type = c("response", "pearson", "deviance", "working", "dunn-smyth"), ...) {
+residuals.glmmlab <- function(object, type = c("response", "pearson", "deviance", "working", "dunn-smyth"), scaled = FALSE, ...) {
   type <- match.arg(type)
+  check_flag(scaled, "scaled")
   if (type != "response") check_no_components(object, sprintf("residuals(type = \"%s\")", type))
   family <- object$family
   y <- object$y
@@ -554,6 +556,7 @@ residuals.glmmlab <- function(object, type = c("response", "pearson", "deviance"
     working = (y - mu) / family$mu.eta(as.numeric(object$eta)),
     "dunn-smyth" = quantile_residuals(object)   # R/quantile_residuals.R
   )
+  if (scaled) out <- out / stats::sigma(object)
   out <- stats::setNames(out, rownames(object$frame))
   stats::naresid(attr(object$frame, "na.action"), out)
 }

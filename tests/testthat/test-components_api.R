@@ -54,7 +54,12 @@ test_that("ziformula and dispformula are glmm()'s arguments; what they cannot be
   expect_error(glmm(count ~ mined + (1 | site), sal, family = poisson, ziformula = ~ mined, REML = TRUE),
                "REML = TRUE is not available with `ziformula` or `dispformula`")
   expect_error(glmm(count ~ mined + (1 | site), sal, family = poisson, ziformula = ~ mined, nAGQ = 5),
-               "`nAGQ` > 1 is not available with `ziformula` or `dispformula`")
+               "`nAGQ` other than 1 \\(quadrature, or nAGQ = 0\\) is not available with `ziformula` or `dispformula`")
+  expect_error(glmm(count ~ mined + (1 | site), sal, family = poisson, ziformula = ~ mined, nAGQ = 0),
+               "`nAGQ` other than 1")
+  # nAGQ = 0 is lme4's, for its binomial and poisson families: not for the new families without a dispersion
+  expect_error(glmm(count ~ mined + (1 | site), subset(sal, count > 0), family = truncated_poisson(), nAGQ = 0),
+               "not for truncated_poisson")
   expect_error(glmm(count ~ mined + (1 | site), sal, family = nbinom2, dispformula = ~ mined + (1 | site)),
                "random effects in `dispformula`")
   m <- api_fit(api_models$zip_nore)
