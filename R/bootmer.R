@@ -46,6 +46,7 @@ bootMer <- function(x, FUN, nsim = 1, seed = NULL, use.u = FALSE, re.form = NA, 
                     verbose = FALSE, .progress = "none", PBargs = list(), parallel = c("no", "multicore", "snow"),
                     ncpus = getOption("boot.ncpus", 1L), cl = NULL) {
   if (!inherits(x, "glmmlab")) return(hand_to_lme4("bootMer", lapply(as.list(match.call())[-1L], eval, parent.frame()), x))
+  check_no_components(x, "bootMer()")   # its refits would drop the zero and dispersion models
   if (!is.numeric(nsim) || length(nsim) != 1L || is.na(nsim) || nsim < 1 || nsim != round(nsim)) {
     stop("`nsim` must be a whole number of at least 1", call. = FALSE)
   }

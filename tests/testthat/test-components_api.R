@@ -64,6 +64,7 @@ test_that("ziformula and dispformula are glmm()'s arguments; what they cannot be
                "random effects in `dispformula`")
   m <- api_fit(api_models$zip_nore)
   expect_error(refit(m), "not available yet for models with `ziformula`")
+  expect_error(bootMer(m, function(x) fixef(x)$cond, nsim = 2), "bootMer\\(\\) is not available yet for models with `ziformula`")
   expect_error(getME(m, "devfun"), "not available yet for models with `ziformula`")
   expect_error(predict(m, random.only = TRUE), "`random.only` and `newparams` are not available")
 })
