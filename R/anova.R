@@ -21,6 +21,9 @@
 #' it. The tests use the covariance of the fixed effects of [vcov.glmmlab()] (as 'glmmTMB' computes
 #' it), so for gaussian models they are close to, not equal to, lme4's `anova()` F value times its
 #' numerator degrees of freedom. For the last term the test is the usual marginal Wald test.
+#' With `type = "III"` given, each term is tested on its own (its coefficients jointly zero, given
+#' all other terms: the type III Wald chi-square tests of `car::Anova()`, which depend on the
+#' contrasts, as there).
 #'
 #' With a single linear mixed model and `ddf = "Satterthwaite"` or `"Kenward-Roger"`, `anova()`
 #' gives F tests of the fixed-effect terms as 'lmerTest' does (its table: Sum Sq, Mean Sq,
@@ -37,7 +40,8 @@
 #' @param model.names optional character vector of names for the models.
 #' @param ddf for one linear mixed model: `"Satterthwaite"` or `"Kenward-Roger"` F tests as
 #'   'lmerTest' (case is ignored), or `"asymptotic"` (the default, Wald chi-square tests).
-#' @param type with `ddf`: `"III"` (the default, as 'lmerTest') or `"I"` hypotheses.
+#' @param type with `ddf`: `"III"` (the default, as 'lmerTest') or `"I"` hypotheses; for the Wald
+#'   chi-square tests of one model, `"I"` (sequential, the default) or `"III"` (marginal).
 #' @return A data frame of class `c("anova", "data.frame")` with a `heading` attribute.
 #' @examples
 #' set.seed(2)
@@ -67,8 +71,9 @@ anova.glmmlab <- function(object, ..., refit = TRUE, model.names = NULL, ddf = N
   }
   if (!length(dots)) {
     method <- if (is.null(ddf)) "asymptotic" else match_ddf(ddf)
-    if (method == "asymptotic") return(wald_term_tests(object))
+    type_given <- !missing(type)
     type <- anova_type(type)
+    if (method == "asymptotic") return(wald_term_tests(object, if (type_given) type else "I"))
     return(ddf_anova_table(object, method, type))   # R/ddf.R
   }
   if (!is.null(ddf)) warning("`ddf` is for the F tests of one model's fixed effects; likelihood-ratio tests between models do not use it", call. = FALSE)
@@ -192,20 +197,30 @@ lrt_heading <- function(models) {
 }
 
 # Sequential (type I) Wald chi-square tests of the fixed-effect terms of one model.
-wald_term_tests <- function(object) {
+wald_term_tests <- function(object, type = "I") {
   assign <- attr(object$X, "assign")
   if (is.null(assign) || !length(object$beta)) {
     stop("this model has no fixed-effect terms to test; compare nested models with anova(m0, m1)", call. = FALSE)
   }
   labels <- attr(object$terms, "term.labels")
-  # effects: R beta with R'R = solve(vcov), so each squared effect is a sequential chi-square part
-  effects <- drop(chol(solve(object$vcov)) %*% object$beta)
   tested <- sort(unique(assign[assign > 0L]))   # none for an intercept-only model: an empty table, as lme4's
-  chisq <- vapply(tested, function(k) sum(effects[assign == k]^2), numeric(1))
+  if (type == "III" && any(assign == 0L)) tested <- c(0L, tested)   # car::Anova's type III table starts with the intercept
+  if (type == "III") {
+    # marginal: each term's coefficients jointly zero, beta_k' V_kk^{-1} beta_k (car::Anova's type III Wald)
+    chisq <- vapply(tested, function(k) {
+      idx <- assign == k
+      drop(crossprod(object$beta[idx], solve(object$vcov[idx, idx, drop = FALSE], object$beta[idx])))
+    }, numeric(1))
+  } else {
+    # sequential: effects R beta with R'R = solve(vcov), so each squared effect is a chi-square part
+    effects <- drop(chol(solve(object$vcov)) %*% object$beta)
+    chisq <- vapply(tested, function(k) sum(effects[assign == k]^2), numeric(1))
+  }
   df <- vapply(tested, function(k) sum(assign == k), numeric(1))
   out <- data.frame(Df = df, Chisq = chisq, `Pr(>Chisq)` = stats::pchisq(chisq, df, lower.tail = FALSE),
-                    row.names = labels[tested], check.names = FALSE)
-  heading <- c("Sequential Wald chi-square tests of the fixed-effect terms (type I, each after those above it)",
+                    row.names = c("(Intercept)", labels)[tested + 1L], check.names = FALSE)
+  heading <- c(if (type == "III") "Wald chi-square tests of the fixed-effect terms (type III, each term's coefficients jointly zero)"
+               else "Sequential Wald chi-square tests of the fixed-effect terms (type I, each after those above it)",
                paste("Response:", paste(deparse(object$formula[[2L]]), collapse = " ")))
   structure(out, heading = heading, class = c("anova", "data.frame"))
 }

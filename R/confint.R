@@ -225,7 +225,7 @@ profiled_deviance_variance <- function(ctx, k, x) {
     w <- ctx$w
     w[k] <- x
     w[free] <- zfree
-    ml_deviance(ctx$core, natural_to_theta(w[-nw], w[nw], ctx$re), w[nw], ctx$n)
+    ml_deviance(ctx$core, as.numeric(natural_to_theta(w[-nw], w[nw], ctx$re)), w[nw], ctx$n)   # numeric(0) without random effects
   }
   if (!length(free)) return(dev_w(numeric(0)))   # sigma alone (no random effects): nothing to minimize
   key <- names(ctx$w)[k]

@@ -130,7 +130,11 @@ nbinom1_saturated_mean <- function(y, phi) {
 # A family object from a family object, a family function, a name ("gaussian", "nbinom2", ...) or
 # a list with elements `family` and `link` (glmmTMB accepts that form too).
 resolve_family <- function(family) {
-  if (is.list(family) && !inherits(family, "family")) family <- family_from_list(family)
+  if (is.list(family) && !inherits(family, "family")) {
+    family <- family_from_list(family)
+    warning("specifying `family` as a plain list is deprecated (as in glmmTMB); use e.g. ", family$family,
+            "(link = \"", family$link, "\")", call. = FALSE)
+  }
   if (is.character(family)) {
     if (length(family) != 1L) stop("`family` must be a single name", call. = FALSE)
     family <- family_constructor(family)()

@@ -26,6 +26,10 @@ fit_glmm <- function(X, y, weights, offset, re, family, start, control, nAGQ = 1
   par0 <- c(theta0, if (!core$reml) init$beta, if (has_dispersion) log(init$phi))
   lower <- core_lower(core)
   upper <- rep(Inf, length(par0))
+  if (nAGQ == 0L) {
+    if (core$reml) stop("`nAGQ = 0` is not available with REML = TRUE", call. = FALSE)
+    return(fit_glmm_nagq0(core, par0, lower, re, X, y, weights, family, control))   # R/fit_glmm_nagq0.R
+  }
   use_gradient <- !core$reml && nAGQ == 1L && control$optimizer %in% c("auto", "lbfgs")
   scale <- NULL
   if (use_gradient) {

@@ -55,7 +55,10 @@
 #' @param control a list from [glmm_control()] (or a control object of 'lme4' or 'glmmTMB').
 #' @param verbose logical or integer: print the optimizer's progress (every `verbose`-th step).
 #' @param nAGQ number of adaptive Gauss-Hermite quadrature points for GLMMs with a single scalar
-#'   random effect (as lme4's `glmer`); 1, the default, is the Laplace approximation.
+#'   random effect (as lme4's `glmer`); 1, the default, is the Laplace approximation. `nAGQ = 0`
+#'   is lme4's fast approximation for binomial and poisson GLMMs: the fixed effects are those of the
+#'   penalized IRLS problem at each value of the variance parameters (jointly with the random
+#'   effects), and only the variance parameters minimize the Laplace deviance.
 #' @param ... arguments of 'glmmTMB' and 'lme4' at their neutral values (see Details).
 #' @return An object of class `"glmmlab"`, with methods for `summary()`, `VarCorr()`, `fixef()`,
 #'   `ranef()`, `coef()`, `predict()` and the other usual generics.
@@ -126,11 +129,12 @@ report_fit_problems <- function(fit, re, object) {
   }
 }
 
-# nAGQ checked: a whole number >= 1; above 1 only for one scalar random-effect term.
+# nAGQ checked: a whole number 0-100; 0 needs random effects; above 1 only for one scalar term.
 check_nagq <- function(nAGQ, re) {
-  if (!is.numeric(nAGQ) || length(nAGQ) != 1L || is.na(nAGQ) || nAGQ < 1 || nAGQ != round(nAGQ) || nAGQ > 100) {
-    stop("`nAGQ` must be a whole number between 1 and 100", call. = FALSE)
+  if (!is.numeric(nAGQ) || length(nAGQ) != 1L || is.na(nAGQ) || nAGQ < 0 || nAGQ != round(nAGQ) || nAGQ > 100) {
+    stop("`nAGQ` must be a whole number between 0 and 100", call. = FALSE)
   }
+  if (nAGQ == 0 && !length(re)) stop("`nAGQ = 0` needs random effects", call. = FALSE)
   if (nAGQ > 1 && (length(re) != 1L || ncol(re[[1L]]$Xt) != 1L)) {
     stop("`nAGQ` > 1 needs a single scalar random-effect term such as (1 | g)", call. = FALSE)
   }

@@ -512,6 +512,7 @@ fitted.glmmlab <- function(object, ...) {
 #'
 #' @param object a fitted `"glmmlab"` model from [glmm()].
 #' @param type the kind of residual (see Details).
+#' @param scaled logical (lme4's argument): divide the residuals by [sigma.glmmlab()]?
 #' @param ... not used.
 #' @return A named numeric vector, one value per observation of the fit (padded with `NA` for
 #'   rows dropped by `na.action = na.exclude`).
@@ -529,8 +530,9 @@ fitted.glmmlab <- function(object, ...) {
 #' qqnorm(residuals(mp, type = "dunn-smyth"))
 #' @importFrom stats residuals
 #' @export
-residuals.glmmlab <- function(object, type = c("response", "pearson", "deviance", "working", "dunn-smyth"), ...) {
+residuals.glmmlab <- function(object, type = c("response", "pearson", "deviance", "working", "dunn-smyth"), scaled = FALSE, ...) {
   type <- match.arg(type)
+  check_flag(scaled, "scaled")
   family <- object$family
   y <- object$y
   mu <- as.numeric(object$fitted)
@@ -542,6 +544,7 @@ residuals.glmmlab <- function(object, type = c("response", "pearson", "deviance"
     working = (y - mu) / family$mu.eta(as.numeric(object$eta)),
     "dunn-smyth" = quantile_residuals(object)   # R/quantile_residuals.R
   )
+  if (scaled) out <- out / stats::sigma(object)
   out <- stats::setNames(out, rownames(object$frame))
   stats::naresid(attr(object$frame, "na.action"), out)
 }

@@ -11,7 +11,9 @@
 #' @param object a fit from [glmm()].
 #' @param nsim number of simulations.
 #' @param seed optional seed for the random-number generator (as [stats::simulate()]).
-#' @param re.form `NA` or `~0` for new random effects, `NULL` to condition on the fitted ones.
+#' @param re.form `NA` or `~0` for new random effects, `NULL` to condition on the fitted ones, or
+#'   (as lme4) a formula naming the terms to condition on, e.g. `~ (1 | batch)`: the other terms
+#'   get new draws.
 #' @param newdata optional data frame: simulate for its rows (as 'lme4'), with prior weights 1;
 #'   with `re.form = NA` new random effects are drawn for the levels of its grouping factors.
 #' @param allow.new.levels passed to [predict.glmmlab()] when conditioning on the fitted random
@@ -39,16 +41,36 @@ simulate.glmmlab <- function(object, nsim = 1, seed = NULL, re.form = NA, newdat
   }
   if (!is.null(seed)) set.seed(seed)
   seed_used <- if (exists(".Random.seed", envir = globalenv())) get(".Random.seed", envir = globalenv())
-  conditional <- is.null(re.form)
-  if (!conditional && !(identical(re.form, NA) || (inherits(re.form, "formula") && length(re.form[[2L]]) == 1L && re.form[[2L]] == 0))) {
-    stop("`re.form` must be NULL (condition on the fitted random effects) or NA / ~0 (draw new ones)", call. = FALSE)
+  kept <- simulation_kept_terms(object, re.form)
+  conditional <- all(kept)
+  if (!is.null(newdata)) {
+    if (any(kept) && !conditional) stop("with `newdata`, `re.form` must be NULL (all random effects) or NA / ~0 (none)", call. = FALSE)
+    return(simulate_newdata(object, nsim, newdata, conditional, allow.new.levels, seed_used))
   }
-  if (!is.null(newdata)) return(simulate_newdata(object, nsim, newdata, conditional, allow.new.levels, seed_used))
   sims <- lapply(seq_len(nsim), function(i) {
-    eta <- if (conditional) object$eta else object$eta_fixed + re_contribution(draw_random_effects(object), object$re)
+    eta <- if (conditional) object$eta else {
+      b <- draw_random_effects(object)
+      b[kept] <- object$b[kept]   # the terms of re.form keep their fitted values (lme4's re.form)
+      object$eta_fixed + re_contribution(b, object$re)
+    }
     simulate_response(object, object$family$linkinv(eta))
   })
   simulations_frame(sims, seed_used, rownames(object$frame))
+}
+
+# Which random-effect terms a simulation conditions on (keeps at their fitted values): all for
+# re.form = NULL, none for NA or ~0, the whole terms a formula names (lme4's re.form); the others
+# get new draws.
+simulation_kept_terms <- function(object, re.form) {
+  picked <- selected_re_terms(object, re.form)   # R/methods_predict.R: errors name unknown terms
+  kept <- rep(FALSE, length(object$re))
+  for (sel in picked) {
+    if (!all(sel$columns)) {
+      stop("in simulate(), `re.form` must name whole random-effect terms of the model, not some of a term's columns", call. = FALSE)
+    }
+    kept[sel$index] <- TRUE
+  }
+  kept
 }
 
 # The simulations as a data frame with columns sim_1, ... (two-column matrices for binomial counts).

@@ -229,9 +229,9 @@ theta_below_diagonal <- function(re) {
 
 # Which theta entries are diagonal elements of their term's factor T_i.
 theta_diagonal_mask <- function(re) {
-  unlist(lapply(re, function(t) {
+  as.logical(unlist(lapply(re, function(t) {   # logical(0) for a model without random effects
     k <- ncol(t$Xt)
     m <- diag(k) == 1
     m[lower.tri(m, diag = TRUE)]
-  }))
+  })))
 }

@@ -8,10 +8,15 @@
 #' line at zero and a lowess smooth, using base graphics.
 #'
 #' @param x a fitted `"glmmlab"` model from [glmm()].
-#' @param type the residual type, passed to [residuals.glmmlab()].
+#' @param type the residual type, passed to [residuals.glmmlab()]; or, as lme4's `form`, a
+#'   formula such as `resid(., scaled = TRUE) ~ fitted(.) | Sex`, where `.` is the fit and other
+#'   names are variables of the model frame or the data: then a lattice plot is drawn (lme4's
+#'   `plot()` of a fit) and returned, with `abline` (e.g. `abline = 0`, a horizontal line) and
+#'   further arguments passed to [lattice::xyplot()].
 #' @param smooth logical: add a lowess line?
 #' @param ... further graphical parameters passed to [plot()].
-#' @return Invisibly, a data frame with columns `fitted` and `residual`, the plotted points.
+#' @return Invisibly, a data frame with columns `fitted` and `residual`, the plotted points; with a
+#'   formula, a `"trellis"` object.
 #' @examples
 #' set.seed(1)
 #' g <- factor(rep(letters[1:8], each = 10))
@@ -20,10 +25,12 @@
 #' d <- data.frame(y, x, g)
 #' m <- glmm(y ~ x + (x | g), data = d)
 #' plot(m)
+#' if (requireNamespace("lattice", quietly = TRUE)) print(plot(m, resid(., scaled = TRUE) ~ fitted(.) | g, abline = 0))
 #' @importFrom graphics abline lines plot segments axis par
 #' @importFrom stats lowess
 #' @export
 plot.glmmlab <- function(x, type = c("pearson", "response", "deviance", "working"), smooth = TRUE, ...) {
+  if (inherits(type, "formula")) return(plot_formula_lattice(x, type, ...))   # lme4's form (R/lattice_plots.R)
   type <- match.arg(type)
   drawn <- data.frame(fitted = stats::fitted(x), residual = stats::residuals(x, type = type))
   args <- utils::modifyList(list(x = drawn$fitted, y = drawn$residual, xlab = "Fitted values",

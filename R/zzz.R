@@ -1,6 +1,6 @@
 # zzz.R: package load hooks. Registers glmmlab's methods for generics of packages it does not
 # depend on (generics/broom, emmeans, insight, performance, parameters, bayestestR, ggeffects, car,
-# effects, MuMIn, ggplot2, sandwich, lme4) now if they are loaded, else when they are loaded later.
+# effects, MuMIn, ggplot2, sandwich, lme4, lattice) now if they are loaded, else when they are loaded later.
 
 # Methods for other packages' generics: package, generic, and the name of our method
 # (<generic>.glmmlab, or <generic>.<class> for the classes of our own results, e.g. ranef.glmmlab).
@@ -20,12 +20,14 @@ foreign_s3_methods <- function() {
     MuMIn = "r.squaredGLMM",
     ggplot2 = "autoplot",
     sandwich = c("estfun", "bread", "vcovHC"),   # R/sandwich.R
-    lme4 = c("getME", "refit", "refitML", "isLMM", "isGLMM", "isNLMM", "isREML")   # R/lme4_api.R
+    lme4 = c("getME", "refit", "refitML", "isLMM", "isGLMM", "isNLMM", "isREML"),   # R/lme4_api.R
+    lattice = "qqmath"   # R/lattice_plots.R
   )
   packages <- rep(names(table), lengths(table))
   generics <- unlist(table, use.names = FALSE)
   out <- data.frame(package = packages, generic = generics, class = "glmmlab", stringsAsFactors = FALSE)
-  out <- rbind(out, data.frame(package = "ggplot2", generic = "autoplot", class = "ranef.glmmlab", stringsAsFactors = FALSE))
+  out <- rbind(out, data.frame(package = c("ggplot2", "lattice", "lattice"), generic = c("autoplot", "dotplot", "qqmath"),
+                               class = "ranef.glmmlab", stringsAsFactors = FALSE))
   out$method <- paste(out$generic, out$class, sep = ".")
   out
 }

@@ -87,13 +87,19 @@ test_that("`.` stands for the other columns of data, as in lme4", {
 
 test_that("family = list(family, link) and splines::ns() terms work", {
   ss <- fixture_data("sleepstudy")
-  a <- glmm(round(Reaction) ~ Days + (1 | Subject), ss, family = list(family = "poisson", link = "log"))
+  # accepted with glmmTMB's deprecation warning
+  expect_warning(a <- glmm(round(Reaction) ~ Days + (1 | Subject), ss, family = list(family = "poisson", link = "log")),
+                 "plain list is deprecated")
   b <- glmm(round(Reaction) ~ Days + (1 | Subject), ss, family = poisson)
   expect_equal(a$loglik, b$loglik)
   expect_equal(family(a)$family, "poisson")
   expect_error(glmm(Reaction ~ Days, ss, family = list(family = "poisson", link = "nonesuch")), "`family\\$link` 'nonesuch' is not available")
   expect_error(glmm(Reaction ~ Days, ss, family = list(link = "log")), "needs an element `family`")
   expect_error(glmm(Reaction ~ Days, ss, family = list(family = "tweedie")), "unknown family 'tweedie'")
+  if (requireNamespace("glmmTMB", quietly = TRUE)) {   # glmmTMB warns the same way
+    w <- capture_warnings(glmmTMB::glmmTMB(round(Reaction) ~ Days + (1 | Subject), ss, family = list(family = "poisson", link = "log")))
+    expect_true(any(grepl("plain list is deprecated", w)))
+  }
   n <- glmm(Reaction ~ splines::ns(Days, 3) + (1 | Subject), ss)
   expect_lt(abs(n$loglik - refs$ns_tmb$logLik), 1e-6)
   expect_equal(fixef(n)$cond, refs$ns_tmb$beta, tolerance = 1e-5)

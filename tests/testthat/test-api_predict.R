@@ -70,7 +70,9 @@ test_that("simulate(newdata = ) draws for new rows, new random effects per level
   x <- rep(c("A", "B"), each = 1001)
   mod <- suppressMessages(glmm(y ~ 1 + (1 | x), family = binomial))
   expect_true(all(simulate(mod, newdata = data.frame(x = "A"), nsim = 10, seed = 3) == 0))
-  expect_error(simulate(g, newdata = nd, re.form = ~ (1 | herd)), "`re.form` must be NULL")
+  # a formula naming every term is re.form = NULL (lme4); naming some terms needs the fit's own rows
+  expect_identical(simulate(g, newdata = nd, re.form = ~ (1 | herd), seed = 4, allow.new.levels = TRUE),
+                   simulate(g, newdata = nd, re.form = NULL, seed = 4, allow.new.levels = TRUE))
 })
 
 test_that("simulate(use.u = FALSE, newdata = the fit's data) repeats simulate(use.u = FALSE) (lme4)", {

@@ -26,5 +26,7 @@ test_that("simulate() draws counts, proportions and cbind responses for GLMMs", 
   expect_true(all(unlist(s2) >= 0 & unlist(s2) == round(unlist(s2))))
   mu <- fitted(m2)
   expect_equal(mean(rowMeans(s2)) / mean(mu), 1, tolerance = 0.05)
-  expect_error(simulate(m2, re.form = ~ (1 | SA)), "re.form")
+  # lme4's re.form naming the model's only term conditions on it, as re.form = NULL
+  expect_identical(simulate(m2, seed = 5, re.form = ~ (1 | SA)), simulate(m2, seed = 5, re.form = NULL))
+  expect_error(simulate(m2, re.form = ~ (1 | nonesuch)), "re.form")
 })
