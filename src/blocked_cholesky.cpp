@@ -309,8 +309,9 @@ void BlockedCholesky::analyze_rest(const SpMat& A, std::vector<std::vector<int> 
 }
 
 // target -= (source rows [begin, height)) (source rows [begin, end))', on the lower triangle; the
-// source is update.count panels side by side. Rows that are consecutive in the numbering are
-// consecutive in the target too: then the product goes straight into it, else through product_.
+// source is update.count panels side by side. A small product goes through product_; a large one
+// onto rows that are consecutive in the numbering (so consecutive in the target too) goes straight
+// into the target, only its lower triangle computed.
 void BlockedCholesky::apply_update(const Panel& target, const Update& update) {
   const Panel& source = panels_[update.source];
   const int begin = update.begin, m = source.height - begin, k = update.end - begin, f = rows_[target.row_start];
@@ -331,6 +332,18 @@ void BlockedCholesky::apply_update(const Panel& target, const Update& update) {
   }
   const Eigen::Map<const MatrixXd> src(values_.data() + source.offset, source.height, width);
   const auto top = src.middleRows(begin, k);
+  if ((double)m * k * width < 32768.0) {   // small: one product into product_ (no temporaries)
+    int* pos = positions_.data();
+    for (int ii = 0; ii < m; ++ii) pos[ii] = relative_[r[ii]];
+    Eigen::Map<MatrixXd> U(product_.data(), m, k);
+    U.noalias() = src.middleRows(begin, m) * top.transpose();
+    for (int jj = 0; jj < k; ++jj) {
+      double* col = t + (Index)(r[jj] - f) * ht;
+      const double* u = U.data() + (Index)jj * m;
+      for (int ii = jj; ii < m; ++ii) col[pos[ii]] -= u[ii];
+    }
+    return;
+  }
   if (r[m - 1] - r[0] == m - 1) {   // a contiguous block of the target
     Eigen::Map<MatrixXd, 0, Eigen::OuterStride<> > dest(t + relative_[r[0]] + (Index)(r[0] - f) * ht, m, k, Eigen::OuterStride<>(ht));
     dest.topRows(k).triangularView<Eigen::Lower>() -= top * top.transpose();
