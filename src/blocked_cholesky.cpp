@@ -215,27 +215,61 @@ void BlockedCholesky::analyze_rest(const SpMat& A, std::vector<std::vector<int> 
     return;
   }
   values_ = VectorXd::Zero(offset);
-  // update lists: each panel's rows below its own columns, grouped by the supernode they fall in
+  // update lists: each panel's rows below its own columns, grouped by the supernode they fall in;
+  // consecutive leading levels with the same rows (balanced crossed designs) update together, as
+  // one wide panel, so that their updates are one large matrix product instead of many thin ones
   std::vector<std::vector<Update> > lists(nsuper);
   Index max_product = 0;
-  for (int src = 0; src < (int)panels_.size(); ++src) {
+  lead_group_.assign(nlev1_, 0);
+  for (int k = 0; k < nlev1_;) {
+    const int* r = rows_.data() + panels_[k].row_start;
+    int count = 1;
+    while (k + count < nlev1_ && panels_[k + count].height == panels_[k].height &&
+           std::equal(r, r + panels_[k].height, rows_.data() + panels_[k + count].row_start))
+      ++count;
+    lead_group_[k] = count;
+    k += count;
+  }
+  // a leading level of one column that shares its rows with no other updates a supernode larger
+  // than about 4 MB in blocks of the supernode's columns instead (see factorize()); a smaller one
+  // stays in cache anyway and takes the level's outer product directly (measured faster there)
+  std::vector<std::vector<Update> > single_lists(nsuper);
+  auto large_target = [this](int s) {
+    const Panel& t = panels_[nlev1_ + s];
+    return 8.0 * t.height * t.width > 4194304.0;
+  };
+  for (int src = 0; src < (int)panels_.size();) {
     const Panel& pn = panels_[src];
     const int* r = rows_.data() + pn.row_start;
+    const int count = src < nlev1_ ? lead_group_[src] : 1;
+    const bool single = src < nlev1_ && single_column(src);
     for (int a = pn.below; a < pn.height;) {
       const int s = snode_of[r[a]];
       int b = a + 1;
       while (b < pn.height && snode_of[r[b]] == s) ++b;
-      lists[s].push_back(Update{src, a, b});
-      max_product = std::max(max_product, (Index)(pn.height - a) * (b - a));
+      if (single && large_target(s)) {
+        single_lists[s].push_back(Update{src, a, b, 1});
+      } else {
+        lists[s].push_back(Update{src, a, b, count});
+        max_product = std::max(max_product, (Index)(pn.height - a) * (b - a));
+      }
       a = b;
     }
+    src += count;
   }
   update_start_.assign(1, 0);
   updates_.clear();
+  single_start_.assign(1, 0);
+  single_updates_.clear();
+  std::size_t max_single = 0;
   for (int s = 0; s < nsuper; ++s) {
     updates_.insert(updates_.end(), lists[s].begin(), lists[s].end());
     update_start_.push_back(updates_.size());
+    single_updates_.insert(single_updates_.end(), single_lists[s].begin(), single_lists[s].end());
+    single_start_.push_back(single_updates_.size());
+    max_single = std::max(max_single, single_lists[s].size());
   }
+  cursor_.assign(max_single, 0);
   product_.resize(std::max<Index>(max_product, 1), 1);
   relative_.assign(q2_, 0);
   int max_height = 0;
@@ -274,15 +308,20 @@ void BlockedCholesky::analyze_rest(const SpMat& A, std::vector<std::vector<int> 
   }
 }
 
-// target -= (source rows [begin, height)) (source rows [begin, end))', on the lower triangle.
-void BlockedCholesky::apply_update(const Panel& target, const Panel& source, int begin, int end) {
-  const int m = source.height - begin, k = end - begin, f = rows_[target.row_start];
+// target -= (source rows [begin, height)) (source rows [begin, end))', on the lower triangle; the
+// source is update.count panels side by side. A small product goes through product_; a large one
+// onto rows that are consecutive in the numbering (so consecutive in the target too) goes straight
+// into the target, only its lower triangle computed.
+void BlockedCholesky::apply_update(const Panel& target, const Update& update) {
+  const Panel& source = panels_[update.source];
+  const int begin = update.begin, m = source.height - begin, k = update.end - begin, f = rows_[target.row_start];
+  const int width = source.width * update.count;
   const int* r = rows_.data() + source.row_start + begin;
-  int* pos = positions_.data();
-  for (int ii = 0; ii < m; ++ii) pos[ii] = relative_[r[ii]];
   double* t = values_.data() + target.offset;
   const Index ht = target.height;
-  if (source.width == 1) {   // an outer product: no temporary
+  if (width == 1) {   // an outer product: no temporary
+    int* pos = positions_.data();
+    for (int ii = 0; ii < m; ++ii) pos[ii] = relative_[r[ii]];
     const double* x = values_.data() + source.offset + begin;
     for (int jj = 0; jj < k; ++jj) {
       double* col = t + (Index)(r[jj] - f) * ht;
@@ -291,9 +330,32 @@ void BlockedCholesky::apply_update(const Panel& target, const Panel& source, int
     }
     return;
   }
-  const auto src = block(source);
+  const Eigen::Map<const MatrixXd> src(values_.data() + source.offset, source.height, width);
+  const auto top = src.middleRows(begin, k);
+  if ((double)m * k * width < 32768.0) {   // small: one product into product_ (no temporaries)
+    int* pos = positions_.data();
+    for (int ii = 0; ii < m; ++ii) pos[ii] = relative_[r[ii]];
+    Eigen::Map<MatrixXd> U(product_.data(), m, k);
+    U.noalias() = src.middleRows(begin, m) * top.transpose();
+    for (int jj = 0; jj < k; ++jj) {
+      double* col = t + (Index)(r[jj] - f) * ht;
+      const double* u = U.data() + (Index)jj * m;
+      for (int ii = jj; ii < m; ++ii) col[pos[ii]] -= u[ii];
+    }
+    return;
+  }
+  if (r[m - 1] - r[0] == m - 1) {   // a contiguous block of the target
+    Eigen::Map<MatrixXd, 0, Eigen::OuterStride<> > dest(t + relative_[r[0]] + (Index)(r[0] - f) * ht, m, k, Eigen::OuterStride<>(ht));
+    dest.topRows(k).triangularView<Eigen::Lower>() -= top * top.transpose();
+    if (m > k) dest.bottomRows(m - k).noalias() -= src.middleRows(begin + k, m - k) * top.transpose();
+    return;
+  }
+  int* pos = positions_.data();
+  for (int ii = 0; ii < m; ++ii) pos[ii] = relative_[r[ii]];
   Eigen::Map<MatrixXd> U(product_.data(), m, k);
-  U.noalias() = src.middleRows(begin, m) * src.middleRows(begin, k).transpose();
+  U.topRows(k).triangularView<Eigen::Lower>().setZero();
+  U.topRows(k).triangularView<Eigen::Lower>() += top * top.transpose();
+  if (m > k) U.bottomRows(m - k).noalias() = src.middleRows(begin + k, m - k) * top.transpose();
   for (int jj = 0; jj < k; ++jj) {
     double* col = t + (Index)(r[jj] - f) * ht;
     const double* u = U.data() + (Index)jj * m;
@@ -333,8 +395,31 @@ bool BlockedCholesky::factorize(const SpMat& A) {
   for (int s = 0; s < nsuper; ++s) {
     const Panel& pn = panels_[nlev1_ + s];
     for (int t = 0; t < pn.height; ++t) relative_[rows_[pn.row_start + t]] = t;
-    for (int u = update_start_[s]; u < update_start_[s + 1]; ++u)
-      apply_update(pn, panels_[updates_[u].source], updates_[u].begin, updates_[u].end);
+    for (int u = update_start_[s]; u < update_start_[s + 1]; ++u) apply_update(pn, updates_[u]);
+    // one-column leading levels x_k: the supernode's columns j get -x_k[rows at or below j] x_k[j],
+    // a block of columns at a time (about 256 KB of the supernode, so it stays in cache while the
+    // levels' short panels stream by, instead of every level's update scattering over all of it)
+    const int first = single_start_[s], last = single_start_[s + 1];
+    if (first < last) {
+      double* t = values_.data() + pn.offset;
+      const int f = first_col_[s], block_width = std::max(1, 32768 / std::max(pn.height, 1));
+      for (int u = first; u < last; ++u) cursor_[u - first] = single_updates_[u].begin;
+      for (int c0 = f; c0 < first_col_[s + 1]; c0 += block_width) {
+        const int c1 = c0 + block_width;
+        for (int u = first; u < last; ++u) {
+          const Update& up = single_updates_[u];
+          const Panel& src = panels_[up.source];
+          const int* r = rows_.data() + src.row_start;
+          const double* x = values_.data() + src.offset;
+          int& jj = cursor_[u - first];
+          for (; jj < up.end && r[jj] < c1; ++jj) {
+            double* col = t + (Index)(r[jj] - f) * pn.height;
+            const double xj = x[jj];
+            for (int ii = jj; ii < src.height; ++ii) col[relative_[r[ii]]] -= x[ii] * xj;
+          }
+        }
+      }
+    }
     auto B = block(pn);
     Eigen::Ref<MatrixXd> D(B.topRows(pn.width));
     Eigen::LLT<Eigen::Ref<MatrixXd> > llt(D);

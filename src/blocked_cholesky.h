@@ -57,15 +57,20 @@ class BlockedCholesky {
     Eigen::Index offset;
     int height, width, row_start, below;
   };
-  struct Update {   // panel `source` updates a supernode with its rows at positions [begin, end)
-    int source, begin, end;
+  // Panel `source` (and the count - 1 leading panels after it, which have the same rows and are
+  // stored right after it: together one height x (width count) block) updates a supernode with
+  // its rows at positions [begin, end).
+  struct Update {
+    int source, begin, end, count;
   };
   Eigen::Map<Eigen::MatrixXd> block(const Panel& pn) { return Eigen::Map<Eigen::MatrixXd>(values_.data() + pn.offset, pn.height, pn.width); }
   Eigen::Map<const Eigen::MatrixXd> block(const Panel& pn) const {
     return Eigen::Map<const Eigen::MatrixXd>(values_.data() + pn.offset, pn.height, pn.width);
   }
   void analyze_rest(const SpMat& A, std::vector<std::vector<int> >& level_rows, double max_doubles);
-  void apply_update(const Panel& target, const Panel& source, int begin, int end);
+  void apply_update(const Panel& target, const Update& update);
+  // Leading level k has one column and rows of its own (updated column by column, lead_col_*).
+  bool single_column(int k) const { return p1_ == 1 && lead_group_[k] == 1; }
   // S on the rows rows_[first .. first + m) (sorted rest rows), from the panels done: m x m
   void gather_inverse(int first, int m, Eigen::MatrixXd& out) const;
   // Position of rest row `row` (factor numbering) in panel pn's rows; -1 if absent.
@@ -80,6 +85,12 @@ class BlockedCholesky {
   std::vector<int> snode_of_;          // supernode of each rest column (factor numbering)
   std::vector<int> update_start_;      // updates of supernode s: updates_[update_start_[s] ...]
   std::vector<Update> updates_;
+  std::vector<int> lead_group_;        // leading levels k .. k + lead_group_[k] - 1 share their rows (0: inside a group)
+  // updates of supernode s from one-column leading levels with rows of their own, applied in
+  // blocks of the supernode's columns (factorize()): single_updates_[single_start_[s] ...]
+  std::vector<int> single_start_;
+  std::vector<Update> single_updates_;
+  std::vector<int> cursor_;            // scratch: per single update, its next row in the column block
   std::vector<Eigen::Index> dest_;     // per stored entry of A: its place in values_ (-1: none)
   mutable std::vector<int> relative_;  // scratch: row -> position in the current supernode
   typedef Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> RowMatrix;

@@ -106,6 +106,21 @@ test_that("blocked and sparse factors agree with random slopes crossed with a se
   expect_factors_agree(m)
 })
 
+# Every level of `a` sees every level of `b` twice: the leading levels share their rows, so the
+# blocked factor updates them together as one wide panel.
+balanced_crossed_data <- function() {
+  withr::with_seed(3, {
+    a <- rep(1:40, each = 24); b <- rep(rep(1:12, each = 2), 40); x <- rnorm(960)
+    y <- 1 + 0.5 * x + rnorm(40)[a] + 0.3 * rnorm(40)[a] * x + rnorm(12, 0, 0.7)[b] + rnorm(960)
+    data.frame(y, x, a = factor(a), b = factor(b))
+  })
+}
+
+test_that("blocked and sparse factors agree on a balanced fully crossed design (levels sharing their rows)", {
+  expect_factors_agree(glmm(y ~ x + (1 | a) + (1 | b), data = balanced_crossed_data()))
+  expect_factors_agree(glmm(y ~ x + (x | a) + (1 | b), data = balanced_crossed_data()))
+})
+
 test_that("blocked and sparse factors agree on nested and single-term models", {
   m <- glmm(UBW ~ LBW + (1 | pop/patch), data = reference_data("blossoms"))
   expect_factors_agree(m)
