@@ -219,8 +219,10 @@ wald_term_tests <- function(object, type = "I") {
   df <- vapply(tested, function(k) sum(assign == k), numeric(1))
   out <- data.frame(Df = df, Chisq = chisq, `Pr(>Chisq)` = stats::pchisq(chisq, df, lower.tail = FALSE),
                     row.names = c("(Intercept)", labels)[tested + 1L], check.names = FALSE)
-  heading <- c(if (type == "III") "Wald chi-square tests of the fixed-effect terms (type III, each term's coefficients jointly zero)"
-               else "Sequential Wald chi-square tests of the fixed-effect terms (type I, each after those above it)",
+  part <- if (has_model_components(object)) "fixed-effect terms of the conditional model" else "fixed-effect terms"
+  heading <- c(if (type == "III") paste0("Wald chi-square tests of the ", part, " (type III, each term's coefficients jointly zero)")
+               else paste0("Sequential Wald chi-square tests of the ", part, " (type I, each after those above it)"),
+               if (has_model_components(object)) "(the zero-inflation and dispersion models are not tested here: see car::Anova(m, component = ))",
                paste("Response:", paste(deparse(object$formula[[2L]]), collapse = " ")))
   structure(out, heading = heading, class = c("anova", "data.frame"))
 }

@@ -226,3 +226,15 @@ test_that("the tools give the live glmmTMB fits' numbers", {
     expect_rel(as.numeric(insight::get_predicted(m, ci = NULL)), as.numeric(insight::get_predicted(g, ci = NULL)), paste(name, "live get_predicted"))
   }
 })
+
+test_that("anova() of one fit with components tests the conditional model's terms and says so", {
+  spec <- fam_eco_specs()$zip
+  m <- fam_eco_fit(spec)
+  ref <- fam_eco_refs()$zip
+  tab <- anova(m, type = "III")
+  # spp + mined without interactions: type III Wald tests of the terms equal car::Anova()'s type II
+  # tests on the glmmTMB fit (stored), the intercept row aside
+  expect_rel(tab[c("spp", "mined"), "Chisq"], ref$anova, "zip anova(type = 'III')")
+  expect_match(attr(tab, "heading")[1L], "conditional model", fixed = TRUE)
+  expect_true(any(grepl("zero-inflation", attr(tab, "heading"), fixed = TRUE)))
+})
