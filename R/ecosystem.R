@@ -237,6 +237,9 @@ augment_rows <- function(x, n_rows) {
 #'
 #' @param object a model fitted by [glmm()].
 #' @param trms,xlev,grid supplied by 'emmeans': the terms, factor levels and reference grid.
+#' @param component `"cond"` (the conditional model, the default) or, for a fit with a
+#'   `ziformula`, `"zi"` (the zero-inflation model's linear predictor, logit link), as
+#'   emmeans' `component` for glmmTMB.
 #' @param ... passed on by 'emmeans'.
 #' @return `recover_data.glmmlab()`: the data frame 'emmeans' builds its reference grid from.
 #'   `emm_basis.glmmlab()`: the list 'emmeans' needs (`X`, `bhat`, `nbasis`, `V`, `dffun`,

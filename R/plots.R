@@ -25,7 +25,8 @@
 #' d <- data.frame(y, x, g)
 #' m <- glmm(y ~ x + (x | g), data = d)
 #' plot(m)
-#' if (requireNamespace("lattice", quietly = TRUE)) print(plot(m, resid(., scaled = TRUE) ~ fitted(.) | g, abline = 0))
+#' if (requireNamespace("lattice", quietly = TRUE))
+#'   print(plot(m, resid(., scaled = TRUE) ~ fitted(.) | g, abline = 0))
 #' @importFrom graphics abline lines plot segments axis par
 #' @importFrom stats lowess
 #' @export

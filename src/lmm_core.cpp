@@ -76,13 +76,18 @@ double LmmCore::deviance(const VectorXd& theta, bool reml) {
   cu_ = half_solved_.col(0);
   RZX_ = half_solved_.rightCols(p_);
   ldL2_ = system_.logdet2();
-  VectorXd cbeta = XtWy_ - RZX_.transpose() * cu_;
+  // (without random effects, q = 0: the products with the empty RZX and cu are skipped, as Eigen's
+  // kernels would read their null data pointers)
+  const bool has_re = re_.q > 0;
+  VectorXd cbeta = XtWy_;
+  if (has_re) cbeta.noalias() -= RZX_.transpose() * cu_;
   ldRX2_ = 0;
   beta_ = VectorXd::Zero(p_);
   RX_ = MatrixXd::Zero(p_, p_);
   double cbeta2 = 0;
   if (p_ > 0) {
-    const MatrixXd M = XtWX_ - RZX_.transpose() * RZX_;
+    MatrixXd M = XtWX_;
+    if (has_re) M.noalias() -= RZX_.transpose() * RZX_;
     Eigen::LLT<MatrixXd> llt(M);
     if (llt.info() != Eigen::Success) return inf;
     RX_ = llt.matrixU();
@@ -93,7 +98,8 @@ double LmmCore::deviance(const VectorXd& theta, bool reml) {
     for (int j = 0; j < p_; ++j) ldRX2_ += 2.0 * std::log(RX_(j, j));
   }
   // u = P' L^{-T} (cu - RZX beta)
-  u_ = cu_ - RZX_ * beta_;
+  u_ = cu_;
+  if (has_re && p_ > 0) u_.noalias() -= RZX_ * beta_;
   solve_Lt(u_);
   pwrss_ = ytWy_ - cu_.squaredNorm() - cbeta2;
   if (!(pwrss_ > 0)) pwrss_ = std::numeric_limits<double>::min();

@@ -194,10 +194,54 @@ if (!quick) {
   })
 }
 
+# ---- models without random effects, model components, the further families -----------------
+step("no random effects: lm- and glm-like fits", {
+  m <- glmm(y ~ x1, data = chapter)
+  stopifnot(isTRUE(all.equal(as.numeric(logLik(m)), as.numeric(logLik(lm(y ~ x1, data = chapter))))))
+  predict(m, newdata = chapter_new, se.fit = TRUE); simulate(m, nsim = 1, seed = 1); vcov(m)
+  m <- glmm(count ~ x, family = poisson, data = glmm_sim)
+  stopifnot(isTRUE(all.equal(as.numeric(logLik(m)), as.numeric(logLik(glm(count ~ x, poisson, glmm_sim))), tolerance = 1e-6)))
+  predict(m, newdata = glmm_new, type = "response"); simulate(m, nsim = 1, seed = 1); confint(m)
+})
+salamanders <- fixture_data("Salamanders")
+step("Salamanders: zinb2, zi = ~ spp + mined", {
+  m <- glmm(count ~ spp + mined + (1 | site), ziformula = ~ spp + mined, family = nbinom2, data = salamanders)
+  stopifnot(is.finite(logLik(m)))
+  invisible(capture.output(print(summary(m)), print(fixef(m)), print(VarCorr(m)), print(ranef(m))))
+  for (type in c("response", "conditional", "zprob", "zlink", "link")) stopifnot(all(is.finite(predict(m, type = type))))
+  predict(m, newdata = salamanders[1:5, ], type = "response"); simulate(m, nsim = 1, seed = 1); confint(m)
+})
+if (!quick) {
+  step("Salamanders: zi with a random effect, hurdles, dispformula, genpois", {
+    m <- glmm(count ~ mined + (1 | site), ziformula = ~ mined + (1 | site), family = poisson, data = salamanders)
+    invisible(capture.output(print(summary(m)), print(ranef(m))))
+    predict(m, type = "response"); simulate(m, nsim = 1, seed = 1)
+    m <- glmm(count ~ spp + mined + (1 | site), ziformula = ~ spp + mined, family = truncated_nbinom2, data = salamanders)
+    predict(m, type = "response"); simulate(m, nsim = 1, seed = 1)
+    m <- glmm(count ~ spp + mined + (1 | site), ziformula = ~ mined, family = truncated_poisson, data = salamanders)
+    m <- glmm(count ~ spp + mined + (1 | site), dispformula = ~ spp, family = nbinom2, data = salamanders)
+    predict(m, type = "disp"); confint(m)
+    m <- glmm(count ~ mined + (1 | site), ziformula = ~1, family = genpois, data = salamanders)
+    m <- glmm(Reaction ~ Days + (1 | Subject), dispformula = ~ Days, data = sleepstudy)
+    stopifnot(is.finite(logLik(m)))
+  })
+  step("further families: betabinomial, beta, tweedie, t, lognormal", {
+    m <- glmm(cbind(incidence, size - incidence) ~ period + (1 | herd), family = betabinomial, data = cbpp)
+    d <- glmm_sim; d$prop <- plogis(-0.3 + 1.2 * d$x + rnorm(nrow(d), 0, 0.5))
+    m <- glmm(prop ~ x + (1 | g), family = beta_family(), data = d); simulate(m, nsim = 1, seed = 1)
+    d$pos0 <- ifelse(d$count == 0, 0, d$positive)
+    m <- glmm(pos0 ~ x + (1 | g), family = tweedie(), data = d); simulate(m, nsim = 1, seed = 1)
+    m <- glmm(positive ~ x + (1 | g), family = t_family(), data = d)
+    m <- glmm(positive ~ x + (1 | g), family = lognormal(), data = d)
+    stopifnot(is.finite(logLik(m)))
+  })
+}
+
 # ---- bad input: each must be a clear R error, never a crash ----------------------------------
 bad <- chapter
 expect_r_error("missing variable", glmm(y ~ nosuch + (1 | groupID), data = chapter))
-expect_r_error("no random effects", glmm(y ~ x1, data = chapter))
+expect_r_error("ziformula with a response", glmm(count ~ mined + (1 | site), ziformula = count ~ 1, family = poisson, data = salamanders))
+expect_r_error("zeros for a truncated family", glmm(count ~ mined + (1 | site), family = truncated_poisson, data = salamanders))
 expect_r_error("unknown family", glmm(y ~ x1 + (1 | groupID), data = chapter, family = "weibull"))
 expect_r_error("negative weights", glmm(y ~ x1 + (1 | groupID), data = chapter, weights = rep(-1, 200)))
 expect_r_error("weights of the wrong length", glmm(y ~ x1 + (1 | groupID), data = chapter, weights = 1:3))
