@@ -131,6 +131,7 @@ VectorXd LmmCore::at_theta(const std::vector<MatrixXd>& blocks) const {
 double LmmCore::objective_gradient(const VectorXd& theta, bool reml, VectorXd& grad) {
   const double dev = deviance(theta, reml);
   grad = VectorXd::Constant(re_.ntheta, kNaN);
+  if (re_.q == 0) return dev;   // no random effects: no theta, an empty gradient
   if (!std::isfinite(dev) || !invert_on_M()) return dev;
   const SpMat& M = system_.ZtWZ();
   std::vector<MatrixXd> G = trace_blocks(theta);
@@ -169,7 +170,9 @@ LmmCore::FixedBeta LmmCore::at_fixed_beta(const VectorXd& theta, const VectorXd&
   out.logdet_A = ldL2_;
   if (with_dlogdet) out.dlogdet_A = 2.0 * at_theta(trace_blocks(theta));
   const VectorXd b = beta - beta_shift_;     // the core's y is shifted by X beta_shift
-  const VectorXd ZtWr = ZtWy_ - ZtWX_ * b;   // Z'W(y - X b)
+  const bool has_re = re_.q > 0;             // q = 0: Eigen's kernels must not see the empty Z'WX
+  VectorXd ZtWr = ZtWy_;                     // Z'W(y - X b)
+  if (has_re) ZtWr.noalias() -= ZtWX_ * b;
   MatrixXd c = re_.Lambda.transpose() * ZtWr;
   solve_L(c);                                // L^{-1} P Lambda'Z'W(y - X b)
   out.Q = ytWy_ - 2.0 * b.dot(XtWy_) + b.dot(XtWX_ * b) - c.squaredNorm();
@@ -177,6 +180,8 @@ LmmCore::FixedBeta LmmCore::at_fixed_beta(const VectorXd& theta, const VectorXd&
   solve_Lt(u);                               // the conditional mode at b
   const VectorXd Lu = re_.Lambda * u;
   out.dQ = -2.0 * at_theta(outer_blocks(ZtWr - system_.ZtWZ() * Lu, u));
-  out.dQ_dbeta = -2.0 * (XtWy_ - XtWX_ * b - ZtWX_.transpose() * Lu);
+  VectorXd score = XtWy_ - XtWX_ * b;
+  if (has_re) score.noalias() -= ZtWX_.transpose() * Lu;
+  out.dQ_dbeta = -2.0 * score;
   return out;
 }
