@@ -268,38 +268,25 @@ component_disp_variance <- function(object) {
 component_sd_intervals <- function(object, z) {
   map <- object$map
   Vp <- object$components$vcov_par
-  pos <- 0L
-  out <- NULL
-  re <- core_terms(object$re)   # a "diag" term: one scalar core term per column
-  for (i in seq_along(re)) {
-    t <- re[[i]]
-    k <- ncol(t$Xt) * (ncol(t$Xt) + 1L) / 2L
-    if (ncol(t$Xt) == 1L) {
-      th <- object$par[pos + 1L]
-      sd <- th / map$re_scale[[i]]
-      se_log <- if (is.null(Vp) || th <= 0) NA_real_ else sqrt(max(Vp[pos + 1L, pos + 1L], 0)) / th
-      row <- matrix(c(exp(log(sd) - z * se_log), exp(log(sd) + z * se_log), sd), 1L)
-      rownames(row) <- sprintf("cond.Std.Dev.%s|%s", t$cnms, t$group)
-      out <- rbind(out, row)
+  # Wald rows on the log-SD scale of one model's scalar terms, its theta starting after `pos`
+  sd_rows <- function(terms, pos, scales, prefix) {
+    out <- NULL
+    for (i in seq_along(terms)) {
+      t <- terms[[i]]
+      if (ncol(t$Xt) == 1L) {
+        th <- object$par[pos + 1L]
+        sd <- th / scales[[i]]
+        se_log <- if (is.null(Vp) || th <= 0) NA_real_ else sqrt(max(Vp[pos + 1L, pos + 1L], 0)) / th
+        row <- matrix(c(exp(log(sd) - z * se_log), exp(log(sd) + z * se_log), sd), 1L)
+        rownames(row) <- sprintf("%s.Std.Dev.%s|%s", prefix, t$cnms, t$group)
+        out <- rbind(out, row)
+      }
+      pos <- pos + ncol(t$Xt) * (ncol(t$Xt) + 1L) / 2L
     }
-    pos <- pos + k
+    out
   }
-  re_zi <- object$components$re
-  pos <- length(object$par) - map$ntheta_zi
-  for (i in seq_along(re_zi)) {
-    t <- re_zi[[i]]
-    k <- ncol(t$Xt) * (ncol(t$Xt) + 1L) / 2L
-    if (ncol(t$Xt) == 1L) {
-      th <- object$par[pos + 1L]
-      sd <- th / map$re_zi_scale[[i]]
-      se_log <- if (is.null(Vp) || th <= 0) NA_real_ else sqrt(max(Vp[pos + 1L, pos + 1L], 0)) / th
-      row <- matrix(c(exp(log(sd) - z * se_log), exp(log(sd) + z * se_log), sd), 1L)
-      rownames(row) <- sprintf("zi.Std.Dev.%s|%s", t$cnms, t$group)
-      out <- rbind(out, row)
-    }
-    pos <- pos + k
-  }
-  out
+  rbind(sd_rows(core_terms(object$re), 0L, map$re_scale, "cond"),   # a "diag" term: one scalar core term per column
+               sd_rows(object$components$re, length(object$par) - map$ntheta_zi, map$re_zi_scale, "zi"))
 }
 
 # The zero model's random-effect contribution per row (as re_contribution() for the conditional model).
