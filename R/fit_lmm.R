@@ -47,7 +47,10 @@ lmm_start <- function(core, theta0, control, use_moments, n) {
   theta0 <- pmax(theta0, lower)
   moment <- pmax(cpp_core_moment_theta(core$ptr), lower)
   out$evaluations <- 2L
-  if (all(is.finite(moment)) && core_objective(core, moment) < core_objective(core, theta0)) {
+  # theta0 read first: the core keeps the factor of the last theta read, the moment estimate,
+  # where BOBYQA then starts
+  at_theta0 <- core_objective(core, theta0)
+  if (all(is.finite(moment)) && core_objective(core, moment) < at_theta0) {
     out$theta <- moment
     if (is.null(control$initial_step) && is.null(control$initial_steps)) {
       out$control$initial_steps <- 0.1 * pmax(abs(moment), 0.05 / control$scale)

@@ -2,6 +2,7 @@
 #include "blocked_cholesky.h"
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 using Eigen::Index;
 using Eigen::MatrixXd;
@@ -261,15 +262,25 @@ void BlockedCholesky::analyze_rest(const SpMat& A, std::vector<std::vector<int> 
   updates_.clear();
   single_start_.assign(1, 0);
   single_updates_.clear();
-  std::size_t max_single = 0;
   for (int s = 0; s < nsuper; ++s) {
     updates_.insert(updates_.end(), lists[s].begin(), lists[s].end());
     update_start_.push_back(updates_.size());
     single_updates_.insert(single_updates_.end(), single_lists[s].begin(), single_lists[s].end());
     single_start_.push_back(single_updates_.size());
-    max_single = std::max(max_single, single_lists[s].size());
   }
-  cursor_.assign(max_single, 0);
+  // the single updates by target column (counting sort: each column's hits in update order)
+  single_hit_start_.assign(q2_ + 1, 0);
+  for (const Update& up : single_updates_)
+    for (int jj = up.begin; jj < up.end; ++jj) ++single_hit_start_[rows_[panels_[up.source].row_start + jj] + 1];
+  for (int c = 0; c < q2_; ++c) single_hit_start_[c + 1] += single_hit_start_[c];
+  single_hits_.resize(single_hit_start_[q2_]);
+  {
+    std::vector<int> next(single_hit_start_.begin(), single_hit_start_.end() - 1);
+    for (int u = 0; u < (int)single_updates_.size(); ++u) {
+      const Update& up = single_updates_[u];
+      for (int jj = up.begin; jj < up.end; ++jj) single_hits_[next[rows_[panels_[up.source].row_start + jj]]++] = std::make_pair(u, jj);
+    }
+  }
   product_.resize(std::max<Index>(max_product, 1), 1);
   relative_.assign(q2_, 0);
   int max_height = 0;
@@ -396,26 +407,26 @@ bool BlockedCholesky::factorize(const SpMat& A) {
     const Panel& pn = panels_[nlev1_ + s];
     for (int t = 0; t < pn.height; ++t) relative_[rows_[pn.row_start + t]] = t;
     for (int u = update_start_[s]; u < update_start_[s + 1]; ++u) apply_update(pn, updates_[u]);
-    // one-column leading levels x_k: the supernode's columns j get -x_k[rows at or below j] x_k[j],
-    // a block of columns at a time (about 256 KB of the supernode, so it stays in cache while the
-    // levels' short panels stream by, instead of every level's update scattering over all of it)
-    const int first = single_start_[s], last = single_start_[s + 1];
-    if (first < last) {
+    // one-column leading levels x_k: each column j of the supernode gets -x_k[rows at or below j]
+    // x_k[j] from every level k that has row j, one column at a time (the column stays in cache
+    // while the levels' short panels stream by, instead of every level's update scattering over
+    // all of the supernode)
+    if (single_start_[s] < single_start_[s + 1]) {
       double* t = values_.data() + pn.offset;
-      const int f = first_col_[s], block_width = std::max(1, 32768 / std::max(pn.height, 1));
-      for (int u = first; u < last; ++u) cursor_[u - first] = single_updates_[u].begin;
-      for (int c0 = f; c0 < first_col_[s + 1]; c0 += block_width) {
-        const int c1 = c0 + block_width;
-        for (int u = first; u < last; ++u) {
-          const Update& up = single_updates_[u];
-          const Panel& src = panels_[up.source];
+      const int f = first_col_[s];
+      const bool no_rows_below = pn.height == pn.width;   // then a row's place is row - f
+      for (int c = f; c < first_col_[s + 1]; ++c) {
+        double* col = t + (Index)(c - f) * pn.height;
+        for (int e = single_hit_start_[c]; e < single_hit_start_[c + 1]; ++e) {
+          const Panel& src = panels_[single_updates_[single_hits_[e].first].source];
           const int* r = rows_.data() + src.row_start;
           const double* x = values_.data() + src.offset;
-          int& jj = cursor_[u - first];
-          for (; jj < up.end && r[jj] < c1; ++jj) {
-            double* col = t + (Index)(r[jj] - f) * pn.height;
-            const double xj = x[jj];
-            for (int ii = jj; ii < src.height; ++ii) col[relative_[r[ii]]] -= x[ii] * xj;
+          const int jj = single_hits_[e].second, m = src.height;
+          const double xj = x[jj];
+          if (no_rows_below) {
+            for (int ii = jj; ii < m; ++ii) col[r[ii] - f] -= x[ii] * xj;
+          } else {
+            for (int ii = jj; ii < m; ++ii) col[relative_[r[ii]]] -= x[ii] * xj;
           }
         }
       }

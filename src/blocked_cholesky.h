@@ -86,11 +86,14 @@ class BlockedCholesky {
   std::vector<int> update_start_;      // updates of supernode s: updates_[update_start_[s] ...]
   std::vector<Update> updates_;
   std::vector<int> lead_group_;        // leading levels k .. k + lead_group_[k] - 1 share their rows (0: inside a group)
-  // updates of supernode s from one-column leading levels with rows of their own, applied in
-  // blocks of the supernode's columns (factorize()): single_updates_[single_start_[s] ...]
+  // updates of supernode s from one-column leading levels with rows of their own, applied one
+  // target column at a time (factorize()): single_updates_[single_start_[s] ...]; the levels that
+  // hit rest column c (factor numbering) are single_hits_[single_hit_start_[c] ...], each the index
+  // of its update and the position of c in the level's rows, in the order of the updates
   std::vector<int> single_start_;
   std::vector<Update> single_updates_;
-  std::vector<int> cursor_;            // scratch: per single update, its next row in the column block
+  std::vector<int> single_hit_start_;
+  std::vector<std::pair<int, int> > single_hits_;
   std::vector<Eigen::Index> dest_;     // per stored entry of A: its place in values_ (-1: none)
   mutable std::vector<int> relative_;  // scratch: row -> position in the current supernode
   typedef Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> RowMatrix;

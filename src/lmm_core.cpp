@@ -37,6 +37,7 @@ void LmmCore::set_response(const VectorXd& y, const VectorXd& w) {
     }
   }
   system_.set_weights(w);
+  factored_ = false;   // Z'WZ changed: the factor is stale
   const SpMat Zw = sw.asDiagonal() * re_.Z;
   ZtWX_ = Zw.transpose() * Xw;
   ZtWy_ = Zw.transpose() * yw;
@@ -55,10 +56,14 @@ void LmmCore::set_response(const VectorXd& y, const VectorXd& w) {
   RX_ = MatrixXd::Zero(p_, p_);
 }
 
-// Factor A(theta) = Lambda' Z'WZ Lambda + I (penalized_system.h).
+// Factor A(theta) = Lambda' Z'WZ Lambda + I (penalized_system.h), unless the factor held is A's
+// at this theta already.
 bool LmmCore::factor_A(const VectorXd& theta) {
   re_.set_theta(theta.data());
-  return system_.factor(re_);
+  if (factored_ && factored_theta_.size() == theta.size() && factored_theta_ == theta) return true;
+  factored_ = system_.factor(re_);
+  factored_theta_ = theta;
+  return factored_;
 }
 
 double LmmCore::deviance(const VectorXd& theta, bool reml) {

@@ -78,6 +78,8 @@ class LmmCore : public MixedCore {
   double sum_log_weights() const { return sum_log_w_; }
 
  private:
+  // A(theta) factored, or kept when theta is the theta of the last successful factorization (a
+  // fit reads the core at its optimum several times: the end state, standard errors, methods)
   bool factor_A(const Eigen::VectorXd& theta);
   void solve_L(Eigen::MatrixXd& B) const { system_.solve_L(B); }    // B <- L^{-1} P B
   void solve_Lt(Eigen::VectorXd& v) const { system_.solve_Lt(v); }  // v <- P' L^{-T} v
@@ -106,6 +108,9 @@ class LmmCore : public MixedCore {
   std::vector<Eigen::Index> inverse_at_M_;
   Eigen::VectorXd zinv_;
   bool layout_checked_ = false, layout_ok_ = false;
+  // the theta whose factor system_ holds (factored_ false: none, or the weights changed since)
+  Eigen::VectorXd factored_theta_;
+  bool factored_ = false;
   // state of the last evaluation
   Eigen::MatrixXd RZX_, RX_;
   Eigen::VectorXd cu_, beta_, u_;
