@@ -138,14 +138,19 @@ void BlockedCholesky::analyze_rest(const SpMat& A, std::vector<std::vector<int> 
       const int r = it.row() - q1_;
       if (r >= 0 && mark[r] != c) { mark[r] = c; adj[c].push_back(r); }
     }
-    for (int k : levels_of[c])
+    for (int k : levels_of[c]) {
+      if ((int)adj[c].size() == q2_ - 1) break;   // every other column already: S's column c is full
       for (int r : level_rows[k])
         if (mark[r] != c) { mark[r] = c; adj[c].push_back(r); }
+    }
   }
   // approximate minimum degree order, then postordered so that supernodes are consecutive
   std::vector<int> order(q2_);
   if (q2_ > 0) {
     std::vector<Eigen::Triplet<double> > t;
+    std::size_t entries = q2_;
+    for (int c = 0; c < q2_; ++c) entries += adj[c].size();
+    t.reserve(entries);
     for (int c = 0; c < q2_; ++c)
       for (int r : adj[c]) t.push_back(Eigen::Triplet<double>(r, c, 1.0));
     for (int c = 0; c < q2_; ++c) t.push_back(Eigen::Triplet<double>(c, c, 1.0));

@@ -47,6 +47,14 @@ test_that("set_response() swaps the response of a core: the same objective as a 
   lcore <- glmmlab:::new_fit_core(l)
   glmmlab:::core_set_response(lcore, ss$Reaction, w)
   expect_equal(core_objective(lcore, lw$par), lw$deviance, tolerance = 1e-10)
+  # the LMM core keeps the factor of the theta it read last: new weights must not reuse it
+  lcore2 <- glmmlab:::new_fit_core(l)
+  expect_equal(core_objective(lcore2, lw$par), core_objective(l$core, lw$par), tolerance = 1e-12)
+  glmmlab:::core_set_response(lcore2, ss$Reaction, w)
+  expect_equal(core_objective(lcore2, lw$par), lw$deviance, tolerance = 1e-10)
+  glmmlab:::core_set_response(lcore2, ss$Reaction, rep(1, nrow(ss)))
+  expect_equal(core_objective(lcore2, lw$par), core_objective(l$core, lw$par), tolerance = 1e-12)
+  expect_identical(core_objective(lcore2, l$par), core_objective(lcore2, l$par))
 })
 
 test_that("the blocked and simplicial factors give the same Laplace objective, gradient and variances", {
