@@ -33,7 +33,7 @@ test_that("devFunOnly = TRUE for GLMMs: lme4's function of c(theta, beta), the e
   cbpp$obs <- factor(seq_len(nrow(cbpp)))
   dev <- glmm(cbind(incidence, size - incidence) ~ period + (1 | herd), cbpp, family = binomial, devFunOnly = TRUE)
   # the Laplace approximation computed herd by herd in R (the reference script) to 1e-8;
-  # lme4's own deviance function is 9e-4 higher here (its PIRLS stops short of the mode)
+  # lme4's own deviance function is 9e-4 higher here (how glmer computes the approximation)
   expect_equal(dev(ref$glmm_point), ref$glmm_dev_exact, tolerance = 1e-9)
   expect_equal(dev(ref$glmm_fit_point), ref$glmm_fit_dev_exact, tolerance = 1e-9)
   expect_lt(abs(dev(ref$glmm_point) - ref$glmm_dev_lme4), 2e-3)
