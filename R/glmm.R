@@ -37,9 +37,10 @@
 #' `control` may also be a control object of 'lme4' (`lmerControl()`, `glmerControl()`) or
 #' 'glmmTMB' (`glmmTMBControl()`): their settings concern those packages' optimizers and are not
 #' used, except what a rank-deficient fixed-effects design gets (lme4's `check.rankX`, glmmTMB's
-#' `rank_check`): its redundant columns dropped with a message (the default), a warning
-#' (`"warn+drop.cols"`, glmmTMB's `"warning"` and `"adjust"`) or silently
-#' (`"silent.drop.cols"`), or an error (`"stop.deficient"`, `"stop"`).
+#' `rank_check`): its redundant columns dropped with a message (the default, glmmTMB's
+#' `"adjust"`), a warning (`"warn+drop.cols"`, glmmTMB's `"warning"`) or silently
+#' (`"silent.drop.cols"`), or an error (`"stop.deficient"`, `"stop"`; and `"ignore"`, `"skip"`,
+#' which would keep the redundant columns).
 #'
 #' @param formula a two-sided formula: response, fixed effects and random-effect terms.
 #' @param data a data frame (or list) holding the variables; when missing, variables are taken
@@ -276,19 +277,20 @@ check_control <- function(control, verbose) {
 
 # What a rank-deficient fixed-effects design gets, from a peer's control object (lme4's
 # checkControl$check.rankX, glmmTMB's rank_check): "message" (drop the redundant columns and
-# say so; the default), "warning", "silent" or "stop". Settings that would keep the redundant
-# columns ("ignore", "skip") are an error: glmm() cannot fit them.
+# say so; the default and glmmTMB's "adjust"), "warning", "silent", "stop", or "keep" (lme4's
+# "ignore", glmmTMB's "skip": the redundant columns kept, which glmm() cannot fit, an error
+# only when X is rank deficient).
 rank_deficiency_action <- function(control) {
   setting <- if (inherits(control, "merControl")) control$checkControl$check.rankX
              else if (is.list(control) && is_peer_control(control)) control$rank_check
   if (is.null(setting)) return("message")
-  if (!is.character(setting) || length(setting) != 1L) stop("the control's rank check setting must be one string", call. = FALSE)
-  action <- switch(setting, "message+drop.cols" = "message", "warn+drop.cols" = , warning = , adjust = "warning",
-                   "silent.drop.cols" = "silent", "stop.deficient" = , stop = "stop", NA_character_)
+  action <- if (is.character(setting) && length(setting) == 1L) {
+    switch(setting, "message+drop.cols" = , adjust = "message", "warn+drop.cols" = , warning = "warning",
+           "silent.drop.cols" = "silent", "stop.deficient" = , stop = "stop", ignore = , skip = "keep", NA_character_)
+  } else NA_character_
   if (is.na(action)) {
-    stop(sprintf(paste0("rank check setting %s is not available: with redundant columns kept X'X is not positive definite; ",
-                        "glmm() drops them (\"message+drop.cols\", \"warn+drop.cols\", \"silent.drop.cols\") or stops (\"stop.deficient\")"),
-                 dQuote(setting, FALSE)), call. = FALSE)
+    stop(sprintf("unknown rank check setting %s: lme4's check.rankX takes \"message+drop.cols\", \"warn+drop.cols\", \"silent.drop.cols\", \"stop.deficient\" or \"ignore\"; glmmTMB's rank_check \"warning\", \"adjust\", \"stop\" or \"skip\"",
+                 paste(deparse(setting), collapse = "")), call. = FALSE)
   }
   action
 }

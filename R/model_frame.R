@@ -102,7 +102,7 @@ check_magnitude <- function(x, what) {
 
 # Fixed-effects design: terms, model matrix (rank-deficient columns dropped), offset;
 # `contrasts` as model.matrix()'s contrasts.arg (named factors must be in the fixed part);
-# `rank_action` what a rank-deficient X gets (rank_deficiency_action()).
+# `rank_action` what a rank-deficient X gets (rank_deficiency_action() in R/glmm.R).
 build_fixed_design <- function(formula, mf, contrasts = NULL, rank_action = "message") {
   ff <- fixed_formula(formula)
   tt <- stats::terms(ff, data = mf)
@@ -120,6 +120,10 @@ build_fixed_design <- function(formula, mf, contrasts = NULL, rank_action = "mes
     if (qx$rank < ncol(X)) {
       keep <- sort(qx$pivot[seq_len(qx$rank)])
       dropped <- colnames(X)[-keep]
+      if (rank_action == "keep") {
+        stop(sprintf("the fixed-effect model matrix is rank deficient (rank(X) = %d < %d = p) and the rank check setting keeps the redundant column%s %s: X'X is not positive definite; let glmm() drop them (lme4's default check.rankX, glmmTMB's rank_check = \"adjust\")",
+                     qx$rank, ncol(X), if (length(dropped) > 1L) "s" else "", paste(dropped, collapse = ", ")), call. = FALSE)
+      }
       if (rank_action == "stop") {
         stop(sprintf("the fixed-effect model matrix is rank deficient (rank(X) = %d < %d = p): drop the redundant column%s %s",
                      qx$rank, ncol(X), if (length(dropped) > 1L) "s" else "", paste(dropped, collapse = ", ")), call. = FALSE)

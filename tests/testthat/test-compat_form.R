@@ -111,7 +111,12 @@ test_that("lme4's check.rankX and glmmTMB's rank_check: stop, warn, drop silentl
   ignore_ctrl <- stop_ctrl
   ignore_ctrl$checkControl$check.rankX <- "ignore"
   expect_error(glmm(z ~ x + y + (1 | r), data = d, family = binomial, control = ignore_ctrl),
-               "rank check setting \"ignore\" is not available")
+               "keeps the redundant column y: X'X is not positive definite")
+  expect_no_error(suppressMessages(glmm(z ~ x + (1 | r), data = d, family = binomial, control = ignore_ctrl)))
+  expect_error(glmm(z ~ x + (1 | r), data = d, family = binomial, control = list(rank_check = "often", profile = FALSE)),
+               "unknown rank check setting \"often\"")
+  expect_message(glmm(z ~ x + y + (1 | r), data = d, family = binomial, control = list(rank_check = "adjust", profile = FALSE)),
+                 "rank deficient so dropping 1 column: y")
   # a full-rank design is unaffected by "stop"
   expect_no_error(suppressMessages(glmm(z ~ x + (1 | r), data = d, family = binomial, control = stop_ctrl)))
   skip_if_not_installed("lme4")
