@@ -1,0 +1,32 @@
+# refs_compat_prof.R: reference numbers for diagnose() (tests/testthat/test-diagnose.R): glmmTMB's
+# diagnose() verdicts and the Wald z statistics it checks (estimate / standard error of glmmTMB's
+# parameters; REML fits: the variance parameters only), for sleepstudy and cbpp fits.
+# Run: Rscript tests/references/make_references.R compat_prof
+suppressPackageStartupMessages(library(glmmTMB))
+ss <- fixture("sleepstudy")
+cbpp <- fixture("cbpp")
+# glmmTMB's z statistics as diagnose() computes them (summary of the sdreport; beta dropped for REML)
+tmb_z <- function(fit) {
+  s <- suppressWarnings(summary(fit$sdr))
+  s <- s[grepl("^(beta|theta)", rownames(s)), , drop = FALSE]
+  if (fit$modelInfo$REML) s <- s[rownames(s) != "beta", , drop = FALSE]
+  z <- s[, "Estimate"] / s[, "Std. Error"]
+  stats::setNames(unname(z), colnames(vcov(fit, full = TRUE))[if (fit$modelInfo$REML) -seq_along(fixef(fit)$cond) else TRUE])
+}
+verdict <- function(fit) { utils::capture.output(ok <- diagnose(fit, explain = FALSE)); ok }
+refs <- list()
+fits <- list(
+  reml_int = glmmTMB(Reaction ~ Days + (1 | Subject), ss, REML = TRUE),
+  ml_slope = glmmTMB(Reaction ~ Days + (Days | Subject), ss),
+  cbpp = glmmTMB(cbind(incidence, size - incidence) ~ period + (1 | herd), cbpp, family = binomial)
+)
+for (nm in names(fits)) {
+  refs[[paste0(nm, "_z")]] <- tmb_z(fits[[nm]])
+  refs[[paste0(nm, "_ok")]] <- verdict(fits[[nm]])
+}
+# a badly scaled predictor: Days in units of 1e-5 days
+ss$Days_big <- ss$Days * 1e5
+big <- glmmTMB(Reaction ~ Days_big + (1 | Subject), ss)
+refs$big_scale_sd <- sd(ss$Days_big)
+refs$big_scale_ok <- verdict(big)
+write_references(refs, "compat_prof", "glmmTMB")
