@@ -152,9 +152,12 @@ fit_response <- function(fit) {
   as.numeric(y)
 }
 
-# Do the fixed effects of REML fits differ (their model-matrix columns, in any order)?
+# Do the fixed effects of REML fits differ (their model-matrix columns, in any order, with the
+# factors of an interaction in any order: y ~ a * b and y ~ b * a are the same)?
 reml_fixed_differ <- function(models) {
-  fixed_names <- lapply(models, function(m) sort(colnames(stats::model.matrix(m))))
+  column_set <- function(m) sort(vapply(strsplit(colnames(stats::model.matrix(m)), ":", fixed = TRUE),
+                                        function(parts) paste(sort(parts), collapse = ":"), ""))
+  fixed_names <- lapply(models, column_set)
   !all(vapply(fixed_names[-1L], identical, logical(1), fixed_names[[1L]]))
 }
 

@@ -73,6 +73,15 @@ test_that("glmmTMB (live) refuses the same REML/ML comparisons that anova() refu
   g1_ml <- glmm(Reaction ~ Days + (1 | Subject), data = sleep)
   expect_error(anova(g0, g1), "Can't compare REML fits with different")
   expect_error(anova(g1, g1_ml), "Can't compare REML and ML")
+  # the same fixed effects written in another order are the same (glmmTMB compares them too)
+  set.seed(4)
+  dd <- data.frame(y = rnorm(60), a = rnorm(60), b = rnorm(60), g = factor(rep(1:6, 10)))
+  ab <- glmm(y ~ a * b + (1 | g), dd, REML = TRUE)
+  ba <- glmm(y ~ b * a + (1 | g), dd, REML = TRUE)
+  expect_s3_class(anova(ab, ba), "anova")
+  tab <- glmmTMB::glmmTMB(y ~ a * b + (1 | g), dd, REML = TRUE)
+  tba <- glmmTMB::glmmTMB(y ~ b * a + (1 | g), dd, REML = TRUE)
+  expect_equal(anova(ab, ba)$logLik, anova(tab, tba)$logLik, tolerance = 1e-6)
 })
 
 test_that("REML fits with the same fixed effects are compared as they are (random effects tested)", {
