@@ -2,7 +2,10 @@
 # diagnose() verdicts and the Wald z statistics it checks (estimate / standard error of glmmTMB's
 # parameters; REML fits: the variance parameters only), for sleepstudy and cbpp fits.
 # Run: Rscript tests/references/make_references.R compat_prof
-suppressPackageStartupMessages(library(glmmTMB))
+suppressPackageStartupMessages({
+  library(glmmTMB)
+  library(lme4)
+})
 ss <- fixture("sleepstudy")
 cbpp <- fixture("cbpp")
 # glmmTMB's z statistics as diagnose() computes them (summary of the sdreport; beta dropped for REML)
@@ -29,4 +32,11 @@ ss$Days_big <- ss$Days * 1e5
 big <- glmmTMB(Reaction ~ Days_big + (1 | Subject), ss)
 refs$big_scale_sd <- sd(ss$Days_big)
 refs$big_scale_ok <- verdict(big)
-write_references(refs, "compat_prof", "glmmTMB")
+# lme4's profile() on the variance scale (prof.scale = "varcov") and its long names (signames = FALSE)
+l1 <- lmer(Reaction ~ Days + (1 | Subject), ss, REML = FALSE)
+refs$lme4_varcov_confint <- confint(profile(l1, which = "theta_", prof.scale = "varcov"))
+refs$lme4_sdcor_confint <- confint(profile(l1, which = "theta_"))
+l2 <- lmer(Reaction ~ Days + (Days | Subject), ss, REML = FALSE)
+refs$lme4_signames_sdcor <- as.character(unique(suppressWarnings(profile(l2, which = "theta_", signames = FALSE))$.par))
+refs$lme4_signames_varcov_l1 <- as.character(unique(profile(l1, which = "theta_", prof.scale = "varcov", signames = FALSE)$.par))
+write_references(refs, "compat_prof", c("glmmTMB", "lme4"))
