@@ -1,5 +1,5 @@
 # diagnose(): glmmTMB's checks of a fit (large coefficients, predictor scales, Wald z statistics,
-# gradient, Hessian) against glmmTMB 1.1.5's verdicts and z statistics
+# gradient, Hessian) against glmmTMB 1.1.5's verdicts and z statistics; Cook's distances of a GLMM
 # (stored numbers: tests/references/refs_compat_prof.R).
 
 refs <- stored_references("compat_prof")
@@ -71,4 +71,19 @@ test_that("diagnose() rejects bad arguments by name", {
   expect_error(diagnose(m, explain = "no"), "`explain` must be TRUE or FALSE")
   expect_error(diagnose(m, big_zstat = -1), "`big_zstat` must be a positive number")
   expect_error(diagnose(lm(Reaction ~ Days, ss)), "needs a model fitted by glmm")
+})
+
+test_that("cooks.distance(influence()) of a GLMM: lme4's formula with glmmTMB's deletion refits and vcov", {
+  cbpp <- fixture_data("cbpp")
+  g <- glmm(cbind(incidence, size - incidence) ~ period + (1 | herd), cbpp, family = binomial)
+  cook <- cooks.distance(influence(g))
+  expect_equal(unname(head(cook, 3)), refs$cbpp_cook_tmb, tolerance = 1e-4)
+  # lme4 1.1-31's stored values are about 2% higher (its vcov() is 1% off the Laplace Hessian's)
+  expect_true(all(abs(head(cook, 3) / refs$cbpp_cook_lme4_stored - 1) < 0.03))
+  skip_if_not_installed("glmmTMB")
+  full <- glmmTMB::glmmTMB(cbind(incidence, size - incidence) ~ period + (1 | herd), cbpp, family = binomial)
+  del <- glmmTMB::glmmTMB(cbind(incidence, size - incidence) ~ period + (1 | herd), cbpp[-1, ], family = binomial)
+  db <- glmmTMB::fixef(del)$cond - glmmTMB::fixef(full)$cond
+  live <- (nrow(cbpp) - 4) / (nrow(cbpp) * 4) * drop(crossprod(db, solve(vcov(full)$cond, db)))
+  expect_equal(unname(cook[1]), live, tolerance = 1e-4)
 })

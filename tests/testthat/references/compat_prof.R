@@ -18,4 +18,6 @@ Days = 6.9678033121251666, `d~(Intercept)` = 55.023171536083908,
         c("2.5 %", "97.5 %"))), lme4_signames_sdcor = c("sd_(Intercept)|Subject", 
     "cor_Days.(Intercept)|Subject", "sd_Days|Subject", "sigma"
     ), lme4_signames_varcov_l1 = c("var_(Intercept)|Subject", 
-    "sigma"))
+    "sigma"), cbpp_cook_tmb = c(0.052381922913513124, 0.039671147040020276, 
+    0.24668623622652391), cbpp_cook_lme4_stored = c(0.053299880003303698, 
+    0.040593117276358101, 0.25260833792843801))
