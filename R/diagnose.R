@@ -50,6 +50,9 @@ diagnose <- function(fit, eval_eps = 1e-5, evec_eps = 1e-2, big_coef = 10, big_s
     stop("diagnose() needs a model fitted by glmm()", call. = FALSE)
   }
   check_no_components(fit, "diagnose()")
+  if (isTRUE(fit$REML) && !is_gaussian_identity(fit$family)) {
+    stop("diagnose() is not available yet for REML fits of GLMMs: refit with REML = FALSE", call. = FALSE)
+  }
   for (nm in c("check_coefs", "check_zstats", "check_hessian", "check_scales", "check_gradient", "explain")) check_flag(get(nm), nm)
   for (nm in c("eval_eps", "evec_eps", "big_coef", "big_sd_log10", "big_zstat", "big_grad")) check_positive_number(get(nm), nm)
   say <- function(...) if (explain) cat(strwrap(paste0(...)), "", sep = "\n")

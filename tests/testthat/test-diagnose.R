@@ -71,6 +71,11 @@ test_that("diagnose() rejects bad arguments by name", {
   expect_error(diagnose(m, explain = "no"), "`explain` must be TRUE or FALSE")
   expect_error(diagnose(m, big_zstat = -1), "`big_zstat` must be a positive number")
   expect_error(diagnose(lm(Reaction ~ Days, ss)), "needs a model fitted by glmm")
+  cbpp <- fixture_data("cbpp")
+  gr <- glmm(cbind(incidence, size - incidence) ~ period + (1 | herd), cbpp, family = binomial, REML = TRUE)
+  expect_error(diagnose(gr), "not available yet for REML fits of GLMMs")
+  gz <- glmm(incidence ~ period + (1 | herd), cbpp, family = poisson, ziformula = ~1)
+  expect_error(diagnose(gz), "not available yet for models with `ziformula`")
 })
 
 test_that("cooks.distance(influence()) of a GLMM: lme4's formula with glmmTMB's deletion refits and vcov", {
