@@ -16,8 +16,8 @@
 #' Wald intervals and p-values may be unreliable; or the parameter is simply well estimated);
 #' (4) a gradient of the negative log-likelihood larger than `big_grad` at the estimates (the
 #' optimizer stopped short; maximum-likelihood fits); (5) a Hessian that is not positive definite
-#' (eigenvalues at most `eval_eps` relative to the largest), with the parameters that dominate
-#' (`|element| > evec_eps`) each flat direction. For REML fits the fixed effects are integrated
+#' (its Cholesky factorization fails), with its eigenvalues at most `eval_eps` relative to the
+#' largest and the parameters that dominate (`|element| > evec_eps`) each of these flat directions. For REML fits the fixed effects are integrated
 #' out, as in glmmTMB, and only the variance parameters are checked.
 #'
 #' @param fit a model fitted by [glmm()].
@@ -181,8 +181,12 @@ diagnose_hessian <- function(pars, eval_eps, evec_eps, say) {
     return(FALSE)
   }
   eig <- eigen(H, symmetric = TRUE)
+  if (!is.null(tryCatch(chol(H), error = function(e) NULL))) return(TRUE)   # positive definite (glmmTMB's pdHess)
   bad <- which(eig$values / max(eig$values) <= eval_eps)
-  if (!length(bad)) return(TRUE)
+  if (!length(bad)) {   # as glmmTMB: not positive definite numerically, but no flat direction
+    cat("Hessian seems OK (its Cholesky factorization failed, but no eigenvalue is near zero: the model may be numerically unstable)\n")
+    return(TRUE)
+  }
   cat("Non-positive definite (NPD) Hessian\n\n")
   say("The Hessian is the curvature of the negative log-likelihood at the estimates; when it is not positive definite ",
       "the likelihood is flat (or curves upwards) in some direction: the model is overfitted or poorly posed. ",

@@ -46,6 +46,7 @@ test_that("diagnose() flags a badly scaled predictor, as glmmTMB", {
   expect_identical(ok, refs$big_scale_ok)
   expect_true(any(grepl("unusually large or small standard deviations", out)))
   expect_true(any(grepl(format(refs$big_scale_sd, digits = 6), out)))
+  expect_false(any(grepl("Non-positive definite", out)))   # badly scaled, but positive definite (glmmTMB's pdHess)
 })
 
 test_that("diagnose() flags large coefficients and a singular fit", {
