@@ -69,7 +69,7 @@ class BlockedCholesky {
   }
   void analyze_rest(const SpMat& A, std::vector<std::vector<int> >& level_rows, double max_doubles);
   void apply_update(const Panel& target, const Update& update);
-  // Leading level k has one column and rows of its own (updated column by column, lead_col_*).
+  // Leading level k has one column and rows of its own (see single_updates_).
   bool single_column(int k) const { return p1_ == 1 && lead_group_[k] == 1; }
   // S on the rows rows_[first .. first + m) (sorted rest rows), from the panels done: m x m
   void gather_inverse(int first, int m, Eigen::MatrixXd& out) const;
