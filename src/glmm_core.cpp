@@ -40,6 +40,7 @@ void GlmmCore::set_response(const VectorXd& y, const VectorXd& w) {
 }
 
 void GlmmCore::clear_cache() {
+  invalidate_cache();
   u_.setZero();
   v_.setZero();
   reml_beta_.setZero();
@@ -57,7 +58,17 @@ VectorXd GlmmCore::lower(bool reml) const {
 double GlmmCore::penalized_deviance(const VectorXd& u, bool derivatives) {
   eta_ = eta_fixed_ + ZL_ * u;
   double ll = loglik_constant_;
-  for (int i = 0; i < eta_.size(); ++i) {
+  const int n = eta_.size();
+  if (derivatives) {   // the family's batch where it has one (same numbers, no per-observation dispatch)
+    obs_value_.resize(n);
+    if (model_.evaluate_all(n, y_.data(), eta_.data(), w_.data(), obs_value_.data(), grad_.data(), info_.data(), nullptr)) {
+      for (int i = 0; i < n; ++i) ll += obs_value_[i];
+      loglik_cond_ = ll;
+      const double dev = -2.0 * ll + u.squaredNorm();
+      return std::isfinite(dev) ? dev : std::numeric_limits<double>::infinity();
+    }
+  }
+  for (int i = 0; i < n; ++i) {
     const ObsLogLik o = model_.loglik(i, y_[i], eta_[i], w_[i]);
     ll += o.value;
     if (derivatives) {
@@ -172,11 +183,19 @@ bool GlmmCore::set_parameters(const VectorXd& theta, const VectorXd& beta, doubl
   return true;
 }
 
-double GlmmCore::laplace_deviance(const VectorXd& theta, const VectorXd& beta, double phi, double shape) {
+double GlmmCore::laplace_deviance(const VectorXd& theta, const VectorXd& beta, double phi, double shape,
+                                  const VectorXd* start) {
   const double inf = std::numeric_limits<double>::infinity();
   if (!set_parameters(theta, beta, phi, shape)) return inf;
   if (!u_.allFinite()) u_.setZero();
-  double dev = penalized_deviance(u_, true);
+  double dev = inf;
+  if (start != nullptr && start->size() == u_.size() && start->allFinite()) {
+    const VectorXd previous = u_;
+    u_ = *start;
+    dev = penalized_deviance(u_, true);
+    if (!std::isfinite(dev)) u_ = previous;   // a poor prediction: the previous mode instead
+  }
+  if (!std::isfinite(dev)) dev = penalized_deviance(u_, true);
   if (!std::isfinite(dev)) {   // a poor warm start: begin again at u = 0
     u_.setZero();
     dev = penalized_deviance(u_, true);
@@ -222,6 +241,7 @@ void GlmmCore::set_quadrature(const VectorXd& nodes, const VectorXd& weights) {
     engine_stop("adaptive Gauss-Hermite quadrature needs a single scalar random-effect term");
   gh_nodes_ = nodes;
   gh_weights_ = weights;
+  invalidate_cache();
 }
 
 // Groups are independent given theta: L = prod_j L_j with, for h_j(u) = sum_{i in j} l_i - u^2/2
@@ -358,6 +378,18 @@ bool GlmmCore::start_info(const VectorXd& par, double& value, MatrixXd& moments,
 }
 
 double GlmmCore::objective(const VectorXd& par, bool reml) {
+  if (cache_valid_ && reml == cache_reml_ && par.size() == cache_par_.size() && par == cache_par_) return cache_value_;
+  const bool predict = tangent_ready_;
+  invalidate_cache();
+  const double value = evaluate_objective(par, reml, predict);
+  cache_par_ = par;
+  cache_reml_ = reml;
+  cache_value_ = value;
+  cache_valid_ = true;
+  return value;
+}
+
+double GlmmCore::evaluate_objective(const VectorXd& par, bool reml, bool predict) {
   const int pz = p_zi(), pd = p_disp(), kz = ntheta_zi();
   const int k = re_.ntheta, p = reml ? 0 : X_.cols(), expected = k + p + pz + pd + n_shape() + kz;
   if (par.size() != expected) engine_stop("the parameter vector has length %d, expected %d", (int)par.size(), expected);
@@ -373,6 +405,10 @@ double GlmmCore::objective(const VectorXd& par, bool reml) {
   }
   const double phi = pd ? std::exp(par[k + p]) : 1.0;
   if (reml) return reml_deviance(par.head(k), phi, shape);
+  if (predict && tangent_par_.size() == par.size()) {
+    const VectorXd start = tangent_u_ + tangent_ * (par - tangent_par_);
+    return laplace_deviance(par.head(k), par.segment(k, p), phi, shape, &start);
+  }
   return laplace_deviance(par.head(k), par.segment(k, p), phi, shape);
 }
 
@@ -406,6 +442,7 @@ double GlmmCore::shape_derivative(const VectorXd& par, bool reml) {
   const int j = par.size() - 1;
   const double h = 1e-4 * std::max(1.0, std::abs(par[j]));
   const VectorXd u0 = u_, beta0 = reml_beta_;
+  invalidate_cache();   // both sides from the same warm start
   VectorXd x = par;
   x[j] = par[j] + h;
   const double up = objective(x, reml);
@@ -415,6 +452,7 @@ double GlmmCore::shape_derivative(const VectorXd& par, bool reml) {
   const double down = objective(x, reml);
   u_ = u0;
   reml_beta_ = beta0;
+  invalidate_cache();   // the state is no longer that of the last point read
   return (up - down) / (2.0 * h);
 }
 
@@ -462,6 +500,10 @@ MatrixXd GlmmCore::half_solve(const VectorXd& par, bool reml, const MatrixXd& V)
 // first two terms of f are stationary in u at the mode (envelope theorem), and the change of
 // log|H| through u^ is v'A du^ with du^ = -H^{-1} (d grad_u (f/2)), which r folds into one solve.
 double GlmmCore::objective_gradient(const VectorXd& par, bool reml, VectorXd& grad) {
+  if (cache_valid_ && cache_has_grad_ && reml == cache_reml_ && par.size() == cache_par_.size() && par == cache_par_) {
+    grad = cache_grad_;
+    return cache_value_;
+  }
   const int k = re_.ntheta, p = X_.cols(), n = y_.size(), q = re_.q;
   grad = VectorXd::Constant(par.size(), NAN);
   const double shape_grad = n_shape() > 0 && has_gradient(reml) ? shape_derivative(par, reml) : NAN;
@@ -470,7 +512,12 @@ double GlmmCore::objective_gradient(const VectorXd& par, bool reml, VectorXd& gr
   const int pz = p_zi(), pd = p_disp();
   const bool zero = model_.zero_model() != kZeroNone;
   VectorXd l1(n), d(n), dd(n), lp(n), l1p(n), dp(n), lz(zero ? n : 0), l1z(zero ? n : 0), dz(zero ? n : 0);
-  for (int i = 0; i < n; ++i) {
+  obs_value_.resize(n);
+  if (model_.evaluate_all(n, y_.data(), eta_.data(), w_.data(), obs_value_.data(), l1.data(), d.data(), dd.data())) {
+    lp.setZero();   // no dispersion
+    l1p.setZero();
+    dp.setZero();
+  } else for (int i = 0; i < n; ++i) {
     ZeroDerivs zd;
     const ObsLogLik o = model_.derivs(i, y_[i], eta_[i], w_[i], &zd);
     l1[i] = o.grad; d[i] = o.info; dd[i] = o.dinfo;
@@ -522,6 +569,7 @@ double GlmmCore::objective_gradient(const VectorXd& par, bool reml, VectorXd& gr
   const VectorXd Ar = ZL_ * r;
   const VectorXd s_m2l = v - d.cwiseProduct(Ar) - 2.0 * l1;
   if (p > 0) grad.segment(k, p) = X_.transpose() * s_m2l;
+  MatrixXd Z_dLu;   // d eta / d theta
   if (k > 0) {
     MatrixXd dLu = MatrixXd::Zero(q, k), dLr = MatrixXd::Zero(q, k);
     const int* outer = re_.Lambda.outerIndexPtr();
@@ -532,7 +580,8 @@ double GlmmCore::objective_gradient(const VectorXd& par, bool reml, VectorXd& gr
         dLr(inner[e], re_.lambda_index[e]) += r[c];
       }
     }
-    grad.head(k) = (re_.Z * dLu).transpose() * s_m2l + (re_.Z * dLr).transpose() * l1 + trace;
+    Z_dLu = re_.Z * dLu;
+    grad.head(k) = Z_dLu.transpose() * s_m2l + (re_.Z * dLr).transpose() * l1 + trace;
   }
   // a parameter entering observation i only (zeta_i, log phi_i): -2 dl_i + h_i dinfo_i + (A r)_i dl'_i
   if (zero) grad.segment(k + p, pz) = Xzi_.transpose() * (-2.0 * lz + h.cwiseProduct(dz) + Ar.cwiseProduct(l1z));
@@ -542,5 +591,37 @@ double GlmmCore::objective_gradient(const VectorXd& par, bool reml, VectorXd& gr
     grad[k + p + pz] = -2.0 * lp.sum() + h.dot(dp) + Ar.dot(l1p);
   }
   if (n_shape() > 0) grad[par.size() - 1] = shape_grad;
+  if (cache_valid_ && par == cache_par_) {
+    cache_grad_ = grad;
+    cache_has_grad_ = true;
+    if (!has_components() && q > 0 && grad.allFinite()) update_tangent(par, l1, d, l1p, Z_dLu);
+  }
   return value;
+}
+
+void GlmmCore::update_tangent(const VectorXd& par, const VectorXd& l1, const VectorXd& d, const VectorXd& l1p,
+                              const MatrixXd& Z_dLu) {
+  const int k = re_.ntheta, p = X_.cols(), q = re_.q;
+  MatrixXd R = MatrixXd::Zero(q, par.size());   // d(A'l' - u)/dpar, column by column
+  if (k > 0) {
+    const VectorXd Zt_l1 = Zt_ * l1;   // (Z dLambda_t)' l' = dLambda_t' Z' l'
+    const int* outer = re_.Lambda.outerIndexPtr();
+    const int* inner = re_.Lambda.innerIndexPtr();
+    for (int c = 0; c < q; ++c)
+      for (int e = outer[c]; e < outer[c + 1]; ++e) R(c, re_.lambda_index[e]) += Zt_l1[inner[e]];
+    R.leftCols(k).noalias() -= ZLt_ * (d.asDiagonal() * Z_dLu);
+  }
+  if (p > 0) R.middleCols(k, p).noalias() = -(ZLt_ * (d.asDiagonal() * X_));
+  if (model_.has_dispersion()) R.col(k + p) = ZLt_ * l1p;
+  system_.solve_L(R);
+  for (int j = 0; j < R.cols(); ++j) {
+    VectorXd col = R.col(j);
+    system_.solve_Lt(col);
+    R.col(j) = col;
+  }
+  if (!R.allFinite()) return;
+  tangent_ = R;
+  tangent_par_ = par;
+  tangent_u_ = u_;
+  tangent_ready_ = true;
 }
