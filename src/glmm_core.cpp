@@ -121,24 +121,36 @@ void GlmmCore::build_ZL_recipe() {
   const int* z_inner = re_.Z.innerIndexPtr();
   const int* l_outer = re_.Lambda.outerIndexPtr();
   const int* l_inner = re_.Lambda.innerIndexPtr();
-  std::vector<std::vector<std::pair<int, int> > > terms(nnz);   // per entry of ZL: (Z entry, Lambda entry)
-  for (int c = 0; c < ZL_.cols(); ++c) {
-    for (int l = l_outer[c]; l < l_outer[c + 1]; ++l) {   // Lambda(r, c) times column r of Z
-      const int r = l_inner[l];
-      int e = zl_outer[c];
-      for (int z = z_outer[r]; z < z_outer[r + 1]; ++z) {
-        while (e < zl_outer[c + 1] && zl_inner[e] < z_inner[z]) ++e;
-        if (e == zl_outer[c + 1] || zl_inner[e] != z_inner[z]) engine_stop("internal error: Z Lambda lacks an entry of its pattern");
-        terms[e].push_back(std::make_pair(z, l));
+  // per entry e of ZL, its (Z entry, Lambda entry) products: counted in a first pass, then
+  // written in the same order into flat arrays (no per-entry vectors: ZL has one entry per
+  // observation and term)
+  zl_start_.assign(nnz + 1, 0);
+  for (int pass = 0; pass < 2; ++pass) {
+    std::vector<int> cursor;
+    if (pass == 1) {
+      for (int e = 0; e < nnz; ++e) zl_start_[e + 1] += zl_start_[e];
+      zl_z_.resize(zl_start_[nnz]);
+      zl_lambda_.resize(zl_start_[nnz]);
+      cursor.assign(zl_start_.begin(), zl_start_.end() - 1);
+    }
+    for (int c = 0; c < ZL_.cols(); ++c) {
+      for (int l = l_outer[c]; l < l_outer[c + 1]; ++l) {   // Lambda(r, c) times column r of Z
+        const int r = l_inner[l];
+        int e = zl_outer[c];
+        for (int z = z_outer[r]; z < z_outer[r + 1]; ++z) {
+          while (e < zl_outer[c + 1] && zl_inner[e] < z_inner[z]) ++e;
+          if (e == zl_outer[c + 1] || zl_inner[e] != z_inner[z]) engine_stop("internal error: Z Lambda lacks an entry of its pattern");
+          if (pass == 0) {
+            ++zl_start_[e + 1];
+          } else {
+            zl_z_[cursor[e]] = z;
+            zl_lambda_[cursor[e]] = l;
+            ++cursor[e];
+          }
+        }
       }
     }
   }
-  zl_start_.assign(nnz + 1, 0);
-  for (int e = 0; e < nnz; ++e) zl_start_[e + 1] = zl_start_[e] + terms[e].size();
-  zl_z_.resize(zl_start_[nnz]);
-  zl_lambda_.resize(zl_start_[nnz]);
-  for (int e = 0, k = 0; e < nnz; ++e)
-    for (const std::pair<int, int>& t : terms[e]) { zl_z_[k] = t.first; zl_lambda_[k] = t.second; ++k; }
   SpMat index = ZL_;   // each entry's own position, carried through the transpose
   for (int e = 0; e < nnz; ++e) index.valuePtr()[e] = e;
   ZLt_ = index.transpose();
@@ -511,13 +523,17 @@ double GlmmCore::objective_gradient(const VectorXd& par, bool reml, VectorXd& gr
   if (!std::isfinite(value) || !has_gradient(reml)) return value;
   const int pz = p_zi(), pd = p_disp();
   const bool zero = model_.zero_model() != kZeroNone;
-  VectorXd l1(n), d(n), dd(n), lp(n), l1p(n), dp(n), lz(zero ? n : 0), l1z(zero ? n : 0), dz(zero ? n : 0);
+  // the log-phi derivatives (lp, l1p, dp) only for a family with a dispersion (never batched)
+  VectorXd l1(n), d(n), dd(n), lp, l1p, dp, lz(zero ? n : 0), l1z(zero ? n : 0), dz(zero ? n : 0);
   obs_value_.resize(n);
-  if (model_.evaluate_all(n, y_.data(), eta_.data(), w_.data(), obs_value_.data(), l1.data(), d.data(), dd.data())) {
-    lp.setZero();   // no dispersion
-    l1p.setZero();
-    dp.setZero();
-  } else for (int i = 0; i < n; ++i) {
+  const bool batch =
+      model_.evaluate_all(n, y_.data(), eta_.data(), w_.data(), obs_value_.data(), l1.data(), d.data(), dd.data());
+  if (!batch) {
+    lp.resize(n);
+    l1p.resize(n);
+    dp.resize(n);
+  }
+  for (int i = 0; i < (batch ? 0 : n); ++i) {
     ZeroDerivs zd;
     const ObsLogLik o = model_.derivs(i, y_[i], eta_[i], w_[i], &zd);
     l1[i] = o.grad; d[i] = o.info; dd[i] = o.dinfo;
