@@ -11,7 +11,6 @@ GlmmCore::GlmmCore(const MatrixXd& X, const VectorXd& y, const VectorXd& w, cons
                    ReDesign re, int family, int link, int factor_method, double max_bytes, double reml_log_jacobian)
     : MixedCore(std::move(re)), X_(X), offset_(offset), model_(family, link), reml_log_jacobian_(reml_log_jacobian) {
   system_ = PenalizedSystem(re_, factor_method, max_bytes, 2);   // the factor and its selected inverse
-  Zt_ = re_.Z.transpose();
   lambda_rows_.assign(re_.q, std::vector<std::pair<int, int> >());
   const int* outer = re_.Lambda.outerIndexPtr();
   const int* inner = re_.Lambda.innerIndexPtr();
@@ -174,11 +173,11 @@ bool GlmmCore::build_inverse_positions() {
     for (int s = outer[i]; s < outer[i + 1]; ++s) {
       for (int t = outer[i]; t <= s; ++t) {
         const Eigen::Index pos = system_.inverse_position(inner[s], inner[t]);
-        if (pos < 0) {
+        if (pos < 0 || pos > std::numeric_limits<int>::max()) {
           g_pos_.clear();
           return false;
         }
-        g_pos_[k++] = pos;
+        g_pos_[k++] = (int)pos;
       }
     }
   }
@@ -200,14 +199,20 @@ double GlmmCore::laplace_deviance(const VectorXd& theta, const VectorXd& beta, d
   const double inf = std::numeric_limits<double>::infinity();
   if (!set_parameters(theta, beta, phi, shape)) return inf;
   if (!u_.allFinite()) u_.setZero();
-  double dev = inf;
+  double dev = penalized_deviance(u_, true);
   if (start != nullptr && start->size() == u_.size() && start->allFinite()) {
+    // the prediction only where it is at least as good as the previous mode (far from the
+    // tangent's point it can be much worse, with a mean at the edge of the double range)
     const VectorXd previous = u_;
     u_ = *start;
-    dev = penalized_deviance(u_, true);
-    if (!std::isfinite(dev)) u_ = previous;   // a poor prediction: the previous mode instead
+    const double dev_start = penalized_deviance(u_, true);
+    if (dev_start <= dev) {
+      dev = dev_start;
+    } else {
+      u_ = previous;
+      dev = penalized_deviance(u_, true);
+    }
   }
-  if (!std::isfinite(dev)) dev = penalized_deviance(u_, true);
   if (!std::isfinite(dev)) {   // a poor warm start: begin again at u = 0
     u_.setZero();
     dev = penalized_deviance(u_, true);
@@ -557,7 +562,7 @@ double GlmmCore::objective_gradient(const VectorXd& par, bool reml, VectorXd& gr
       continue;
     }
     const double* a = av + outer[i];
-    const Eigen::Index* pos = g_pos_.data() + pair_start_[i];
+    const int* pos = g_pos_.data() + pair_start_[i];
     Ha.assign(m, 0.0);
     for (int s = 0; s < m; ++s) {
       for (int t = 0; t < s; ++t) {
@@ -572,7 +577,7 @@ double GlmmCore::objective_gradient(const VectorXd& par, bool reml, VectorXd& gr
     h[i] = hi;
     if (k == 0 || d[i] == 0) continue;
     const int* cols = inner + outer[i];
-    for (SpMat::InnerIterator it(Zt_, i); it; ++it) {
+    for (SpMat::InnerIterator it(system_.Zt(), i); it; ++it) {
       for (const std::pair<int, int>& e : lambda_rows_[it.row()]) {
         const int* hit = std::lower_bound(cols, cols + m, e.first);
         const double Ha_c = (hit != cols + m && *hit == e.first) ? Ha[hit - cols] : NAN;
@@ -585,9 +590,11 @@ double GlmmCore::objective_gradient(const VectorXd& par, bool reml, VectorXd& gr
   const VectorXd Ar = ZL_ * r;
   const VectorXd s_m2l = v - d.cwiseProduct(Ar) - 2.0 * l1;
   if (p > 0) grad.segment(k, p) = X_.transpose() * s_m2l;
-  MatrixXd Z_dLu;   // d eta / d theta
+  MatrixXd dLu, dLr;   // dLambda_t u and dLambda_t r, column t
+  VectorXd Zt_l1;      // Z' l'
   if (k > 0) {
-    MatrixXd dLu = MatrixXd::Zero(q, k), dLr = MatrixXd::Zero(q, k);
+    dLu = MatrixXd::Zero(q, k);
+    dLr = MatrixXd::Zero(q, k);
     const int* outer = re_.Lambda.outerIndexPtr();
     const int* inner = re_.Lambda.innerIndexPtr();
     for (int c = 0; c < q; ++c) {
@@ -596,8 +603,9 @@ double GlmmCore::objective_gradient(const VectorXd& par, bool reml, VectorXd& gr
         dLr(inner[e], re_.lambda_index[e]) += r[c];
       }
     }
-    Z_dLu = re_.Z * dLu;
-    grad.head(k) = Z_dLu.transpose() * s_m2l + (re_.Z * dLr).transpose() * l1 + trace;
+    // (Z dLambda_t u)' s = (dLambda_t u)' Z' s: products of length q, no n x k temporaries
+    Zt_l1 = system_.Zt() * l1;
+    grad.head(k) = dLu.transpose() * (system_.Zt() * s_m2l) + dLr.transpose() * Zt_l1 + trace;
   }
   // a parameter entering observation i only (zeta_i, log phi_i): -2 dl_i + h_i dinfo_i + (A r)_i dl'_i
   if (zero) grad.segment(k + p, pz) = Xzi_.transpose() * (-2.0 * lz + h.cwiseProduct(dz) + Ar.cwiseProduct(l1z));
@@ -610,24 +618,29 @@ double GlmmCore::objective_gradient(const VectorXd& par, bool reml, VectorXd& gr
   if (cache_valid_ && par == cache_par_) {
     cache_grad_ = grad;
     cache_has_grad_ = true;
-    if (!has_components() && q > 0 && grad.allFinite()) update_tangent(par, l1, d, l1p, Z_dLu);
+    if (!has_components() && q > 0 && grad.allFinite()) update_tangent(par, d, l1p, dLu, Zt_l1);
   }
   return value;
 }
 
-void GlmmCore::update_tangent(const VectorXd& par, const VectorXd& l1, const VectorXd& d, const VectorXd& l1p,
-                              const MatrixXd& Z_dLu) {
+void GlmmCore::update_tangent(const VectorXd& par, const VectorXd& d, const VectorXd& l1p, const MatrixXd& dLu,
+                              const VectorXd& Zt_l1) {
   const int k = re_.ntheta, p = X_.cols(), q = re_.q;
   MatrixXd R = MatrixXd::Zero(q, par.size());   // d(A'l' - u)/dpar, column by column
   if (k > 0) {
-    const VectorXd Zt_l1 = Zt_ * l1;   // (Z dLambda_t)' l' = dLambda_t' Z' l'
     const int* outer = re_.Lambda.outerIndexPtr();
     const int* inner = re_.Lambda.innerIndexPtr();
     for (int c = 0; c < q; ++c)
-      for (int e = outer[c]; e < outer[c + 1]; ++e) R(c, re_.lambda_index[e]) += Zt_l1[inner[e]];
-    R.leftCols(k).noalias() -= ZLt_ * (d.asDiagonal() * Z_dLu);
+      for (int e = outer[c]; e < outer[c + 1]; ++e) R(c, re_.lambda_index[e]) += Zt_l1[inner[e]];   // (Z dLambda_t)' l'
+    MatrixXd D_Z_dLu = re_.Z * dLu;   // D d eta/d theta
+    D_Z_dLu.array().colwise() *= d.array();
+    R.leftCols(k).noalias() -= ZLt_ * D_Z_dLu;
   }
-  if (p > 0) R.middleCols(k, p).noalias() = -(ZLt_ * (d.asDiagonal() * X_));
+  VectorXd Dx(d.size());   // one column of D X at a time
+  for (int j = 0; j < p; ++j) {
+    Dx = d.cwiseProduct(X_.col(j));
+    R.col(k + j).noalias() = -(ZLt_ * Dx);
+  }
   if (model_.has_dispersion()) R.col(k + p) = ZLt_ * l1p;
   system_.solve_L(R);
   for (int j = 0; j < R.cols(); ++j) {

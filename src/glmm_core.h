@@ -95,10 +95,10 @@ class GlmmCore : public MixedCore {
   // Forget the cached value, gradient and tangent (the core's state no longer is theirs).
   void invalidate_cache() { cache_valid_ = cache_has_grad_ = tangent_ready_ = false; }
   // With H factored at the mode for par (ML, no components): the tangent of the mode,
-  // du^/dpar = H^{-1} d(A'l' - u)/dpar (implicit function theorem), from the per-observation l'
-  // (l1), information (d), dl'/dlog phi (l1p) and d eta/d theta (Z_dLu, n x ntheta).
-  void update_tangent(const Eigen::VectorXd& par, const Eigen::VectorXd& l1, const Eigen::VectorXd& d,
-                      const Eigen::VectorXd& l1p, const Eigen::MatrixXd& Z_dLu);
+  // du^/dpar = H^{-1} d(A'l' - u)/dpar (implicit function theorem), from the per-observation
+  // information (d) and dl'/dlog phi (l1p), dLambda_t u (dLu, q x ntheta) and Z'l' (Zt_l1).
+  void update_tangent(const Eigen::VectorXd& par, const Eigen::VectorXd& d, const Eigen::VectorXd& l1p,
+                      const Eigen::MatrixXd& dLu, const Eigen::VectorXd& Zt_l1);
   // -2 sum l + |u|^2 at u; fills eta, grad, info when wanted
   double penalized_deviance(const Eigen::VectorXd& u, bool derivatives);
   // H with the current information (negative information floored at 0 when `floor`)
@@ -140,7 +140,7 @@ class GlmmCore : public MixedCore {
   double zi_penalized_deviance(const Eigen::VectorXd& u, const Eigen::VectorXd& v, Eigen::VectorXd* le,
                                Eigen::VectorXd* lz, Eigen::VectorXd* dee, Eigen::VectorXd* dez, Eigen::VectorXd* dzz);
   PenalizedSystem system_;   // H = Lambda'Z'DZ Lambda + I and its factor
-  SpMat ZL_, ZLt_, Zt_;
+  SpMat ZL_, ZLt_;   // Z' is the system's (system_.Zt())
   // per column r of Z: the stored entries (c, theta index) of row r of Lambda
   std::vector<std::vector<std::pair<int, int> > > lambda_rows_;
   Eigen::VectorXd eta_fixed_, eta_, grad_, info_, weights_, u_;
@@ -151,7 +151,7 @@ class GlmmCore : public MixedCore {
   double reml_log_jacobian_ = 0;   // added to log|S_X| for the user's beta (log|A|^{-2})
   int pirls_iter_ = 0;
   std::vector<int> pair_start_;        // observation i's pairs (s >= t) of a_i's columns from here
-  std::vector<Eigen::Index> g_pos_;    // their positions in the selected inverse
+  std::vector<int> g_pos_;             // their positions in the selected inverse
   std::vector<int> zl_start_, zl_z_, zl_lambda_, zlt_from_;
   bool h_floored_ = false;   // did the last factor_H(true) floor a negative information?
   Eigen::VectorXd gh_nodes_, gh_weights_;
