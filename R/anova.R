@@ -10,9 +10,11 @@
 #' the row above), its degrees of freedom (the difference in numbers of parameters) and p-value.
 #' Models are sorted by their number of parameters and named as they were passed.
 #'
-#' REML likelihoods are only comparable between models with the same fixed effects. If any
-#' model was fitted by REML and the fixed effects differ (or only some are REML fits), the REML
-#' fits are refitted by maximum likelihood first, with a message. All models must be fitted to
+#' REML likelihoods are only comparable between models with the same fixed effects. As in
+#' 'glmmTMB', comparing REML fits with different fixed effects, or REML with ML fits, is an
+#' error; with `refit = TRUE` (lme4's behaviour) the REML fits are instead refitted by maximum
+#' likelihood first, with a message, and with `refit = FALSE` the criteria are compared as they
+#' are. REML fits with the same fixed effects are compared as they are. All models must be fitted to
 #' the same observations. Tests of a variance parameter against zero lie on the boundary of the
 #' parameter space, where the chi-square p-value is conservative (roughly twice too large).
 #'
@@ -36,7 +38,9 @@
 #'
 #' @param object a model fitted by [glmm()].
 #' @param ... further fitted models (glmm fits, or `lm()`/`glm()` fits with the same response).
-#' @param refit logical: refit REML fits by ML when needed (see Details)?
+#' @param refit `NULL` (the default: an error where REML and ML criteria would be mixed, as in
+#'   'glmmTMB'), `TRUE` (refit REML fits by ML when needed, as 'lme4' does) or `FALSE` (compare
+#'   the criteria as they are); see Details.
 #' @param model.names optional character vector of names for the models.
 #' @param ddf for one linear mixed model: `"Satterthwaite"` or `"Kenward-Roger"` F tests as
 #'   'lmerTest' (case is ignored), or `"asymptotic"` (the default, Wald chi-square tests).
@@ -55,7 +59,7 @@
 #' anova(m1, ddf = "Satterthwaite")
 #' @importFrom stats anova
 #' @export
-anova.glmmlab <- function(object, ..., refit = TRUE, model.names = NULL, ddf = NULL, type = c("III", "II", "I")) {
+anova.glmmlab <- function(object, ..., refit = NULL, model.names = NULL, ddf = NULL, type = c("III", "II", "I")) {
   dots <- list(...)
   is_model <- vapply(dots, is_comparable_fit, logical(1))
   dot_names <- if (is.null(names(dots))) rep("", length(dots)) else names(dots)
@@ -80,7 +84,12 @@ anova.glmmlab <- function(object, ..., refit = TRUE, model.names = NULL, ddf = N
   models <- c(list(object), dots)
   names(models) <- anova_model_names(models, model.names, match.call(expand.dots = TRUE))
   check_same_data(models)
-  if (isTRUE(refit)) models <- refit_reml_as_ml(models, parent.frame())
+  if (is.null(refit)) {
+    check_reml_comparable(models)
+  } else {
+    check_flag(refit, "refit")
+    if (refit) models <- refit_reml_as_ml(models, parent.frame())
+  }
   lrt_table(models)
 }
 
@@ -143,13 +152,33 @@ fit_response <- function(fit) {
   as.numeric(y)
 }
 
+# Do the fixed effects of REML fits differ (their model-matrix columns, in any order, with the
+# factors of an interaction in any order: y ~ a * b and y ~ b * a are the same)?
+reml_fixed_differ <- function(models) {
+  column_set <- function(m) sort(vapply(strsplit(colnames(stats::model.matrix(m)), ":", fixed = TRUE),
+                                        function(parts) paste(sort(parts), collapse = ":"), ""))
+  fixed_names <- lapply(models, column_set)
+  !all(vapply(fixed_names[-1L], identical, logical(1), fixed_names[[1L]]))
+}
+
+# glmmTMB's rule: stop when REML and ML fits are mixed, or REML fits differ in their fixed effects.
+check_reml_comparable <- function(models) {
+  reml <- vapply(models, function(m) inherits(m, "glmmlab") && isTRUE(m$REML), logical(1))
+  if (!any(reml)) return(invisible())
+  hint <- "refit with REML = FALSE, or use anova(..., refit = TRUE) to refit them by ML as lme4 does"
+  if (!all(reml)) {
+    stop(sprintf("Can't compare REML and ML fits (%s by REML, %s by ML): %s", paste(names(models)[reml], collapse = ", "),
+                 paste(names(models)[!reml], collapse = ", "), hint), call. = FALSE)
+  }
+  if (reml_fixed_differ(models)) stop("Can't compare REML fits with different fixed effects: ", hint, call. = FALSE)
+  invisible()
+}
+
 # Refit REML fits by ML when the likelihoods would otherwise not be comparable, with a message.
 refit_reml_as_ml <- function(models, envir) {
   reml <- vapply(models, function(m) inherits(m, "glmmlab") && isTRUE(m$REML), logical(1))
   if (!any(reml)) return(models)
-  fixed_names <- lapply(models, function(m) sort(colnames(stats::model.matrix(m))))
-  same_fixed <- all(vapply(fixed_names[-1L], identical, logical(1), fixed_names[[1L]]))
-  if (all(reml) && same_fixed) return(models)
+  if (all(reml) && !reml_fixed_differ(models)) return(models)
   message("refitting model(s) with ML (instead of REML)")
   for (i in which(reml)) models[[i]] <- refit_ml(models[[i]], names(models)[i], envir)
   models

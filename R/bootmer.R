@@ -18,7 +18,8 @@
 #'
 #' @param x a fitted model from [glmm()].
 #' @param FUN a function of a fitted model returning a numeric vector, e.g.
-#'   `function(f) fixef(f)$cond` (glmmTMB's `fixef()` is a list) or `function(f) getME(f, "theta")`.
+#'   `function(f) getME(f, "theta")`, or a list of numeric vectors, which is flattened with
+#'   [unlist()]: `fixef` (glmmTMB's `fixef()` is a list) gives columns `"cond.(Intercept)"`, ...
 #' @param nsim number of bootstrap replicates.
 #' @param seed optional seed for [set.seed()].
 #' @param use.u logical: condition on the fitted random effects (`TRUE`) or draw new ones?
@@ -53,12 +54,12 @@ bootMer <- function(x, FUN, nsim = 1, seed = NULL, use.u = FALSE, re.form = NA, 
   check_flag(use.u, "use.u")
   type <- match.arg(type)
   if (match.arg(parallel) != "no") stop("bootMer() of a glmm fit runs sequentially: use parallel = \"no\"", call. = FALSE)
-  FUN <- match.fun(FUN)
+  FUN <- bootmer_numeric_fun(match.fun(FUN))
   mc <- match.call()
   if (!is.null(seed)) set.seed(seed) else if (!exists(".Random.seed", envir = globalenv())) stats::runif(1)
   seed_state <- get(".Random.seed", envir = globalenv())
   t0 <- FUN(x)
-  if (!is.numeric(t0)) stop("bootMer() needs a FUN that returns a numeric vector (fixef(m) is a list: use fixef(m)$cond)", call. = FALSE)
+  if (!is.numeric(t0)) stop("bootMer() needs a FUN that returns a numeric vector or a list of numeric vectors", call. = FALSE)
   responses <- bootmer_responses(x, nsim, type, use.u, if (missing(re.form)) NULL else list(re.form))
   bar <- if (.progress == "txt") do.call(utils::txtProgressBar, utils::modifyList(list(min = 0, max = nsim, style = 3), PBargs))
   if (!is.null(bar)) on.exit(close(bar), add = TRUE)
@@ -79,6 +80,19 @@ bootMer <- function(x, FUN, nsim = 1, seed = NULL, use.u = FALSE, re.form = NA, 
                  sim = "parametric", call = mc, ran.gen = "simulate(<glmmlab>, 1, *)", mle = mle),
             class = c("bootMer", "boot"), bootFail = length(errors), boot.fail.msgs = if (length(errors)) table(errors),
             boot_type = "boot")
+}
+
+# FUN with a list of numeric vectors (glmmTMB's fixef(m): list(cond = ...)) flattened to one named
+# vector (names "cond.(Intercept)", ...), so that bootMer(m, fixef) works as with lme4.
+bootmer_numeric_fun <- function(FUN) {
+  force(FUN)
+  function(fit) {
+    value <- FUN(fit)
+    if (is.list(value) && length(value) && all(vapply(value, function(v) is.null(v) || is.numeric(v), logical(1)))) {
+      value <- unlist(value[lengths(value) > 0L])
+    }
+    value
+  }
 }
 
 # The nsim bootstrap responses: simulated from the model (re.form given as a one-element list,

@@ -20,7 +20,7 @@ fit_glmm <- function(X, y, weights, offset, re, family, start, control, nAGQ = 1
   p <- map$p
   p_par <- if (core$reml) 0L else p   # fixed effects in the core's parameter vector
   has_dispersion <- map$has_dispersion
-  init <- glm_start(X %*% map$A, y, weights, offset, family)
+  init <- glm_start(X %*% map$A, y, weights, offset, family, eta_start = start$eta)
   if (!is.null(start$beta) && !core$reml) init$beta <- drop(map$A_inv %*% start$beta)   # a user's start (R/start_values.R)
   if (!is.null(start$phi)) init$phi <- start$phi
   theta0 <- if (is.null(start$theta)) theta_start(re) else scale_theta(start_theta(start, re), re, map$re_scale)

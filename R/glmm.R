@@ -30,10 +30,17 @@
 #'
 #' Arguments of 'glmmTMB' and 'lme4' that glmm() does not need are accepted at their neutral
 #' values: `se`, `sparseX`, `doFit = TRUE`, `map = NULL`
-#' (glmmTMB) and `devFunOnly = FALSE`, `mustart`, `etastart` (lme4; starting values only); other
-#' values are errors. `control` may also be a control object of 'lme4' (`lmerControl()`,
-#' `glmerControl()`) or 'glmmTMB' (`glmmTMBControl()`): their settings concern those packages'
-#' optimizers and are not used.
+#' (glmmTMB); lme4's `mustart`/`etastart` (where the GLM that gives a GLMM's starting fixed
+#' effects begins, as in glm(); not used for LMMs, whose fixed effects are profiled out) and
+#' `devFunOnly` (`TRUE` returns lme4's deviance function, of theta for LMMs and of `c(theta,
+#' beta)` for GLMMs, without fitting; see [getME.glmmlab()]). Other values are errors.
+#' `control` may also be a control object of 'lme4' (`lmerControl()`, `glmerControl()`) or
+#' 'glmmTMB' (`glmmTMBControl()`): their settings concern those packages' optimizers and are not
+#' used, except what a rank-deficient fixed-effects design gets (lme4's `check.rankX`, glmmTMB's
+#' `rank_check`): its redundant columns dropped with a message (the default, glmmTMB's
+#' `"adjust"`), a warning (`"warn+drop.cols"`, glmmTMB's `"warning"`) or silently
+#' (`"silent.drop.cols"`), or an error (`"stop.deficient"`, `"stop"`; and `"ignore"`, `"skip"`,
+#' which would keep the redundant columns).
 #'
 #' @param formula a two-sided formula: response, fixed effects and random-effect terms.
 #' @param data a data frame (or list) holding the variables; when missing, variables are taken
@@ -97,6 +104,7 @@ glmm <- function(formula, data = NULL, family = gaussian(), REML = FALSE, weight
   check_peer_arguments(list(...))
   formula <- check_formula(formula, mc, parent.frame())
   family <- resolve_family(family)
+  rank_action <- rank_deficiency_action(control)
   control <- check_control(control, verbose)
   if (!is.logical(REML) || length(REML) != 1L || is.na(REML)) stop("`REML` must be TRUE or FALSE", call. = FALSE)
   spec <- component_spec(ziformula, dispformula, family)
@@ -104,7 +112,7 @@ glmm <- function(formula, data = NULL, family = gaussian(), REML = FALSE, weight
   if (has_components(spec) && !identical(as.integer(nAGQ), 1L)) stop("`nAGQ` other than 1 (quadrature, or nAGQ = 0) is not available with `ziformula` or `dispformula`", call. = FALSE)
   mf <- build_model_frame(mc, formula, parent.frame(), extra = component_variables(spec))
   formula <- attr(mf, "formula")   # `.` expanded
-  fixed <- build_fixed_design(formula, mf, check_contrasts_argument(contrasts))
+  fixed <- build_fixed_design(formula, mf, check_contrasts_argument(contrasts), rank_action)
   is_lmm <- is_gaussian_identity(family) && !has_components(spec)
   re <- build_re_terms(formula, mf, gaussian_family = family$family == "gaussian" && !spec$disp_fixed)
   y <- model_response(mf, family, zeros_allowed = spec$zero_model == 2L)
@@ -116,6 +124,11 @@ glmm <- function(formula, data = NULL, family = gaussian(), REML = FALSE, weight
   if (!is.null(trials)) weights <- weights * trials
   attr(y, "trials") <- NULL
   start <- translate_start(start, re, fixed$X, y, weights, fixed$offset, family)
+  eta_start <- peer_eta_start(list(...), family, length(y))
+  if (!is.null(eta_start)) start$eta <- eta_start
+  if (isTRUE(list(...)$devFunOnly)) {   # lme4's: the deviance function, not a fit (R/devfun.R)
+    return(devfun_only(fixed$X, y, weights, fixed$offset, re, family, REML, control, nAGQ, has_components(spec)))
+  }
   comp <- if (has_components(spec)) build_components(spec, mf, family)
   if (!is.null(comp)) {
     if (spec$zero_model > 0L && all(y > 0)) {
@@ -262,6 +275,26 @@ check_control <- function(control, verbose) {
 }
 
 
+# What a rank-deficient fixed-effects design gets, from a peer's control object (lme4's
+# checkControl$check.rankX, glmmTMB's rank_check): "message" (drop the redundant columns and
+# say so; the default and glmmTMB's "adjust"), "warning", "silent", "stop", or "keep" (lme4's
+# "ignore", glmmTMB's "skip": the redundant columns kept, which glmm() cannot fit, an error
+# only when X is rank deficient).
+rank_deficiency_action <- function(control) {
+  setting <- if (inherits(control, "merControl")) control$checkControl$check.rankX
+             else if (is.list(control) && is_peer_control(control)) control$rank_check
+  if (is.null(setting)) return("message")
+  action <- if (is.character(setting) && length(setting) == 1L) {
+    switch(setting, "message+drop.cols" = , adjust = "message", "warn+drop.cols" = , warning = "warning",
+           "silent.drop.cols" = "silent", "stop.deficient" = , stop = "stop", ignore = , skip = "keep", NA_character_)
+  } else NA_character_
+  if (is.na(action)) {
+    stop(sprintf("unknown rank check setting %s: lme4's check.rankX takes \"message+drop.cols\", \"warn+drop.cols\", \"silent.drop.cols\", \"stop.deficient\" or \"ignore\"; glmmTMB's rank_check \"warning\", \"adjust\", \"stop\" or \"skip\"",
+                 paste(deparse(setting), collapse = "")), call. = FALSE)
+  }
+  action
+}
+
 # glmmTMBControl()'s settings and lme4's control classes.
 glmmTMB_control_names <- c("optCtrl", "profile", "collect", "parallel", "optimizer", "optArgs", "eigval_check",
                            "zerodisp_val", "start_method", "rank_check", "conv_check")
@@ -285,7 +318,7 @@ check_peer_arguments <- function(dots) {
       se = , sparseX = is.logical(v),
       doFit = isTRUE(v),
       map = , priors = is.null(v) || !length(v),
-      devFunOnly = isFALSE(v),
+      devFunOnly = is.logical(v) && length(v) == 1L && !is.na(v),
       mustart = , etastart = is.numeric(v),
       stop(sprintf("unused argument %s: glmm() does not take it", sQuote(nm, FALSE)), call. = FALSE))
     if (!ok) stop(peer_argument_message(nm), call. = FALSE)
@@ -293,11 +326,30 @@ check_peer_arguments <- function(dots) {
   invisible()
 }
 
+# lme4's `etastart` (or `mustart`, through the link) as the linear predictor the GLM that gives
+# the fixed effects' start begins from (as glm() uses it); NULL when neither is given. One value
+# per observation used in the fit.
+peer_eta_start <- function(dots, family, n) {
+  given <- intersect(c("etastart", "mustart"), names(dots))
+  if (!length(given)) return(NULL)
+  if (length(given) > 1L) stop("give `etastart` or `mustart`, not both", call. = FALSE)
+  v <- dots[[given]]
+  if (length(v) != n || any(!is.finite(v))) {
+    stop(sprintf("`%s` must have one finite value per observation used in the fit (%d), not %d", given, n, length(v)), call. = FALSE)
+  }
+  bad_mu <- given == "mustart" && !isTRUE(tryCatch(family$validmu(as.numeric(v)), error = function(e) FALSE))
+  eta <- if (!bad_mu) tryCatch(if (given == "mustart") family$linkfun(as.numeric(v)) else as.numeric(v), error = function(e) NA_real_)
+  if (bad_mu || any(!is.finite(eta)) || !family$valideta(eta) || !family$validmu(family$linkinv(eta))) {
+    stop(sprintf("`%s` gives means outside the range of the %s family", given, family$family), call. = FALSE)
+  }
+  eta
+}
+
 # The error for a peer's argument at a value glmm() cannot honour.
 peer_argument_message <- function(nm) {
   switch(nm,
     doFit = "`doFit = FALSE` is not available: glmm() always fits (getME(m, \"devfun\") gives the objective of a fit)",
-    devFunOnly = "`devFunOnly = TRUE` is not available: fit the model and use getME(m, \"devfun\")",
+    devFunOnly = "`devFunOnly` must be TRUE or FALSE",
     map = "`map` (fixing parameters) is not available in glmm()",
     priors = "`priors` are not available in glmm()",
     mustart = , etastart = sprintf("`%s` must be a numeric vector (starting values on the mean or link scale)", nm),

@@ -4,12 +4,13 @@
 # L-BFGS gets a diagonal preconditioner from the curvature the same quantities predict.
 
 # Starting fixed effects (for the columns of X as given) and dispersion from a GLM without random
-# effects: Fisher scoring in C++ from the family's usual start, glm.fit() when that fails.
-glm_start <- function(X, y, weights, offset, family) {
+# effects: Fisher scoring in C++ from the family's usual start (or from `eta_start`, lme4's
+# etastart), glm.fit() when that fails.
+glm_start <- function(X, y, weights, offset, family, eta_start = NULL) {
   fam <- family$family
   glm_family <- start_family(family)
   codes <- family_codes(glm_family)
-  eta0 <- glm_eta_start(y, weights, glm_family)
+  eta0 <- if (!is.null(eta_start)) eta_start else glm_eta_start(y, weights, glm_family)
   storage.mode(X) <- "double"
   fit <- if (!is.null(eta0)) tryCatch(cpp_glm_fit(X, as.numeric(y), as.numeric(weights), as.numeric(offset), eta0,
                                                   codes$family, codes$link, 1),

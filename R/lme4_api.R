@@ -312,30 +312,12 @@ lme4_devcomp <- function(object, terms) {
   list(cmp = cmp, dims = dims)
 }
 
-# lme4's deviance function: of theta (lme4's order) for LMMs, ML or REML as the fit; of
-# c(theta, beta) for GLMMs (the Laplace approximation, the dispersion held at its estimate).
+# lme4's deviance function of a fit (R/devfun.R): of theta (lme4's order) for LMMs, ML or REML
+# as the fit; of c(theta, beta) for GLMMs (the dispersion held at its estimate).
 lme4_devfun <- function(object, terms) {
   check_no_components(object, "getME(m, \"devfun\")")
-  to_formula_order <- order(vapply(terms, `[[`, integer(1), "index"))
-  theta_pieces <- function(theta) {
-    pieces <- split(theta, rep(seq_along(terms), vapply(terms, function(t) length(t$theta), integer(1))))
-    unlist(pieces[to_formula_order], use.names = FALSE) %||% numeric(0)
-  }
-  core <- ensure_core(object)
-  ntheta <- length(object$theta)
-  if (is_gaussian_identity(object$family)) {
-    reml <- isTRUE(object$REML)
-    return(function(theta) {
-      if (length(theta) != ntheta) stop(sprintf("the deviance function takes %d values of theta", ntheta), call. = FALSE)
-      core_objective(core, theta_pieces(theta), reml)
-    })
-  }
-  p <- length(object$beta)
-  function(pars) {
-    if (length(pars) != ntheta + p) stop(sprintf("the deviance function takes %d values: theta, then beta", ntheta + p), call. = FALSE)
-    par <- map_internal(core$map, theta_pieces(pars[seq_len(ntheta)]), pars[ntheta + seq_len(p)], object$dispersion)
-    core_objective(core, par, reml = FALSE)
-  }
+  core_devfun(ensure_core(object), object$re, is_gaussian_identity(object$family), isTRUE(object$REML),
+              length(object$beta), object$dispersion)
 }
 
 # Kind of model and fitting criterion, as lme4's predicates: generics with lme4's names.

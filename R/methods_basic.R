@@ -182,6 +182,9 @@ model.frame.glmmlab <- function(formula, fixed.only = FALSE, ...) {
 #' @importFrom stats weights
 #' @export
 weights.glmmlab <- function(object, type = c("prior", "working"), ...) {
+  if (...length()) {   # glmmTMB's warning
+    warning("unused arguments ignored: ", paste(sQuote(names(list(...)), FALSE), collapse = ", "), call. = FALSE)
+  }
   type <- match.arg(type)
   if (type == "prior") return(object$frame[["(weights)"]])
   if (is_gaussian_identity(object$family)) stop("working weights are only available for GLMMs (as in lme4)", call. = FALSE)

@@ -197,11 +197,11 @@ print_fit_notes <- function(singular, converged, message) {
   }
 }
 
-# Short display: call, fit statistics, random-effect SDs, group counts, fixed effects.
+# Short display, line for line glmmTMB's (which names no family: summary() does): call, fit
+# statistics, random-effect SDs, group counts, fixed effects.
 #' @rdname summary.glmmlab
 #' @export
 print.glmmlab <- function(x, digits = max(3, getOption("digits") - 3), ...) {
-  cat(" Family:", x$family$family, paste(" (", x$family$link, ")"), fill = TRUE)
   print_call_lines(x$formula, x$call)
   print_fit_statistics(c(AIC = stats::AIC(logLik.glmmlab(x)), BIC = stats::BIC(logLik.glmmlab(x)),
                          logLik = x$loglik, df.resid = df.residual.glmmlab(x)),

@@ -101,8 +101,9 @@ check_magnitude <- function(x, what) {
 }
 
 # Fixed-effects design: terms, model matrix (rank-deficient columns dropped), offset;
-# `contrasts` as model.matrix()'s contrasts.arg (named factors must be in the fixed part).
-build_fixed_design <- function(formula, mf, contrasts = NULL) {
+# `contrasts` as model.matrix()'s contrasts.arg (named factors must be in the fixed part);
+# `rank_action` what a rank-deficient X gets (rank_deficiency_action() in R/glmm.R).
+build_fixed_design <- function(formula, mf, contrasts = NULL, rank_action = "message") {
   ff <- fixed_formula(formula)
   tt <- stats::terms(ff, data = mf)
   check_factor_levels(tt, mf)
@@ -119,8 +120,17 @@ build_fixed_design <- function(formula, mf, contrasts = NULL) {
     if (qx$rank < ncol(X)) {
       keep <- sort(qx$pivot[seq_len(qx$rank)])
       dropped <- colnames(X)[-keep]
-      message(sprintf("fixed-effect model matrix is rank deficient so dropping %d column%s: %s",
-                      length(dropped), if (length(dropped) > 1L) "s" else "", paste(dropped, collapse = ", ")))
+      if (rank_action == "keep") {
+        stop(sprintf("the fixed-effect model matrix is rank deficient (rank(X) = %d < %d = p) and the rank check setting keeps the redundant column%s %s: X'X is not positive definite; let glmm() drop them (lme4's default check.rankX, glmmTMB's rank_check = \"adjust\")",
+                     qx$rank, ncol(X), if (length(dropped) > 1L) "s" else "", paste(dropped, collapse = ", ")), call. = FALSE)
+      }
+      if (rank_action == "stop") {
+        stop(sprintf("the fixed-effect model matrix is rank deficient (rank(X) = %d < %d = p): drop the redundant column%s %s",
+                     qx$rank, ncol(X), if (length(dropped) > 1L) "s" else "", paste(dropped, collapse = ", ")), call. = FALSE)
+      }
+      note <- sprintf("fixed-effect model matrix is rank deficient so dropping %d column%s: %s",
+                      length(dropped), if (length(dropped) > 1L) "s" else "", paste(dropped, collapse = ", "))
+      switch(rank_action, message = message(note), warning = warning(note, call. = FALSE), silent = NULL)
       assign_attr <- attr(X, "assign")[keep]
       contr <- attr(X, "contrasts")
       X <- X[, keep, drop = FALSE]

@@ -24,7 +24,9 @@
 # The file's code is evaluated expression by expression in an environment whose parent is the
 # peer's namespace (as testthat does for a package), with the fitting functions replaced by
 # wrappers that take the peer's arguments (and defaults: lmer's REML = TRUE) and call glmm().
-# `pkg::fun(...)` calls of them are rewritten to the wrappers. Fits that the suites load from
+# `pkg::fun(...)` calls of them are rewritten to the wrappers. glmmTMB's diagnose() is not a generic
+# (it reads the TMB object of a glmmTMB fit), so the suite's calls of it go to glmmlab's diagnose(),
+# as they do for a user who attached glmmlab instead of glmmTMB. Fits that the suites load from
 # files instead of fitting (lme4's lme-tst-fits.rda; glmmTMB's models.rda, which its setup
 # rebuilds by make_ex.R) are refitted from their calls. Fits of the other peer (glmmTMB's suite
 # compares with lme4 fits) stay real: they are the reference numbers.
@@ -426,6 +428,8 @@ install_redirects <- function(env, spec, state) {
     invisible(loaded)
   }
   if (spec$peer == "glmmTMB") env$gt_load <- function(...) FALSE   # setup then sources make_ex.R (rebuilt)
+  # the peers' non-generic functions that cannot work on another class (see the header)
+  if (spec$peer == "glmmTMB") env$diagnose <- getExportedValue("glmmlab", "diagnose")
   # sourced files run as top-level code too (make_ex.R's fits are recorded); nothing is saved
   env$source <- function(file, local = FALSE, chdir = FALSE, ...) {
     target <- if (isTRUE(local)) parent.frame() else if (is.environment(local)) local else globalenv()

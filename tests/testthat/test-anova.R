@@ -35,11 +35,16 @@ test_that("anova(m0, m1) matches lme4's likelihood-ratio table on sleepstudy", {
   expect_equal(a$logLik, ref$logLik, tolerance = 1e-8)
 })
 
-test_that("REML fits with different fixed effects are refitted by ML, with a message", {
+test_that("REML fits with different fixed effects: an error as in glmmTMB, or refitted by ML with refit = TRUE", {
   sleep <- reference_data("lme4::sleepstudy")
   r0 <- glmm(Reaction ~ 1 + (Days | Subject), data = sleep, REML = TRUE)
   r1 <- glmm(Reaction ~ Days + (Days | Subject), data = sleep, REML = TRUE)
-  expect_message(a <- anova(r0, r1), "refitting model(s) with ML (instead of REML)", fixed = TRUE)
+  # glmmTMB 1.1.5: "Can't compare REML fits with different fixed-effect components"
+  expect_error(anova(r0, r1), "Can't compare REML fits with different fixed effects")
+  m1 <- glmm(Reaction ~ Days + (Days | Subject), data = sleep)
+  expect_error(anova(r1, m1), "Can't compare REML and ML fits")
+  expect_error(anova(r0, r1, refit = "yes"), "`refit` must be TRUE or FALSE")
+  expect_message(a <- anova(r0, r1, refit = TRUE), "refitting model(s) with ML (instead of REML)", fixed = TRUE)
   expect_equal(a$logLik, sleep_lrt_ref$logLik, tolerance = 1e-8)
   expect_lt(abs(a$Chisq[2] - sleep_lrt_ref$Chisq), 1e-6)
   # the refit also works when the data live only inside a function
@@ -47,12 +52,36 @@ test_that("REML fits with different fixed effects are refitted by ML, with a mes
     d <- reference_data("lme4::sleepstudy")
     a0 <- glmm(Reaction ~ 1 + (Days | Subject), data = d, REML = TRUE)
     a1 <- glmm(Reaction ~ Days + (Days | Subject), data = d, REML = TRUE)
-    suppressMessages(anova(a0, a1))
+    suppressMessages(anova(a0, a1, refit = TRUE))
   }
   expect_lt(abs(in_function()$Chisq[2] - sleep_lrt_ref$Chisq), 1e-6)
   # refit = FALSE keeps the REML criteria (and says nothing)
   expect_silent(a_reml <- anova(r0, r1, refit = FALSE))
   expect_equal(a_reml$logLik, c(r0$loglik, r1$loglik))
+})
+
+test_that("glmmTMB (live) refuses the same REML/ML comparisons that anova() refuses", {
+  skip_if_not_installed("glmmTMB")
+  sleep <- reference_data("lme4::sleepstudy")
+  t0 <- glmmTMB::glmmTMB(Reaction ~ 1 + (1 | Subject), data = sleep, REML = TRUE)
+  t1 <- glmmTMB::glmmTMB(Reaction ~ Days + (1 | Subject), data = sleep, REML = TRUE)
+  t1_ml <- glmmTMB::glmmTMB(Reaction ~ Days + (1 | Subject), data = sleep)
+  expect_error(anova(t0, t1), "Can't compare REML fits with different")
+  expect_error(anova(t1, t1_ml), "Can't compare REML and ML")
+  g0 <- glmm(Reaction ~ 1 + (1 | Subject), data = sleep, REML = TRUE)
+  g1 <- glmm(Reaction ~ Days + (1 | Subject), data = sleep, REML = TRUE)
+  g1_ml <- glmm(Reaction ~ Days + (1 | Subject), data = sleep)
+  expect_error(anova(g0, g1), "Can't compare REML fits with different")
+  expect_error(anova(g1, g1_ml), "Can't compare REML and ML")
+  # the same fixed effects written in another order are the same (glmmTMB compares them too)
+  set.seed(4)
+  dd <- data.frame(y = rnorm(60), a = rnorm(60), b = rnorm(60), g = factor(rep(1:6, 10)))
+  ab <- glmm(y ~ a * b + (1 | g), dd, REML = TRUE)
+  ba <- glmm(y ~ b * a + (1 | g), dd, REML = TRUE)
+  expect_s3_class(anova(ab, ba), "anova")
+  tab <- glmmTMB::glmmTMB(y ~ a * b + (1 | g), dd, REML = TRUE)
+  tba <- glmmTMB::glmmTMB(y ~ b * a + (1 | g), dd, REML = TRUE)
+  expect_equal(anova(ab, ba)$logLik, anova(tab, tba)$logLik, tolerance = 1e-6)
 })
 
 test_that("REML fits with the same fixed effects are compared as they are (random effects tested)", {

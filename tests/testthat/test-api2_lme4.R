@@ -92,7 +92,12 @@ test_that("bootMer() has lme4's interface and returns a \"boot\" object; the sem
   b2 <- bootMer(fm3, function(f) fixef(f)$cond, nsim = 3, seed = 5)
   expect_identical(b1$t, b2$t)
   expect_equal(dim(bootMer(fm3, predict, re.form = ~ (1 | batch), nsim = 2)$t), c(2L, nrow(P)))
-  expect_error(bootMer(m5, fixef, nsim = 2), "numeric vector")
+  # lme4's own call, bootMer(m5, fixef, ...): glmmTMB's list-valued fixef() is flattened
+  set.seed(1)
+  b_fixef <- bootMer(m5, fixef, nsim = 100, use.u = TRUE, type = "semiparametric")
+  expect_equal(sd(b_fixef$t), refs$dye_semipar_sd, tolerance = 1e-6)
+  expect_identical(colnames(b_fixef$t), "cond.(Intercept)")
+  expect_error(bootMer(m5, function(f) "a", nsim = 2), "numeric vector or a list of numeric vectors")
   expect_error(bootMer(m5, function(f) fixef(f)$cond, nsim = 2, type = "semiparametric"), "use.u = TRUE")
   expect_error(bootMer(m5, function(f) fixef(f)$cond, nsim = 0), "`nsim`")
   # a GLMM; failed refits are counted

@@ -16,6 +16,12 @@ test_that("weights(): the prior weights given (NULL without), working weights of
   mu <- fitted(g)
   expect_equal(unname(weights(g, type = "working")), unname(cbpp$size * mu * (1 - mu)), tolerance = 1e-10)
   expect_error(weights(m, type = "other"), "should be one of")
+  # glmmTMB 1.1.5 warns "unused arguments ignored: 'junk'" and returns the prior weights
+  expect_warning(w_junk <- weights(m, junk = "abc"), "unused arguments ignored: 'junk'")
+  expect_equal(w_junk, refs$weights_tmb)
+  skip_if_not_installed("glmmTMB")
+  t <- glmmTMB::glmmTMB(Reaction ~ Days + (1 | Subject), ss, weights = w)
+  expect_true(any(grepl("unused arguments ignored", capture_warnings(weights(t, junk = "abc")))))   # (and a coercion warning of its own)
 })
 
 test_that("formula() and model.frame() with fixed.only, as glmmTMB and lme4", {

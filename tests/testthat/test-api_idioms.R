@@ -70,7 +70,7 @@ test_that("confint() of a profile matches lme4's; profile() takes glmmTMB's and 
   expect_setequal(unique(p2$.par), c("(Intercept)", "Days"))
   expect_equal(as.vector(table(p2$.par)), c(6L, 6L))   # 5 points and the estimate
   expect_true(all(is.na(confint(profile(m, which = "Days", level_max = 0.8), level = 0.95))))   # not reached
-  expect_error(profile(m, signames = FALSE), "does not take argument\\(s\\) 'signames'")
+  expect_error(profile(m, junk = FALSE), "does not take argument\\(s\\) 'junk'")
   expect_error(profile(m, which = "Days", parm = ".sigma"), "either `which` or `parm`")
   skip_if_not_installed("lme4")
   l <- lme4::lmer(Reaction ~ Days + (1 | Subject), fixture_data("sleepstudy"), REML = FALSE)
