@@ -92,6 +92,7 @@ finish_glmm_opt <- function(core, opt, lower, family, nAGQ, use_gradient) {
   map <- core$map
   vc <- NULL
   H_z <- NULL
+  g_end <- NULL   # the gradient at the end point, when the polish has it
   at_limit <- map$has_dispersion && dispersion_at_poisson_limit(family$family, opt$par, opt$eta)
   if (core$reml) return(finish_reml_opt(core, opt, lower))
   if (!is_singular(opt$par[seq_len(map$ntheta)], map$re, 1e-6) && map$p > 0L) {
@@ -101,13 +102,14 @@ finish_glmm_opt <- function(core, opt, lower, family, nAGQ, use_gradient) {
       opt <- polished$opt
       tmb <- polished$hessian
       H_z <- tmb$H_z
+      g_end <- polished$gradient
     } else {
       opt <- newton_polish(core, opt, lower)
       tmb <- hessian_at(opt$par)
     }
     vc <- tmb$vcov_beta
   }
-  if (nAGQ == 1L) opt <- check_gradient(core, opt, lower, map$has_dispersion, H_z, dispersion_at_limit = at_limit)
+  if (nAGQ == 1L) opt <- check_gradient(core, opt, lower, map$has_dispersion, H_z, dispersion_at_limit = at_limit, g = g_end)
   if (is.null(vc)) vc <- glmm_vcov_beta(core, opt$par, use_gradient, fix_dispersion = at_limit)
   list(opt = opt, vcov = vc, dispersion_limit = if (at_limit) poisson_limit_message(family$family, opt$par))
 }
@@ -237,11 +239,12 @@ gradient_hessian <- function(core, par, h) fd_hessian_of_gradient(function(x) co
 # beyond +-7 still drifting outwards (the optimum is at infinity: nbinom2 with size -> Inf is
 # Poisson), as is a dispersion that dispersion_at_poisson_limit() found at its limit, and a shape
 # parameter beyond +-7 drifting outwards (a Tweedie power at 1 or 2, t's df to infinity). Marks
-# the fit as not converged (status -10, with the step's size) otherwise.
-check_gradient <- function(core, opt, lower, has_dispersion, H = NULL, dispersion_at_limit = FALSE) {
+# the fit as not converged (status -10, with the step's size) otherwise. `g`: the gradient at
+# opt$par when the caller has it.
+check_gradient <- function(core, opt, lower, has_dispersion, H = NULL, dispersion_at_limit = FALSE, g = NULL) {
   par <- opt$par
   n_shape <- core$map$n_shape
-  g <- core_gradient(core, par)
+  if (is.null(g)) g <- core_gradient(core, par)
   free <- !(par <= lower + 1e-8 & g >= 0)
   drifting <- function(k) abs(par[k]) > 7 && sign(g[k]) == -sign(par[k])
   if (has_dispersion) {
@@ -314,10 +317,11 @@ tmb_hessian <- function(core, par, use_gradient = FALSE, fix_dispersion = FALSE)
 # below 1e-8 relative (no printed digit moves); the standard errors' Hessian is recomputed only
 # when the point moved more than 1e-7 relative (below that the standard errors change by less
 # than about 1e-7 relative, and glmmTMB's own end point is no closer to the optimum).
-# Returns the polished optimizer state and that Hessian.
+# Returns the polished optimizer state, that Hessian and the gradient at the end point.
 polish_with_hessian <- function(core, opt, lower, hessian_at) {
   par <- opt$par
   best <- opt$deviance
+  g <- core_gradient(core, par)   # before the Hessian moves the core: the optimizer's end point, read already
   hessian <- hessian_at(par)
   H <- hessian$H_z
   accurate <- FALSE
@@ -328,7 +332,6 @@ polish_with_hessian <- function(core, opt, lower, hessian_at) {
     step <- tryCatch(solve(H, g), error = function(e) NULL)
     if (is.null(step) || any(!is.finite(step)) || any(par - step < lower)) NULL else step
   }
-  g <- if (!is.null(H)) core_gradient(core, par)
   for (iter in seq_len(if (is.null(H) || any(!is.finite(g))) 0L else 8L)) {
     step <- newton_step(g)
     size <- if (is.null(step)) Inf else relative(step)
@@ -351,7 +354,7 @@ polish_with_hessian <- function(core, opt, lower, hessian_at) {
   if (moved > 1e-7) hessian <- hessian_at(par)
   state <- core_state(core, par)
   state[c("evaluations", "status", "message", "optimizer")] <- opt[c("evaluations", "status", "message", "optimizer")]
-  list(opt = state, hessian = hessian)
+  list(opt = state, hessian = hessian, gradient = g)
 }
 
 # Newton steps from BOBYQA's end point in the core's parameters (gradient by a five-point

@@ -97,6 +97,13 @@ struct FamilyFunctions {
   double (*constant)(double y, double w);
   double (*variance)(double mu, const FamilyParams& params);
   double (*irls_weight)(const LinkFunctions& link, double eta, double w, const FamilyParams& params);
+  // Optional (nullptr: none), for speed: loglik() over observations [0, n) at once, for families
+  // without a dispersion and the links the family has a closed form for (false for any other
+  // link: the caller then goes observation by observation). Writes l, l', -l'' and, when dinfo
+  // is not null, the third derivative's negative of each observation: the numbers loglik() gives,
+  // before saturation.
+  bool (*loglik_batch)(const LinkFunctions& link, int n, const double* y, const double* eta, const double* w,
+                       double* value, double* grad, double* info, double* dinfo);
 };
 
 extern const FamilyFunctions gaussian_family, binomial_family, poisson_family, Gamma_family, nbinom2_family,
@@ -138,6 +145,11 @@ class ResponseModel {
   FamilyParams prepared(double phi, double shape) const;
   const FamilyParams& params() const { return params_; }
   ObsLogLik evaluate_at(const FamilyParams& params, double y, double eta, double w, bool full) const;
+  // The family's loglik_batch() where it has one for this link (and no dispersion), with
+  // evaluate()'s saturation and its out-of-support result (value -Inf, derivatives NaN) for a
+  // NaN; false (nothing written) where it has none.
+  bool evaluate_batch(int n, const double* y, const double* eta, const double* w, double* value, double* grad,
+                      double* info, double* dinfo) const;
 
  private:
   ObsLogLik evaluate(double y, double eta, double w, bool full) const { return evaluate_at(params_, y, eta, w, full); }

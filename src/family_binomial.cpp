@@ -34,8 +34,24 @@ double binomial_irls_weight(const LinkFunctions& link, double eta, double w, con
   return saturate(-w * L.a[1] * L.b[1]);
 }
 
+// binomial_loglik() for the logit link over n observations (families.h's loglik_batch)
+bool binomial_loglik_batch(const LinkFunctions& link, int n, const double* y, const double* eta, const double* w,
+                           double* value, double* grad, double* info, double* dinfo) {
+  if (&link != &logit_link) return false;
+  for (int i = 0; i < n; ++i) {
+    const LogProbs L = logit_log_probs_closed(eta[i]);
+    const double k = w[i] * y[i], f = w[i] - k;
+    const bool has_k = k > 0, has_f = f > 0;
+    value[i] = (has_k ? k * L.a[0] : 0.0) + (has_f ? f * L.b[0] : 0.0);
+    grad[i] = (has_k ? k * L.a[1] : 0.0) + (has_f ? f * L.b[1] : 0.0);
+    info[i] = -((has_k ? k * L.a[2] : 0.0) + (has_f ? f * L.b[2] : 0.0));
+    if (dinfo) dinfo[i] = -((has_k ? k * L.a[3] : 0.0) + (has_f ? f * L.b[3] : 0.0));
+  }
+  return true;
+}
+
 }  // namespace
 
 extern const FamilyFunctions binomial_family = {"binomial", "logit", "proportion", nullptr, 0, nullptr,
                                                 binomial_loglik, binomial_constant, binomial_variance,
-                                                binomial_irls_weight};
+                                                binomial_irls_weight, binomial_loglik_batch};

@@ -144,6 +144,22 @@ double lgamma_ratio(double y, double s, double log_s, double lgamma_s);
 struct PolyDiffs { double A, B, C; };
 PolyDiffs polygamma_diffs(double y, double s, int order, const double* psi_s);
 
+// log mu and log(1 - mu) for the logit link with their eta-derivatives (links.cpp's logit
+// log_probs, inline for the families' batch loops): a = -softplus(-eta), b = -softplus(eta),
+// a' = 1 - mu, b' = -mu, a'' = b'' = -mu (1 - mu), third derivatives -mu (1 - mu) (1 - 2 mu). One exp
+// and one log1p: with e = exp(-|eta|), the larger of mu and 1 - mu is 1 / (1 + e), the smaller e / (1 + e).
+inline LogProbs logit_log_probs_closed(double eta) {
+  LogProbs L;
+  L.ok_a = L.ok_b = true;
+  const double e = std::exp(-std::fabs(eta)), big = 1.0 / (1.0 + e), small = e / (1.0 + e), l1pe = std::log1p(e);
+  const double mu = eta >= 0 ? big : small, q = eta >= 0 ? small : big, v = mu * q;
+  L.a[0] = -((eta < 0 ? -eta : 0.0) + l1pe); L.a[1] = q;
+  L.b[0] = -((eta > 0 ? eta : 0.0) + l1pe); L.b[1] = -mu;
+  L.a[2] = L.b[2] = -v;
+  L.a[3] = L.b[3] = -v * (q - mu);
+  return L;
+}
+
 }  // namespace family_kit
 
 #endif

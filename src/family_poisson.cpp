@@ -36,7 +36,22 @@ double poisson_irls_weight(const LinkFunctions& link, double eta, double w, cons
   return saturate(w * v.dmu * (v.dmu / v.mu));
 }
 
+// poisson_loglik() for the log link over n observations (families.h's loglik_batch)
+bool poisson_loglik_batch(const LinkFunctions& link, int n, const double* y, const double* eta, const double* w,
+                          double* value, double* grad, double* info, double* dinfo) {
+  if (&link != &log_link) return false;
+  for (int i = 0; i < n; ++i) {
+    const double e = std::min(eta[i], kMaxExp), mu = std::exp(e), wi = w[i], yi = y[i];
+    value[i] = wi * ((yi > 0 ? yi * e : 0.0) - mu);
+    grad[i] = wi * (yi - mu);
+    info[i] = wi * mu;
+    if (dinfo) dinfo[i] = wi * mu;
+  }
+  return true;
+}
+
 }  // namespace
 
 extern const FamilyFunctions poisson_family = {"poisson", "log", "count", nullptr, 0, nullptr, poisson_loglik,
-                                               poisson_constant, poisson_variance, poisson_irls_weight};
+                                               poisson_constant, poisson_variance, poisson_irls_weight,
+                                               poisson_loglik_batch};

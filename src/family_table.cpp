@@ -80,6 +80,27 @@ ObsLogLik ResponseModel::evaluate_at(const FamilyParams& params, double y, doubl
   return o;
 }
 
+bool ResponseModel::evaluate_batch(int n, const double* y, const double* eta, const double* w, double* value,
+                                   double* grad, double* info, double* dinfo) const {
+  using family_kit::saturate;
+  if (family_->loglik_batch == nullptr || has_dispersion()) return false;
+  if (!family_->loglik_batch(*link_, n, y, eta, w, value, grad, info, dinfo)) return false;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (int i = 0; i < n; ++i) {
+    if (std::isnan(value[i]) || std::isnan(grad[i]) || std::isnan(info[i]) || (dinfo && std::isnan(dinfo[i]))) {
+      value[i] = -std::numeric_limits<double>::infinity();
+      grad[i] = info[i] = nan;
+      if (dinfo) dinfo[i] = nan;
+      continue;
+    }
+    value[i] = saturate(value[i]);
+    grad[i] = saturate(grad[i]);
+    info[i] = saturate(info[i]);
+    if (dinfo) dinfo[i] = saturate(dinfo[i]);
+  }
+  return true;
+}
+
 double ResponseModel::variance(double mu) const { return family_->variance(mu, params_); }
 
 double ResponseModel::irls_weight(double eta, double w) const { return family_->irls_weight(*link_, eta, w, params_); }

@@ -11,7 +11,6 @@ GlmmCore::GlmmCore(const MatrixXd& X, const VectorXd& y, const VectorXd& w, cons
                    ReDesign re, int family, int link, int factor_method, double max_bytes, double reml_log_jacobian)
     : MixedCore(std::move(re)), X_(X), offset_(offset), model_(family, link), reml_log_jacobian_(reml_log_jacobian) {
   system_ = PenalizedSystem(re_, factor_method, max_bytes, 2);   // the factor and its selected inverse
-  Zt_ = re_.Z.transpose();
   lambda_rows_.assign(re_.q, std::vector<std::pair<int, int> >());
   const int* outer = re_.Lambda.outerIndexPtr();
   const int* inner = re_.Lambda.innerIndexPtr();
@@ -40,6 +39,7 @@ void GlmmCore::set_response(const VectorXd& y, const VectorXd& w) {
 }
 
 void GlmmCore::clear_cache() {
+  invalidate_cache();
   u_.setZero();
   v_.setZero();
   reml_beta_.setZero();
@@ -57,7 +57,17 @@ VectorXd GlmmCore::lower(bool reml) const {
 double GlmmCore::penalized_deviance(const VectorXd& u, bool derivatives) {
   eta_ = eta_fixed_ + ZL_ * u;
   double ll = loglik_constant_;
-  for (int i = 0; i < eta_.size(); ++i) {
+  const int n = eta_.size();
+  if (derivatives) {   // the family's batch where it has one (same numbers, no per-observation dispatch)
+    obs_value_.resize(n);
+    if (model_.evaluate_all(n, y_.data(), eta_.data(), w_.data(), obs_value_.data(), grad_.data(), info_.data(), nullptr)) {
+      for (int i = 0; i < n; ++i) ll += obs_value_[i];
+      loglik_cond_ = ll;
+      const double dev = -2.0 * ll + u.squaredNorm();
+      return std::isfinite(dev) ? dev : std::numeric_limits<double>::infinity();
+    }
+  }
+  for (int i = 0; i < n; ++i) {
     const ObsLogLik o = model_.loglik(i, y_[i], eta_[i], w_[i]);
     ll += o.value;
     if (derivatives) {
@@ -110,24 +120,36 @@ void GlmmCore::build_ZL_recipe() {
   const int* z_inner = re_.Z.innerIndexPtr();
   const int* l_outer = re_.Lambda.outerIndexPtr();
   const int* l_inner = re_.Lambda.innerIndexPtr();
-  std::vector<std::vector<std::pair<int, int> > > terms(nnz);   // per entry of ZL: (Z entry, Lambda entry)
-  for (int c = 0; c < ZL_.cols(); ++c) {
-    for (int l = l_outer[c]; l < l_outer[c + 1]; ++l) {   // Lambda(r, c) times column r of Z
-      const int r = l_inner[l];
-      int e = zl_outer[c];
-      for (int z = z_outer[r]; z < z_outer[r + 1]; ++z) {
-        while (e < zl_outer[c + 1] && zl_inner[e] < z_inner[z]) ++e;
-        if (e == zl_outer[c + 1] || zl_inner[e] != z_inner[z]) engine_stop("internal error: Z Lambda lacks an entry of its pattern");
-        terms[e].push_back(std::make_pair(z, l));
+  // per entry e of ZL, its (Z entry, Lambda entry) products: counted in a first pass, then
+  // written in the same order into flat arrays (no per-entry vectors: ZL has one entry per
+  // observation and term)
+  zl_start_.assign(nnz + 1, 0);
+  for (int pass = 0; pass < 2; ++pass) {
+    std::vector<int> cursor;
+    if (pass == 1) {
+      for (int e = 0; e < nnz; ++e) zl_start_[e + 1] += zl_start_[e];
+      zl_z_.resize(zl_start_[nnz]);
+      zl_lambda_.resize(zl_start_[nnz]);
+      cursor.assign(zl_start_.begin(), zl_start_.end() - 1);
+    }
+    for (int c = 0; c < ZL_.cols(); ++c) {
+      for (int l = l_outer[c]; l < l_outer[c + 1]; ++l) {   // Lambda(r, c) times column r of Z
+        const int r = l_inner[l];
+        int e = zl_outer[c];
+        for (int z = z_outer[r]; z < z_outer[r + 1]; ++z) {
+          while (e < zl_outer[c + 1] && zl_inner[e] < z_inner[z]) ++e;
+          if (e == zl_outer[c + 1] || zl_inner[e] != z_inner[z]) engine_stop("internal error: Z Lambda lacks an entry of its pattern");
+          if (pass == 0) {
+            ++zl_start_[e + 1];
+          } else {
+            zl_z_[cursor[e]] = z;
+            zl_lambda_[cursor[e]] = l;
+            ++cursor[e];
+          }
+        }
       }
     }
   }
-  zl_start_.assign(nnz + 1, 0);
-  for (int e = 0; e < nnz; ++e) zl_start_[e + 1] = zl_start_[e] + terms[e].size();
-  zl_z_.resize(zl_start_[nnz]);
-  zl_lambda_.resize(zl_start_[nnz]);
-  for (int e = 0, k = 0; e < nnz; ++e)
-    for (const std::pair<int, int>& t : terms[e]) { zl_z_[k] = t.first; zl_lambda_[k] = t.second; ++k; }
   SpMat index = ZL_;   // each entry's own position, carried through the transpose
   for (int e = 0; e < nnz; ++e) index.valuePtr()[e] = e;
   ZLt_ = index.transpose();
@@ -151,11 +173,11 @@ bool GlmmCore::build_inverse_positions() {
     for (int s = outer[i]; s < outer[i + 1]; ++s) {
       for (int t = outer[i]; t <= s; ++t) {
         const Eigen::Index pos = system_.inverse_position(inner[s], inner[t]);
-        if (pos < 0) {
+        if (pos < 0 || pos > std::numeric_limits<int>::max()) {
           g_pos_.clear();
           return false;
         }
-        g_pos_[k++] = pos;
+        g_pos_[k++] = (int)pos;
       }
     }
   }
@@ -172,11 +194,25 @@ bool GlmmCore::set_parameters(const VectorXd& theta, const VectorXd& beta, doubl
   return true;
 }
 
-double GlmmCore::laplace_deviance(const VectorXd& theta, const VectorXd& beta, double phi, double shape) {
+double GlmmCore::laplace_deviance(const VectorXd& theta, const VectorXd& beta, double phi, double shape,
+                                  const VectorXd* start) {
   const double inf = std::numeric_limits<double>::infinity();
   if (!set_parameters(theta, beta, phi, shape)) return inf;
   if (!u_.allFinite()) u_.setZero();
   double dev = penalized_deviance(u_, true);
+  if (start != nullptr && start->size() == u_.size() && start->allFinite()) {
+    // the prediction only where it is at least as good as the previous mode (far from the
+    // tangent's point it can be much worse, with a mean at the edge of the double range)
+    const VectorXd previous = u_;
+    u_ = *start;
+    const double dev_start = penalized_deviance(u_, true);
+    if (dev_start <= dev) {
+      dev = dev_start;
+    } else {
+      u_ = previous;
+      dev = penalized_deviance(u_, true);
+    }
+  }
   if (!std::isfinite(dev)) {   // a poor warm start: begin again at u = 0
     u_.setZero();
     dev = penalized_deviance(u_, true);
@@ -222,6 +258,7 @@ void GlmmCore::set_quadrature(const VectorXd& nodes, const VectorXd& weights) {
     engine_stop("adaptive Gauss-Hermite quadrature needs a single scalar random-effect term");
   gh_nodes_ = nodes;
   gh_weights_ = weights;
+  invalidate_cache();
 }
 
 // Groups are independent given theta: L = prod_j L_j with, for h_j(u) = sum_{i in j} l_i - u^2/2
@@ -358,6 +395,18 @@ bool GlmmCore::start_info(const VectorXd& par, double& value, MatrixXd& moments,
 }
 
 double GlmmCore::objective(const VectorXd& par, bool reml) {
+  if (cache_valid_ && reml == cache_reml_ && par.size() == cache_par_.size() && par == cache_par_) return cache_value_;
+  const bool predict = tangent_ready_;
+  invalidate_cache();
+  const double value = evaluate_objective(par, reml, predict);
+  cache_par_ = par;
+  cache_reml_ = reml;
+  cache_value_ = value;
+  cache_valid_ = true;
+  return value;
+}
+
+double GlmmCore::evaluate_objective(const VectorXd& par, bool reml, bool predict) {
   const int pz = p_zi(), pd = p_disp(), kz = ntheta_zi();
   const int k = re_.ntheta, p = reml ? 0 : X_.cols(), expected = k + p + pz + pd + n_shape() + kz;
   if (par.size() != expected) engine_stop("the parameter vector has length %d, expected %d", (int)par.size(), expected);
@@ -373,6 +422,10 @@ double GlmmCore::objective(const VectorXd& par, bool reml) {
   }
   const double phi = pd ? std::exp(par[k + p]) : 1.0;
   if (reml) return reml_deviance(par.head(k), phi, shape);
+  if (predict && tangent_par_.size() == par.size()) {
+    const VectorXd start = tangent_u_ + tangent_ * (par - tangent_par_);
+    return laplace_deviance(par.head(k), par.segment(k, p), phi, shape, &start);
+  }
   return laplace_deviance(par.head(k), par.segment(k, p), phi, shape);
 }
 
@@ -406,6 +459,7 @@ double GlmmCore::shape_derivative(const VectorXd& par, bool reml) {
   const int j = par.size() - 1;
   const double h = 1e-4 * std::max(1.0, std::abs(par[j]));
   const VectorXd u0 = u_, beta0 = reml_beta_;
+  invalidate_cache();   // both sides from the same warm start
   VectorXd x = par;
   x[j] = par[j] + h;
   const double up = objective(x, reml);
@@ -415,6 +469,7 @@ double GlmmCore::shape_derivative(const VectorXd& par, bool reml) {
   const double down = objective(x, reml);
   u_ = u0;
   reml_beta_ = beta0;
+  invalidate_cache();   // the state is no longer that of the last point read
   return (up - down) / (2.0 * h);
 }
 
@@ -462,6 +517,10 @@ MatrixXd GlmmCore::half_solve(const VectorXd& par, bool reml, const MatrixXd& V)
 // first two terms of f are stationary in u at the mode (envelope theorem), and the change of
 // log|H| through u^ is v'A du^ with du^ = -H^{-1} (d grad_u (f/2)), which r folds into one solve.
 double GlmmCore::objective_gradient(const VectorXd& par, bool reml, VectorXd& grad) {
+  if (cache_valid_ && cache_has_grad_ && reml == cache_reml_ && par.size() == cache_par_.size() && par == cache_par_) {
+    grad = cache_grad_;
+    return cache_value_;
+  }
   const int k = re_.ntheta, p = X_.cols(), n = y_.size(), q = re_.q;
   grad = VectorXd::Constant(par.size(), NAN);
   const double shape_grad = n_shape() > 0 && has_gradient(reml) ? shape_derivative(par, reml) : NAN;
@@ -469,8 +528,17 @@ double GlmmCore::objective_gradient(const VectorXd& par, bool reml, VectorXd& gr
   if (!std::isfinite(value) || !has_gradient(reml)) return value;
   const int pz = p_zi(), pd = p_disp();
   const bool zero = model_.zero_model() != kZeroNone;
-  VectorXd l1(n), d(n), dd(n), lp(n), l1p(n), dp(n), lz(zero ? n : 0), l1z(zero ? n : 0), dz(zero ? n : 0);
-  for (int i = 0; i < n; ++i) {
+  // the log-phi derivatives (lp, l1p, dp) only for a family with a dispersion (never batched)
+  VectorXd l1(n), d(n), dd(n), lp, l1p, dp, lz(zero ? n : 0), l1z(zero ? n : 0), dz(zero ? n : 0);
+  obs_value_.resize(n);
+  const bool batch =
+      model_.evaluate_all(n, y_.data(), eta_.data(), w_.data(), obs_value_.data(), l1.data(), d.data(), dd.data());
+  if (!batch) {
+    lp.resize(n);
+    l1p.resize(n);
+    dp.resize(n);
+  }
+  for (int i = 0; i < (batch ? 0 : n); ++i) {
     ZeroDerivs zd;
     const ObsLogLik o = model_.derivs(i, y_[i], eta_[i], w_[i], &zd);
     l1[i] = o.grad; d[i] = o.info; dd[i] = o.dinfo;
@@ -494,7 +562,7 @@ double GlmmCore::objective_gradient(const VectorXd& par, bool reml, VectorXd& gr
       continue;
     }
     const double* a = av + outer[i];
-    const Eigen::Index* pos = g_pos_.data() + pair_start_[i];
+    const int* pos = g_pos_.data() + pair_start_[i];
     Ha.assign(m, 0.0);
     for (int s = 0; s < m; ++s) {
       for (int t = 0; t < s; ++t) {
@@ -509,7 +577,7 @@ double GlmmCore::objective_gradient(const VectorXd& par, bool reml, VectorXd& gr
     h[i] = hi;
     if (k == 0 || d[i] == 0) continue;
     const int* cols = inner + outer[i];
-    for (SpMat::InnerIterator it(Zt_, i); it; ++it) {
+    for (SpMat::InnerIterator it(system_.Zt(), i); it; ++it) {
       for (const std::pair<int, int>& e : lambda_rows_[it.row()]) {
         const int* hit = std::lower_bound(cols, cols + m, e.first);
         const double Ha_c = (hit != cols + m && *hit == e.first) ? Ha[hit - cols] : NAN;
@@ -522,8 +590,11 @@ double GlmmCore::objective_gradient(const VectorXd& par, bool reml, VectorXd& gr
   const VectorXd Ar = ZL_ * r;
   const VectorXd s_m2l = v - d.cwiseProduct(Ar) - 2.0 * l1;
   if (p > 0) grad.segment(k, p) = X_.transpose() * s_m2l;
+  MatrixXd dLu, dLr;   // dLambda_t u and dLambda_t r, column t
+  VectorXd Zt_l1;      // Z' l'
   if (k > 0) {
-    MatrixXd dLu = MatrixXd::Zero(q, k), dLr = MatrixXd::Zero(q, k);
+    dLu = MatrixXd::Zero(q, k);
+    dLr = MatrixXd::Zero(q, k);
     const int* outer = re_.Lambda.outerIndexPtr();
     const int* inner = re_.Lambda.innerIndexPtr();
     for (int c = 0; c < q; ++c) {
@@ -532,7 +603,9 @@ double GlmmCore::objective_gradient(const VectorXd& par, bool reml, VectorXd& gr
         dLr(inner[e], re_.lambda_index[e]) += r[c];
       }
     }
-    grad.head(k) = (re_.Z * dLu).transpose() * s_m2l + (re_.Z * dLr).transpose() * l1 + trace;
+    // (Z dLambda_t u)' s = (dLambda_t u)' Z' s: products of length q, no n x k temporaries
+    Zt_l1 = system_.Zt() * l1;
+    grad.head(k) = dLu.transpose() * (system_.Zt() * s_m2l) + dLr.transpose() * Zt_l1 + trace;
   }
   // a parameter entering observation i only (zeta_i, log phi_i): -2 dl_i + h_i dinfo_i + (A r)_i dl'_i
   if (zero) grad.segment(k + p, pz) = Xzi_.transpose() * (-2.0 * lz + h.cwiseProduct(dz) + Ar.cwiseProduct(l1z));
@@ -542,5 +615,42 @@ double GlmmCore::objective_gradient(const VectorXd& par, bool reml, VectorXd& gr
     grad[k + p + pz] = -2.0 * lp.sum() + h.dot(dp) + Ar.dot(l1p);
   }
   if (n_shape() > 0) grad[par.size() - 1] = shape_grad;
+  if (cache_valid_ && par == cache_par_) {
+    cache_grad_ = grad;
+    cache_has_grad_ = true;
+    if (!has_components() && q > 0 && grad.allFinite()) update_tangent(par, d, l1p, dLu, Zt_l1);
+  }
   return value;
+}
+
+void GlmmCore::update_tangent(const VectorXd& par, const VectorXd& d, const VectorXd& l1p, const MatrixXd& dLu,
+                              const VectorXd& Zt_l1) {
+  const int k = re_.ntheta, p = X_.cols(), q = re_.q;
+  MatrixXd R = MatrixXd::Zero(q, par.size());   // d(A'l' - u)/dpar, column by column
+  if (k > 0) {
+    const int* outer = re_.Lambda.outerIndexPtr();
+    const int* inner = re_.Lambda.innerIndexPtr();
+    for (int c = 0; c < q; ++c)
+      for (int e = outer[c]; e < outer[c + 1]; ++e) R(c, re_.lambda_index[e]) += Zt_l1[inner[e]];   // (Z dLambda_t)' l'
+    MatrixXd D_Z_dLu = re_.Z * dLu;   // D d eta/d theta
+    D_Z_dLu.array().colwise() *= d.array();
+    R.leftCols(k).noalias() -= ZLt_ * D_Z_dLu;
+  }
+  VectorXd Dx(d.size());   // one column of D X at a time
+  for (int j = 0; j < p; ++j) {
+    Dx = d.cwiseProduct(X_.col(j));
+    R.col(k + j).noalias() = -(ZLt_ * Dx);
+  }
+  if (model_.has_dispersion()) R.col(k + p) = ZLt_ * l1p;
+  system_.solve_L(R);
+  for (int j = 0; j < R.cols(); ++j) {
+    VectorXd col = R.col(j);
+    system_.solve_Lt(col);
+    R.col(j) = col;
+  }
+  if (!R.allFinite()) return;
+  tangent_ = R;
+  tangent_par_ = par;
+  tangent_u_ = u_;
+  tangent_ready_ = true;
 }

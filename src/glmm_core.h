@@ -35,9 +35,10 @@ class GlmmCore : public MixedCore {
            const Eigen::VectorXd& offset, ReDesign re, int family, int link, int factor_method, double max_bytes,
            double reml_log_jacobian = 0);
 
-  // Laplace deviance at (theta, beta, phi, shape); PIRLS starts from the previous mode.
+  // Laplace deviance at (theta, beta, phi, shape); PIRLS starts from `start` when given (and
+  // finite there), else from the previous mode.
   double laplace_deviance(const Eigen::VectorXd& theta, const Eigen::VectorXd& beta, double phi,
-                          double shape = std::numeric_limits<double>::quiet_NaN());
+                          double shape = std::numeric_limits<double>::quiet_NaN(), const Eigen::VectorXd* start = nullptr);
   // The REML criterion at (theta, phi, shape) (see above); PIRLS over (u, beta) from the previous mode.
   double reml_deviance(const Eigen::VectorXd& theta, double phi, double shape = std::numeric_limits<double>::quiet_NaN());
 
@@ -51,6 +52,8 @@ class GlmmCore : public MixedCore {
   // its end, and the Laplace approximation is over (u, v) jointly (zi_laplace_deviance()).
   void set_zi_random(const std::vector<ReTermData>& terms);
   // MixedCore: par = (theta, beta, [beta_zi,] log phi (or gamma) if the family has one, shape if it has one[, theta_zi]).
+  // A read at the point the core holds (the last one evaluated) returns its value (and gradient)
+  // without recomputing them.
   double objective(const Eigen::VectorXd& par, bool reml) override;
   bool has_gradient(bool reml) const override { return !reml && gh_nodes_.size() <= 1 && !zi_random_; }
   // The exact gradient in par (Laplace only; see glmm_core.cpp; the shape parameter's component
@@ -87,6 +90,15 @@ class GlmmCore : public MixedCore {
   void set_quadrature(const Eigen::VectorXd& nodes, const Eigen::VectorXd& weights);
 
  private:
+  // objective() without the cache; `predict`: PIRLS starts from the tangent's prediction of the mode
+  double evaluate_objective(const Eigen::VectorXd& par, bool reml, bool predict);
+  // Forget the cached value, gradient and tangent (the core's state no longer is theirs).
+  void invalidate_cache() { cache_valid_ = cache_has_grad_ = tangent_ready_ = false; }
+  // With H factored at the mode for par (ML, no components): the tangent of the mode,
+  // du^/dpar = H^{-1} d(A'l' - u)/dpar (implicit function theorem), from the per-observation
+  // information (d) and dl'/dlog phi (l1p), dLambda_t u (dLu, q x ntheta) and Z'l' (Zt_l1).
+  void update_tangent(const Eigen::VectorXd& par, const Eigen::VectorXd& d, const Eigen::VectorXd& l1p,
+                      const Eigen::MatrixXd& dLu, const Eigen::VectorXd& Zt_l1);
   // -2 sum l + |u|^2 at u; fills eta, grad, info when wanted
   double penalized_deviance(const Eigen::VectorXd& u, bool derivatives);
   // H with the current information (negative information floored at 0 when `floor`)
@@ -128,20 +140,32 @@ class GlmmCore : public MixedCore {
   double zi_penalized_deviance(const Eigen::VectorXd& u, const Eigen::VectorXd& v, Eigen::VectorXd* le,
                                Eigen::VectorXd* lz, Eigen::VectorXd* dee, Eigen::VectorXd* dez, Eigen::VectorXd* dzz);
   PenalizedSystem system_;   // H = Lambda'Z'DZ Lambda + I and its factor
-  SpMat ZL_, ZLt_, Zt_;
+  SpMat ZL_, ZLt_;   // Z' is the system's (system_.Zt())
   // per column r of Z: the stored entries (c, theta index) of row r of Lambda
   std::vector<std::vector<std::pair<int, int> > > lambda_rows_;
   Eigen::VectorXd eta_fixed_, eta_, grad_, info_, weights_, u_;
+  Eigen::VectorXd obs_value_;   // scratch: each observation's l (the family's batch evaluation)
   Eigen::VectorXd reml_beta_;   // the REML mode's beta (warm start and state)
   double loglik_cond_ = 0, ldL2_ = 0, loglik_constant_ = 0;   // sum of the families' constant()
   double ld_SX2_ = 0;           // log|S_X| at the REML mode
   double reml_log_jacobian_ = 0;   // added to log|S_X| for the user's beta (log|A|^{-2})
   int pirls_iter_ = 0;
   std::vector<int> pair_start_;        // observation i's pairs (s >= t) of a_i's columns from here
-  std::vector<Eigen::Index> g_pos_;    // their positions in the selected inverse
+  std::vector<int> g_pos_;             // their positions in the selected inverse
   std::vector<int> zl_start_, zl_z_, zl_lambda_, zlt_from_;
   bool h_floored_ = false;   // did the last factor_H(true) floor a negative information?
   Eigen::VectorXd gh_nodes_, gh_weights_;
+  // The last objective(): its par, criterion, value and (once computed) gradient; valid while the
+  // core's state (mode, eta, factor) is that point's.
+  bool cache_valid_ = false, cache_reml_ = false, cache_has_grad_ = false;
+  Eigen::VectorXd cache_par_, cache_grad_;
+  double cache_value_ = 0;
+  // The mode's tangent at the last gradient's point: the next evaluation's PIRLS starts from
+  // tangent_u_ + tangent_ (par - tangent_par_), a first-order prediction of its mode (one Newton
+  // step fewer, typically); used once, by the evaluation right after that gradient.
+  bool tangent_ready_ = false;
+  Eigen::VectorXd tangent_par_, tangent_u_;
+  Eigen::MatrixXd tangent_;
 };
 
 #endif

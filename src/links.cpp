@@ -69,20 +69,8 @@ LinkValues logit_values(double eta) {
   v.h2 = v.h * v.h - 2.0 * v.dmu;
   return v;
 }
-// a = -softplus(-eta), b = -softplus(eta); a' = 1 - mu, b' = -mu. One exp and one log1p: with
-// e = exp(-|eta|), softplus(+-eta) = max(+-eta, 0) + log1p(e) and the larger of mu and 1 - mu is
-// 1 / (1 + e), the smaller e / (1 + e) (the same operations as softplus() and logistic()).
-LogProbs logit_log_probs(double eta) {
-  LogProbs L;
-  L.ok_a = L.ok_b = true;
-  const double e = std::exp(-std::fabs(eta)), big = 1.0 / (1.0 + e), small = e / (1.0 + e), l1pe = std::log1p(e);
-  const double mu = eta >= 0 ? big : small, q = eta >= 0 ? small : big, v = mu * q;
-  L.a[0] = -((eta < 0 ? -eta : 0.0) + l1pe); L.a[1] = q;
-  L.b[0] = -((eta > 0 ? eta : 0.0) + l1pe); L.b[1] = -mu;
-  L.a[2] = L.b[2] = -v;
-  L.a[3] = L.b[3] = -v * (q - mu);
-  return L;
-}
+// a = -softplus(-eta), b = -softplus(eta) (family_kit.h)
+LogProbs logit_log_probs(double eta) { return logit_log_probs_closed(eta); }
 
 // ---- probit: mu = Phi(eta) ----
 LinkValues probit_values(double eta) { return LinkValues{norm_cdf(eta, false), norm_density(eta, false), -eta, eta * eta - 1.0}; }

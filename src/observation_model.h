@@ -45,6 +45,13 @@ class ObservationModel {
   ObsLogLik derivs(int i, double y, double eta, double w, ZeroDerivs* z = nullptr) const {
     return evaluate(i, y, eta, w, true, z);
   }
+  // loglik() (dinfo null) or derivs() of all n observations at once, through the family's batch
+  // (ResponseModel::evaluate_batch()); false where it has none or a component is modelled.
+  bool evaluate_all(int n, const double* y, const double* eta, const double* w, double* value, double* grad,
+                    double* info, double* dinfo) const {
+    if (zero_model_ != kZeroNone || by_obs_) return false;
+    return base_.evaluate_batch(n, y, eta, w, value, grad, info, dinfo);
+  }
 
  private:
   ObsLogLik evaluate(int i, double y, double eta, double w, bool full, ZeroDerivs* z) const;

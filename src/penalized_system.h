@@ -53,6 +53,7 @@ class PenalizedSystem {
   }
 
   const SpMat& ZtWZ() const { return ZtWZ_; }   // both triangles, rows sorted
+  const SpMat& Zt() const { return Zt_; }       // Z' (row i of Z as column i), compressed
   bool blocked() const { return blocked_; }
 
  private:

@@ -22,6 +22,7 @@ void GlmmCore::set_zi_random(const std::vector<ReTermData>& terms) {
   re_zi_ = build_re_design(terms, X_.rows());
   zi_random_ = re_zi_.q > 0;
   v_ = VectorXd::Zero(re_zi_.q);
+  invalidate_cache();
 }
 
 double GlmmCore::zi_penalized_deviance(const VectorXd& u, const VectorXd& v, VectorXd* le, VectorXd* lz, VectorXd* dee,
