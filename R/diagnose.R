@@ -103,7 +103,7 @@ diagnose_parameters <- function(fit) {
   J_inv <- if (!singular) tryCatch(solve(J), error = function(e) NULL)
   H <- if (!is.null(J_inv)) crossprod(J_inv, H_phi %*% J_inv)
   g <- if (!is.null(J_inv) && !is.null(g_phi)) drop(crossprod(J_inv, g_phi))
-  if (!is.null(H)) dimnames(H) <- list(tail(nm, nrow(H)), tail(nm, nrow(H)))
+  if (!is.null(H)) dimnames(H) <- list(utils::tail(nm, nrow(H)), utils::tail(nm, nrow(H)))
   if (!is.null(g)) names(g) <- nm
   is_beta <- seq_along(nm) <= length(fit$beta)
   list(est = est, se = suppressWarnings(sqrt(diag(V))), names = nm, is_beta = is_beta, reml = view$reml,
