@@ -12,6 +12,7 @@ new_core <- function(map, re, X, y, weights, offset, family = NULL, nAGQ = 1L, r
                      max_memory = default_max_memory()) {
   storage.mode(X) <- "double"
   terms <- map_core_terms(map, re)
+  release_garbage(length(y))
   ptr <- if (map$kind == "lmm") {
     cpp_core_lmm(X, as.numeric(y), as.numeric(weights), as.numeric(offset), terms, as.integer(factor_method), max_memory)
   } else {
@@ -22,6 +23,11 @@ new_core <- function(map, re, X, y, weights, offset, family = NULL, nAGQ = 1L, r
   }
   list(ptr = ptr, kind = map$kind, reml = isTRUE(reml), map = map)
 }
+
+# For a large model (n rows), collect R's garbage before the C++ core allocates its factor: the
+# temporaries of the model frame and the designs (several n-vectors) are then memory the core
+# can reuse rather than extra peak memory. Below 50,000 rows it costs more time than it saves.
+release_garbage <- function(n) if (n >= 50000L) invisible(gc(verbose = FALSE))
 
 # -2 log L (Laplace for GLMMs; the REML criterion when reml) at par.
 core_objective <- function(core, par, reml = core$reml) cpp_core_objective(core$ptr, par, reml)

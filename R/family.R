@@ -199,7 +199,7 @@ family_codes <- function(family) {
 # nonnegative, unit or positive_count).
 # zeros_allowed: a hurdle model's zero-truncated family (its zeros are the hurdle's).
 model_response <- function(mf, family, zeros_allowed = FALSE) {
-  y <- stats::model.response(mf)
+  y <- frame_response(mf)
   yname <- paste(deparse(attr(mf, "formula")[[2L]], width.cutoff = 500L), collapse = "")
   if (is.null(y)) stop("the formula has no response", call. = FALSE)
   support <- family_codes(family)$support
@@ -229,6 +229,15 @@ model_response <- function(mf, family, zeros_allowed = FALSE) {
   }
   if (support == "positive" && any(y <= 0)) stop(sprintf("response %s must be positive for a %s model", sQuote(yname, FALSE), fam), call. = FALSE)
   structure(y, trials = NULL)
+}
+
+# The response column of the model frame (NULL without one). A vector response is taken without
+# model.response()'s names: they would turn the frame's row names into n strings, which every
+# path below drops (as.numeric()); a matrix response (cbind()) keeps model.response()'s form.
+frame_response <- function(mf) {
+  if (!isTRUE(attr(attr(mf, "terms"), "response") > 0L)) return(NULL)
+  y <- mf[[1L]]
+  if (is.matrix(y)) stats::model.response(mf) else y
 }
 
 # The supports of glmmTMB's further families: a value outside them is an error naming the

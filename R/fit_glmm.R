@@ -10,17 +10,17 @@
 # REML: the criterion with beta integrated out (src/glmm_core.h), minimized by BOBYQA over
 # (theta, log phi); beta is the joint mode.
 fit_glmm <- function(X, y, weights, offset, re, family, start, control, nAGQ = 1L, core = NULL, REML = FALSE) {
+  map <- if (is.null(core)) glmm_parameter_map(re, X, family) else core$map
+  # the GLM start before the core: its n-vectors are garbage the core's construction collects
+  init <- glm_start(X %*% map$A, y, weights, offset, family, eta_start = start$eta)
   if (is.null(core)) {
-    core <- new_core(glmm_parameter_map(re, X, family), re, X, y, weights, offset, family = family, nAGQ = nAGQ,
-                     max_memory = control_max_memory(control))
+    core <- new_core(map, re, X, y, weights, offset, family = family, nAGQ = nAGQ, max_memory = control_max_memory(control))
   }
   core$reml <- isTRUE(REML)
-  map <- core$map
   ntheta <- map$ntheta
   p <- map$p
   p_par <- if (core$reml) 0L else p   # fixed effects in the core's parameter vector
   has_dispersion <- map$has_dispersion
-  init <- glm_start(X %*% map$A, y, weights, offset, family, eta_start = start$eta)
   if (!is.null(start$beta) && !core$reml) init$beta <- drop(map$A_inv %*% start$beta)   # a user's start (R/start_values.R)
   if (!is.null(start$phi)) init$phi <- start$phi
   theta0 <- if (is.null(start$theta)) theta_start(re) else scale_theta(start_theta(start, re), re, map$re_scale)

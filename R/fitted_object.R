@@ -79,12 +79,18 @@ split_by_term <- function(v, re) {
 # Names of the terms: the grouping factor, made unique as lme4 and glmmTMB do ("g", "g.1").
 re_term_names <- function(re) make.unique(vapply(re, `[[`, "", "group"))
 
-# Z b without forming Z: sum over terms of rowSums(Xt * b[level, ]).
+# Z b without forming Z: sum over terms of rowSums(Xt * b[level, ]), named as the first term's
+# product would be (Xt's row names, else the levels). A one-column term is the product of two
+# vectors, without the n x 1 temporaries and the per-row level names.
 re_contribution <- function(b, re) {
   total <- 0
   for (i in seq_along(re)) {
-    total <- total + rowSums(re[[i]]$Xt * b[[i]][re[[i]]$codes + 1L, , drop = FALSE])
+    level <- re[[i]]$codes + 1L
+    Xt <- re[[i]]$Xt
+    values <- c(Xt)   # c(), not as.vector() or unname(): those duplicate Xt's row names, making n strings
+    total <- total + if (ncol(Xt) == 1L) values * c(b[[i]])[level] else rowSums(array(values, dim(Xt)) * unname(b[[i]])[level, , drop = FALSE])
   }
+  if (length(re)) names(total) <- if (is.null(rownames(re[[1L]]$Xt))) rownames(b[[1L]])[re[[1L]]$codes + 1L] else rownames(re[[1L]]$Xt)
   total
 }
 
