@@ -180,8 +180,8 @@ diagnose_hessian <- function(pars, eval_eps, evec_eps, say) {
     say("Simplify the random effects: drop the terms whose variance is 0 or whose correlation is +-1.")
     return(FALSE)
   }
-  eig <- eigen(H, symmetric = TRUE)
   if (!is.null(tryCatch(chol(H), error = function(e) NULL))) return(TRUE)   # positive definite (glmmTMB's pdHess)
+  eig <- eigen(H, symmetric = TRUE)
   bad <- which(eig$values / max(eig$values) <= eval_eps)
   if (!length(bad)) {   # as glmmTMB: not positive definite numerically, but no flat direction
     cat("Hessian seems OK (its Cholesky factorization failed, but no eigenvalue is near zero: the model may be numerically unstable)\n")

@@ -145,20 +145,6 @@ escape_zero_column <- function(core, theta, scale) {
   list(par = NULL, evaluations = evaluations)
 }
 
-# The theta positions of each column of each term's T (diagonal first), formula order.
-theta_columns <- function(re) {
-  out <- list()
-  t <- 0L
-  for (term in re) {
-    p <- ncol(term$Xt)
-    for (c in seq_len(p)) {
-      out[[length(out) + 1L]] <- t + seq_len(p - c + 1L)
-      t <- t + p - c + 1L
-    }
-  }
-  out
-}
-
 # The natural size of theta given the precision weights, 1 / sqrt(mean(w)): theta is the random
 # effects' SD relative to the residual SD at weight 1, so weights scaled by c scale theta by
 # 1 / sqrt(c) (and sigma by sqrt(c)); starts, optimizer steps and the singular-fit test use it.

@@ -227,20 +227,26 @@ condition_design <- function(X) {
   list(X = X %*% A, A = A, A_inv = R / sqrt(nrow(X)))
 }
 
+# The theta positions of each column of each term's T (diagonal first), formula order.
+theta_columns <- function(re) {
+  out <- list()
+  t <- 0L
+  for (term in re) {
+    p <- ncol(term$Xt)
+    for (c in seq_len(p)) {
+      out[[length(out) + 1L]] <- t + seq_len(p - c + 1L)
+      t <- t + p - c + 1L
+    }
+  }
+  out
+}
+
 # For each theta entry that is a diagonal element of its term's factor T_i, the theta entries
 # below it in the same column (consecutive in the column-major packing); integer(0) otherwise.
 theta_below_diagonal <- function(re) {
-  out <- list()
-  pos <- 0L
-  for (t in re) {
-    k <- ncol(t$Xt)
-    for (j in seq_len(k)) {
-      idx <- pos + seq_len(k - j + 1L)
-      out[idx] <- list(integer(0))
-      out[[idx[1L]]] <- idx[-1L]
-      pos <- pos + length(idx)
-    }
-  }
+  columns <- theta_columns(re)
+  out <- rep(list(integer(0)), sum(lengths(columns)))
+  for (idx in columns) out[[idx[1L]]] <- idx[-1L]
   out
 }
 
