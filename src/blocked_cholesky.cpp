@@ -144,9 +144,15 @@ void BlockedCholesky::analyze_rest(const SpMat& A, std::vector<std::vector<int> 
         if (mark[r] != c) { mark[r] = c; adj[c].push_back(r); }
     }
   }
-  // approximate minimum degree order, then postordered so that supernodes are consecutive
+  // approximate minimum degree order, then postordered so that supernodes are consecutive; when
+  // S is (nearly) dense no order saves fill, and AMD's copies of a dense pattern would be the
+  // analysis' peak memory (about 25 bytes per entry of S): the natural order then
   std::vector<int> order(q2_);
-  if (q2_ > 0) {
+  double s_entries = 0;
+  for (const std::vector<int>& a : adj) s_entries += a.size();
+  const bool dense_rest = q2_ > 1 && s_entries >= 0.95 * (double)q2_ * (q2_ - 1);
+  for (int k = 0; k < q2_; ++k) order[k] = k;
+  if (q2_ > 0 && !dense_rest) {
     // S's pattern with its diagonal, built column by column (no triplets: a dense rest has q2^2
     // entries, and triplets with Eigen's sorting copies would triple the analysis' peak memory)
     SpMat pattern(q2_, q2_);

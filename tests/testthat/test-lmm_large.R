@@ -155,3 +155,21 @@ test_that("weights far from 1 on a large model: the moment start's steps follow 
   expect_equal(unname(m$theta) * 1e10, crossed_ref$theta, tolerance = 1e-4)
   expect_false(m$optinfo$singular)
 })
+
+# Each of 300 levels of `a` sees 6 random levels of `b` (of 15): every pair of b's levels meets
+# in some level of a, so the rest of the blocked factor is dense and taken in its natural order
+# (no minimum-degree ordering), its levels' rows all different (one-column updates).
+dense_rest_data <- function() {
+  withr::with_seed(5, {
+    a <- rep(1:300, each = 6)
+    b <- unlist(lapply(1:300, function(i) sample.int(15, 6)))
+    x <- rnorm(1800)
+    y <- 1 + 0.5 * x + rnorm(300)[a] + rnorm(15, 0, 0.7)[b] + rnorm(1800)
+    data.frame(y, x, a = factor(a), b = factor(b))
+  })
+}
+
+test_that("blocked and sparse factors agree when the rest of the blocked factor is dense", {
+  expect_factors_agree(glmm(y ~ x + (1 | a) + (1 | b), data = dense_rest_data()))
+  expect_factors_agree(glmm(y ~ x + (1 | a) + (x | b), data = dense_rest_data()))
+})
