@@ -116,19 +116,26 @@ double LmmCore::deviance(const VectorXd& theta, bool reml) {
 
 // Per term i (p_i columns, G levels): the least-squares fit b_g = M_g^{-1} s_g of the residuals
 // (y is stored as its residual on X) in each level g, M_g and s_g its blocks of Z'WZ and Z'Wy;
-// sigma^2 from the residual sum of squares left, Sigma = (sum b_g b_g' - sigma^2 sum M_g^{-1}) / G
-// with eigenvalues raised to at least 1e-4 of the largest (or 1e-4); theta from chol(Sigma / sigma^2).
+// sigma_i^2 from the residual sum of squares left, Sigma_i = (sum b_g b_g' - sigma_i^2 sum M_g^{-1}) / G
+// with eigenvalues raised to at least 1e-4 of the largest (or 1e-4); R_i = Sigma_i / sigma_i^2.
+// Term i alone leaves the other terms in its residuals, sigma_i^2 = sigma^2 (1 + sum_{j != i} c_j)
+// with c_j = tr(R_j sum_g M_g) / n the relative variance term j adds to an observation (exact
+// for crossed scalar terms), so R_i is scaled by 1 + sum_{j != i} c_j, the c_j from the scaled
+// R_j; theta_i from chol(R_i).
 VectorXd LmmCore::moment_theta() const {
-  VectorXd theta(re_.ntheta);
-  for (int i = 0, t0 = 0; i < (int)re_.term_ncol.size(); ++i) {
+  const int nterms = re_.term_ncol.size();
+  std::vector<MatrixXd> relative(nterms), load(nterms);
+  for (int i = 0; i < nterms; ++i) {
     const int p = re_.term_ncol[i], nlev = re_.term_nlev[i], off = re_.term_offset[i];
     MatrixXd outer = MatrixXd::Zero(p, p), sampling = MatrixXd::Zero(p, p);
+    load[i] = MatrixXd::Zero(p, p);
     double explained = 0;
     int used = 0;
     for (int g = 0; g < nlev; ++g) {
       MatrixXd M(p, p);
       for (int a = 0; a < p; ++a)
         for (int b = 0; b < p; ++b) M(a, b) = system_.ZtWZ().coeff(off + g * p + a, off + g * p + b);
+      load[i] += M;
       const VectorXd sg = ZtWy_.segment(off + g * p, p);
       Eigen::LDLT<MatrixXd> ldlt(M);
       if (ldlt.info() != Eigen::Success || !(ldlt.vectorD().minCoeff() > 1e-10 * std::max(1.0, M.diagonal().maxCoeff()))) continue;
@@ -138,6 +145,7 @@ VectorXd LmmCore::moment_theta() const {
       sampling += ldlt.solve(MatrixXd::Identity(p, p));
       ++used;
     }
+    load[i] /= std::max(1, n_);
     const double df = std::max(1.0, double(n_ - p_) - double(used) * p);
     const double sigma2 = std::max(ytWy_ - explained, 1e-12 * std::max(ytWy_, 1e-300)) / df;
     MatrixXd Sigma = MatrixXd::Identity(p, p) * sigma2;
@@ -146,8 +154,24 @@ VectorXd LmmCore::moment_theta() const {
     VectorXd ev = eig.eigenvalues();
     const double floor = 1e-4 * std::max(ev.maxCoeff(), sigma2);
     ev = ev.cwiseMax(floor);
-    const MatrixXd relative = eig.eigenvectors() * ev.asDiagonal() * eig.eigenvectors().transpose() / sigma2;
-    const MatrixXd T = relative.llt().matrixL();
+    relative[i] = eig.eigenvectors() * ev.asDiagonal() * eig.eigenvectors().transpose() / sigma2;
+  }
+  // the scales s solve s_i = 1 + sum_{j != i} s_j c_j (c_j from the unscaled R_j); kept at 1 when
+  // that system has no solution with every s_i >= 1
+  VectorXd scale = VectorXd::Ones(nterms);
+  if (nterms > 1) {
+    MatrixXd system = MatrixXd::Identity(nterms, nterms);
+    for (int j = 0; j < nterms; ++j) {
+      const double c = (relative[j] * load[j]).trace();
+      for (int i = 0; i < nterms; ++i) if (i != j) system(i, j) = -c;
+    }
+    const VectorXd solved = system.partialPivLu().solve(VectorXd::Ones(nterms));
+    if (solved.allFinite() && (solved.array() >= 1.0).all()) scale = solved;
+  }
+  VectorXd theta(re_.ntheta);
+  for (int i = 0, t0 = 0; i < nterms; ++i) {
+    const int p = re_.term_ncol[i];
+    const MatrixXd T = (relative[i] * scale[i]).llt().matrixL();
     for (int c = 0; c < p; ++c)
       for (int r = c; r < p; ++r) theta[t0++] = T(r, c);
   }

@@ -61,7 +61,8 @@ class LmmCore : public MixedCore {
   Eigen::VectorXd lower(bool) const override { return re_.theta_lower; }
 
   // A start for theta from per-term moment estimates (each term's group-wise least-squares fits
-  // of the residuals of y on X, as if it were the only term).
+  // of the residuals of y on X, as if it were the only term), each scaled for the variance the
+  // other terms leave in its residuals.
   Eigen::VectorXd moment_theta() const;
 
   Eigen::VectorXd beta() const { return beta_ + beta_shift_; }
