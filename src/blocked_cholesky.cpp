@@ -187,7 +187,10 @@ void BlockedCholesky::analyze_rest(const SpMat& A, std::vector<std::vector<int> 
   const std::vector<int> post = postorder(parent);
   std::vector<int> final_order(q2_);
   for (int k = 0; k < q2_; ++k) final_order[k] = order[post[k]];
-  const std::vector<std::vector<int> > cols = factor_columns(adj, final_order, parent, max_doubles);
+  std::vector<std::vector<int> > cols = factor_columns(adj, final_order, parent, max_doubles);
+  // S's pattern is not needed again: freed before the factor's storage is allocated
+  std::vector<std::vector<int> >().swap(adj);
+  std::vector<std::vector<int> >().swap(levels_of);
   perm_.assign(q2_, 0);
   for (int k = 0; k < q2_; ++k) perm_[final_order[k]] = k;
   // supernodes: chains j-1 -> j of the elimination tree, merged while accept_merge() agrees
@@ -228,6 +231,8 @@ void BlockedCholesky::analyze_rest(const SpMat& A, std::vector<std::vector<int> 
     offset += (Index)pn.height * pn.width;
     panels_.push_back(pn);
   }
+  std::vector<std::vector<int> >().swap(cols);
+  std::vector<std::vector<int> >().swap(level_rows);
   if ((double)offset > max_doubles) {
     needed_doubles_ = offset;
     fits_ = false;

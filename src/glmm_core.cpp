@@ -9,8 +9,9 @@ using Eigen::VectorXd;
 
 GlmmCore::GlmmCore(const MatrixXd& X, const VectorXd& y, const VectorXd& w, const VectorXd& offset,
                    ReDesign re, int family, int link, int factor_method, double max_bytes, double reml_log_jacobian)
-    : MixedCore(std::move(re)), X_(X), offset_(offset), model_(family, link), reml_log_jacobian_(reml_log_jacobian) {
-  system_ = PenalizedSystem(re_, factor_method, max_bytes, 2);   // the factor and its selected inverse
+    : MixedCore(std::move(re)), X_(X), offset_(offset), model_(family, link),
+      system_(re_, factor_method, max_bytes, 2),   // the factor and its selected inverse; in place (no sparse copies)
+      reml_log_jacobian_(reml_log_jacobian) {
   lambda_rows_.assign(re_.q, std::vector<std::pair<int, int> >());
   const int* outer = re_.Lambda.outerIndexPtr();
   const int* inner = re_.Lambda.innerIndexPtr();

@@ -9,9 +9,11 @@ using Eigen::VectorXd;
 
 LmmCore::LmmCore(const MatrixXd& X, const VectorXd& y, const VectorXd& w, const VectorXd& offset,
                  ReDesign re, int factor_method, double max_bytes)
-    : MixedCore(std::move(re)), n_(X.rows()), p_(X.cols()), X_(X), offset_(offset) {
-  // the pattern of A does not depend on theta or W (Z keeps explicit zeros; products keep structure)
-  system_ = PenalizedSystem(re_, factor_method, max_bytes);
+    : MixedCore(std::move(re)), n_(X.rows()), p_(X.cols()), X_(X), offset_(offset),
+      // built in place: a temporary moved in would be copied (Eigen's sparse matrices have no move
+      // assignment), Z' and Z'WZ twice at the peak. The pattern of A does not depend on theta or
+      // W (Z keeps explicit zeros; products keep structure)
+      system_(re_, factor_method, max_bytes) {
   set_response(y, w);
   gradient_layout();
 }
