@@ -1,0 +1,118 @@
+# profile() in glmmTMB's form (R/profile_tmb.R) and confint() of it, against glmmTMB 1.1.5's
+# profile.glmmTMB() (stored numbers: tests/references/refs_profile_tmb.R; live when installed).
+
+refs <- stored_references("profile_tmb")
+
+# A profile against the stored one under `key`: the same parameters, points and row names, the
+# grid and the log-likelihood's rise within `tol_focal` and `tol_value`, the intervals within 1e-5.
+expect_profile_matches <- function(p, key, tol_focal = 1e-6, tol_value = 1e-5) {
+  expect_s3_class(p, c("profile.glmmlab_tmb", "profile.glmmTMB", "data.frame"), exact = TRUE)
+  expect_named(p, c(".par", ".focal", "value"))
+  expect_true(is.factor(p$.par))
+  expect_identical(as.character(p$.par), refs[[paste0(key, "_par")]])
+  expect_identical(rownames(p), refs[[paste0(key, "_rownames")]])
+  expect_equal(p$.focal, refs[[paste0(key, "_focal")]], tolerance = tol_focal)
+  expect_equal(p$value, refs[[paste0(key, "_value")]], tolerance = tol_value)
+  expect_equal(confint(p), refs[[paste0(key, "_ci")]], tolerance = 1e-5)
+}
+
+test_that("profile() without random effects is glmmTMB's: 43 rows with npts = 4, its grid and intervals", {
+  m <- glmm(Reaction ~ Days, fixture_data("sleepstudy"))
+  p <- profile(m, npts = 4)
+  expect_equal(dim(p), c(43L, 3L))   # glmmTMB's test-methods.R
+  expect_identical(levels(p$.par), c("(Intercept)", "Days", "d~(Intercept)"))
+  expect_profile_matches(p, "noRE_npts4")
+  expect_equal(min(p$value), 0)
+  expect_equal(sum(p$value == 0), 6L)   # the estimate twice for each parameter (walking up, then down), as glmmTMB
+  skip_if_not_installed("glmmTMB")
+  t <- glmmTMB::glmmTMB(Reaction ~ Days, fixture_data("sleepstudy"))
+  pt <- profile(t, npts = 4)
+  expect_equal(dim(p), dim(pt))
+  expect_equal(p$.focal, pt$.focal, tolerance = 1e-6)
+  expect_equal(confint(p), confint(pt), tolerance = 1e-5)
+})
+
+test_that("profile() of a random-intercept LMM gives glmmTMB's parameters, grid and intervals; theta_ is the log SD", {
+  m <- glmm(Reaction ~ Days + (1 | Subject), fixture_data("sleepstudy"))
+  p <- profile(m)
+  expect_identical(levels(p$.par), c("(Intercept)", "Days", "d~(Intercept)", "theta_1|Subject.1"))
+  expect_profile_matches(p, "int")
+  expect_equal(confint(p, level = 0.9), refs$int_ci_90, tolerance = 1e-5)
+  expect_equal(confint(p, parm = "Days"), refs$int_ci["Days", , drop = FALSE], tolerance = 1e-5)
+  expect_equal(confint(p, parm = 4), refs$int_ci[4, , drop = FALSE], tolerance = 1e-5)
+  # the same profile as lme4's form and as method = "uniroot": on the SD scale, up to the interpolation
+  sd_ci <- exp(confint(p, parm = "theta_1|Subject.1"))
+  expect_equal(unname(sd_ci), unname(confint(m, parm = ".sig01", method = "profile")), tolerance = 1e-3)
+  expect_equal(unname(confint(p)[3:4, ]), unname(confint(m, parm = c("disp_", "theta_"), method = "uniroot", estimate = FALSE)),
+               tolerance = 1e-3)
+  th <- profile(m, parm = "theta_", npts = 4)
+  expect_true(all(th$.par == "theta_1|Subject.1"))   # glmmTMB's test-methods.R
+  expect_identical(unique(as.character(profile(m, parm = "beta_", npts = 4)$.par)), c("(Intercept)", "Days"))
+  expect_identical(unique(as.character(profile(m, parm = "sigma", npts = 4)$.par)), "d~(Intercept)")
+  skip_if_not_installed("glmmTMB")
+  t <- glmmTMB::glmmTMB(Reaction ~ Days + (1 | Subject), fixture_data("sleepstudy"))
+  pt <- profile(t)
+  expect_identical(as.character(p$.par), as.character(pt$.par))
+  expect_equal(p$.focal, pt$.focal, tolerance = 1e-6)
+  expect_equal(confint(p), confint(pt), tolerance = 1e-5)
+})
+
+test_that("profile() of correlated random slopes and of a binomial GLMM follows glmmTMB's", {
+  m <- glmm(Reaction ~ Days + (Days | Subject), fixture_data("sleepstudy"))
+  # glmmTMB stops about 6e-6 short of the correlation parameter's optimum: its grid sits that far off ours
+  expect_profile_matches(profile(m, parm = "theta_", npts = 4), "slope_theta", tol_focal = 1e-4, tol_value = 1e-4)
+  cbpp <- fixture_data("cbpp")
+  g <- glmm(cbind(incidence, size - incidence) ~ period + (1 | herd), cbpp, family = binomial)
+  pg <- profile(g, npts = 4)
+  expect_identical(levels(pg$.par), c("(Intercept)", "period2", "period3", "period4", "theta_1|herd.1"))
+  expect_profile_matches(pg, "cbpp", tol_value = 1e-4)
+  skip_if_not_installed("glmmTMB")
+  t <- glmmTMB::glmmTMB(cbind(incidence, size - incidence) ~ period + (1 | herd), cbpp, family = binomial)
+  expect_equal(confint(pg), confint(profile(t, npts = 4)), tolerance = 1e-5)
+})
+
+test_that("profile()'s glmmTMB arguments: stderr, parallel, trace; an unreached level gives NA with a warning", {
+  m <- glmm(Reaction ~ Days + (1 | Subject), fixture_data("sleepstudy"))
+  p <- profile(m, parm = "Days", npts = 4)
+  p_se <- profile(m, parm = "Days", npts = 4, stderr = 0.5)
+  expect_false(isTRUE(all.equal(p$.focal, p_se$.focal)))   # another first step, another grid
+  expect_equal(confint(p_se), confint(p), tolerance = 1e-3)   # the same profile, up to the interpolation
+  two <- profile(m, parm = c("Days", "theta_"), npts = 4, stderr = c(NA, 0.1))
+  expect_identical(two[two$.par == "Days", c(".focal", "value")], p[c(".focal", "value")])
+  expect_identical(profile(m, parm = "beta_", npts = 4, parallel = "multicore", ncpus = 2),
+                   profile(m, parm = "beta_", npts = 4))
+  expect_output(profile(m, parm = "Days", npts = 4, trace = TRUE), "parameter Days")
+  short <- profile(m, parm = "Days", npts = 4, level_max = 0.5)
+  expect_warning(ci <- confint(short, level = 0.95), "does not reach .* larger level_max")
+  expect_true(all(is.na(ci)))
+  expect_false(anyNA(confint(short, level = 0.4)))
+})
+
+test_that("profile()'s form: glmmTMB's by default, lme4's by form = \"lme4\" or by lme4's arguments; bad arguments are errors", {
+  m <- glmm(Reaction ~ Days + (1 | Subject), fixture_data("sleepstudy"))
+  expect_s3_class(profile(m, which = "Days", npoints = 4), "profile.glmmlab")
+  expect_s3_class(profile(m, parm = "Days", form = "lme4", npts = 4), "profile.glmmlab")
+  expect_s3_class(profile(m, parm = "Days", form = "glmmTMB", npts = 4), "profile.glmmlab_tmb")
+  expect_error(profile(m, form = "TMB"), "`form` must be \"glmmTMB\" or \"lme4\"")
+  expect_error(profile(m, form = "glmmTMB", which = "Days"), "'which' belong to lme4's form")
+  expect_error(profile(m, form = "lme4", stepfac = 1), "'stepfac' belong to glmmTMB's form")
+  expect_error(profile(m, which = "Days", ncpus = 2), "'ncpus' belong to glmmTMB's form")
+  expect_error(profile(m, junk = 1), "does not take argument\\(s\\) 'junk' in glmmTMB's form")
+  expect_error(profile(m, npts = 0), "`npts` must be a single positive number")
+  expect_error(profile(m, stepfac = "a"), "`stepfac` must be a single positive number")
+  expect_error(profile(m, level_max = 1.5), "`level` must be")
+  expect_error(profile(m, stderr = -1), "`stderr` must be positive")
+  expect_error(profile(m, stderr = c(1, 2)), "`stderr` must have length 1 or the number of profiled parameters \\(4\\)")
+  expect_error(profile(m, parallel = "fork"), "`parallel` must be")
+  expect_error(profile(m, parallel = "multicore", ncpus = 0), "`ncpus` must be")
+  expect_error(profile(m, cl = 1), "`cl` \\(a cluster\\) is not supported")
+  expect_error(profile(m, trace = "yes"), "`trace` must be")
+  expect_error(profile(m, parm = "nope"), "unknown parameter in `parm`: nope")
+  expect_error(profile(glmm(Reaction ~ Days + (1 | Subject), fixture_data("sleepstudy"), REML = TRUE)),
+               "needs an ML fit .* form = \"lme4\"")
+  expect_error(profile(glmm(Reaction ~ Days + (Days + I(Days^2) | Subject), fixture_data("sleepstudy")), parm = 8),
+               "more than 2 columns only for their first one")
+  p <- profile(m, parm = "Days", npts = 4)
+  expect_error(confint(p, parm = "nope"), "`parm` must be names or positions of the profiled parameters: Days")
+  expect_error(confint(p, level = 2), "`level` must be")
+})
