@@ -80,7 +80,7 @@ tmb_profile_line <- function(ctx, target, psi_hat, h, ytol, ystep, maxit) {
 # vcov(m)'s and the dispersion's from the curvature of its profile), or `stderr` (one number for
 # all, or one per profiled parameter with NA for "the standard error").
 profile_tmb_stderr <- function(fitted, which, psi_names, stderr, ctx, targets, psi) {
-  sds <- if (length(fitted$re)) sqrt(diag(vcov.glmmlab(fitted, full = TRUE)))[which] else {
+  sds <- if (length(fitted$re)) sqrt(diag(suppressWarnings(vcov.glmmlab(fitted, full = TRUE))))[which] else {   # NaN: error below
     p <- length(fitted$beta)
     vapply(seq_along(which), function(i) {
       if (which[i] <= p) sqrt(fitted$vcov[which[i], which[i]]) else profile_curvature_se(ctx, targets[[i]], psi[[which[i]]])
@@ -154,7 +154,15 @@ check_trace <- function(trace) {
 #' ([splines::interpSpline()], [splines::backSpline()]). The limits are on the profiled
 #' parameters' scale (log SDs, correlation parameters, log dispersion, as
 #' `vcov(m, full = TRUE)`). A side the profile does not reach is `NA`, with a warning (profile
-#' with a larger `level_max`).
+#' with a larger `level_max`); a spline that is not monotone falls back, with a warning, to
+#' linear interpolation.
+#'
+#' The upper limits are 'glmmTMB''s. The lower limits are the spline's true crossing: 'glmmTMB'
+#' 1.1.5 inverts the spline below the minimum, where `value` decreases, with
+#' [splines::backSpline()], which evaluates each piece of a decreasing spline with its
+#' neighbour's polynomial, so its lower limits are off (for `lm(Reaction ~ Days)` on sleepstudy
+#' with `npts = 4`, the intercept's exact limit is 238.453; glmmTMB gives 238.234, this method
+#' 238.444; on badly curved profiles glmmTMB's can be far outside the profile).
 #'
 #' @param object a profile from [profile.glmmlab()] in glmmTMB's form.
 #' @param parm parameters (names or positions among the profiled ones); default all.
@@ -184,7 +192,7 @@ confint.profile.glmmlab_tmb <- function(object, parm = NULL, level = 0.95, ...) 
   out <- t(vapply(by_par[parm], function(d) {
     d <- d[!duplicated(d$.focal) & is.finite(d$value), , drop = FALSE]
     upper <- d$.focal > d$.focal[which.min(d$value)]
-    ends <- c(profile_half_crossing(d[!upper, ], half_value), profile_half_crossing(d[upper, ], half_value))
+    ends <- c(profile_half_crossing(d[!upper, ], half_value, -1), profile_half_crossing(d[upper, ], half_value, 1))
     if (anyNA(ends)) short <<- c(short, as.character(d$.par[1L]))
     ends
   }, numeric(2)))
@@ -196,10 +204,24 @@ confint.profile.glmmlab_tmb <- function(object, parm = NULL, level = 0.95, ...) 
   out
 }
 
-# Where one side of a profile reaches `target`: the inverse of the interpolating spline of value
-# on .focal, at target; NA when that side does not reach it.
-profile_half_crossing <- function(half, target) {
+# Where one side of a profile reaches `target` (side -1: below the minimum, +1: above): the
+# inverse of the interpolating spline of value on .focal, at target; NA when that side does not
+# reach it. Below the minimum the spline is fitted on -.focal, so that value increases along it:
+# splines::backSpline() inverts a decreasing spline with each piece's neighbour's polynomial
+# (glmmTMB 1.1.5 does that, so its lower limits are off, by 0.2 for the intercept of
+# lm(Reaction ~ Days) with npts = 4). A spline that is not monotone (a flat stretch of the
+# profile) falls back, with a warning, to linear interpolation between the two points around
+# the first crossing from the minimum outwards.
+profile_half_crossing <- function(half, target, side) {
   if (nrow(half) < 2L || max(half$value) < target) return(NA_real_)
-  fwd <- splines::interpSpline(half$.focal, half$value)
-  stats::predict(splines::backSpline(fwd), target)$y
+  along <- side * half$.focal
+  crossing <- tryCatch(stats::predict(splines::backSpline(splines::interpSpline(along, half$value)), target)$y,
+                       error = function(e) {
+    warning(sprintf("the spline of the profile of %s is not monotone: falling back to linear interpolation", half$.par[1L]),
+            call. = FALSE)
+    ord <- order(half$value)   # outwards from the minimum
+    k <- which(half$value[ord] >= target)[1L]
+    stats::approx(half$value[ord][c(k - 1L, k)], along[ord][c(k - 1L, k)], target)$y
+  })
+  side * crossing
 }
