@@ -16,29 +16,29 @@ profile_tmb_form <- function(fitted, parm, level_max, npts, stepfac, stderr, tra
          call. = FALSE)
   }
   check_level(level_max)
-  check_positive_number(npts, "npts")
+  check_positive_number(npts, "npts")   # R/diagnose.R
   check_positive_number(stepfac, "stepfac")
   trace <- check_trace(trace)
   cores <- profile_tmb_cores(parallel, ncpus, cl)
   has_disp <- has_dispersion_parameter(fitted)
   psi_names <- tmb_parameter_names(fitted, has_disp)
-  which <- select_tmb_parameters(fitted, parm, psi_names, full = TRUE)
-  targets <- lapply(which, function(k) tmb_profile_target(fitted, k, has_disp))   # before any work: errors early
+  chosen <- select_tmb_parameters(fitted, parm, psi_names, full = TRUE)
+  targets <- lapply(chosen, function(k) tmb_profile_target(fitted, k, has_disp))   # before any work: errors early
   psi <- tmb_psi(fitted)
   ctx <- profile_context(fitted)
-  sds <- profile_tmb_stderr(fitted, which, psi_names, stderr, ctx, targets, psi)
+  sds <- profile_tmb_stderr(fitted, chosen, psi_names, stderr, ctx, targets, psi)
   ytol <- stats::qchisq(level_max, 1)
-  pieces <- run_parallel(seq_along(which), function(i) {
-    if (trace > 0) cat("parameter", psi_names[which[i]], "\n")
+  pieces <- run_parallel(seq_along(chosen), function(i) {
+    if (trace > 0) cat("parameter", psi_names[chosen[i]], "\n")
     core_clear_cache(ctx$core)   # each parameter's profile from the same state, on any core
-    tmb_profile_line(ctx, targets[[i]], psi[[which[i]]], stepfac * sds[i], ytol, ytol / npts, ceiling(5 * npts))
+    tmb_profile_line(ctx, targets[[i]], psi[[chosen[i]]], stepfac * sds[i], ytol, ytol / npts, ceiling(5 * npts))
   }, cores)
   failed <- vapply(pieces, is.character, logical(1))
   if (any(failed)) stop(pieces[[which(failed)[1L]]], call. = FALSE)
   out <- do.call(rbind, c(Map(function(line, nm) {
     data.frame(.par = factor(nm), .focal = line$x, value = line$y - min(line$y, na.rm = TRUE),
                row.names = line$id, stringsAsFactors = TRUE)
-  }, pieces, psi_names[which]), list(stringsAsFactors = TRUE)))
+  }, pieces, psi_names[chosen]), list(stringsAsFactors = TRUE)))
   class(out) <- c("profile.glmmlab_tmb", "profile.glmmTMB", "data.frame")
   out
 }
@@ -79,11 +79,11 @@ tmb_profile_line <- function(ctx, target, psi_hat, h, ytol, ystep, maxit) {
 # The standard errors that set the first steps: vcov(m, full = TRUE)'s (without random effects:
 # vcov(m)'s and the dispersion's from the curvature of its profile), or `stderr` (one number for
 # all, or one per profiled parameter with NA for "the standard error").
-profile_tmb_stderr <- function(fitted, which, psi_names, stderr, ctx, targets, psi) {
-  sds <- if (length(fitted$re)) sqrt(diag(suppressWarnings(vcov.glmmlab(fitted, full = TRUE))))[which] else {   # NaN: error below
+profile_tmb_stderr <- function(fitted, chosen, psi_names, stderr, ctx, targets, psi) {
+  sds <- if (length(fitted$re)) sqrt(diag(suppressWarnings(vcov.glmmlab(fitted, full = TRUE))))[chosen] else {   # NaN: error below
     p <- length(fitted$beta)
-    vapply(seq_along(which), function(i) {
-      if (which[i] <= p) sqrt(fitted$vcov[which[i], which[i]]) else profile_curvature_se(ctx, targets[[i]], psi[[which[i]]])
+    vapply(seq_along(chosen), function(i) {
+      if (chosen[i] <= p) sqrt(fitted$vcov[chosen[i], chosen[i]]) else profile_curvature_se(ctx, targets[[i]], psi[[chosen[i]]])
     }, numeric(1))
   }
   if (!is.null(stderr)) {
@@ -99,9 +99,9 @@ profile_tmb_stderr <- function(fitted, which, psi_names, stderr, ctx, targets, p
   bad <- !is.finite(sds) | sds <= 0
   if (any(bad)) {
     stop(sprintf("no standard error for %s (vcov(m, full = TRUE) has none): give the profile's step scale by `stderr`",
-                 paste(psi_names[which][bad], collapse = ", ")), call. = FALSE)
+                 paste(psi_names[chosen][bad], collapse = ", ")), call. = FALSE)
   }
-  if (any(sds > 1e3)) warning("very large standard errors for parameters: ", paste(psi_names[which][sds > 1e3], collapse = ", "), call. = FALSE)
+  if (any(sds > 1e3)) warning("very large standard errors for parameters: ", paste(psi_names[chosen][sds > 1e3], collapse = ", "), call. = FALSE)
   sds
 }
 
@@ -129,13 +129,6 @@ profile_tmb_cores <- function(parallel, ncpus, cl) {
     stop("`ncpus` must be a whole number of at least 1", call. = FALSE)
   }
   if (parallel == "no") 1L else as.integer(ncpus)
-}
-
-# A single positive finite number, or an error naming `name`.
-check_positive_number <- function(x, name) {
-  if (!is.numeric(x) || length(x) != 1L || !is.finite(x) || x <= 0) {
-    stop(sprintf("`%s` must be a single positive number", name), call. = FALSE)
-  }
 }
 
 # glmmTMB's trace: FALSE/TRUE or a number (> 0 prints each parameter's name as it starts).
