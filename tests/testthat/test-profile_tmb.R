@@ -115,8 +115,11 @@ test_that("profile()'s glmmTMB arguments: stderr, parallel, trace; an unreached 
   expect_equal(confint(p_se), confint(p), tolerance = 1e-3)   # the same profile, up to the interpolation
   two <- profile(m, parm = c("Days", "theta_"), npts = 4, stderr = c(NA, 0.1))
   expect_identical(two[two$.par == "Days", c(".focal", "value")], p[c(".focal", "value")])
-  expect_identical(profile(m, parm = "beta_", npts = 4, parallel = "multicore", ncpus = 2),
-                   profile(m, parm = "beta_", npts = 4))
+  # parallel and ncpus choose the processes of run_parallel() (forking, tested with bootstrap() and
+  # confint(cores = 2) in test-bootstrap.R)
+  expect_identical(glmmlab:::profile_tmb_cores("multicore", 2, NULL), 2L)
+  expect_identical(glmmlab:::profile_tmb_cores("snow", 3, NULL), 3L)
+  expect_identical(glmmlab:::profile_tmb_cores(c("no", "multicore", "snow"), 2, NULL), 1L)
   expect_output(profile(m, parm = "Days", npts = 4, trace = TRUE), "parameter Days")
   short <- profile(m, parm = "Days", npts = 4, level_max = 0.5)
   expect_warning(ci <- confint(short, level = 0.95), "does not reach .* larger level_max")
