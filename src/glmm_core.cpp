@@ -199,19 +199,20 @@ double GlmmCore::laplace_deviance(const VectorXd& theta, const VectorXd& beta, d
   const double inf = std::numeric_limits<double>::infinity();
   if (!set_parameters(theta, beta, phi, shape)) return inf;
   if (!u_.allFinite()) u_.setZero();
-  double dev = penalized_deviance(u_, true);
+  double dev;
   if (start != nullptr && start->size() == u_.size() && start->allFinite()) {
-    // the prediction only where it is at least as good as the previous mode (far from the
-    // tangent's point it can be much worse, with a mean at the edge of the double range)
+    // the prediction where its deviance is finite (far from the tangent's point it can put a
+    // mean at the edge of the double range), else the previous mode; PIRLS's step halving
+    // makes either converge, and the prediction saves evaluating both
     const VectorXd previous = u_;
     u_ = *start;
-    const double dev_start = penalized_deviance(u_, true);
-    if (dev_start <= dev) {
-      dev = dev_start;
-    } else {
+    dev = penalized_deviance(u_, true);
+    if (!std::isfinite(dev)) {
       u_ = previous;
       dev = penalized_deviance(u_, true);
     }
+  } else {
+    dev = penalized_deviance(u_, true);
   }
   if (!std::isfinite(dev)) {   // a poor warm start: begin again at u = 0
     u_.setZero();
