@@ -201,15 +201,22 @@ double GlmmCore::laplace_deviance(const VectorXd& theta, const VectorXd& beta, d
   if (!u_.allFinite()) u_.setZero();
   double dev;
   if (start != nullptr && start->size() == u_.size() && start->allFinite()) {
-    // the prediction where its deviance is finite (far from the tangent's point it can put a
-    // mean at the edge of the double range), else the previous mode; PIRLS's step halving
-    // makes either converge, and the prediction saves evaluating both
+    // the prediction alone when its penalized deviance is near the last mode's (as at the small
+    // steps of finite differences and of converging optimizers); else (far from the tangent's
+    // point it can put a mean at the edge of the double range) the better of it and the previous mode
     const VectorXd previous = u_;
     u_ = *start;
     dev = penalized_deviance(u_, true);
-    if (!std::isfinite(dev)) {
+    const bool near = std::isfinite(dev) && dev <= last_mode_deviance_ + std::max(1.0, 1e-3 * std::abs(last_mode_deviance_));
+    if (!near) {
+      const double dev_start = dev;
+      const VectorXd predicted = u_;
       u_ = previous;
       dev = penalized_deviance(u_, true);
+      if (dev_start <= dev) {
+        u_ = predicted;
+        dev = penalized_deviance(u_, true);
+      }
     }
   } else {
     dev = penalized_deviance(u_, true);
@@ -249,6 +256,7 @@ double GlmmCore::laplace_deviance(const VectorXd& theta, const VectorXd& beta, d
   // the Laplace log-determinant needs H with the unfloored information at the mode: the last
   // Newton factor is that H when it is at the mode and nothing was floored
   if (!(factor_at_mode && !h_floored_) && !factor_H(false)) return inf;   // mode not a maximum
+  last_mode_deviance_ = dev;
   ldL2_ = system_.logdet2();
   if (gh_nodes_.size() > 1) return agq_deviance();
   return dev + ldL2_;
