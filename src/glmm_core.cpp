@@ -588,7 +588,8 @@ double GlmmCore::objective_gradient(const VectorXd& par, bool reml, VectorXd& gr
     const int* cols = inner + outer[i];
     for (SpMat::InnerIterator it(system_.Zt(), i); it; ++it) {
       for (const std::pair<int, int>& e : lambda_rows_[it.row()]) {
-        const int* hit = std::lower_bound(cols, cols + m, e.first);
+        const int* hit = cols;   // a_i has few columns (one per term and coefficient): a linear search
+        while (hit != cols + m && *hit < e.first) ++hit;
         const double Ha_c = (hit != cols + m && *hit == e.first) ? Ha[hit - cols] : NAN;
         trace[e.second] += 2.0 * d[i] * it.value() * Ha_c;
       }
