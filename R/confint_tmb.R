@@ -156,13 +156,13 @@ select_tmb_parameters_given <- function(object, parm, psi_names, is_disp) {
 }
 
 # For psi's k-th element: the profiled parameter of R/confint.R (".sigNN", ".sigma" or a fixed
-# effect) and the monotone map from its limits to psi's scale.
+# effect), the monotone map from its values to psi's scale (transform) and back (natural).
 tmb_profile_target <- function(object, k, has_disp) {
   p <- length(object$beta)
-  if (k <= p) return(list(name = names(object$beta)[k], transform = identity))
+  if (k <= p) return(list(name = names(object$beta)[k], transform = identity, natural = identity))
   if (has_disp && k == p + 1L) {
     s <- betad_scale(object$family$family)
-    return(list(name = ".sigma", transform = function(x) log(x) / s))
+    return(list(name = ".sigma", transform = function(x) log(x) / s, natural = function(x) exp(s * x)))
   }
   j <- k - p - has_disp   # position among the theta parameters
   first <- 0L
@@ -175,12 +175,13 @@ tmb_profile_target <- function(object, k, has_disp) {
       idx <- matrix(0L, m, m)
       idx[lower.tri(idx, diag = TRUE)] <- natural_pos + seq_len(size)   # .sigNN: lower triangle by column
       if (within <= m) {
-        return(list(name = sprintf(".sig%02d", idx[within, within]), transform = log))
+        return(list(name = sprintf(".sig%02d", idx[within, within]), transform = log, natural = exp))
       }
       if (within == m + 1L) {   # the (2, 1) correlation: rho = x / sqrt(1 + x^2)
-        return(list(name = sprintf(".sig%02d", idx[2L, 1L]), transform = function(r) r / sqrt(1 - r^2)))
+        return(list(name = sprintf(".sig%02d", idx[2L, 1L]), transform = function(r) r / sqrt(1 - r^2),
+                    natural = function(x) x / sqrt(1 + x^2)))
       }
-      stop(sprintf("method = \"uniroot\" gives intervals for the correlation parameters of terms with more than 2 columns only for their first one (%s of %s has %d columns); use method = \"profile\" for the correlations themselves",
+      stop(sprintf("glmmTMB's profiles (method = \"uniroot\", profile()) cover the correlation parameters of terms with more than 2 columns only for their first one (%s of %s has %d columns); use method = \"profile\" or profile(form = \"lme4\") for the correlations themselves",
                    sQuote(tmb_parameter_names(object, has_disp)[k], FALSE), sQuote(t$group, FALSE), m), call. = FALSE)
     }
     first <- first + size

@@ -69,10 +69,6 @@ core_condvar <- function(core, par, i, reml = core$reml) {
   map_condvar(core$map, blocks, i)
 }
 
-# L^{-1} P Lambda' V at par (V: q x k in the formula's order of the core's b): crossprod() of it
-# is V' Lambda A^{-1} Lambda' V, the conditional covariance of V'b (up to sigma^2 for the LMM).
-core_half_solve <- function(core, par, V, reml = core$reml) cpp_core_half_solve(core$ptr, par, reml, V)
-
 # The core with a new response and prior weights (the same design and factor's structure); its
 # caches start afresh, so a refit does not depend on what the core computed before.
 core_set_response <- function(core, y, weights) {

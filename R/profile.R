@@ -1,30 +1,80 @@
 # profile.R: likelihood profiles of a fit (the deviance along one parameter, the others
-# re-estimated; the computations are in R/confint.R) and the confidence intervals read off them.
+# re-estimated; the computations are in R/confint.R) in glmmTMB's form (R/profile_tmb.R) or
+# lme4's (here), and the confidence intervals read off lme4's form.
 
 #' Likelihood profiles of a mixed model
 #'
-#' The signed square root of the deviance increase (ML deviance for linear mixed models, the
-#' Laplace deviance for GLMMs), zeta, along each parameter, the other parameters re-estimated at
-#' every point: a straight line in zeta means the Wald approximation is good. Parameters and
-#' their names are those of [confint.glmmlab()].
+#' The likelihood along each parameter, the other parameters re-estimated at every point (the ML
+#' likelihood for linear mixed models, the Laplace approximation for GLMMs). Two forms:
+#'
+#' **glmmTMB's** (the default, as `profile()` of a 'glmmTMB' fit): the parameters are 'glmmTMB''s
+#' internal ones, the rows of `vcov(m, full = TRUE)`: fixed effects (`"Days"`), the dispersion
+#' (`"d~(Intercept)"`, the log of [sigma.glmmlab()], or of its square for gaussian models, as
+#' 'glmmTMB' 1.1.5) and the random-effect parameters (`"theta_1|Subject.1"`: each term's log SDs,
+#' then its correlation parameters; for a term with more than two columns only its first
+#' correlation parameter can be profiled). From each estimate the profile steps up and down,
+#' the first step `stepfac` standard errors long, halving or doubling the step so that about
+#' `npts` points fall on each side, until the negative log-likelihood has risen by
+#' `qchisq(level_max, 1)` (at most `5 * npts` steps a side), as 'TMB''s `tmbprofile()` places
+#' them. The result is a data frame of class `c("profile.glmmlab_tmb", "profile.glmmTMB",
+#' "data.frame")` with columns `.par` (the parameter, a factor), `.focal` (its value) and
+#' `value` (the rise of the negative log-likelihood from its minimum along the profile); the
+#' estimate appears twice, once for each direction, as in 'glmmTMB'. [confint()] of it gives
+#' 'glmmTMB''s intervals on the same scale ([confint.profile.glmmlab_tmb()]). REML fits are
+#' refused, as in 'glmmTMB'.
+#'
+#' **lme4's** (`form = "lme4"`, also chosen when any of `which`, `alphamax`, `prof.scale`,
+#' `signames`, `level`, `npoints` or `cores` is given and `form` is not): the signed square root
+#' of the deviance increase, zeta, at `npoints` equally spaced values across the interval of
+#' confidence level `level` and at the estimate, for the SDs and correlations (`.sig01`,
+#' `.sig02`, ...), the residual SD or the dispersion (`.sigma`) and the fixed effects, named as
+#' by [confint.glmmlab()]'s `method = "profile"`. A straight line in zeta means the Wald
+#' approximation is good. The result is a data frame of class `"profile.glmmlab"` with columns
+#' `.par`, `.value` and `.zeta`; [confint()] of it gives lme4's intervals
+#' ([confint.profile.glmmlab()]). REML fits are profiled by their ML deviance, as in 'lme4'.
 #'
 #' @param fitted a fitted `"glmmlab"` model from [glmm()].
-#' @param which parameters to profile (as `parm` of [confint.glmmlab()]); default all.
-#' @param level the profile covers the interval of this confidence level.
-#' @param npoints number of points along each parameter.
-#' @param parm,npts,level_max glmmTMB's names for `which`, `npoints` and `level`.
-#' @param alphamax lme4's way to give the level: `level = 1 - alphamax`.
-#' @param cores number of processes (one parameter per process; see [confint.glmmlab()]).
-#' @param prof.scale lme4's scale of the variance parameters: `"sdcor"` (standard deviations and
-#'   correlations, the default) or `"varcov"` (variances: the profile's values squared, which is
-#'   exact as zeta does not depend on the scale; profiles of covariances are not available, so
-#'   leave correlation parameters out of `which` with `"varcov"`).
-#' @param signames lme4's naming: `TRUE` (the default) names the variance parameters `.sig01`,
-#'   `.sig02`, ... and `.sigma`; `FALSE` gives lme4's long names (`"sd_(Intercept)|Subject"`,
-#'   `"cor_Days.(Intercept)|Subject"`, `"sigma"`; `"var_"`/`"cov_"` with `prof.scale = "varcov"`).
-#' @param ... other arguments of the peers' profile() methods are an error.
-#' @return A data frame of class `"profile.glmmlab"` with columns `.par` (parameter name),
-#'   `.value` (its value) and `.zeta`.
+#' @param parm parameters to profile. glmmTMB's form: positions or names in
+#'   `vcov(m, full = TRUE)`, `"beta_"`, `"theta_"` or `"disp_"`; default all. lme4's form: as
+#'   `which`.
+#' @param level_max glmmTMB's form: the profile reaches a rise of `qchisq(level_max, 1)`. lme4's
+#'   form: the same as `level`.
+#' @param npts glmmTMB's form: the target number of points on each side (approximate). lme4's
+#'   form: the same as `npoints`.
+#' @param stepfac glmmTMB's form: the first step, in standard errors.
+#' @param stderr glmmTMB's form: standard errors setting the first steps, one for all parameters
+#'   or one per profiled parameter (`NA`: the parameter's own); default those of
+#'   `vcov(m, full = TRUE)`.
+#' @param trace glmmTMB's form: `TRUE` (or a number > 0) prints each parameter's name as its
+#'   profile starts.
+#' @param parallel,ncpus glmmTMB's form: `"no"`, or `"multicore"` (or `"snow"`, run the same
+#'   way) with `ncpus` processes, one parameter per process. The profile does not depend on them.
+#' @param cl a cluster: not supported (an error); use `parallel` and `ncpus`.
+#' @param form `"glmmTMB"` (the default unless one of lme4's form's arguments is given) or
+#'   `"lme4"`.
+#' @param ... the arguments of lme4's form:
+#'   \describe{
+#'     \item{`which`}{parameters to profile (as `parm` of [confint.glmmlab()] with
+#'       `method = "profile"`: `".sig01"`, `".sigma"`, `"Days"`, positions, `"beta_"`, `"theta_"`);
+#'       default all.}
+#'     \item{`level`, `alphamax`}{the profile covers the interval of confidence level `level`
+#'       (default 0.99), or `1 - alphamax` as in 'lme4'.}
+#'     \item{`npoints`}{number of points along each parameter (default 11).}
+#'     \item{`cores`}{number of processes (one parameter per process).}
+#'     \item{`prof.scale`}{'lme4''s scale of the variance parameters: `"sdcor"` (standard
+#'       deviations and correlations, the default) or `"varcov"` (variances: the profile's values
+#'       squared, which is exact as zeta does not depend on the scale; profiles of covariances are
+#'       not available, so leave correlation parameters out of `which` with `"varcov"`).}
+#'     \item{`signames`}{'lme4''s naming: `TRUE` (the default) names the variance parameters
+#'       `.sig01`, `.sig02`, ... and `.sigma`; `FALSE` gives lme4's long names
+#'       (`"sd_(Intercept)|Subject"`, `"cor_Days.(Intercept)|Subject"`, `"sigma"`;
+#'       `"var_"`/`"cov_"` with `prof.scale = "varcov"`).}
+#'   }
+#'   Any other argument is an error.
+#' @return A data frame: in glmmTMB's form of class `"profile.glmmlab_tmb"` (also
+#'   `"profile.glmmTMB"`) with columns `.par`, `.focal` and `value`; in lme4's form of class
+#'   `"profile.glmmlab"` with columns `.par`, `.value` and `.zeta`.
+#' @seealso [confint.profile.glmmlab_tmb()], [confint.profile.glmmlab()], [confint.glmmlab()]
 #' @examples
 #' set.seed(1)
 #' g <- factor(rep(letters[1:8], each = 10))
@@ -32,17 +82,61 @@
 #' y <- 20 + (2 + rnorm(8, sd = 0.5)[g]) * x + rnorm(8, sd = 3)[g] + rnorm(80)
 #' d <- data.frame(y, x, g)
 #' m <- glmm(y ~ x + (1 | g), data = d)
-#' pr <- profile(m, which = ".sigma", npoints = 5)
+#' pr <- profile(m, parm = "theta_", npts = 4)   # glmmTMB's form
 #' pr
-#' confint(pr)
+#' confint(pr)   # on the log-SD scale
+#' exp(confint(pr))
+#' pl <- profile(m, which = ".sigma", npoints = 5)   # lme4's form
+#' pl
+#' confint(pl)
 #' @importFrom stats profile
 #' @export
-profile.glmmlab <- function(fitted, which = NULL, level = 0.99, npoints = 11, parm = NULL, npts = NULL,
-                            level_max = NULL, alphamax = NULL, cores = getOption("mc.cores", 1L),
-                            prof.scale = c("sdcor", "varcov"), signames = TRUE, ...) {
+profile.glmmlab <- function(fitted, parm = NULL, level_max = 0.99, npts = 8, stepfac = 1 / 4, stderr = NULL,
+                            trace = FALSE, parallel = c("no", "multicore", "snow"),
+                            ncpus = getOption("profile.ncpus", 1L), cl = NULL, form = NULL, ...) {
   check_no_components(fitted, "profile()")
+  dots <- list(...)
+  dot_names <- if (is.null(names(dots))) rep("", length(dots)) else names(dots)
+  lme4_given <- intersect(dot_names, c("which", "alphamax", "prof.scale", "signames", "level", "npoints", "cores"))
+  form <- profile_form(form, lme4_given)
+  if (form == "lme4") {
+    tmb_given <- c("stepfac", "stderr", "trace", "parallel", "ncpus", "cl")[c(!missing(stepfac), !missing(stderr), !missing(trace),
+                                                                               !missing(parallel), !missing(ncpus), !missing(cl))]
+    if (length(tmb_given)) {
+      stop(sprintf("argument(s) %s belong to glmmTMB's form of profile(), not to lme4's (form = \"lme4\")",
+                   paste(sQuote(tmb_given, FALSE), collapse = ", ")), call. = FALSE)
+    }
+    return(profile_lme4_form(fitted, parm = parm, npts = if (!missing(npts)) npts,
+                             level_max = if (!missing(level_max)) level_max, ...))
+  }
+  if (length(dots)) {
+    given <- ifelse(nzchar(dot_names), dot_names, "<unnamed>")
+    stop(sprintf("profile() of a glmm fit does not take argument(s) %s in glmmTMB's form; it takes parm, level_max, npts, stepfac, stderr, trace, parallel and ncpus (lme4's form, form = \"lme4\", takes which, level, alphamax, npoints, cores, prof.scale and signames)",
+                 paste(sQuote(given, FALSE), collapse = ", ")), call. = FALSE)
+  }
+  profile_tmb_form(fitted, parm, level_max, npts, stepfac, stderr, trace, parallel, ncpus, cl)   # R/profile_tmb.R
+}
+
+# The form of profile(): `form` as given, else lme4's when one of its arguments (`lme4_given`)
+# is, else glmmTMB's.
+profile_form <- function(form, lme4_given) {
+  if (is.null(form)) return(if (length(lme4_given)) "lme4" else "glmmTMB")
+  if (!is.character(form) || length(form) != 1L || !form %in% c("glmmTMB", "lme4")) {
+    stop("`form` must be \"glmmTMB\" or \"lme4\"", call. = FALSE)
+  }
+  if (form == "glmmTMB" && length(lme4_given)) {
+    stop(sprintf("argument(s) %s belong to lme4's form of profile(): use form = \"lme4\" (or glmmTMB's parm, level_max, npts)",
+                 paste(sQuote(lme4_given, FALSE), collapse = ", ")), call. = FALSE)
+  }
+  form
+}
+
+# lme4's form: zeta at `npoints` values across each parameter's interval of level `level`.
+profile_lme4_form <- function(fitted, which = NULL, level = 0.99, npoints = 11, parm = NULL, npts = NULL,
+                              level_max = NULL, alphamax = NULL, cores = getOption("mc.cores", 1L),
+                              prof.scale = c("sdcor", "varcov"), signames = TRUE, ...) {
   if (...length()) {
-    stop(sprintf("profile() of a glmm fit does not take argument(s) %s; it takes which (or parm), level (or level_max, alphamax), npoints (or npts), prof.scale and signames",
+    stop(sprintf("profile() of a glmm fit does not take argument(s) %s in lme4's form; it takes which (or parm), level (or level_max, alphamax), npoints (or npts), cores, prof.scale and signames",
                  paste(sQuote(names(list(...)), FALSE), collapse = ", ")), call. = FALSE)
   }
   which <- peer_alias(which, parm, "which", "parm")

@@ -29,7 +29,7 @@ test_that("anova(m, type = \"III\") gives car::Anova()'s type III Wald chi-squar
 test_that("profile() of a model without random effects gives the exact profile-likelihood intervals (glmmTMB's within its interpolation)", {
   ss <- fixture_data("sleepstudy")
   m <- glmm(Reaction ~ Days, ss)
-  p <- profile(m)
+  p <- profile(m, form = "lme4")
   ci <- confint(p)[c("(Intercept)", "Days"), ]
   # exact: n log(RSS(x) / RSS) = qchisq(0.95, 1), RSS(x) = RSS + (x - b)^2 / [(X'X)^-1]_jj
   l <- lm(Reaction ~ Days, ss)

@@ -56,9 +56,9 @@ test_that("prior weights on a cbind() binomial response count replicates in the 
   expect_equal(as.numeric(logLik(g)), as.numeric(logLik(t)), tolerance = 1e-4)
 })
 
-test_that("confint() of a profile matches lme4's; profile() takes glmmTMB's and lme4's argument names", {
+test_that("confint() of a profile matches lme4's; profile(form = \"lme4\") takes glmmTMB's and lme4's argument names", {
   m <- glmm(Reaction ~ Days + (1 | Subject), fixture_data("sleepstudy"))
-  pr <- profile(m)
+  pr <- profile(m, form = "lme4")
   expect_s3_class(pr, "profile.glmmlab")
   ci <- confint(pr)
   expect_equal(ci, refs$profile_confint_lme4, tolerance = 1e-4)
@@ -66,11 +66,12 @@ test_that("confint() of a profile matches lme4's; profile() takes glmmTMB's and 
   expect_equal(confint(pr, parm = "Days"), refs$profile_confint_lme4["Days", , drop = FALSE], tolerance = 1e-4)
   expect_equal(ci, confint(m, method = "profile"), tolerance = 1e-4)
   # glmmTMB's names: parm, npts
-  p2 <- profile(m, parm = "beta_", npts = 5)
+  p2 <- profile(m, parm = "beta_", npts = 5, form = "lme4")
   expect_setequal(unique(p2$.par), c("(Intercept)", "Days"))
   expect_equal(as.vector(table(p2$.par)), c(6L, 6L))   # 5 points and the estimate
   expect_true(all(is.na(confint(profile(m, which = "Days", level_max = 0.8), level = 0.95))))   # not reached
   expect_error(profile(m, junk = FALSE), "does not take argument\\(s\\) 'junk'")
+  expect_error(profile(m, form = "lme4", junk = FALSE), "does not take argument\\(s\\) 'junk' in lme4's form")
   expect_error(profile(m, which = "Days", parm = ".sigma"), "either `which` or `parm`")
   skip_if_not_installed("lme4")
   l <- lme4::lmer(Reaction ~ Days + (1 | Subject), fixture_data("sleepstudy"), REML = FALSE)
