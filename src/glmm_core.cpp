@@ -200,19 +200,27 @@ double GlmmCore::laplace_deviance(const VectorXd& theta, const VectorXd& beta, d
   const double inf = std::numeric_limits<double>::infinity();
   if (!set_parameters(theta, beta, phi, shape)) return inf;
   if (!u_.allFinite()) u_.setZero();
-  double dev = penalized_deviance(u_, true);
+  double dev;
   if (start != nullptr && start->size() == u_.size() && start->allFinite()) {
-    // the prediction only where it is at least as good as the previous mode (far from the
-    // tangent's point it can be much worse, with a mean at the edge of the double range)
+    // the prediction alone when its penalized deviance is near the last mode's (as at the small
+    // steps of finite differences and of converging optimizers); else (far from the tangent's
+    // point it can put a mean at the edge of the double range) the better of it and the previous mode
     const VectorXd previous = u_;
     u_ = *start;
-    const double dev_start = penalized_deviance(u_, true);
-    if (dev_start <= dev) {
-      dev = dev_start;
-    } else {
+    dev = penalized_deviance(u_, true);
+    const bool near = std::isfinite(dev) && dev <= last_mode_deviance_ + std::max(1.0, 1e-3 * std::abs(last_mode_deviance_));
+    if (!near) {
+      const double dev_start = dev;
+      const VectorXd predicted = u_;
       u_ = previous;
       dev = penalized_deviance(u_, true);
+      if (dev_start <= dev) {
+        u_ = predicted;
+        dev = penalized_deviance(u_, true);
+      }
     }
+  } else {
+    dev = penalized_deviance(u_, true);
   }
   if (!std::isfinite(dev)) {   // a poor warm start: begin again at u = 0
     u_.setZero();
@@ -249,6 +257,7 @@ double GlmmCore::laplace_deviance(const VectorXd& theta, const VectorXd& beta, d
   // the Laplace log-determinant needs H with the unfloored information at the mode: the last
   // Newton factor is that H when it is at the mode and nothing was floored
   if (!(factor_at_mode && !h_floored_) && !factor_H(false)) return inf;   // mode not a maximum
+  last_mode_deviance_ = dev;
   ldL2_ = system_.logdet2();
   if (gh_nodes_.size() > 1) return agq_deviance();
   return dev + ldL2_;
@@ -580,7 +589,8 @@ double GlmmCore::objective_gradient(const VectorXd& par, bool reml, VectorXd& gr
     const int* cols = inner + outer[i];
     for (SpMat::InnerIterator it(system_.Zt(), i); it; ++it) {
       for (const std::pair<int, int>& e : lambda_rows_[it.row()]) {
-        const int* hit = std::lower_bound(cols, cols + m, e.first);
+        const int* hit = cols;   // a_i has few columns (one per term and coefficient): a linear search
+        while (hit != cols + m && *hit < e.first) ++hit;
         const double Ha_c = (hit != cols + m && *hit == e.first) ? Ha[hit - cols] : NAN;
         trace[e.second] += 2.0 * d[i] * it.value() * Ha_c;
       }

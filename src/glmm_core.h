@@ -164,6 +164,8 @@ class GlmmCore : public MixedCore {
   // tangent_u_ + tangent_ (par - tangent_par_), a first-order prediction of its mode (one Newton
   // step fewer, typically); used once, by the evaluation right after that gradient.
   bool tangent_ready_ = false;
+  // the penalized deviance at the last Laplace evaluation's mode (judges the tangent's prediction)
+  double last_mode_deviance_ = std::numeric_limits<double>::infinity();
   Eigen::VectorXd tangent_par_, tangent_u_;
   Eigen::MatrixXd tangent_;
 };

@@ -17,6 +17,9 @@ struct Objective {
   bool failed;
   std::string error;
   Eigen::VectorXd scale;   // NLopt sees x = scale * par (empty: no scaling)
+  // the start in NLopt's x and as given: x_start / scale may differ from par_start in the last
+  // bit, and a read at par_start (as the caller's start values did) is then the core's cache
+  Eigen::VectorXd x_start, par_start;
   std::chrono::steady_clock::time_point last_check;   // of user interrupts
   int stall_evaluations;   // see OptimControl
   double stall_ftol_rel;
@@ -39,7 +42,10 @@ double nlopt_objective(unsigned n, const double* x, double* grad, void* data) {
     return std::numeric_limits<double>::infinity();
   }
   Eigen::VectorXd par = Eigen::Map<const Eigen::VectorXd>(x, n);
-  if (obj->scale.size()) par = par.cwiseQuotient(obj->scale);
+  if (obj->scale.size()) {
+    if (par == obj->x_start) par = obj->par_start;
+    else par = par.cwiseQuotient(obj->scale);
+  }
   double value;
   try {
     if (grad != NULL) {
@@ -111,7 +117,8 @@ OptimResult run_nlopt(nlopt_algorithm algorithm, const std::function<double(cons
   }
   NloptHandle h(algorithm, n);
   if (!h.opt) engine_stop("could not create the NLopt optimizer");
-  Objective obj = {f, fg, h.opt, 0, control.verbose, false, false, "", Eigen::VectorXd(), std::chrono::steady_clock::now(),
+  Objective obj = {f, fg, h.opt, 0, control.verbose, false, false, "", Eigen::VectorXd(), Eigen::VectorXd(), Eigen::VectorXd(),
+                   std::chrono::steady_clock::now(),
                    control.stall_evaluations, control.stall_ftol_rel, std::numeric_limits<double>::infinity(),
                    Eigen::VectorXd(), 0, false};
   const bool scaled = control.scale.size() == (Eigen::Index)n && (control.scale.array() > 0).all() && control.scale.allFinite();
@@ -119,6 +126,10 @@ OptimResult run_nlopt(nlopt_algorithm algorithm, const std::function<double(cons
   const Eigen::VectorXd s = scaled ? control.scale : Eigen::VectorXd::Ones(n);
   const Eigen::VectorXd lower_x = lower.cwiseProduct(s), upper_x = upper.cwiseProduct(s);
   res.par = x0.cwiseProduct(s);
+  if (scaled) {
+    obj.x_start = res.par;
+    obj.par_start = x0;
+  }
   nlopt_set_min_objective(h.opt, nlopt_objective, &obj);
   nlopt_set_lower_bounds(h.opt, lower_x.data());
   nlopt_set_upper_bounds(h.opt, upper_x.data());
@@ -135,7 +146,7 @@ OptimResult run_nlopt(nlopt_algorithm algorithm, const std::function<double(cons
   const nlopt_result status = nlopt_optimize(h.opt, res.par.data(), &fmin);
   if (obj.failed) throw std::runtime_error(obj.error);
   if (obj.interrupted) throw UserInterrupt();
-  res.par = res.par.cwiseQuotient(s);
+  res.par = scaled && res.par == obj.x_start ? x0 : Eigen::VectorXd(res.par.cwiseQuotient(s));
   res.value = fmin;
   res.evaluations = obj.evaluations;
   res.status = status;
