@@ -154,7 +154,7 @@ PenalizedSystem::PenalizedSystem(const ReDesign& re, int method, double max_byte
   for (int j = 0; j < q_; ++j)
     for (int e = m_outer[j]; e < m_outer[j + 1]; ++e)
       if (m_inner[e] < j) mirror_.push_back(std::make_pair(position(j, m_inner[e]), e));
-  build_recipe(re);
+  build_pattern_of_A(re);
   // the factor: its size before anything of that size is stored
   const double bytes_per_entry = sizeof(double) * copies;
   const double max_doubles = max_bytes / bytes_per_entry;
@@ -178,39 +178,44 @@ PenalizedSystem::PenalizedSystem(const ReDesign& re, int method, double max_byte
   }
 }
 
-// A's pattern from one symbolic product; then, per stored entry (i, j), the products
-// Lambda(k, i) Z'WZ(k, l) Lambda(l, j) that sum to it (Lambda is block diagonal, so few).
-void PenalizedSystem::build_recipe(const ReDesign& re) {
+// A's pattern from one symbolic product, its diagonal, and the level blocks of its columns; checks
+// that Lambda stores each level's T as form_A reads it (column c of a block: the block's rows c..p-1).
+void PenalizedSystem::build_pattern_of_A(const ReDesign& re) {
   const SpMat& L = re.Lambda;
   SpMat identity(q_, q_);
   identity.setIdentity();
   A_ = SpMat(L.transpose()) * ZtWZ_ * L + identity;
   A_.makeCompressed();
-  recipe_start_.assign(1, 0);
-  recipe_left_.clear();
-  recipe_middle_.clear();
-  recipe_right_.clear();
   diagonal_of_A_.assign(q_, -1);
-  const int* m_outer = ZtWZ_.outerIndexPtr();
-  const int* m_inner = ZtWZ_.innerIndexPtr();
-  for (int j = 0; j < q_; ++j) {
-    for (SpMat::InnerIterator it(A_, j); it; ++it) {
-      const int i = it.row();
-      if (i == j) diagonal_of_A_[j] = &it.value() - A_.valuePtr();
-      for (SpMat::InnerIterator li(L, i); li; ++li)
-        for (SpMat::InnerIterator lj(L, j); lj; ++lj) {
-          const int k = li.row(), l = lj.row();
-          const int* first = m_inner + m_outer[l];
-          const int* last = m_inner + m_outer[l + 1];
-          const int* hit = std::lower_bound(first, last, k);
-          if (hit == last || *hit != k) continue;
-          recipe_left_.push_back(&li.value() - L.valuePtr());
-          recipe_middle_.push_back(hit - m_inner);
-          recipe_right_.push_back(&lj.value() - L.valuePtr());
-        }
-      recipe_start_.push_back(recipe_left_.size());
-    }
+  for (int j = 0; j < q_; ++j)
+    for (SpMat::InnerIterator it(A_, j); it; ++it)
+      if (it.row() == j) diagonal_of_A_[j] = &it.value() - A_.valuePtr();
+  block_first_.assign(q_, -1);
+  block_width_.assign(q_, 0);
+  int max_width = 1;
+  for (std::size_t t = 0; t < re.term_ncol.size(); ++t) {
+    const int p = re.term_ncol[t];
+    max_width = std::max(max_width, p);
+    for (int lev = 0; lev < re.term_nlev[t]; ++lev)
+      for (int c = 0; c < p; ++c) {
+        const int first = re.term_offset[t] + lev * p;
+        block_first_[first + c] = first;
+        block_width_[first + c] = p;
+      }
   }
+  if (!L.isCompressed() || L.rows() != q_ || L.cols() != q_) engine_stop("internal error: Lambda is not a compressed q x q matrix");
+  const int* l_outer = L.outerIndexPtr();
+  const int* l_inner = L.innerIndexPtr();
+  for (int j = 0; j < q_; ++j) {
+    const int last = block_first_[j] + block_width_[j];
+    bool layout = block_first_[j] >= 0 && l_outer[j + 1] - l_outer[j] == last - j;
+    for (int e = l_outer[j]; layout && e < l_outer[j + 1]; ++e) layout = l_inner[e] == j + (e - l_outer[j]);
+    if (!layout || diagonal_of_A_[j] < 0) engine_stop("internal error: Lambda is not block lower triangular by levels");
+  }
+  m_next_.assign(max_width, 0);
+  a_next_.assign(max_width, 0);
+  m_block_.resize(max_width, max_width);
+  mt_block_.resize(max_width, max_width);
 }
 
 void PenalizedSystem::set_weights(const VectorXd& w) {
@@ -233,18 +238,69 @@ void PenalizedSystem::set_weights(const VectorXd& w) {
   for (const std::pair<int, int>& mm : mirror_) mv[mm.second] = mv[mm.first];
 }
 
+// A <- Lambda' Z'WZ Lambda + I, level block column by level block column (the entries the factor reads).
 void PenalizedSystem::form_A(const ReDesign& re) {
-  const double* lv = re.Lambda.valuePtr();
-  const double* mv = ZtWZ_.valuePtr();
   double* av = A_.valuePtr();
-  const Index nnz = A_.nonZeros();
-  for (Index e = 0; e < nnz; ++e) {
-    if (!entry_used_[e]) continue;
-    double sum = 0;
-    for (int t = recipe_start_[e]; t < recipe_start_[e + 1]; ++t) sum += lv[recipe_left_[t]] * mv[recipe_middle_[t]] * lv[recipe_right_[t]];
-    av[e] = sum;
-  }
+  std::fill(av, av + A_.nonZeros(), 0.0);
+  const double* lv = re.Lambda.valuePtr();
+  const int* l_outer = re.Lambda.outerIndexPtr();
+  for (int c0 = 0; c0 < q_; c0 += block_width_[c0]) form_A_block_column(lv, l_outer, c0, block_width_[c0]);
   for (int j = 0; j < q_; ++j) av[diagonal_of_A_[j]] += 1.0;
+}
+
+// Columns [c0, c0 + ph) of Lambda' Z'WZ Lambda (level block h): for each level block g with entries
+// in them, T_g' M_gh T_h (M = Z'WZ, gathered densely), where T(k, i) = lv[l_outer[first + i] + k - i].
+void PenalizedSystem::form_A_block_column(const double* lv, const int* l_outer, int c0, int ph) {
+  const int* m_outer = ZtWZ_.outerIndexPtr();
+  const int* m_inner = ZtWZ_.innerIndexPtr();
+  const double* mv = ZtWZ_.valuePtr();
+  const int* a_outer = A_.outerIndexPtr();
+  const int* a_inner = A_.innerIndexPtr();
+  double* av = A_.valuePtr();
+  for (int c = 0; c < ph; ++c) {
+    m_next_[c] = m_outer[c0 + c];
+    a_next_[c] = a_outer[c0 + c];
+  }
+  for (;;) {
+    int g0 = q_;   // the next row block: the first one any of the columns still has entries in
+    for (int c = 0; c < ph; ++c)
+      if (m_next_[c] < m_outer[c0 + c + 1]) g0 = std::min(g0, block_first_[m_inner[m_next_[c]]]);
+    if (g0 == q_) return;
+    const int pg = block_width_[g0], g_end = g0 + pg;
+    bool used = false;   // does the factor read any entry of A's block (g, h)?
+    for (int c = 0; c < ph; ++c) {
+      int a = a_next_[c];
+      while (a < a_outer[c0 + c + 1] && a_inner[a] < g0) ++a;
+      a_next_[c] = a;
+      for (; a < a_outer[c0 + c + 1] && a_inner[a] < g_end; ++a) used = used || entry_used_[a];
+    }
+    if (pg == 1 && ph == 1) {   // two scalar terms' levels: one product
+      const int e = m_next_[0]++;
+      if (used) av[a_next_[0]] = lv[l_outer[g0]] * mv[e] * lv[l_outer[c0]];
+      continue;
+    }
+    m_block_.topLeftCorner(pg, ph).setZero();
+    for (int c = 0; c < ph; ++c)
+      for (int& e = m_next_[c]; e < m_outer[c0 + c + 1] && m_inner[e] < g_end; ++e) m_block_(m_inner[e] - g0, c) = mv[e];
+    if (!used) continue;
+    for (int c = 0; c < ph; ++c) {   // M_gh T_h
+      const double* t = lv + l_outer[c0 + c] - c;   // t[l] = T_h(l, c), l >= c
+      for (int r = 0; r < pg; ++r) {
+        double sum = 0;
+        for (int l = c; l < ph; ++l) sum += m_block_(r, l) * t[l];
+        mt_block_(r, c) = sum;
+      }
+    }
+    for (int c = 0; c < ph; ++c)   // T_g' (M_gh T_h) at A's stored entries
+      for (int a = a_next_[c]; a < a_outer[c0 + c + 1] && a_inner[a] < g_end; ++a) {
+        if (!entry_used_[a]) continue;
+        const int i = a_inner[a] - g0;
+        const double* t = lv + l_outer[g0 + i] - i;   // t[k] = T_g(k, i), k >= i
+        double sum = 0;
+        for (int k = i; k < pg; ++k) sum += t[k] * mt_block_(k, c);
+        av[a] = sum;
+      }
+  }
 }
 
 bool PenalizedSystem::factor(const ReDesign& re) {

@@ -3,9 +3,10 @@
 // with W diagonal: the prior weights for a linear mixed model (set once), the observed
 // information of each observation for a GLMM (reset at every PIRLS step). Z'WZ has a fixed
 // sparsity pattern (worked out once from Z's); set_weights() writes its values observation by
-// observation into that pattern, factor() writes A's values from Z'WZ's and Lambda's through a
-// recipe (per entry of A, the products Lambda(k, i) Z'WZ(k, l) Lambda(l, j) that sum to it) and
-// refactors. The factor is the leading-block + supernodal one of blocked_cholesky.h (symbolic
+// observation into that pattern, factor() writes A's values from Z'WZ's and Lambda's block by
+// block and refactors: Lambda is block diagonal, one lower-triangular p x p block T per level of a
+// term, so the block of A for levels g and h is T_g' (Z'WZ)_gh T_h, a small dense product (nothing
+// is stored per entry of A beyond its pattern). The factor is the leading-block + supernodal one of blocked_cholesky.h (symbolic
 // analysis once); a simplicial sparse Cholesky (Eigen, AMD order) only when asked for.
 //
 // Memory guard: before anything of the factor's size is allocated, the symbolic analysis counts
@@ -57,8 +58,9 @@ class PenalizedSystem {
   bool blocked() const { return blocked_; }
 
  private:
-  void build_recipe(const ReDesign& re);
+  void build_pattern_of_A(const ReDesign& re);
   void form_A(const ReDesign& re);
+  void form_A_block_column(const double* lv, const int* lambda_outer, int c0, int ph);
 
   int q_ = 0;
   SpMat Zt_, ZtWZ_, A_;   // Z' (row i of Z as column i), Z'WZ, A
@@ -66,9 +68,11 @@ class PenalizedSystem {
   // (s, t) of Z's stored entries (all ordered pairs), k from zz_start_[i]
   std::vector<int> zz_start_, zz_pos_;
   std::vector<std::pair<int, int> > mirror_;   // (lower entry, upper entry) of Z'WZ's two triangles
-  // A's stored entry e is the sum over t in [recipe_start_[e], recipe_start_[e + 1]) of
-  // Lambda value recipe_left_[t] * Z'WZ value recipe_middle_[t] * Lambda value recipe_right_[t]
-  std::vector<int> recipe_start_, recipe_left_, recipe_middle_, recipe_right_, diagonal_of_A_;
+  // the level blocks: column j of Z lies in the block of columns [block_first_[j], block_first_[j] +
+  // block_width_[j]) (one level of one term), whose T is read off Lambda's columns
+  std::vector<int> block_first_, block_width_, diagonal_of_A_;
+  std::vector<int> m_next_, a_next_;     // form_A's cursors in a block's columns of Z'WZ and of A
+  Eigen::MatrixXd m_block_, mt_block_;   // form_A's dense (Z'WZ)_gh and (Z'WZ)_gh T_h
   std::vector<char> entry_used_;   // entries of A the factor reads (the other triangle is skipped)
   bool blocked_ = false;
   BlockedCholesky blocked_chol_;
