@@ -212,6 +212,22 @@ void PenalizedSystem::build_pattern_of_A(const ReDesign& re) {
     for (int e = l_outer[j]; layout && e < l_outer[j + 1]; ++e) layout = l_inner[e] == j + (e - l_outer[j]);
     if (!layout || diagonal_of_A_[j] < 0) engine_stop("internal error: Lambda is not block lower triangular by levels");
   }
+  // columns of scalar terms whose rows in Z'WZ are all scalar terms' (form_A's one-product path)
+  const int* m_outer = ZtWZ_.outerIndexPtr();
+  const int* m_inner = ZtWZ_.innerIndexPtr();
+  const int* a_outer = A_.outerIndexPtr();
+  const int* a_inner = A_.innerIndexPtr();
+  scalar_column_.assign(q_, 0);
+  for (int j = 0; j < q_; ++j) {
+    bool scalar = block_width_[j] == 1;
+    for (int e = m_outer[j]; scalar && e < m_outer[j + 1]; ++e) scalar = block_width_[m_inner[e]] == 1;
+    // and A's column holds every row of M's (the one-product path searches A's column for them)
+    for (int e = m_outer[j], a = a_outer[j]; scalar && e < m_outer[j + 1]; ++e) {
+      while (a < a_outer[j + 1] && a_inner[a] < m_inner[e]) ++a;
+      scalar = a < a_outer[j + 1] && a_inner[a] == m_inner[e];
+    }
+    scalar_column_[j] = scalar;
+  }
   m_next_.assign(max_width, 0);
   a_next_.assign(max_width, 0);
   m_block_.resize(max_width, max_width);
@@ -244,7 +260,24 @@ void PenalizedSystem::form_A(const ReDesign& re) {
   std::fill(av, av + A_.nonZeros(), 0.0);
   const double* lv = re.Lambda.valuePtr();
   const int* l_outer = re.Lambda.outerIndexPtr();
-  for (int c0 = 0; c0 < q_; c0 += block_width_[c0]) form_A_block_column(lv, l_outer, c0, block_width_[c0]);
+  const int* m_outer = ZtWZ_.outerIndexPtr();
+  const int* m_inner = ZtWZ_.innerIndexPtr();
+  const double* mv = ZtWZ_.valuePtr();
+  const int* a_inner = A_.innerIndexPtr();
+  for (int c0 = 0; c0 < q_; c0 += block_width_[c0]) {
+    if (!scalar_column_[c0]) {
+      form_A_block_column(lv, l_outer, c0, block_width_[c0]);
+      continue;
+    }
+    // a scalar term's level whose rows are all scalar terms' levels: A(k, c0) = t_k M(k, c0) t_c0
+    const double t = lv[l_outer[c0]];
+    int a = A_.outerIndexPtr()[c0];
+    for (int e = m_outer[c0]; e < m_outer[c0 + 1]; ++e) {
+      const int k = m_inner[e];
+      while (a_inner[a] < k) ++a;   // A's column holds M's rows (and the diagonal)
+      if (entry_used_[a]) av[a] = lv[l_outer[k]] * mv[e] * t;
+    }
+  }
   for (int j = 0; j < q_; ++j) av[diagonal_of_A_[j]] += 1.0;
 }
 

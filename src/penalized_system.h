@@ -71,6 +71,7 @@ class PenalizedSystem {
   // the level blocks: column j of Z lies in the block of columns [block_first_[j], block_first_[j] +
   // block_width_[j]) (one level of one term), whose T is read off Lambda's columns
   std::vector<int> block_first_, block_width_, diagonal_of_A_;
+  std::vector<char> scalar_column_;   // a 1-column block whose rows in Z'WZ are all 1-row blocks
   std::vector<int> m_next_, a_next_;     // form_A's cursors in a block's columns of Z'WZ and of A
   Eigen::MatrixXd m_block_, mt_block_;   // form_A's dense (Z'WZ)_gh and (Z'WZ)_gh T_h
   std::vector<char> entry_used_;   // entries of A the factor reads (the other triangle is skipped)
