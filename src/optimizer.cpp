@@ -2,6 +2,7 @@
 #include "optimizer.h"
 #include <nloptrAPI.h>
 #include <R_ext/Print.h>
+#include <algorithm>
 #include <chrono>
 #include <limits>
 
@@ -92,6 +93,15 @@ double nlopt_objective(unsigned n, const double* x, double* grad, void* data) {
   return std::isnan(value) ? std::numeric_limits<double>::infinity() : value;
 }
 
+// The number of past steps L-BFGS keeps. NLopt's default (0) sizes its store at 10 MB whatever n is
+// (10 MB / n steps, or maxeval if fewer) and zeroes all of it at every run; here at most 1 MB
+// (2^17 / n steps): iterations stay identical to the default's until a run takes that many steps.
+unsigned lbfgs_storage(unsigned n, int maxeval) {
+  unsigned steps = std::max(10u, (1u << 17) / n);
+  if (maxeval > 0) steps = std::min(steps, std::max(10u, (unsigned)maxeval));
+  return steps;
+}
+
 // Frees the NLopt object however the scope is left.
 struct NloptHandle {
   nlopt_opt opt;
@@ -138,6 +148,7 @@ OptimResult run_nlopt(nlopt_algorithm algorithm, const std::function<double(cons
   nlopt_set_xtol_abs1(h.opt, control.xtol_abs);
   nlopt_set_xtol_rel(h.opt, control.xtol_rel);
   nlopt_set_maxeval(h.opt, control.maxeval);
+  if (algorithm == NLOPT_LD_LBFGS) nlopt_set_vector_storage(h.opt, lbfgs_storage(n, control.maxeval));
   if (control.initial_steps.size() == (Eigen::Index)n) {
     const Eigen::VectorXd steps_x = control.initial_steps.cwiseProduct(s);
     nlopt_set_initial_step(h.opt, steps_x.data());
