@@ -127,11 +127,11 @@ run_parallel <- function(X, FUN, cores) {
   lapply(out, function(r) if (inherits(r, "try-error")) as.character(attr(r, "condition")$message %||% r) else r)
 }
 
-# `cores` checked: a whole number >= 1.
-check_cores <- function(cores) {
+# A number of processes (the argument `name`) checked: a whole number >= 1 (NULL: 1).
+check_cores <- function(cores, name = "cores") {
   if (is.null(cores)) return(1L)
   if (!is.numeric(cores) || length(cores) != 1L || is.na(cores) || cores < 1 || cores != round(cores)) {
-    stop("`cores` must be a whole number of at least 1", call. = FALSE)
+    stop(sprintf("`%s` must be a whole number of at least 1", name), call. = FALSE)
   }
   as.integer(cores)
 }

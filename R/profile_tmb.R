@@ -125,10 +125,8 @@ profile_tmb_cores <- function(parallel, ncpus, cl) {
     stop("`cl` (a cluster) is not supported: glmmlab runs profiles in forked processes; use parallel = \"multicore\" and ncpus",
          call. = FALSE)
   }
-  if (!is.numeric(ncpus) || length(ncpus) != 1L || is.na(ncpus) || ncpus < 1 || ncpus != round(ncpus)) {
-    stop("`ncpus` must be a whole number of at least 1", call. = FALSE)
-  }
-  if (parallel == "no") 1L else as.integer(ncpus)
+  ncpus <- check_cores(ncpus, "ncpus")   # R/bootstrap.R
+  if (parallel == "no") 1L else ncpus
 }
 
 # glmmTMB's trace: FALSE/TRUE or a number (> 0 prints each parameter's name as it starts).
