@@ -127,11 +127,19 @@ run_parallel <- function(X, FUN, cores) {
   lapply(out, function(r) if (inherits(r, "try-error")) as.character(attr(r, "condition")$message %||% r) else r)
 }
 
-# `cores` checked: a whole number >= 1.
-check_cores <- function(cores) {
+# run_parallel() where any failure is an error: the first failed element's message, raised.
+run_parallel_or_stop <- function(X, FUN, cores) {
+  out <- run_parallel(X, FUN, cores)
+  failed <- vapply(out, is.character, logical(1))
+  if (any(failed)) stop(out[[which(failed)[1L]]], call. = FALSE)
+  out
+}
+
+# A number of processes (the argument `name`) checked: a whole number >= 1 (NULL: 1).
+check_cores <- function(cores, name = "cores") {
   if (is.null(cores)) return(1L)
   if (!is.numeric(cores) || length(cores) != 1L || is.na(cores) || cores < 1 || cores != round(cores)) {
-    stop("`cores` must be a whole number of at least 1", call. = FALSE)
+    stop(sprintf("`%s` must be a whole number of at least 1", name), call. = FALSE)
   }
   as.integer(cores)
 }

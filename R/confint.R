@@ -124,11 +124,11 @@ confint.glmmlab <- function(object, parm = NULL, level = 0.95, method = c("wald"
   cols <- format_percent(c((1 - level) / 2, (1 + level) / 2))
   ctx <- profile_context(object)
   which <- select_parameters(ctx$names, parm, names(object$beta), wald = FALSE)
-  ends <- run_parallel(as.list(which), function(nm) {
+  ends <- run_parallel_or_stop(as.list(which), function(nm) {
     core_clear_cache(ctx$core)   # each parameter's profile from the same state, on any core
     c(profile_endpoint(ctx, nm, -1, z), profile_endpoint(ctx, nm, 1, z))
   }, cores)
-  out <- do.call(rbind, lapply(ends, function(e) if (is.numeric(e)) e else stop(e, call. = FALSE)))
+  out <- do.call(rbind, ends)
   dimnames(out) <- list(which, cols)
   out
 }

@@ -160,15 +160,13 @@ profile_lme4_form <- function(fitted, which = NULL, level = 0.99, npoints = 11, 
     stop(sprintf("profiles of covariances (prof.scale = \"varcov\") are not available: leave the correlation parameter(s) %s out of `which`, or use prof.scale = \"sdcor\"",
                  paste(which[labels$is_cor[which]], collapse = ", ")), call. = FALSE)
   }
-  pieces <- run_parallel(as.list(which), function(nm) {
+  pieces <- run_parallel_or_stop(as.list(which), function(nm) {
     core_clear_cache(ctx$core)
     ends <- c(profile_endpoint(ctx, nm, -1, z), profile_endpoint(ctx, nm, 1, z))
     values <- sort(unique(c(seq(ends[1L], ends[2L], length.out = npoints), ctx$estimates[[nm]])))
     zeta <- vapply(values, function(x) profile_zeta(ctx, nm, x), numeric(1))
     data.frame(.par = nm, .value = values, .zeta = zeta, stringsAsFactors = FALSE)
   }, check_cores(cores))
-  failed <- vapply(pieces, is.character, logical(1))
-  if (any(failed)) stop(pieces[[which(failed)[1L]]], call. = FALSE)
   out <- do.call(rbind, pieces)
   rownames(out) <- NULL
   if (prof.scale == "varcov") {   # zeta does not depend on the scale: variances are the SDs squared

@@ -28,13 +28,11 @@ profile_tmb_form <- function(fitted, parm, level_max, npts, stepfac, stderr, tra
   ctx <- profile_context(fitted)
   sds <- profile_tmb_stderr(fitted, chosen, psi_names, stderr, ctx, targets, psi)
   ytol <- stats::qchisq(level_max, 1)
-  pieces <- run_parallel(seq_along(chosen), function(i) {
+  pieces <- run_parallel_or_stop(seq_along(chosen), function(i) {
     if (trace > 0) cat("parameter", psi_names[chosen[i]], "\n")
     core_clear_cache(ctx$core)   # each parameter's profile from the same state, on any core
     tmb_profile_line(ctx, targets[[i]], psi[[chosen[i]]], stepfac * sds[i], ytol, ytol / npts, ceiling(5 * npts))
   }, cores)
-  failed <- vapply(pieces, is.character, logical(1))
-  if (any(failed)) stop(pieces[[which(failed)[1L]]], call. = FALSE)
   out <- do.call(rbind, c(Map(function(line, nm) {
     data.frame(.par = factor(nm), .focal = line$x, value = line$y - min(line$y, na.rm = TRUE),
                row.names = line$id, stringsAsFactors = TRUE)
@@ -125,10 +123,8 @@ profile_tmb_cores <- function(parallel, ncpus, cl) {
     stop("`cl` (a cluster) is not supported: glmmlab runs profiles in forked processes; use parallel = \"multicore\" and ncpus",
          call. = FALSE)
   }
-  if (!is.numeric(ncpus) || length(ncpus) != 1L || is.na(ncpus) || ncpus < 1 || ncpus != round(ncpus)) {
-    stop("`ncpus` must be a whole number of at least 1", call. = FALSE)
-  }
-  if (parallel == "no") 1L else as.integer(ncpus)
+  ncpus <- check_cores(ncpus, "ncpus")   # R/bootstrap.R
+  if (parallel == "no") 1L else ncpus
 }
 
 # glmmTMB's trace: FALSE/TRUE or a number (> 0 prints each parameter's name as it starts).
