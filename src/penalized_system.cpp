@@ -172,6 +172,7 @@ PenalizedSystem::PenalizedSystem(const ReDesign& re, int method, double max_byte
       const Index e = &it.value() - A_.valuePtr();
       entry_used_[e] = blocked_ ? blocked_chol_.reads(e) : it.row() >= j;
     }
+  build_block_schedule();
   if (!blocked_ && q_ > 0) {
     simplicial_.reset(new SimplicialFactor());
     simplicial_->chol.analyzePattern(A_);
@@ -212,26 +213,9 @@ void PenalizedSystem::build_pattern_of_A(const ReDesign& re) {
     for (int e = l_outer[j]; layout && e < l_outer[j + 1]; ++e) layout = l_inner[e] == j + (e - l_outer[j]);
     if (!layout || diagonal_of_A_[j] < 0) engine_stop("internal error: Lambda is not block lower triangular by levels");
   }
-  // columns of scalar terms whose rows in Z'WZ are all scalar terms' (form_A's one-product path)
-  const int* m_outer = ZtWZ_.outerIndexPtr();
-  const int* m_inner = ZtWZ_.innerIndexPtr();
-  const int* a_outer = A_.outerIndexPtr();
-  const int* a_inner = A_.innerIndexPtr();
-  scalar_column_.assign(q_, 0);
-  for (int j = 0; j < q_; ++j) {
-    bool scalar = block_width_[j] == 1;
-    for (int e = m_outer[j]; scalar && e < m_outer[j + 1]; ++e) scalar = block_width_[m_inner[e]] == 1;
-    // and A's column holds every row of M's (the one-product path searches A's column for them)
-    for (int e = m_outer[j], a = a_outer[j]; scalar && e < m_outer[j + 1]; ++e) {
-      while (a < a_outer[j + 1] && a_inner[a] < m_inner[e]) ++a;
-      scalar = a < a_outer[j + 1] && a_inner[a] == m_inner[e];
-    }
-    scalar_column_[j] = scalar;
-  }
-  m_next_.assign(max_width, 0);
-  a_next_.assign(max_width, 0);
-  m_block_.resize(max_width, max_width);
-  mt_block_.resize(max_width, max_width);
+  dense_m_.assign(max_width * max_width, 0.0);
+  dense_mt_.assign(max_width * max_width, 0.0);
+  m_columns_.assign(max_width, nullptr);
 }
 
 void PenalizedSystem::set_weights(const VectorXd& w) {
@@ -254,85 +238,166 @@ void PenalizedSystem::set_weights(const VectorXd& w) {
   for (const std::pair<int, int>& mm : mirror_) mv[mm.second] = mv[mm.first];
 }
 
-// A <- Lambda' Z'WZ Lambda + I, level block column by level block column (the entries the factor reads).
+// form_A's schedule: the columns of scalar levels whose rows in Z'WZ are all scalar levels' (and
+// are A's), formed entry by entry; for the other level blocks h, the blocks (g, h) of A the factor
+// reads, found by walking h's columns through Z'WZ's row blocks, with the ranges of Z'WZ's and A's
+// entries in them; and the entries of A the factor reads that neither writes (the identity's alone).
+void PenalizedSystem::build_block_schedule() {
+  const int* m_outer = ZtWZ_.outerIndexPtr();
+  const int* m_inner = ZtWZ_.innerIndexPtr();
+  const int* a_outer = A_.outerIndexPtr();
+  const int* a_inner = A_.innerIndexPtr();
+  auto is_scalar_column = [&](int h) {
+    if (block_width_[h] != 1 || a_outer[h + 1] - a_outer[h] != m_outer[h + 1] - m_outer[h]) return false;
+    for (int e = m_outer[h], a = a_outer[h]; e < m_outer[h + 1]; ++e, ++a)
+      if (block_width_[m_inner[e]] != 1 || a_inner[a] != m_inner[e]) return false;
+    return true;
+  };
+  std::vector<char> written(A_.nonZeros(), 0);
+  scalar_columns_.clear();
+  block_pairs_.clear();
+  pair_ranges_.clear();
+  std::vector<int> m_next, a_next;   // per column of h: the first entry of Z'WZ's and A's not yet walked
+  for (int h = 0; h < q_; h += block_width_[h]) {
+    if (is_scalar_column(h)) {
+      const int shift = a_outer[h] - m_outer[h];
+      int first = m_outer[h];
+      while (first < m_outer[h + 1] && !entry_used_[first + shift]) ++first;
+      for (int e = first; e < m_outer[h + 1]; ++e) written[e + shift] = entry_used_[e + shift];
+      scalar_columns_.push_back(ScalarColumn{h, first});
+      continue;
+    }
+    const int ph = block_width_[h];
+    m_next.assign(m_outer + h, m_outer + h + ph);
+    a_next.assign(a_outer + h, a_outer + h + ph);
+    for (;;) {
+      int g = q_;   // the next row block: the first one any of the columns still has entries in
+      for (int c = 0; c < ph; ++c)
+        if (m_next[c] < m_outer[h + c + 1]) g = std::min(g, block_first_[m_inner[m_next[c]]]);
+      if (g == q_) break;
+      const int g_end = g + block_width_[g];
+      const std::size_t first_range = pair_ranges_.size();
+      bool used = false;   // does the factor read any entry of A's block (g, h)?
+      for (int c = 0; c < ph; ++c) {
+        const int m_begin = m_next[c];
+        int& e = m_next[c];
+        while (e < m_outer[h + c + 1] && m_inner[e] < g_end) ++e;
+        int& a = a_next[c];
+        while (a < a_outer[h + c + 1] && a_inner[a] < g) ++a;
+        const int a_begin = a;
+        for (; a < a_outer[h + c + 1] && a_inner[a] < g_end; ++a) used = used || entry_used_[a];
+        const int range[4] = {m_begin, e, a_begin, a};
+        pair_ranges_.insert(pair_ranges_.end(), range, range + 4);
+      }
+      if (!used) {
+        pair_ranges_.resize(first_range);
+        continue;
+      }
+      block_pairs_.push_back(BlockPair{g, h});
+      for (int c = 0; c < ph; ++c) {
+        const int* range = &pair_ranges_[first_range + 4 * c];
+        std::fill(written.begin() + range[2], written.begin() + range[3], 1);
+      }
+    }
+  }
+  identity_only_.clear();
+  for (Index a = 0; a < A_.nonZeros(); ++a) {
+    if (!entry_used_[a] || written[a]) continue;
+    if (diagonal_of_A_[a_inner[a]] != a) engine_stop("internal error: form_A's schedule misses an entry of A");
+    identity_only_.push_back((int)a);
+  }
+  scalar_columns_.shrink_to_fit();
+  block_pairs_.shrink_to_fit();
+  pair_ranges_.shrink_to_fit();
+  identity_only_.shrink_to_fit();
+}
+
+// A <- Lambda' Z'WZ Lambda + I at (at least) the entries the factor reads: scalar levels' columns
+// whose rows are all scalar levels' entry by entry, the other columns by the blocks of the schedule.
 void PenalizedSystem::form_A(const ReDesign& re) {
   double* av = A_.valuePtr();
-  std::fill(av, av + A_.nonZeros(), 0.0);
   const double* lv = re.Lambda.valuePtr();
   const int* l_outer = re.Lambda.outerIndexPtr();
   const int* m_outer = ZtWZ_.outerIndexPtr();
   const int* m_inner = ZtWZ_.innerIndexPtr();
   const double* mv = ZtWZ_.valuePtr();
-  const int* a_inner = A_.innerIndexPtr();
-  for (int c0 = 0; c0 < q_; c0 += block_width_[c0]) {
-    if (!scalar_column_[c0]) {
-      form_A_block_column(lv, l_outer, c0, block_width_[c0]);
-      continue;
-    }
-    // a scalar term's level whose rows are all scalar terms' levels: A(k, c0) = t_k M(k, c0) t_c0
-    const double t = lv[l_outer[c0]];
-    int a = A_.outerIndexPtr()[c0];
-    for (int e = m_outer[c0]; e < m_outer[c0 + 1]; ++e) {
-      const int k = m_inner[e];
-      while (a_inner[a] < k) ++a;   // A's column holds M's rows (and the diagonal)
-      if (entry_used_[a]) av[a] = lv[l_outer[k]] * mv[e] * t;
-    }
+  const int* a_outer = A_.outerIndexPtr();
+  for (const ScalarColumn& column : scalar_columns_) {
+    // A(k, h) = t_k M(k, h) t_h, t the levels' 1 x 1 blocks of Lambda; A's column has M's rows
+    const int h = column.h, shift = a_outer[h] - m_outer[h];
+    const double t = lv[l_outer[h]];
+    for (int e = column.first; e < m_outer[h + 1]; ++e)
+      if (entry_used_[e + shift]) av[e + shift] = lv[l_outer[m_inner[e]]] * mv[e] * t;
   }
+  const int* range = pair_ranges_.data();
+  for (const BlockPair& pair : block_pairs_) {
+    const int pg = block_width_[pair.g], ph = block_width_[pair.h];
+    if (pg == 1 && ph == 1) {   // two scalar levels: one product
+      av[range[2]] = lv[l_outer[pair.g]] * mv[range[0]] * lv[l_outer[pair.h]];
+    } else if (pg == 2 && ph == 2) {   // (1 + x | g) terms: the loops unrolled
+      form_A_block<2, 2>(lv, l_outer, pair, range);
+    } else {
+      form_A_block<0, 0>(lv, l_outer, pair, range);
+    }
+    range += 4 * ph;
+  }
+  for (int a : identity_only_) av[a] = 0.0;
   for (int j = 0; j < q_; ++j) av[diagonal_of_A_[j]] += 1.0;
 }
 
-// Columns [c0, c0 + ph) of Lambda' Z'WZ Lambda (level block h): for each level block g with entries
-// in them, T_g' M_gh T_h (M = Z'WZ, gathered densely), where T(k, i) = lv[l_outer[first + i] + k - i].
-void PenalizedSystem::form_A_block_column(const double* lv, const int* l_outer, int c0, int ph) {
-  const int* m_outer = ZtWZ_.outerIndexPtr();
+// Block (g, h) of Lambda' Z'WZ Lambda, T_g' M_gh T_h (M = Z'WZ), at the entries of A the factor
+// reads, where T(k, i) = lv[l_outer[first + i] + k - i]; `range` as in pair_ranges_. A column of
+// M_gh is read in place when it is full (the usual case), else gathered densely. PG and PH are the
+// blocks' widths when known at compile time (the loops then unroll and the tests fold), else 0.
+template <int PG, int PH>
+void PenalizedSystem::form_A_block(const double* lv, const int* l_outer, const BlockPair& pair, const int* range) {
+  const int g = pair.g, h = pair.h;
+  const int pg = PG > 0 ? PG : block_width_[g], ph = PH > 0 ? PH : block_width_[h];
   const int* m_inner = ZtWZ_.innerIndexPtr();
   const double* mv = ZtWZ_.valuePtr();
-  const int* a_outer = A_.outerIndexPtr();
   const int* a_inner = A_.innerIndexPtr();
   double* av = A_.valuePtr();
+  const double* fixed_columns[PH > 0 ? PH : 1];
+  const double** m = PH > 0 ? fixed_columns : m_columns_.data();   // m[l][r] = M_gh(r, l)
   for (int c = 0; c < ph; ++c) {
-    m_next_[c] = m_outer[c0 + c];
-    a_next_[c] = a_outer[c0 + c];
-  }
-  for (;;) {
-    int g0 = q_;   // the next row block: the first one any of the columns still has entries in
-    for (int c = 0; c < ph; ++c)
-      if (m_next_[c] < m_outer[c0 + c + 1]) g0 = std::min(g0, block_first_[m_inner[m_next_[c]]]);
-    if (g0 == q_) return;
-    const int pg = block_width_[g0], g_end = g0 + pg;
-    bool used = false;   // does the factor read any entry of A's block (g, h)?
-    for (int c = 0; c < ph; ++c) {
-      int a = a_next_[c];
-      while (a < a_outer[c0 + c + 1] && a_inner[a] < g0) ++a;
-      a_next_[c] = a;
-      for (; a < a_outer[c0 + c + 1] && a_inner[a] < g_end; ++a) used = used || entry_used_[a];
-    }
-    if (pg == 1 && ph == 1) {   // two scalar terms' levels: one product
-      const int e = m_next_[0]++;
-      if (used) av[a_next_[0]] = lv[l_outer[g0]] * mv[e] * lv[l_outer[c0]];
+    const int first = range[4 * c], end = range[4 * c + 1];
+    if (end - first == pg) {
+      m[c] = mv + first;
       continue;
     }
-    m_block_.topLeftCorner(pg, ph).setZero();
-    for (int c = 0; c < ph; ++c)
-      for (int& e = m_next_[c]; e < m_outer[c0 + c + 1] && m_inner[e] < g_end; ++e) m_block_(m_inner[e] - g0, c) = mv[e];
-    if (!used) continue;
-    for (int c = 0; c < ph; ++c) {   // M_gh T_h
-      const double* t = lv + l_outer[c0 + c] - c;   // t[l] = T_h(l, c), l >= c
-      for (int r = 0; r < pg; ++r) {
-        double sum = 0;
-        for (int l = c; l < ph; ++l) sum += m_block_(r, l) * t[l];
-        mt_block_(r, c) = sum;
-      }
+    double* column = dense_m_.data() + pg * c;
+    std::fill(column, column + pg, 0.0);
+    for (int e = first; e < end; ++e) column[m_inner[e] - g] = mv[e];
+    m[c] = column;
+  }
+  double* mt = dense_mt_.data();   // M_gh T_h, column-major, leading dimension pg
+  for (int c = 0; c < ph; ++c) {
+    const double* t = lv + l_outer[h + c] - c;   // t[l] = T_h(l, c), l >= c
+    for (int r = 0; r < pg; ++r) {
+      double sum = 0;
+      for (int l = PH > 0 ? 0 : c; l < ph; ++l)
+        if (l >= c) sum += m[l][r] * t[l];
+      mt[r + pg * c] = sum;
     }
-    for (int c = 0; c < ph; ++c)   // T_g' (M_gh T_h) at A's stored entries
-      for (int a = a_next_[c]; a < a_outer[c0 + c + 1] && a_inner[a] < g_end; ++a) {
-        if (!entry_used_[a]) continue;
-        const int i = a_inner[a] - g0;
-        const double* t = lv + l_outer[g0 + i] - i;   // t[k] = T_g(k, i), k >= i
-        double sum = 0;
-        for (int k = i; k < pg; ++k) sum += t[k] * mt_block_(k, c);
-        av[a] = sum;
-      }
+  }
+  double* block = dense_m_.data();   // T_g' M_gh T_h (M_gh no longer read)
+  for (int i = 0; i < pg; ++i) {
+    const double* t = lv + l_outer[g + i] - i;   // t[k] = T_g(k, i), k >= i
+    for (int c = 0; c < ph; ++c) {
+      double sum = 0;
+      for (int k = PG > 0 ? 0 : i; k < pg; ++k)
+        if (k >= i) sum += t[k] * mt[k + pg * c];
+      block[i + pg * c] = sum;
+    }
+  }
+  // A's entries in the block (also those the factor skips: they are A's values all the same)
+  for (int c = 0; c < ph; ++c) {
+    const int first = range[4 * c + 2], end = range[4 * c + 3];
+    if (end - first == pg) {   // all pg rows
+      for (int i = 0; i < pg; ++i) av[first + i] = block[i + pg * c];
+    } else {
+      for (int a = first; a < end; ++a) av[a] = block[a_inner[a] - g + pg * c];
+    }
   }
 }
 

@@ -59,8 +59,12 @@ class PenalizedSystem {
 
  private:
   void build_pattern_of_A(const ReDesign& re);
+  struct ScalarColumn { int h, first; };   // column h; its first entry of Z'WZ whose A entry the factor reads
+  struct BlockPair { int g, h; };   // first columns of the level blocks g (rows) and h (columns)
+  void build_block_schedule();
   void form_A(const ReDesign& re);
-  void form_A_block_column(const double* lv, const int* lambda_outer, int c0, int ph);
+  template <int PG, int PH>
+  void form_A_block(const double* lv, const int* lambda_outer, const BlockPair& pair, const int* range);
 
   int q_ = 0;
   SpMat Zt_, ZtWZ_, A_;   // Z' (row i of Z as column i), Z'WZ, A
@@ -71,9 +75,16 @@ class PenalizedSystem {
   // the level blocks: column j of Z lies in the block of columns [block_first_[j], block_first_[j] +
   // block_width_[j]) (one level of one term), whose T is read off Lambda's columns
   std::vector<int> block_first_, block_width_, diagonal_of_A_;
-  std::vector<char> scalar_column_;   // a 1-column block whose rows in Z'WZ are all 1-row blocks
-  std::vector<int> m_next_, a_next_;     // form_A's cursors in a block's columns of Z'WZ and of A
-  Eigen::MatrixXd m_block_, mt_block_;   // form_A's dense (Z'WZ)_gh and (Z'WZ)_gh T_h
+  // form_A's schedule (build_block_schedule): the columns of scalar levels whose rows in Z'WZ are
+  // all scalar levels'; for the other columns the blocks (g, h) of A the factor reads, in column
+  // order, and per block and column c of h four entries: Z'WZ's entries [m_begin, m_end) and A's
+  // [a_begin, a_end) of column h + c in g's rows; A's diagonal entries no block writes
+  std::vector<ScalarColumn> scalar_columns_;
+  std::vector<BlockPair> block_pairs_;
+  std::vector<int> pair_ranges_, identity_only_;
+  // form_A's scratch: (Z'WZ)_gh's columns that are not full, then T_g' (Z'WZ)_gh T_h; (Z'WZ)_gh T_h
+  std::vector<double> dense_m_, dense_mt_;
+  std::vector<const double*> m_columns_;     // form_A's columns of (Z'WZ)_gh
   std::vector<char> entry_used_;   // entries of A the factor reads (the other triangle is skipped)
   bool blocked_ = false;
   BlockedCholesky blocked_chol_;
