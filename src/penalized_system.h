@@ -5,9 +5,11 @@
 // sparsity pattern (worked out once from Z's); set_weights() writes its values observation by
 // observation into that pattern, factor() writes A's values from Z'WZ's and Lambda's block by
 // block and refactors: Lambda is block diagonal, one lower-triangular p x p block T per level of a
-// term, so the block of A for levels g and h is T_g' (Z'WZ)_gh T_h, a small dense product (nothing
-// is stored per entry of A beyond its pattern). The factor is the leading-block + supernodal one of blocked_cholesky.h (symbolic
-// analysis once); a simplicial sparse Cholesky (Eigen, AMD order) only when asked for.
+// term, so the block of A for levels g and h is T_g' (Z'WZ)_gh T_h, a small dense product. Which
+// blocks the factor reads, and where their entries lie in Z'WZ and A, is worked out once (a few
+// ints per column of a block; nothing per entry of A beyond its pattern). The factor is the
+// leading-block + supernodal one of blocked_cholesky.h (symbolic analysis once); a simplicial
+// sparse Cholesky (Eigen, AMD order) only when asked for.
 //
 // Memory guard: before anything of the factor's size is allocated, the symbolic analysis counts
 // the factor's entries; if they would need more than `max_bytes`, construction stops with an
