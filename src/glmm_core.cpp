@@ -253,6 +253,9 @@ double GlmmCore::laplace_deviance(const VectorXd& theta, const VectorXd& beta, d
     const double change = dev - dev_new;
     dev = dev_new;
     if (change < 1e-14 * (1.0 + std::abs(dev)) && decrement < 1e-18 * (1.0 + std::abs(dev))) break;
+    // a shortened step that gained only rounding: the Newton direction is no longer that of the
+    // deviance's values (a density summed to rounding, as the Tweedie series near p = 2); at the mode
+    if (step < 1.0 && change <= 1e-13 * std::abs(dev)) break;
   }
   // the Laplace log-determinant needs H with the unfloored information at the mode: the last
   // Newton factor is that H when it is at the mode and nothing was floored
