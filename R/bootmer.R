@@ -38,7 +38,7 @@
 #' g <- factor(rep(1:10, each = 8))
 #' x <- rnorm(80)
 #' y <- 1 + 0.5 * x + rnorm(10, sd = 0.7)[g] + rnorm(80)
-#' m <- glmm(y ~ x + (1 | g))
+#' m <- glmm(y ~ x + (1 | g), data = data.frame(y, x, g))
 #' b <- bootMer(m, function(f) fixef(f)$cond, nsim = 20, seed = 2)
 #' apply(b$t, 2, sd)   # bootstrap standard errors
 #' if (requireNamespace("boot", quietly = TRUE)) boot::boot.ci(b, type = "perc", index = 2)

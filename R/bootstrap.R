@@ -48,7 +48,7 @@
 #' g <- factor(rep(1:10, each = 8))
 #' x <- rnorm(80)
 #' y <- 1 + 0.5 * x + rnorm(10, sd = 0.7)[g] + rnorm(80)
-#' m <- glmm(y ~ x + (1 | g))
+#' m <- glmm(y ~ x + (1 | g), data = data.frame(y, x, g))
 #' b <- bootstrap(m, nsim = 50, seed = 2, progress = FALSE)
 #' b
 #' confint(b)

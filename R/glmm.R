@@ -44,7 +44,9 @@
 #'
 #' @param formula a two-sided formula: response, fixed effects and random-effect terms.
 #' @param data a data frame (or list) holding the variables; when missing, variables are taken
-#'   from the formula's environment.
+#'   from the formula's environment, with a warning as in 'glmmTMB' (`data = NULL` takes them
+#'   from there without one). A formula with `$` (`y ~ d$x`) also gets 'glmmTMB''s warning:
+#'   such a model can't predict for new data.
 #' @param family a family: a family object (`gaussian()`, `poisson()`, `binomial()`, `Gamma()`,
 #'   [nbinom2()], [nbinom1()], and 'glmmTMB''s further families [beta_family()],
 #'   [betabinomial()], [genpois()], [tweedie()], [t_family()], [lognormal()], [ziGamma()],
@@ -91,10 +93,10 @@
 #' g <- factor(rep(letters[1:8], each = 10))
 #' x <- rnorm(80)
 #' y <- 1 + 0.5 * x + rnorm(8)[g] + rnorm(80, sd = 0.5)
-#' m <- glmm(y ~ x + (1 | g))
+#' m <- glmm(y ~ x + (1 | g), data = data.frame(y, x, g))
 #' summary(m)
 #' VarCorr(m)
-#' m0 <- glmm(y ~ x)   # no random effects: the model of lm(y ~ x), by ML
+#' m0 <- glmm(y ~ x, data = data.frame(y, x))   # no random effects: the model of lm(y ~ x), by ML
 #' AIC(m0, m)
 #' @export
 glmm <- function(formula, data = NULL, family = gaussian(), REML = FALSE, weights, offset,
@@ -103,6 +105,7 @@ glmm <- function(formula, data = NULL, family = gaussian(), REML = FALSE, weight
   mc <- match.call()
   check_peer_arguments(list(...))
   formula <- check_formula(formula, mc, parent.frame())
+  warn_formula_habits(formula, data_missing = missing(data))
   family <- resolve_family(family)
   rank_action <- rank_deficiency_action(control)
   control <- check_control(control, verbose)
@@ -199,6 +202,13 @@ check_nagq <- function(nAGQ, re) {
     stop("`nAGQ` > 1 needs a single scalar random-effect term such as (1 | g)", call. = FALSE)
   }
   as.integer(nAGQ)
+}
+
+# glmmTMB's two warnings about habits that break predict(newdata = ...) and refits: `$` in the
+# formula, and no `data` (an explicit data = NULL is taken as deliberate, as in glmmTMB).
+warn_formula_habits <- function(formula, data_missing) {
+  if ("$" %in% all.names(formula)) warning("use of the '$' operator in formulas is not recommended", call. = FALSE)
+  if (data_missing) warning("use of the 'data' argument is recommended", call. = FALSE)
 }
 
 # The formula, evaluated if it was given as a name or string; checked to be two-sided.

@@ -29,7 +29,7 @@
 #' g <- factor(rep(letters[1:8], each = 10))
 #' x <- rnorm(80)
 #' y <- 1 + (0.5 + rnorm(8, sd = 0.3)[g]) * x + rnorm(8)[g] + rnorm(80, sd = 0.5)
-#' m <- glmm(y ~ x + (x | g))
+#' m <- glmm(y ~ x + (x | g), data = data.frame(y, x, g))
 #' if (requireNamespace("lattice", quietly = TRUE)) {
 #'   p <- lattice::dotplot(ranef(m), scales = list(x = list(relation = "free")))
 #'   print(p$g)
@@ -121,7 +121,7 @@ ranef_qq_panel <- function(x, y, lower, upper, subscripts, ...) {
 #' g <- factor(rep(letters[1:8], each = 10))
 #' x <- rnorm(80)
 #' y <- 1 + 0.5 * x + rnorm(8)[g] + rnorm(80, sd = 0.5)
-#' m <- glmm(y ~ x + (1 | g))
+#' m <- glmm(y ~ x + (1 | g), data = data.frame(y, x, g))
 #' if (requireNamespace("lattice", quietly = TRUE)) print(lattice::qqmath(m, id = 0.05))
 qqmath.glmmlab <- function(x, data = NULL, id = NULL, idLabels = NULL, ...) {
   r <- stats::residuals(x, type = "pearson") / stats::sigma(x)

@@ -69,7 +69,7 @@
 #' g <- factor(rep(letters[1:8], each = 10))
 #' x <- rnorm(80)
 #' y <- 1 + 0.5 * x + rnorm(8)[g] + rnorm(80, sd = 0.5)
-#' m <- glmm(y ~ x + (1 | g))
+#' m <- glmm(y ~ x + (1 | g), data = data.frame(y, x, g))
 #' newx <- seq(-2, 2, length.out = 5)
 #' predict(m, newdata = list(x = newx, g = rep("c", 5)))   # line of group c
 #' predict(m, newdata = list(x = newx), re.form = NA)       # population-level line
@@ -490,7 +490,7 @@ rows_kept_by_na_action <- function(fit, na.action) {
 #' g <- factor(rep(letters[1:8], each = 10))
 #' x <- rnorm(80)
 #' y <- 1 + 0.5 * x + rnorm(8)[g] + rnorm(80, sd = 0.5)
-#' m <- glmm(y ~ x + (1 | g))
+#' m <- glmm(y ~ x + (1 | g), data = data.frame(y, x, g))
 #' head(fitted(m))
 #' @importFrom stats fitted
 #' @export
@@ -532,12 +532,12 @@ fitted.glmmlab <- function(object, ...) {
 #' g <- factor(rep(letters[1:8], each = 10))
 #' x <- rnorm(80)
 #' y <- 1 + 0.5 * x + rnorm(8)[g] + rnorm(80, sd = 0.5)
-#' m <- glmm(y ~ x + (1 | g))
+#' m <- glmm(y ~ x + (1 | g), data = data.frame(y, x, g))
 #' head(residuals(m))
 #' head(residuals(m, type = "pearson"))
 #' set.seed(2)
 #' cnt <- rpois(80, exp(0.5 + 0.3 * x + rnorm(8, sd = 0.4)[g]))
-#' mp <- glmm(cnt ~ x + (1 | g), family = poisson)
+#' mp <- glmm(cnt ~ x + (1 | g), data = data.frame(cnt, x, g), family = poisson)
 #' qqnorm(residuals(mp, type = "dunn-smyth"))
 #' @importFrom stats residuals
 #' @export

@@ -28,7 +28,7 @@
 #' g <- factor(rep(letters[1:8], each = 10))
 #' x <- rnorm(80)
 #' y <- 1 + (0.5 + rnorm(8, sd = 0.3)[g]) * x + rnorm(8)[g] + rnorm(80, sd = 0.5)
-#' m <- glmm(y ~ x + (x | g))
+#' m <- glmm(y ~ x + (x | g), data = data.frame(y, x, g))
 #' re <- ranef(m)
 #' head(re$cond$g)
 #' dim(attr(re$cond$g, "condVar"))
@@ -100,7 +100,7 @@ conditional_variances <- function(object) {
 #' g <- factor(rep(letters[1:8], each = 10))
 #' x <- rnorm(80)
 #' y <- 1 + 0.5 * x + rnorm(8)[g] + rnorm(80, sd = 0.5)
-#' m <- glmm(y ~ x + (1 | g))
+#' m <- glmm(y ~ x + (1 | g), data = data.frame(y, x, g))
 #' print(ranef(m))
 #' @export
 print.ranef.glmmlab <- function(x, ...) {
@@ -125,7 +125,7 @@ print.ranef.glmmlab <- function(x, ...) {
 #' g <- factor(rep(letters[1:8], each = 10))
 #' x <- rnorm(80)
 #' y <- 1 + (0.5 + rnorm(8, sd = 0.3)[g]) * x + rnorm(8)[g] + rnorm(80, sd = 0.5)
-#' m <- glmm(y ~ x + (x | g))
+#' m <- glmm(y ~ x + (x | g), data = data.frame(y, x, g))
 #' head(as.data.frame(ranef(m)))
 #' @export
 as.data.frame.ranef.glmmlab <- function(x, row.names = NULL, optional = FALSE, ...) {
@@ -179,7 +179,7 @@ conditional_sds <- function(cv) {
 #' g <- factor(rep(letters[1:8], each = 10))
 #' x <- rnorm(80)
 #' y <- 1 + 0.5 * x + rnorm(8)[g] + rnorm(80, sd = 0.5)
-#' m <- glmm(y ~ x + (1 | g))
+#' m <- glmm(y ~ x + (1 | g), data = data.frame(y, x, g))
 #' cf <- coef(m)
 #' cf
 #' cf$cond$g[1, 1] + cf$cond$g[1, 2] * 2  # line of group a at x = 2
@@ -216,7 +216,7 @@ group_coefficients <- function(beta, modes) {
 #' g <- factor(rep(letters[1:8], each = 10))
 #' x <- rnorm(80)
 #' y <- 1 + 0.5 * x + rnorm(8)[g] + rnorm(80, sd = 0.5)
-#' m <- glmm(y ~ x + (1 | g))
+#' m <- glmm(y ~ x + (1 | g), data = data.frame(y, x, g))
 #' print(coef(m))
 #' @export
 print.coef.glmmlab <- function(x, ...) {
@@ -240,7 +240,7 @@ print.coef.glmmlab <- function(x, ...) {
 #' set.seed(1)
 #' g <- factor(rep(letters[1:8], each = 10))
 #' y <- rnorm(8)[g] + rnorm(80)
-#' m <- glmm(y ~ 1 + (1 | g))
+#' m <- glmm(y ~ 1 + (1 | g), data = data.frame(y, g))
 #' identical(ranef(m)$g, ranef(m)$cond$g)
 #' identical(coef(m)[["g"]], coef(m)$cond$g)
 #' @name lme4_style_access

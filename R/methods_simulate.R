@@ -27,7 +27,7 @@
 #' set.seed(1)
 #' g <- factor(rep(1:10, each = 5))
 #' y <- rpois(50, exp(1 + rnorm(10, sd = 0.5)[g]))
-#' m <- glmm(y ~ 1 + (1 | g), family = poisson)
+#' m <- glmm(y ~ 1 + (1 | g), data = data.frame(y, g), family = poisson)
 #' head(simulate(m, nsim = 2, seed = 1))
 #' @export
 simulate.glmmlab <- function(object, nsim = 1, seed = NULL, re.form = NA, newdata = NULL, allow.new.levels = FALSE,

@@ -28,7 +28,7 @@
 #' g <- factor(rep(letters[1:8], each = 10))
 #' x <- rnorm(80)
 #' y <- 1 + 0.5 * x + rnorm(8)[g] + rnorm(80, sd = 0.5)
-#' m <- glmm(y ~ x + (1 | g))
+#' m <- glmm(y ~ x + (1 | g), data = data.frame(y, x, g))
 #' VarCorr(m)
 #' print(VarCorr(m), comp = c("Variance", "Std.Dev."))
 #' attr(VarCorr(m)$cond$g, "stddev")^2   # variance among groups

@@ -148,7 +148,7 @@ caterpillar_margins <- function(labels, cex) {
 #' head(lines_drawn)
 #' # counts with a log link: the lines are exp(a_i + b_i x)
 #' counts <- rpois(80, exp(0.5 + 0.1 * x + rnorm(8, sd = 0.3)[g]))
-#' plot_group_lines(glmm(counts ~ x + (1 | g), family = poisson))
+#' plot_group_lines(glmm(counts ~ x + (1 | g), data = data.frame(counts, x, g), family = poisson))
 #' @export
 plot_group_lines <- function(m, x = NULL, npoints = 200, population = TRUE, ...) {
   if (!inherits(m, "glmmlab")) stop("`m` must be a fitted glmm model", call. = FALSE)

@@ -57,7 +57,7 @@
 #' set.seed(145)
 #' groupID <- factor(rep(paste0("Group", 1:10), each = 20))
 #' y <- rep(rnorm(10, 20, 4), each = 20) + rnorm(200, 0, 2)
-#' m <- glmm(y ~ 1 + (1 | groupID))
+#' m <- glmm(y ~ 1 + (1 | groupID), data = data.frame(y, groupID))
 #' vp <- varpart(m)
 #' vp
 #' vp$percent

@@ -128,3 +128,21 @@ test_that("glmmTMB's and lme4's other arguments at neutral values, and their con
   lme4_control <- structure(list(optimizer = "nloptwrap", optCtrl = list()), class = c("lmerControl", "merControl"))
   expect_equal(glmm(Reaction ~ Days + (1 | Subject), ss, control = lme4_control)$loglik, ref$loglik)
 })
+
+test_that("`$` in the formula and a missing `data` give glmmTMB's warnings, and the same fit", {
+  ss <- fixture_data("sleepstudy")
+  ref <- refs$lm_ml_tmb
+  expect_warning(m1 <- glmm(Reaction ~ ss$Days, data = ss), "'\\$' operator in formulas is not recommended")
+  expect_lt(abs(m1$loglik - ref$logLik), 1e-6)
+  Reaction <- ss$Reaction
+  Days <- ss$Days
+  expect_warning(m2 <- glmm(Reaction ~ Days), "'data' argument is recommended")
+  expect_lt(abs(m2$loglik - ref$logLik), 1e-6)
+  expect_no_warning(m3 <- glmm(Reaction ~ Days, data = NULL))
+  expect_equal(m3$loglik, m2$loglik)
+  if (requireNamespace("glmmTMB", quietly = TRUE)) {
+    expect_warning(live <- glmmTMB::glmmTMB(Reaction ~ ss$Days, data = ss), "is not recommended")
+    expect_lt(abs(m1$loglik - as.numeric(logLik(live))), 1e-6)
+    expect_warning(glmmTMB::glmmTMB(Reaction ~ Days), "is recommended")
+  }
+})

@@ -95,7 +95,7 @@ test_that("isSingular(), refit(), refitML() and getData() as lme4's", {
   expect_lt(abs(ml$loglik - glmm(Reaction ~ Days + (Days | Subject), ss)$loglik), 1e-6)
   expect_identical(getData(m), ss)
   Reaction <- ss$Reaction; Days <- ss$Days; Subject <- ss$Subject
-  expect_error(getData(glmm(Reaction ~ Days + (1 | Subject))), "without a `data` argument")
+  expect_error(getData(glmm(Reaction ~ Days + (1 | Subject), data = NULL)), "without a `data` argument")
 })
 
 test_that("hatvalues(), rstudent() and cooks.distance() of an LMM match lme4's", {

@@ -68,7 +68,7 @@ test_that("simulate(newdata = ) draws for new rows, new random effects per level
   set.seed(1241)
   y <- factor(c(rep(0, 1000), 1, rep(0, 1000), 1), levels = c("0", "1"))
   x <- rep(c("A", "B"), each = 1001)
-  mod <- suppressMessages(glmm(y ~ 1 + (1 | x), family = binomial))
+  mod <- suppressMessages(glmm(y ~ 1 + (1 | x), data = NULL, family = binomial))
   expect_true(all(simulate(mod, newdata = data.frame(x = "A"), nsim = 10, seed = 3) == 0))
   # a formula naming every term is re.form = NULL (lme4); naming some terms needs the fit's own rows
   expect_identical(simulate(g, newdata = nd, re.form = ~ (1 | herd), seed = 4, allow.new.levels = TRUE),

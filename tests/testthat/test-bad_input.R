@@ -28,14 +28,14 @@ test_that("a variable missing from data and from the environment is named", {
   expect_error(glmm(y ~ x + (1 | g), d, subset = zz_absent > 0), "zz_absent")
   expect_error(glmm(y ~ x + (1 | g), data = no_such_data_frame), "`data`.*no_such_data_frame")
   # without data, the message says where it looked
-  expect_error(glmm(y ~ x + (1 | g_absent_env)), "formula's environment.*'g_absent_env'")
+  expect_error(glmm(y ~ x + (1 | g_absent_env), data = NULL), "formula's environment.*'g_absent_env'")
 })
 
 test_that("a name that is a function, not a column, is named as such", {
   d <- bad_input_data()
   expect_error(glmm(y ~ time + (1 | g), d), "'time'.*function")
   expect_error(glmm(y ~ x + (1 | c), d), "'c'.*function")
-  expect_error(glmm(y ~ . + (1 | g)), "`.` in the formula stands for the other columns of `data`")
+  expect_error(glmm(y ~ . + (1 | g), data = NULL), "`.` in the formula stands for the other columns of `data`")
 })
 
 test_that("NA and NaN drop their rows, as lm() does; Inf is an error naming the column", {
@@ -257,7 +257,7 @@ test_that("data as a list, from the formula's environment, a string formula and 
   ref <- glmm(y ~ x + (1 | g), d)
   expect_lt(abs(glmm(y ~ x + (1 | g), as.list(d))$loglik - ref$loglik), 1e-6)
   y <- d$y; x <- d$x; g <- d$g
-  expect_lt(abs(glmm(y ~ x + (1 | g))$loglik - ref$loglik), 1e-6)
+  expect_lt(abs(glmm(y ~ x + (1 | g), data = NULL)$loglik - ref$loglik), 1e-6)
   expect_lt(abs(glmm("y ~ x + (1 | g)", d)$loglik - ref$loglik), 1e-6)
   m_sub <- glmm(y ~ x + (1 | g), d, subset = x > -1)
   expect_lt(abs(m_sub$loglik - glmm(y ~ x + (1 | g), d[d$x > -1, ])$loglik), 1e-6)

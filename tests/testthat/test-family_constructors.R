@@ -77,7 +77,7 @@ test_that("a Tweedie power at its boundary is a warning that names it", {
     x <- rnorm(300)
     y <- rpois(300, exp(0.5 + 0.3 * x + rnorm(10, sd = 0.3)[g]))
   })
-  expect_warning(m <- suppressMessages(glmm(y ~ x + (1 | g), family = tweedie())),
+  expect_warning(m <- suppressMessages(glmm(y ~ x + (1 | g), data = NULL, family = tweedie())),
                  "Tweedie power is estimated at its boundary p = 1 .*counts")
   expect_lt(family_params(m) - 1, 1e-3)
 })
