@@ -39,6 +39,7 @@ fit_glmm <- function(X, y, weights, offset, re, family, start, control, nAGQ = 1
     scale <- start_point$scale
   }
   opt <- if (use_gradient) optimize_lbfgs(core, par0, lower, upper, control, re, scale, has_dispersion)
+  release_garbage(length(y))   # the optimizer's temporaries, before the standard errors' (R/core.R)
   if (is.null(opt) && use_gradient && control$optimizer == "lbfgs") {
     stop("L-BFGS failed on this model; use glmm_control(optimizer = \"auto\") to fall back to BOBYQA", call. = FALSE)
   }

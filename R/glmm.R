@@ -115,9 +115,13 @@ glmm <- function(formula, data = NULL, family = gaussian(), REML = FALSE, weight
   if (has_components(spec) && !identical(as.integer(nAGQ), 1L)) stop("`nAGQ` other than 1 (quadrature, or nAGQ = 0) is not available with `ziformula` or `dispformula`", call. = FALSE)
   mf <- build_model_frame(mc, formula, parent.frame(), extra = component_variables(spec))
   formula <- attr(mf, "formula")   # `.` expanded
+  # each stage's temporaries (n-vectors, row names) collected before the next stage's (R/core.R)
+  release_garbage(nrow(mf))
   fixed <- build_fixed_design(formula, mf, check_contrasts_argument(contrasts), rank_action)
   is_lmm <- is_gaussian_identity(family) && !has_components(spec)
+  release_garbage(nrow(mf))
   re <- build_re_terms(formula, mf, gaussian_family = family$family == "gaussian" && !spec$disp_fixed)
+  release_garbage(nrow(mf))
   y <- model_response(mf, family, zeros_allowed = spec$zero_model == 2L)
   weights <- model_weights(mf)
   check_observation_count(length(y), fixed$X, family)
@@ -145,6 +149,7 @@ glmm <- function(formula, data = NULL, family = gaussian(), REML = FALSE, weight
     if (REML && nAGQ > 1L) stop("REML = TRUE needs the Laplace approximation (nAGQ = 1)", call. = FALSE)
     fit <- fit_glmm(fixed$X, y, weights, fixed$offset, core_terms(re), family, start, control, nAGQ, REML = REML)
   }
+  release_garbage(length(y))   # the optimizer's temporaries, before the object's n-vectors
   object <- new_glmm_fit(shift_loglik(fit, shift), call = mc, formula = formula, family = family, REML = REML, frame = mf,
                          fixed = fixed, re = re, y = y, weights = weights, trials = trials)
   if (!is.null(comp)) object <- add_components(object, fit, spec)

@@ -252,19 +252,34 @@ model.matrix.glmmlab <- function(object, ...) object$X
 #' @export
 terms.glmmlab <- function(x, ...) with_training_predvars(x$terms, x$frame)   # predvars: poly(), ns(), scale() as fitted
 
-# Fixed-effect estimates, as glmmTMB: list(cond = named vector) of class "fixef.glmmlab".
+# Fixed-effect estimates, as glmmTMB: list(cond, zi, disp) of class "fixef.glmmlab", with zi
+# empty without a zero-inflation model and disp glmmTMB's log dispersion (empty for families
+# without one).
 #' @rdname glmm-accessors
 #' @export
 fixef.glmmlab <- function(object, ...) {
   if (has_model_components(object)) return(structure(component_estimates(object), class = "fixef.glmmlab"))
-  structure(list(cond = object$beta), class = "fixef.glmmlab")
+  structure(list(cond = object$beta, zi = numeric(0), disp = single_disp_estimate(object)), class = "fixef.glmmlab")
 }
 
-# Print each component's fixed effects under its heading ("Conditional model:").
+# glmmTMB's betad of a model with one dispersion parameter: log sigma() on glmmTMB 1.1.5's scale
+# (log sigma^2 for gaussian, log shape for Gamma), named "(Intercept)"; empty without a dispersion.
+single_disp_estimate <- function(object) {
+  if (!isTRUE(family_codes(object$family)$has_dispersion)) return(numeric(0))
+  c("(Intercept)" = log(sigma.glmmlab(object)) / betad_scale(object$family$family))
+}
+
+# Print each component's fixed effects under its heading ("Conditional model:"); as glmmTMB, a
+# component without coefficients and a dispersion model that is an intercept alone are left out
+# unless print_trivials = TRUE.
 #' @rdname glmm-accessors
+#' @param print_trivials print components that have no coefficients, and a dispersion model
+#'   that is only an intercept (as 'glmmTMB').
 #' @export
-print.fixef.glmmlab <- function(x, digits = max(3, getOption("digits") - 3), ...) {
+print.fixef.glmmlab <- function(x, digits = max(3, getOption("digits") - 3), print_trivials = FALSE, ...) {
   for (component in names(x)) {
+    trivial <- !length(x[[component]]) || (component == "disp" && identical(names(x[[component]]), "(Intercept)"))
+    if (trivial && !print_trivials) next
     cat(sprintf("\n%s:\n", component_title(component)))
     if (!length(x[[component]])) {
       cat("(no coefficients)\n")

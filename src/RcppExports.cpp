@@ -29,15 +29,15 @@ BEGIN_RCPP
 END_RCPP
 }
 // cpp_core_glmm
-SEXP cpp_core_glmm(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> y, const Eigen::Map<Eigen::VectorXd> weights, const Eigen::Map<Eigen::VectorXd> offset, Rcpp::List terms, int family, int link, const Eigen::VectorXd gh_nodes, const Eigen::VectorXd gh_weights, int factor_method, double max_bytes, double reml_log_jacobian);
+SEXP cpp_core_glmm(Rcpp::NumericMatrix X, Rcpp::NumericVector y, Rcpp::NumericVector weights, Rcpp::NumericVector offset, Rcpp::List terms, int family, int link, const Eigen::VectorXd gh_nodes, const Eigen::VectorXd gh_weights, int factor_method, double max_bytes, double reml_log_jacobian);
 RcppExport SEXP _glmmlab_cpp_core_glmm(SEXP XSEXP, SEXP ySEXP, SEXP weightsSEXP, SEXP offsetSEXP, SEXP termsSEXP, SEXP familySEXP, SEXP linkSEXP, SEXP gh_nodesSEXP, SEXP gh_weightsSEXP, SEXP factor_methodSEXP, SEXP max_bytesSEXP, SEXP reml_log_jacobianSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
-    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::MatrixXd> >::type X(XSEXP);
-    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type y(ySEXP);
-    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type weights(weightsSEXP);
-    Rcpp::traits::input_parameter< const Eigen::Map<Eigen::VectorXd> >::type offset(offsetSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericMatrix >::type X(XSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type y(ySEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type weights(weightsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type offset(offsetSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type terms(termsSEXP);
     Rcpp::traits::input_parameter< int >::type family(familySEXP);
     Rcpp::traits::input_parameter< int >::type link(linkSEXP);

@@ -102,16 +102,19 @@ SEXP cpp_core_lmm(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::V
 // factor_method and max_bytes as for cpp_core_lmm(). X is the conditioned design X A;
 // reml_log_jacobian = -log|A|^2 puts the REML criterion on the user's beta (glmm_core.h).
 // [[Rcpp::export]]
-SEXP cpp_core_glmm(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::VectorXd> y,
-                   const Eigen::Map<Eigen::VectorXd> weights, const Eigen::Map<Eigen::VectorXd> offset,
+SEXP cpp_core_glmm(Rcpp::NumericMatrix X, Rcpp::NumericVector y, Rcpp::NumericVector weights,
+                   Rcpp::NumericVector offset,
                    Rcpp::List terms, int family, int link, const Eigen::VectorXd gh_nodes,
                    const Eigen::VectorXd gh_weights, int factor_method, double max_bytes, double reml_log_jacobian) {
-  check_rows(X, y, weights, offset);
+  const Eigen::Map<Eigen::MatrixXd> Xm(X.begin(), X.nrow(), X.ncol());
+  check_rows(Xm, Eigen::Map<Eigen::VectorXd>(y.begin(), y.size()), Eigen::Map<Eigen::VectorXd>(weights.begin(), weights.size()),
+             Eigen::Map<Eigen::VectorXd>(offset.begin(), offset.size()));
   return interruptible([&]() -> SEXP {
-    ReDesign re = build_re_design(re_terms_from_list(terms, X.rows()), X.rows());
-    GlmmCore* core = new GlmmCore(X, y, weights, offset, std::move(re), family, link, factor_method, max_bytes,
-                                  reml_log_jacobian);
-    Rcpp::XPtr<MixedCore> ptr(core, true);
+    ReDesign re = build_re_design(re_terms_from_list(terms, Xm.rows()), Xm.rows());
+    // the core reads X, y, weights and offset in place: the pointer keeps them alive (its `prot`)
+    GlmmCore* core = new GlmmCore(X.begin(), Xm.rows(), Xm.cols(), y.begin(), weights.begin(), offset.begin(),
+                                  std::move(re), family, link, factor_method, max_bytes, reml_log_jacobian);
+    Rcpp::XPtr<MixedCore> ptr(core, true, R_NilValue, Rcpp::List::create(X, y, weights, offset));
     core->set_quadrature(gh_nodes, gh_weights);
     return ptr;
   });

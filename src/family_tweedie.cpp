@@ -5,8 +5,10 @@
 // log a = 0 at y = 0 and otherwise log sum_j W_j - log y with
 //   log W_j = j (k log y - k log(p - 1) - log(phi)/(p - 1) - log(2 - p)) - lgamma(j + 1) - lgamma(j k),
 // k = (2 - p)/(p - 1) = exp(-psi), summed around its largest term j ~ y^(2-p) / (phi (2 - p)) until the
-// terms fall below e^-37 of it (at most 2e4 terms each side; parameters needing more, a phi so
-// small that the density is a near point mass, are treated as outside the family). In lam = log mu (chain_log_mean()), with t1 = y mu^(1-p)/phi and
+// terms fall below e^-37 of it. When the terms spread over many j (near p = 2, or a small phi) the
+// sum over whole j is the integral of the smooth terms (to far below double precision), taken by
+// the trapezoid rule on a coarser grid: a bounded number of terms whatever the spread. Peaks
+// beyond 1e7 (where lgamma's rounding reaches 1e-7) are treated as outside the family. In lam = log mu (chain_log_mean()), with t1 = y mu^(1-p)/phi and
 // t2 = mu^(2-p)/phi: d^k l/dlam^k = (1-p)^(k-1) t1 - (2-p)^(k-1) t2, their log-phi derivatives are
 // their negatives, and dlog a/dlog phi = -E[j] / (p - 1) under the weights W_j. The -log y of log a
 // is constant(); the rest of log a depends on phi and p and is part of l. Powers within 1e-8 of 1
@@ -20,7 +22,8 @@ using namespace family_kit;
 namespace {
 
 const double kMaxShape = 18.4;   // |psi|: p - 1 and 2 - p above 1e-8
-const double kMaxTerms = 2e4;    // terms of the series on each side of its largest
+const double kMaxPeak = 1e7;     // the largest term's index j beyond which the series is not summed
+const double kGridSpread = 16;   // spread (in j) of the terms from which they are summed on a grid
 
 // aux: p - 1, 2 - p (each exact from psi), k = (2 - p)/(p - 1), the j-free part of log W_j less
 // k log y (c0 = -k log(p - 1) - log(phi)/(p - 1) - log(2 - p)), 1/(p - 1)
@@ -40,12 +43,16 @@ double tweedie_log_series(double y, const FamilyParams& pr, double* mean_j) {
   const double log_z = k * ly + pr.aux[3];
   auto log_term = [&](double j) { return j * log_z - std::lgamma(j + 1.0) - std::lgamma(j * k); };
   const double j_peak = std::exp(two_mp * ly - pr.log_phi - std::log(two_mp));
+  if (!(j_peak < kMaxPeak)) return std::numeric_limits<double>::quiet_NaN();
   // the terms' spread: d2 log W_j / dj2 ~ -(1 + k) / j, so about 9 sd = 9 sqrt(j / (1 + k)) each
-  // side reach e^-37; beyond kMaxTerms the series is not summed (the parameters are treated as
-  // outside the family: a tiny phi that only an optimizer's trial step reaches)
-  const double reach = 9.0 * std::sqrt(j_peak / (1.0 + k)) + 50.0;
-  if (!(reach < kMaxTerms)) return std::numeric_limits<double>::quiet_NaN();
-  const double j0 = std::max(1.0, std::floor(j_peak));
+  // side reach e^-37. A spread of kGridSpread or more: the sum over whole j equals the integral of
+  // the terms (Poisson summation; the error is of order exp(-2 pi^2 spread^2)), and the trapezoid
+  // rule with step spread / 8 gives that integral (an error of order exp(-2 pi^2 64)): the sum is
+  // step times the sum of the grid's terms
+  const double spread = std::sqrt(j_peak / (1.0 + k));
+  const double step = spread < kGridSpread ? 1.0 : spread / 8.0;
+  const double reach = 9.0 * spread + 50.0 * step;
+  const double j0 = step == 1.0 ? std::max(1.0, std::floor(j_peak)) : j_peak;
   const double top = log_term(j0);
   // sums of exp(term - top) and j exp(term - top); the terms are log-concave in j, so once they
   // fall 37 below the largest seen (and keep falling) the rest are negligible
@@ -65,19 +72,19 @@ double tweedie_log_series(double y, const FamilyParams& pr, double* mean_j) {
   };
   if (!std::isfinite(top)) return std::numeric_limits<double>::quiet_NaN();
   double prev = top;
-  for (double j = j0 + 1; j < j0 + 2.0 * reach; j += 1) {
+  for (double j = j0 + step; j < j0 + 2.0 * reach; j += step) {
     const double t = add(j);
     if (!std::isfinite(t) || (t < best - 37.0 && t < prev)) break;
     prev = t;
   }
   prev = top;
-  for (double j = j0 - 1; j >= 1 && j > j0 - 2.0 * reach; j -= 1) {
+  for (double j = j0 - step; j >= 1 && j > j0 - 2.0 * reach; j -= step) {
     const double t = add(j);
     if (!std::isfinite(t) || (t < best - 37.0 && t < prev)) break;
     prev = t;
   }
   *mean_j = sum_j / sum;
-  return best + std::log(sum);
+  return best + std::log(step * sum);
 }
 
 bool tweedie_loglik(const LinkFunctions& link, const Obs& o, const FamilyParams& pr, bool full, ObsLogLik* out) {

@@ -7,9 +7,9 @@
 using Eigen::MatrixXd;
 using Eigen::VectorXd;
 
-GlmmCore::GlmmCore(const MatrixXd& X, const VectorXd& y, const VectorXd& w, const VectorXd& offset,
+GlmmCore::GlmmCore(const double* X, int n, int p, const double* y, const double* w, const double* offset,
                    ReDesign re, int family, int link, int factor_method, double max_bytes, double reml_log_jacobian)
-    : MixedCore(std::move(re)), X_(X), offset_(offset), model_(family, link),
+    : MixedCore(std::move(re)), X_(X, n, p), y_(y, n), w_(w, n), offset_(offset, n), model_(family, link),
       system_(re_, factor_method, max_bytes, 2),   // the factor and its selected inverse; in place (no sparse copies)
       reml_log_jacobian_(reml_log_jacobian) {
   lambda_rows_.assign(re_.q, std::vector<std::pair<int, int> >());
@@ -17,16 +17,25 @@ GlmmCore::GlmmCore(const MatrixXd& X, const VectorXd& y, const VectorXd& w, cons
   const int* inner = re_.Lambda.innerIndexPtr();
   for (int c = 0; c < re_.q; ++c)
     for (int e = outer[c]; e < outer[c + 1]; ++e) lambda_rows_[inner[e]].push_back(std::make_pair(c, re_.lambda_index[e]));
-  build_ZL_recipe();
-  set_response(y, w);
+  check_ZL_pattern();
+  update_ZL();
+  re_.Z = SpMat(re_.n, re_.q);   // the system's Z' replaces it (see glmm_core.h)
+  reset_response();
 }
 
 // A new response: the constants and every cache (the mode, the last parameters) start afresh.
 void GlmmCore::set_response(const VectorXd& y, const VectorXd& w) {
   const int n = X_.rows();
   if (y.size() != n || w.size() != n) engine_stop("the response and weights must have %d values", n);
-  y_ = y;
-  w_ = w;
+  y_owned_ = y;
+  w_owned_ = w;
+  new (&y_) Eigen::Map<const VectorXd>(y_owned_.data(), n);
+  new (&w_) Eigen::Map<const VectorXd>(w_owned_.data(), n);
+  reset_response();
+}
+
+void GlmmCore::reset_response() {
+  const int n = X_.rows();
   loglik_constant_ = 0;
   for (int i = 0; i < n; ++i) loglik_constant_ += model_.constant(y_[i], w_[i]);
   u_ = VectorXd::Zero(re_.q);
@@ -35,7 +44,9 @@ void GlmmCore::set_response(const VectorXd& y, const VectorXd& w) {
   clear_cache();
   eta_ = offset_;
   eta_fixed_ = offset_;
-  grad_ = info_ = weights_ = VectorXd::Zero(n);
+  grad_ = info_ = VectorXd::Zero(n);
+  weights_.resize(0);
+  weights_are_info_ = true;
   model_.set_parameters(1.0);
 }
 
@@ -55,18 +66,41 @@ VectorXd GlmmCore::lower(bool reml) const {
   return out;
 }
 
+void GlmmCore::set_eta(const VectorXd& u) {
+  const SpMat& Zt = system_.Zt();
+  const int* outer = Zt.outerIndexPtr();
+  const int* inner = Zt.innerIndexPtr();
+  const double* a = zl_values_.data();
+  const int n = eta_fixed_.size();
+  eta_.resize(n);
+  for (int i = 0; i < n; ++i) {
+    double e = eta_fixed_[i];
+    for (int k = outer[i]; k < outer[i + 1]; ++k) e += a[k] * u[inner[k]];
+    eta_[i] = e;
+  }
+}
+
 double GlmmCore::penalized_deviance(const VectorXd& u, bool derivatives) {
-  eta_ = eta_fixed_ + ZL_ * u;
+  set_eta(u);
   double ll = loglik_constant_;
   const int n = eta_.size();
   if (derivatives) {   // the family's batch where it has one (same numbers, no per-observation dispatch)
-    obs_value_.resize(n);
-    if (model_.evaluate_all(n, y_.data(), eta_.data(), w_.data(), obs_value_.data(), grad_.data(), info_.data(), nullptr)) {
-      for (int i = 0; i < n; ++i) ll += obs_value_[i];
+    // in chunks, so that the observations' values need no n-vector of their own
+    const int chunk = 1024;
+    double value[chunk];
+    bool batch = true;
+    for (int s = 0; s < n && batch; s += chunk) {
+      const int len = std::min(chunk, n - s);
+      batch = model_.evaluate_all(len, y_.data() + s, eta_.data() + s, w_.data() + s, value, grad_.data() + s,
+                                  info_.data() + s, nullptr);
+      for (int i = 0; i < (batch ? len : 0); ++i) ll += value[i];
+    }
+    if (batch) {
       loglik_cond_ = ll;
       const double dev = -2.0 * ll + u.squaredNorm();
       return std::isfinite(dev) ? dev : std::numeric_limits<double>::infinity();
     }
+    ll = loglik_constant_;   // no batch (decided by the model, at the first chunk)
   }
   for (int i = 0; i < n; ++i) {
     const ObsLogLik o = model_.loglik(i, y_[i], eta_[i], w_[i]);
@@ -86,89 +120,72 @@ double GlmmCore::penalized_deviance(const VectorXd& u, bool derivatives) {
 // the observed information itself (floor = false), as glmmTMB does.
 bool GlmmCore::factor_H(bool floor) {
   h_floored_ = false;
-  for (int i = 0; i < (int)info_.size(); ++i) {
-    double d = info_[i];
-    if (floor && d < 0) h_floored_ = true;
-    if (!std::isfinite(d) || (floor && d < 0)) d = 0;
-    weights_[i] = d;
+  const int n = info_.size();
+  bool as_is = true;   // info_ needs no flooring or cleaning
+  for (int i = 0; i < n && as_is; ++i) as_is = std::isfinite(info_[i]) && !(floor && info_[i] < 0);
+  weights_are_info_ = as_is;
+  if (!as_is) {
+    weights_.resize(n);
+    for (int i = 0; i < n; ++i) {
+      double d = info_[i];
+      if (floor && d < 0) h_floored_ = true;
+      if (!std::isfinite(d) || (floor && d < 0)) d = 0;
+      weights_[i] = d;
+    }
   }
-  system_.set_weights(weights_);
+  system_.set_weights(factor_weights());
   return system_.factor(re_);
 }
 
 void GlmmCore::update_ZL() {
-  if (zl_start_.empty()) build_ZL_recipe();
-  double* zl = ZL_.valuePtr();
-  const double* zv = re_.Z.valuePtr();
-  const double* lv = re_.Lambda.valuePtr();
-  const int nnz = ZL_.nonZeros();
-  for (int e = 0; e < nnz; ++e) {
-    double sum = 0;
-    for (int k = zl_start_[e]; k < zl_start_[e + 1]; ++k) sum += zv[zl_z_[k]] * lv[zl_lambda_[k]];
-    zl[e] = sum;
-  }
-  double* zlt = ZLt_.valuePtr();
-  for (int k = 0; k < nnz; ++k) zlt[k] = zl[zlt_from_[k]];
-}
-
-void GlmmCore::build_ZL_recipe() {
-  ZL_ = re_.Z * re_.Lambda;   // the pattern (structural entries are kept, whatever theta is)
-  ZL_.makeCompressed();
-  const int nnz = ZL_.nonZeros();
-  const int* zl_outer = ZL_.outerIndexPtr();
-  const int* zl_inner = ZL_.innerIndexPtr();
-  const int* z_outer = re_.Z.outerIndexPtr();
-  const int* z_inner = re_.Z.innerIndexPtr();
+  const SpMat& Zt = system_.Zt();
+  const int nnz = Zt.nonZeros();
+  const int* inner = Zt.innerIndexPtr();
+  const double* zv = Zt.valuePtr();
   const int* l_outer = re_.Lambda.outerIndexPtr();
   const int* l_inner = re_.Lambda.innerIndexPtr();
-  // per entry e of ZL, its (Z entry, Lambda entry) products: counted in a first pass, then
-  // written in the same order into flat arrays (no per-entry vectors: ZL has one entry per
-  // observation and term)
-  zl_start_.assign(nnz + 1, 0);
-  for (int pass = 0; pass < 2; ++pass) {
-    std::vector<int> cursor;
-    if (pass == 1) {
-      for (int e = 0; e < nnz; ++e) zl_start_[e + 1] += zl_start_[e];
-      zl_z_.resize(zl_start_[nnz]);
-      zl_lambda_.resize(zl_start_[nnz]);
-      cursor.assign(zl_start_.begin(), zl_start_.end() - 1);
-    }
-    for (int c = 0; c < ZL_.cols(); ++c) {
-      for (int l = l_outer[c]; l < l_outer[c + 1]; ++l) {   // Lambda(r, c) times column r of Z
-        const int r = l_inner[l];
-        int e = zl_outer[c];
-        for (int z = z_outer[r]; z < z_outer[r + 1]; ++z) {
-          while (e < zl_outer[c + 1] && zl_inner[e] < z_inner[z]) ++e;
-          if (e == zl_outer[c + 1] || zl_inner[e] != z_inner[z]) engine_stop("internal error: Z Lambda lacks an entry of its pattern");
-          if (pass == 0) {
-            ++zl_start_[e + 1];
-          } else {
-            zl_z_[cursor[e]] = z;
-            zl_lambda_[cursor[e]] = l;
-            ++cursor[e];
-          }
-        }
+  const double* lv = re_.Lambda.valuePtr();
+  zl_values_.resize(nnz);
+  for (int k = 0; k < nnz; ++k) {
+    const int j = inner[k];
+    double sum = 0;
+    for (int l = l_outer[j]; l < l_outer[j + 1]; ++l) sum += zv[k + (l_inner[l] - j)] * lv[l];
+    zl_values_[k] = sum;
+  }
+}
+
+void GlmmCore::check_ZL_pattern() const {
+  const SpMat& Zt = system_.Zt();
+  const int* outer = Zt.outerIndexPtr();
+  const int* inner = Zt.innerIndexPtr();
+  const int* l_outer = re_.Lambda.outerIndexPtr();
+  const int* l_inner = re_.Lambda.innerIndexPtr();
+  for (int i = 0; i < Zt.cols(); ++i) {
+    for (int k = outer[i]; k < outer[i + 1]; ++k) {
+      const int j = inner[k];
+      for (int l = l_outer[j]; l < l_outer[j + 1]; ++l) {   // Z(i, r) for Lambda(r, j): entry k + r - j
+        const int at = k + (l_inner[l] - j);
+        if (at < outer[i] || at >= outer[i + 1] || inner[at] != l_inner[l]) engine_stop("internal error: Z lacks a coefficient of a term");
+      }
+      for (const std::pair<int, int>& e : lambda_rows_[j]) {   // Lambda(j, c) stored: Z(i, c) must be too
+        const int at = k - (j - e.first);
+        if (at < outer[i] || at >= outer[i + 1] || inner[at] != e.first) engine_stop("internal error: Z lacks a coefficient of a term");
       }
     }
   }
-  SpMat index = ZL_;   // each entry's own position, carried through the transpose
-  for (int e = 0; e < nnz; ++e) index.valuePtr()[e] = e;
-  ZLt_ = index.transpose();
-  ZLt_.makeCompressed();
-  zlt_from_.resize(nnz);
-  for (int k = 0; k < nnz; ++k) zlt_from_[k] = (int)ZLt_.valuePtr()[k];
 }
 
 bool GlmmCore::build_inverse_positions() {
-  const int n = ZLt_.cols();
-  const int* outer = ZLt_.outerIndexPtr();
-  const int* inner = ZLt_.innerIndexPtr();
-  pair_start_.assign(n + 1, 0);
-  for (int i = 0; i < n; ++i) {
-    const int m = outer[i + 1] - outer[i];
-    pair_start_[i + 1] = pair_start_[i] + m * (m + 1) / 2;
-  }
-  g_pos_.resize(pair_start_[n]);
+  const SpMat& Zt = system_.Zt();   // A's pattern
+  const int n = Zt.cols();
+  const int* outer = Zt.outerIndexPtr();
+  const int* inner = Zt.innerIndexPtr();
+  // every row of Z has each term's coefficients (re_design.cpp), so every a_i has m columns
+  const int m = n > 0 ? outer[1] - outer[0] : 0;
+  for (int i = 0; i < n; ++i)
+    if (outer[i + 1] - outer[i] != m) engine_stop("internal error: the rows of Z differ in their number of entries");
+  pairs_per_obs_ = m * (m + 1) / 2;
+  g_pos_.resize((std::size_t)n * pairs_per_obs_);
   int k = 0;
   for (int i = 0; i < n; ++i) {
     for (int s = outer[i]; s < outer[i + 1]; ++s) {
@@ -191,7 +208,7 @@ bool GlmmCore::set_parameters(const VectorXd& theta, const VectorXd& beta, doubl
   if (!(phi == model_.phi()) || !(n_shape() == 0 || shape == model_.shape())) model_.set_parameters(phi, shape);
   re_.set_theta(theta.data());
   update_ZL();
-  eta_fixed_ = X_ * beta + offset_;
+  set_eta_fixed(beta);
   return true;
 }
 
@@ -232,7 +249,7 @@ double GlmmCore::laplace_deviance(const VectorXd& theta, const VectorXd& beta, d
   for (int it = 0; it < 100; ++it) {
     if (!factor_H(true)) return inf;
     factor_at_mode = true;
-    const VectorXd rhs = ZLt_ * grad_ - u_;
+    const VectorXd rhs = At() * grad_ - u_;
     const VectorXd delta = system_.solve(rhs);
     const double decrement = rhs.dot(delta);
     ++pirls_iter_;
@@ -253,6 +270,9 @@ double GlmmCore::laplace_deviance(const VectorXd& theta, const VectorXd& beta, d
     const double change = dev - dev_new;
     dev = dev_new;
     if (change < 1e-14 * (1.0 + std::abs(dev)) && decrement < 1e-18 * (1.0 + std::abs(dev))) break;
+    // a shortened step that gained only rounding: the Newton direction is no longer that of the
+    // deviance's values (a density summed to rounding, as the Tweedie series near p = 2); at the mode
+    if (step < 1.0 && change <= 1e-13 * std::abs(dev)) break;
   }
   // the Laplace log-determinant needs H with the unfloored information at the mode: the last
   // Newton factor is that H when it is at the mode and nothing was floored
@@ -275,19 +295,28 @@ void GlmmCore::set_quadrature(const VectorXd& nodes, const VectorXd& weights) {
 // and s_j = H_jj^{-1/2} at the mode u_j,
 //   L_j = s_j sum_k (w_k / sqrt(pi)) exp(x_k^2 + h_j(u_j + sqrt(2) s_j x_k)).
 double GlmmCore::agq_deviance() {
-  const int q = re_.q, K = gh_nodes_.size();
+  const int q = re_.q, K = gh_nodes_.size(), n = y_.size();
+  // one scalar term: observation i has one column of A, group_of[i], with value a[i]; the
+  // observations of group j are members[first[j] .. first[j + 1]), in increasing order
+  const int* group_of = system_.Zt().innerIndexPtr();
+  const double* a = zl_values_.data();
+  std::vector<int> first(q + 1, 0), members(n);
+  for (int i = 0; i < n; ++i) ++first[group_of[i] + 1];
+  for (int j = 0; j < q; ++j) first[j + 1] += first[j];
+  std::vector<int> cursor(first.begin(), first.end() - 1);
+  for (int i = 0; i < n; ++i) members[cursor[group_of[i]]++] = i;
   VectorXd Hdiag = VectorXd::Ones(q);
   for (int j = 0; j < q; ++j)
-    for (SpMat::InnerIterator it(ZL_, j); it; ++it) Hdiag[j] += info_[it.row()] * it.value() * it.value();
+    for (int m = first[j]; m < first[j + 1]; ++m) Hdiag[j] += info_[members[m]] * a[members[m]] * a[members[m]];
   Eigen::MatrixXd h(q, K);   // h_j at each node
   for (int k = 0; k < K; ++k) {
     for (int j = 0; j < q; ++j) {
       const double s = 1.0 / std::sqrt(Hdiag[j]);
       const double uk = u_[j] + M_SQRT2 * s * gh_nodes_[k];
       double hj = -0.5 * uk * uk;
-      for (SpMat::InnerIterator it(ZL_, j); it; ++it) {
-        const int i = it.row();
-        hj += model_.loglik(i, y_[i], eta_fixed_[i] + it.value() * uk, w_[i]).value;
+      for (int m = first[j]; m < first[j + 1]; ++m) {
+        const int i = members[m];
+        hj += model_.loglik(i, y_[i], eta_fixed_[i] + a[i] * uk, w_[i]).value;
       }
       h(j, k) = hj + gh_nodes_[k] * gh_nodes_[k] + std::log(gh_weights_[k] / std::sqrt(M_PI));
     }
@@ -301,8 +330,8 @@ double GlmmCore::agq_deviance() {
 }
 
 bool GlmmCore::beta_schur(MatrixXd& B, Eigen::LLT<MatrixXd>& S) const {
-  const MatrixXd DX = weights_.asDiagonal() * X_;
-  B = ZLt_ * DX;
+  const MatrixXd DX = factor_weights().asDiagonal() * X_;
+  B = At() * DX;
   system_.solve_L(B);
   S.compute(X_.transpose() * DX - B.transpose() * B);
   return S.info() == Eigen::Success;
@@ -329,11 +358,11 @@ double GlmmCore::reml_deviance(const VectorXd& theta, double phi, double shape) 
   Eigen::LLT<MatrixXd> S;
   for (int it = 0; it < 100; ++it) {
     if (!factor_H(true) || !beta_schur(B, S)) return inf;
-    const VectorXd g_u = ZLt_ * grad_ - u_, g_b = X_.transpose() * grad_;
+    const VectorXd g_u = At() * grad_ - u_, g_b = X_.transpose() * grad_;
     MatrixXd c = g_u;
     system_.solve_L(c);   // L^{-1} P g_u
     const VectorXd d_beta = S.solve(g_b - B.transpose() * c.col(0));
-    const MatrixXd AtDX = ZLt_ * (weights_.asDiagonal() * X_);
+    const MatrixXd AtDX = At() * (factor_weights().asDiagonal() * X_);
     const VectorXd d_u = system_.solve(g_u - AtDX * d_beta);
     const double decrement = g_u.dot(d_u) + g_b.dot(d_beta);
     ++pirls_iter_;
@@ -343,12 +372,12 @@ double GlmmCore::reml_deviance(const VectorXd& theta, double phi, double shape) 
     for (int k = 0; k < 30; ++k, step *= 0.5) {
       u_new = u_ + step * d_u;
       beta_new = reml_beta_ + step * d_beta;
-      eta_fixed_ = X_ * beta_new + offset_;
+      set_eta_fixed(beta_new);
       dev_new = penalized_deviance(u_new, true);
       if (dev_new <= dev + 1e-13 * std::abs(dev)) break;
     }
     if (!(dev_new <= dev + 1e-13 * std::abs(dev))) {   // no descent: at the mode to rounding
-      eta_fixed_ = X_ * reml_beta_ + offset_;
+      set_eta_fixed(reml_beta_);
       penalized_deviance(u_, true);
       break;
     }
@@ -373,7 +402,7 @@ MatrixXd GlmmCore::reml_information(const VectorXd& par) {
   MatrixXd B;
   Eigen::LLT<MatrixXd> S;
   beta_schur(B, S);
-  return X_.transpose() * (weights_.asDiagonal() * X_) - B.transpose() * B;
+  return X_.transpose() * (factor_weights().asDiagonal() * X_) - B.transpose() * B;
 }
 
 bool GlmmCore::start_info(const VectorXd& par, double& value, MatrixXd& moments, VectorXd& cond_diag,
@@ -398,7 +427,7 @@ bool GlmmCore::start_info(const VectorXd& par, double& value, MatrixXd& moments,
   for (int c = 0; c < q; ++c) diag[c] = system_.inverse_at(c, c);
   cond_diag = re_.to_original(diag);
   const MatrixXd DX = info_.asDiagonal() * X_;
-  MatrixXd W = ZLt_ * DX;
+  MatrixXd W = At() * DX;
   system_.solve_L(W);   // H^{-1} = P' L^{-T} L^{-1} P
   beta_info = X_.transpose() * DX - W.transpose() * W;
   return moments.allFinite() && cond_diag.allFinite() && beta_info.allFinite();
@@ -539,10 +568,25 @@ double GlmmCore::objective_gradient(const VectorXd& par, bool reml, VectorXd& gr
   const int pz = p_zi(), pd = p_disp();
   const bool zero = model_.zero_model() != kZeroNone;
   // the log-phi derivatives (lp, l1p, dp) only for a family with a dispersion (never batched)
-  VectorXd l1(n), d(n), dd(n), lp, l1p, dp, lz(zero ? n : 0), l1z(zero ? n : 0), dz(zero ? n : 0);
-  obs_value_.resize(n);
-  const bool batch =
-      model_.evaluate_all(n, y_.data(), eta_.data(), w_.data(), obs_value_.data(), l1.data(), d.data(), dd.data());
+  // l' and the information go into grad_ and info_ (the mode's, which PIRLS left there: the same
+  // values), d(info)/d eta into dd
+  VectorXd& l1 = grad_;
+  VectorXd& d = info_;
+  VectorXd dd(n), lp, l1p, dp, lz(zero ? n : 0), l1z(zero ? n : 0), dz(zero ? n : 0);
+  // the leverages h_i = a_i' H^{-1} a_i as a vector only where a per-observation parameter needs
+  // them (and A r); else v = h o d' takes dd's place at once (n-vectors are the memory here)
+  const bool per_obs = zero || model_.has_dispersion() || model_.dispersion_by_observation();
+  VectorXd h(per_obs ? n : 0);
+  bool batch = true;
+  {
+    const int chunk = 1024;
+    double value[chunk];   // the values, not needed here
+    for (int s = 0; s < n && batch; s += chunk) {
+      const int len = std::min(chunk, n - s);
+      batch = model_.evaluate_all(len, y_.data() + s, eta_.data() + s, w_.data() + s, value, l1.data() + s, d.data() + s,
+                                  dd.data() + s);
+    }
+  }
   if (!batch) {
     lp.resize(n);
     l1p.resize(n);
@@ -558,21 +602,22 @@ double GlmmCore::objective_gradient(const VectorXd& par, bool reml, VectorXd& gr
     }
   }
   if (!system_.compute_selected_inverse()) return value;
-  if (g_pos_.empty() && ZLt_.nonZeros() > 0 && !build_inverse_positions()) return value;
+  if (g_pos_.empty() && system_.Zt().nonZeros() > 0 && !build_inverse_positions()) return value;
   const double* G = system_.inverse_values();
-  const int* outer = ZLt_.outerIndexPtr();
-  const int* inner = ZLt_.innerIndexPtr();
-  const double* av = ZLt_.valuePtr();
-  VectorXd h(n), trace = VectorXd::Zero(k);
+  const int* outer = system_.Zt().outerIndexPtr();   // A's pattern
+  const int* inner = system_.Zt().innerIndexPtr();
+  const double* av = zl_values_.data();
+  VectorXd trace = VectorXd::Zero(k);
   std::vector<double> Ha;   // H^{-1} a_i on a_i's columns
   for (int i = 0; i < n; ++i) {
     const int m = outer[i + 1] - outer[i];
     if (m == 0) {   // no random effect touches row i (or none in the model)
-      h[i] = 0;
+      if (per_obs) h[i] = 0;
+      dd[i] *= 0.0;
       continue;
     }
     const double* a = av + outer[i];
-    const int* pos = g_pos_.data() + pair_start_[i];
+    const int* pos = g_pos_.data() + (std::size_t)i * pairs_per_obs_;
     Ha.assign(m, 0.0);
     for (int s = 0; s < m; ++s) {
       for (int t = 0; t < s; ++t) {
@@ -584,7 +629,8 @@ double GlmmCore::objective_gradient(const VectorXd& par, bool reml, VectorXd& gr
     }
     double hi = 0;
     for (int s = 0; s < m; ++s) hi += a[s] * Ha[s];
-    h[i] = hi;
+    if (per_obs) h[i] = hi;
+    dd[i] *= hi;   // v_i
     if (k == 0 || d[i] == 0) continue;
     const int* cols = inner + outer[i];
     for (SpMat::InnerIterator it(system_.Zt(), i); it; ++it) {
@@ -596,10 +642,22 @@ double GlmmCore::objective_gradient(const VectorXd& par, bool reml, VectorXd& gr
       }
     }
   }
-  const VectorXd v = h.cwiseProduct(dd);
-  const VectorXd r = system_.solve(ZLt_ * v);
-  const VectorXd Ar = ZL_ * r;
-  const VectorXd s_m2l = v - d.cwiseProduct(Ar) - 2.0 * l1;
+  // s = v - D A r - 2 l' in v's place (dd's)
+  VectorXd& s_m2l = dd;
+  const VectorXd r = system_.solve(At() * s_m2l);
+  VectorXd Ar;
+  if (per_obs) {
+    Ar = At().transpose() * r;
+    s_m2l = s_m2l - d.cwiseProduct(Ar) - 2.0 * l1;
+  } else {
+    const int* a_outer = system_.Zt().outerIndexPtr();
+    const int* a_inner = system_.Zt().innerIndexPtr();
+    for (int i = 0; i < n; ++i) {
+      double Ar_i = 0;
+      for (int e = a_outer[i]; e < a_outer[i + 1]; ++e) Ar_i += av[e] * r[a_inner[e]];
+      s_m2l[i] = (s_m2l[i] - d[i] * Ar_i) - 2.0 * l1[i];
+    }
+  }
   if (p > 0) grad.segment(k, p) = X_.transpose() * s_m2l;
   MatrixXd dLu, dLr;   // dLambda_t u and dLambda_t r, column t
   VectorXd Zt_l1;      // Z' l'
@@ -638,21 +696,23 @@ void GlmmCore::update_tangent(const VectorXd& par, const VectorXd& d, const Vect
                               const VectorXd& Zt_l1) {
   const int k = re_.ntheta, p = X_.cols(), q = re_.q;
   MatrixXd R = MatrixXd::Zero(q, par.size());   // d(A'l' - u)/dpar, column by column
+  VectorXd work(d.size());   // one n-vector for each column's D d eta/d par
   if (k > 0) {
     const int* outer = re_.Lambda.outerIndexPtr();
     const int* inner = re_.Lambda.innerIndexPtr();
     for (int c = 0; c < q; ++c)
       for (int e = outer[c]; e < outer[c + 1]; ++e) R(c, re_.lambda_index[e]) += Zt_l1[inner[e]];   // (Z dLambda_t)' l'
-    MatrixXd D_Z_dLu = re_.Z * dLu;   // D d eta/d theta
-    D_Z_dLu.array().colwise() *= d.array();
-    R.leftCols(k).noalias() -= ZLt_ * D_Z_dLu;
+    for (int t = 0; t < k; ++t) {   // D d eta/d theta_t, one t at a time
+      work.noalias() = system_.Zt().transpose() * dLu.col(t);
+      work.array() *= d.array();
+      R.col(t).noalias() -= At() * work;
+    }
   }
-  VectorXd Dx(d.size());   // one column of D X at a time
-  for (int j = 0; j < p; ++j) {
-    Dx = d.cwiseProduct(X_.col(j));
-    R.col(k + j).noalias() = -(ZLt_ * Dx);
+  for (int j = 0; j < p; ++j) {   // one column of D X at a time
+    work = d.cwiseProduct(X_.col(j));
+    R.col(k + j).noalias() = -(At() * work);
   }
-  if (model_.has_dispersion()) R.col(k + p) = ZLt_ * l1p;
+  if (model_.has_dispersion()) R.col(k + p) = At() * l1p;
   system_.solve_L(R);
   for (int j = 0; j < R.cols(); ++j) {
     VectorXd col = R.col(j);

@@ -31,9 +31,14 @@
 
 class GlmmCore : public MixedCore {
  public:
-  GlmmCore(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const Eigen::VectorXd& weights,
-           const Eigen::VectorXd& offset, ReDesign re, int family, int link, int factor_method, double max_bytes,
-           double reml_log_jacobian = 0);
+  // X (n x p, column-major), y, weights and offset (n values each) are read in place, not
+  // copied: they must outlive the core (the R entry point keeps R's vectors alive with the core's
+  // pointer); set_response() replaces y and weights by copies the core owns.
+  GlmmCore(const double* X, int n, int p, const double* y, const double* weights, const double* offset, ReDesign re,
+           int family, int link, int factor_method, double max_bytes, double reml_log_jacobian = 0);
+  // not copyable: the data views may point into the core's own copies
+  GlmmCore(const GlmmCore&) = delete;
+  GlmmCore& operator=(const GlmmCore&) = delete;
 
   // Laplace deviance at (theta, beta, phi, shape); PIRLS starts from `start` when given (and
   // finite there), else from the previous mode.
@@ -90,6 +95,16 @@ class GlmmCore : public MixedCore {
   void set_quadrature(const Eigen::VectorXd& nodes, const Eigen::VectorXd& weights);
 
  private:
+  // eta_ = eta_fixed_ + A u, row by row (no n-vector temporary; each row's terms added to
+  // eta_fixed_ in column order, as a column-major product would)
+  void set_eta(const Eigen::VectorXd& u);
+  // set_response()'s work once y_ and w_ point at the data
+  void reset_response();
+  // eta_fixed_ = X beta + offset, without an n-vector temporary
+  void set_eta_fixed(const Eigen::VectorXd& beta) {
+    eta_fixed_.noalias() = X_ * beta;
+    eta_fixed_ += offset_;
+  }
   // objective() without the cache; `predict`: PIRLS starts from the tangent's prediction of the mode
   double evaluate_objective(const Eigen::VectorXd& par, bool reml, bool predict);
   // Forget the cached value, gradient and tangent (the core's state no longer is theirs).
@@ -114,14 +129,24 @@ class GlmmCore : public MixedCore {
   double shape_derivative(const Eigen::VectorXd& par, bool reml);
   // Per observation, where each pair of a_i's columns lies in the selected inverse (built once).
   bool build_inverse_positions();
-  // ZL_ = Z Lambda and ZLt_ for the current theta, values only once the recipe is built: entry e
-  // of ZL_ is the sum over k in [zl_start_[e], zl_start_[e+1]) of Z's value zl_z_[k] times
-  // Lambda's value zl_lambda_[k]; entry k of ZLt_ is entry zlt_from_[k] of ZL_.
+  // A = Z Lambda for the current theta, kept as A' on the pattern of Z' (system_.Zt()): Z stores
+  // every coefficient of a term in each row (explicit zeros too) and Lambda is block diagonal
+  // within terms, so A has Z's pattern; zl_values_[k] (entry k of Z': observation i, column j)
+  // is the sum over Lambda's column j of Z(i, r) Lambda(r, j), Z(i, r) being entry k + r - j.
   void update_ZL();
-  void build_ZL_recipe();
+  // That layout checked once (an internal error otherwise).
+  void check_ZL_pattern() const;
+  // A' (q x n, column i = row i of A) as a sparse matrix over Z''s indices and zl_values_.
+  Eigen::Map<const SpMat> At() const {
+    const SpMat& Zt = system_.Zt();
+    return Eigen::Map<const SpMat>(Zt.rows(), Zt.cols(), Zt.nonZeros(), Zt.outerIndexPtr(), Zt.innerIndexPtr(),
+                                   zl_values_.data());
+  }
 
-  Eigen::MatrixXd X_;
-  Eigen::VectorXd y_, w_, offset_;
+  Eigen::Map<const Eigen::MatrixXd> X_{nullptr, 0, 0};   // read in place (see the constructor)
+  // the data, read in place (see the constructor) or from the owned copies of set_response()
+  Eigen::Map<const Eigen::VectorXd> y_{nullptr, 0}, w_{nullptr, 0}, offset_{nullptr, 0};
+  Eigen::VectorXd y_owned_, w_owned_;
   ObservationModel model_;   // the family and link at the current dispersion, with the zero model
   Eigen::MatrixXd Xzi_, Xd_;   // the zero model's and the dispersion model's designs
   Eigen::VectorXd zi_offset_, disp_offset_;
@@ -140,19 +165,24 @@ class GlmmCore : public MixedCore {
   double zi_penalized_deviance(const Eigen::VectorXd& u, const Eigen::VectorXd& v, Eigen::VectorXd* le,
                                Eigen::VectorXd* lz, Eigen::VectorXd* dee, Eigen::VectorXd* dez, Eigen::VectorXd* dzz);
   PenalizedSystem system_;   // H = Lambda'Z'DZ Lambda + I and its factor
-  SpMat ZL_, ZLt_;   // Z' is the system's (system_.Zt())
+  // A' = (Z Lambda)' values on Z''s pattern (update_ZL()); Z itself lives only as the system's Z'
+  // (re_.Z is released once the system is built: one copy of the design, not four)
+  Eigen::VectorXd zl_values_;
   // per column r of Z: the stored entries (c, theta index) of row r of Lambda
   std::vector<std::vector<std::pair<int, int> > > lambda_rows_;
-  Eigen::VectorXd eta_fixed_, eta_, grad_, info_, weights_, u_;
-  Eigen::VectorXd obs_value_;   // scratch: each observation's l (the family's batch evaluation)
+  Eigen::VectorXd eta_fixed_, eta_, grad_, info_, u_;
+  // the weights of the last factor_H(): info_ itself when it needed no flooring or cleaning (no
+  // copy), else weights_ (allocated only then)
+  Eigen::VectorXd weights_;
+  bool weights_are_info_ = true;
+  const Eigen::VectorXd& factor_weights() const { return weights_are_info_ ? info_ : weights_; }
   Eigen::VectorXd reml_beta_;   // the REML mode's beta (warm start and state)
   double loglik_cond_ = 0, ldL2_ = 0, loglik_constant_ = 0;   // sum of the families' constant()
   double ld_SX2_ = 0;           // log|S_X| at the REML mode
   double reml_log_jacobian_ = 0;   // added to log|S_X| for the user's beta (log|A|^{-2})
   int pirls_iter_ = 0;
-  std::vector<int> pair_start_;        // observation i's pairs (s >= t) of a_i's columns from here
-  std::vector<int> g_pos_;             // their positions in the selected inverse
-  std::vector<int> zl_start_, zl_z_, zl_lambda_, zlt_from_;
+  int pairs_per_obs_ = 0;              // every a_i has the same columns' count m: m (m + 1) / 2 pairs each
+  std::vector<int> g_pos_;             // their positions in the selected inverse, observation by observation
   bool h_floored_ = false;   // did the last factor_H(true) floor a negative information?
   Eigen::VectorXd gh_nodes_, gh_weights_;
   // The last objective(): its par, criterion, value and (once computed) gradient; valid while the

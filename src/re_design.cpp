@@ -44,21 +44,39 @@ ReDesign build_re_design(const std::vector<ReTermData>& terms, int n) {
   re.leading_size = nterms > 0 ? re.term_nlev[order[0]] * re.term_ncol[order[0]] : 0;
   re.leading_block = nterms > 0 ? re.term_ncol[order[0]] : 1;
 
-  // Z from triplets; explicit zeros are kept so that the pattern does not depend on the data.
-  std::vector<Eigen::Triplet<double> > zt;
+  // Z in compressed column form directly (no triplets: at n rows they cost more than Z itself);
+  // explicit zeros are kept so that the pattern does not depend on the data. Column
+  // off + lev * p + k holds the rows whose level is lev, in increasing order.
   std::vector<Eigen::Triplet<double> > lt;
   re.theta_lower.resize(ntheta);
+  re.Z.resize(n, q);
+  re.Z.resizeNonZeros(0);
+  std::vector<int> count(q + 1, 0);
+  for (int i = 0; i < nterms; ++i) {
+    const int* codes = terms[i].codes;
+    const int p = re.term_ncol[i], nlev = re.term_nlev[i], off = re.term_offset[i];
+    for (int r = 0; r < n; ++r) {
+      const int lev = codes[r];
+      if (lev < 0 || lev >= nlev) engine_stop("random-effect term %d: level code out of range", i + 1);
+      for (int k = 0; k < p; ++k) ++count[off + lev * p + k + 1];
+    }
+  }
+  for (int j = 0; j < q; ++j) count[j + 1] += count[j];
+  re.Z.resizeNonZeros(count[q]);
+  std::copy(count.begin(), count.end(), re.Z.outerIndexPtr());
+  int* z_inner = re.Z.innerIndexPtr();
+  double* z_value = re.Z.valuePtr();
   for (int i = 0; i < nterms; ++i) {
     const int* codes = terms[i].codes;
     const double* Xt = terms[i].Xt;
     const int p = re.term_ncol[i], nlev = re.term_nlev[i], off = re.term_offset[i];
     for (int r = 0; r < n; ++r) {
-      const int lev = codes[r];
-      if (lev < 0 || lev >= nlev) engine_stop("random-effect term %d: level code out of range", i + 1);
       for (int k = 0; k < p; ++k) {
         const double x = Xt[r + (std::size_t)k * n];
         if (!std::isfinite(x)) engine_stop("random-effect term %d: non-finite value in its model matrix", i + 1);
-        zt.push_back(Eigen::Triplet<double>(r, off + lev * p + k, x));
+        const int at = count[off + codes[r] * p + k]++;
+        z_inner[at] = r;
+        z_value[at] = x;
       }
     }
     // lower bounds: 0 on the diagonal of T_i
@@ -71,8 +89,6 @@ ReDesign build_re_design(const std::vector<ReTermData>& terms, int n) {
         for (int r = c; r < p; ++r)
           lt.push_back(Eigen::Triplet<double>(off + lev * p + r, off + lev * p + c, 1.0));
   }
-  re.Z.resize(n, q);
-  re.Z.setFromTriplets(zt.begin(), zt.end());
   re.Lambda.resize(q, q);
   re.Lambda.setFromTriplets(lt.begin(), lt.end());
   re.Lambda.makeCompressed();

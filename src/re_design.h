@@ -11,6 +11,7 @@
 #define GLMMLAB_RE_DESIGN_H
 
 #include "engine_base.h"
+#include <utility>
 #include <vector>
 
 struct ReDesign {
@@ -22,6 +23,29 @@ struct ReDesign {
   std::vector<int> term_offset, term_ncol, term_nlev;   // per term (formula order): first column in Z, p_i, nlev_i
   std::vector<int> to_original_index;   // column of Z -> position in the formula-ordered u and b
   int leading_size = 0, leading_block = 1;   // the first (largest) term in Z: q_1 and its p_1
+
+  ReDesign() = default;
+  ReDesign(const ReDesign&) = default;
+  ReDesign& operator=(const ReDesign&) = default;
+  // Moves that do not copy: Eigen 3.3's SparseMatrix has no move constructor, so the implicit
+  // move would copy Z (n entries per term) at every hand-over. Every member is listed here.
+  ReDesign(ReDesign&& other) noexcept { *this = std::move(other); }
+  ReDesign& operator=(ReDesign&& other) noexcept {
+    n = other.n;
+    q = other.q;
+    ntheta = other.ntheta;
+    Z.swap(other.Z);
+    Lambda.swap(other.Lambda);
+    lambda_index.swap(other.lambda_index);
+    theta_lower.swap(other.theta_lower);
+    term_offset.swap(other.term_offset);
+    term_ncol.swap(other.term_ncol);
+    term_nlev.swap(other.term_nlev);
+    to_original_index.swap(other.to_original_index);
+    leading_size = other.leading_size;
+    leading_block = other.leading_block;
+    return *this;
+  }
 
   // A vector in Z's column order, returned in the formula's term order.
   Eigen::VectorXd to_original(const Eigen::VectorXd& v) const {

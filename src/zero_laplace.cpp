@@ -28,7 +28,7 @@ void GlmmCore::set_zi_random(const std::vector<ReTermData>& terms) {
 double GlmmCore::zi_penalized_deviance(const VectorXd& u, const VectorXd& v, VectorXd* le, VectorXd* lz, VectorXd* dee,
                                        VectorXd* dez, VectorXd* dzz) {
   const int n = y_.size();
-  eta_ = eta_fixed_ + ZL_ * u;
+  set_eta(u);
   model_.set_zeta(zeta_fixed_ + ZLzi_ * v);
   double ll = loglik_constant_;
   for (int i = 0; i < n; ++i) {
@@ -87,9 +87,10 @@ double GlmmCore::zi_laplace_deviance(const VectorXd& theta, const VectorXd& beta
   const int n = y_.size(), q = re_.q, qz = re_zi_.q;
   // M = [A 0; 0 B]
   std::vector<Eigen::Triplet<double> > t;
-  t.reserve(ZL_.nonZeros() + ZLzi_.nonZeros());
-  for (int c = 0; c < ZL_.outerSize(); ++c)
-    for (SpMat::InnerIterator it(ZL_, c); it; ++it) t.emplace_back(it.row(), c, it.value());
+  const Eigen::Map<const SpMat> At_ = At();
+  t.reserve(At_.nonZeros() + ZLzi_.nonZeros());
+  for (int i = 0; i < At_.outerSize(); ++i)
+    for (Eigen::Map<const SpMat>::InnerIterator it(At_, i); it; ++it) t.emplace_back(i, it.row(), it.value());
   for (int c = 0; c < ZLzi_.outerSize(); ++c)
     for (SpMat::InnerIterator it(ZLzi_, c); it; ++it) t.emplace_back(n + it.row(), q + c, it.value());
   SpMat M(2 * n, q + qz);
@@ -109,7 +110,7 @@ double GlmmCore::zi_laplace_deviance(const VectorXd& theta, const VectorXd& beta
   pirls_iter_ = 0;
   for (int it = 0; it < 100; ++it) {
     VectorXd rhs(q + qz);
-    rhs.head(q) = ZLt_ * le - u_;
+    rhs.head(q) = At() * le - u_;
     rhs.tail(qz) = ZLzi_.transpose() * lz - v_;
     llt.factorize(joint_hessian(M, dee, dez, dzz, false));   // the exact Hessian where it is positive definite
     if (llt.info() != Eigen::Success) llt.factorize(joint_hessian(M, dee, dez, dzz, true));

@@ -123,3 +123,37 @@ test_that("a grouping factor with one level is fitted with its variance at 0 and
   expect_message(gm <- glmm(round(Reaction) ~ Days + (1 | pop), ss, family = poisson), "singular")
   expect_lt(abs(gm$loglik - as.numeric(logLik(glm(round(Reaction) ~ Days, poisson, ss)))), 1e-4)
 })
+
+test_that("fixef() has glmmTMB's components cond, zi and disp (its log dispersion) for every family, and prints as glmmTMB", {
+  ss <- fixture_data("sleepstudy")
+  cbpp <- fixture_data("cbpp")
+  ss$rr <- round(ss$Reaction)
+  shapes <- stored_references("fixef_shape")
+  fits <- list(gaussian = glmm(Reaction ~ Days + (1 | Subject), ss),
+               gaussian_reml = glmm(Reaction ~ Days + (1 | Subject), ss, REML = TRUE),
+               binomial = glmm(cbind(incidence, size - incidence) ~ period + (1 | herd), cbpp, family = binomial),
+               nbinom2 = glmm(rr ~ Days + (1 | Subject), ss, family = nbinom2),
+               Gamma = glmm(Reaction ~ Days + (1 | Subject), ss, family = Gamma(link = "log")),
+               noRE = glmm(Reaction ~ Days, ss))
+  for (nm in names(fits)) {
+    f <- fixef(fits[[nm]])
+    ref <- shapes[[nm]]
+    expect_identical(names(f), c("cond", "zi", "disp"))
+    expect_equal(f$cond, ref$cond, tolerance = 1e-4, label = paste(nm, "cond"))
+    expect_identical(f$zi, ref$zi)
+    expect_identical(names(f$disp), ref$disp_names, label = paste(nm, "disp names"))
+    expect_equal(unname(f$disp), unname(ref$disp), tolerance = 1e-5, label = paste(nm, "disp"))
+  }
+  # printed as glmmTMB prints it: the trivial zi and intercept-only disp left out unless asked for
+  out <- capture.output(print(fixef(fits$gaussian)))
+  expect_true(any(grepl("Conditional model", out)))
+  expect_false(any(grepl("Dispersion model|Zero-inflation", out)))
+  expect_true(any(grepl("Dispersion model", capture.output(print(fixef(fits$gaussian), print_trivials = TRUE)))))
+  # bootMer(m, fixef) bootstraps the fixed effects it prints
+  b <- bootMer(fits$gaussian, fixef, nsim = 2, seed = 1)
+  expect_identical(colnames(b$t), c("cond.(Intercept)", "cond.Days"))
+  if (requireNamespace("glmmTMB", quietly = TRUE)) {
+    live <- glmmTMB::glmmTMB(rr ~ Days + (1 | Subject), ss, family = glmmTMB::nbinom2)
+    expect_equal(unname(fixef(fits$nbinom2)$disp), unname(glmmTMB::fixef(live)$disp), tolerance = 1e-5)
+  }
+})

@@ -391,6 +391,49 @@ test_that("glmmTMB's further families' log-densities agree with R's wherever tho
   }
 })
 
+# The Tweedie log-density as a Poisson mixture of gammas summed in R over every count that matters
+# (up to 40 spreads each side of the largest term; written independently of the C++ series).
+tweedie_logdens_wide <- function(y, mu, phi, shape) {
+  vapply(mu, function(m) {
+    p <- 1 + plogis(shape)
+    lam <- m^(2 - p) / (phi * (2 - p))
+    peak <- y^(2 - p) / (phi * (2 - p))
+    spread <- sqrt(peak / (1 + exp(-shape)))
+    n <- seq(max(1, floor(min(peak, lam) - 40 * spread - 100)), ceiling(max(peak, lam) + 40 * spread + 100))
+    l <- dpois(n, lam, log = TRUE) + dgamma(y, shape = n * (2 - p) / (p - 1), scale = phi * (p - 1) * m^(p - 1), log = TRUE)
+    max(l) + log(sum(exp(l - max(l))))
+  }, numeric(1))
+}
+
+test_that("the Tweedie series spread over many terms (p near 2, a small phi) is summed on a grid: R's sum, exact derivatives", {
+  # (y, phi, psi): the terms' spread from 10 (summed term by term) to 550 (on a grid of spread / 8)
+  cases <- list(c(2.3, 0.2, 3), c(2.3, 0.05, 3), c(50, 1e-3, 2), c(300, 0.02, 5), c(300, 0.002, 4), c(300, 0.002, 6), c(300, 0.01, 8))
+  h <- 1e-4   # the values carry lgamma's rounding of large arguments (1e-10): differences to 1e-5
+  for (cs in cases) {
+    y <- cs[1]; phi <- cs[2]; shape <- cs[3]
+    eta <- log(y * c(0.9, 1, 1.2))
+    label <- sprintf("tweedie y=%g phi=%g psi=%g", y, phi, shape)
+    ev <- more_eval("tweedie", "log", y, eta, phi, shape)
+    expect_true(all(abs(ev[, "loglik"] - tweedie_logdens_wide(y, exp(eta), phi, shape)) <= 1e-8), label = paste(label, "log-density"))
+    de <- more_derivs("tweedie", "log", y, eta, phi, shape)
+    fd_eta <- (more_eval("tweedie", "log", y, eta + h, phi, shape)[, "loglik"] - more_eval("tweedie", "log", y, eta - h, phi, shape)[, "loglik"]) / (2 * h)
+    fd_phi <- (more_eval("tweedie", "log", y, eta, phi * exp(h), shape)[, "loglik"] - more_eval("tweedie", "log", y, eta, phi * exp(-h), shape)[, "loglik"]) / (2 * h)
+    expect_true(all(abs(de[, "grad"] - fd_eta) <= 1e-5 * (1 + abs(fd_eta))), label = paste(label, "grad"))
+    expect_true(all(abs(de[, "dphi"] - fd_phi) <= 1e-5 * (1 + abs(fd_phi))), label = paste(label, "dphi"))
+  }
+  # beyond a largest term at j = 1e7 (lgamma's rounding reaches 1e-7 there) the density is outside the family
+  expect_false(is.finite(more_eval("tweedie", "log", 300, log(300), 1e-4, 9.5)[, "loglik"]))
+})
+
+test_that("a Tweedie fit whose power goes to 2 ends there quickly, at glmmTMB's log-likelihood, with the boundary warning", {
+  ss <- fixture_data("sleepstudy")
+  ss$rr <- round(ss$Reaction)
+  ref <- stored_references("fixef_shape")$tweedie_p2   # glmmTMB 1.1.5: false convergence at p = 1.99994
+  expect_warning(m <- glmm(rr ~ Days + (1 | Subject), ss, family = tweedie()), "boundary p = 2")
+  expect_lt(abs(m$loglik - ref$logLik), 2e-4)
+  expect_gt(unname(family_params(m)), 1.999)
+})
+
 test_that("glmmTMB's further families' derivatives in eta and log phi are the finite differences of their values", {
   cases <- list(list("beta", "logit", 0.3, 8), list("beta", "probit", 0.3, 8), list("beta", "cloglog", 0.8, 3),
                 list("betabinomial", "logit", 0.3, 5, NA, 10), list("betabinomial", "cloglog", 0.3, 5, NA, 10),
