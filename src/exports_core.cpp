@@ -97,6 +97,16 @@ SEXP cpp_core_lmm(const Eigen::Map<Eigen::MatrixXd> X, const Eigen::Map<Eigen::V
   });
 }
 
+namespace {
+
+// An owner of `x` that keeps it from R's garbage collector until the last copy is destroyed.
+std::shared_ptr<void> preserve_for_core(SEXP x) {
+  R_PreserveObject(x);
+  return std::shared_ptr<void>(nullptr, [x](void*) { R_ReleaseObject(x); });
+}
+
+}  // namespace
+
 // A GLMM's core for family and link codes (families.h); a Gauss-Hermite rule (nodes, weights)
 // of more than one point replaces the Laplace approximation by adaptive quadrature.
 // factor_method and max_bytes as for cpp_core_lmm(). X is the conditioned design X A;
@@ -111,12 +121,14 @@ SEXP cpp_core_glmm(Rcpp::NumericMatrix X, Rcpp::NumericVector y, Rcpp::NumericVe
              Eigen::Map<Eigen::VectorXd>(offset.begin(), offset.size()));
   return interruptible([&]() -> SEXP {
     ReDesign re = build_re_design(re_terms_from_list(terms, Xm.rows()), Xm.rows());
-    // the core reads X, y, weights and offset in place: the pointer keeps them alive (its `prot`)
-    GlmmCore* core = new GlmmCore(X.begin(), Xm.rows(), Xm.cols(), y.begin(), weights.begin(), offset.begin(),
-                                  std::move(re), family, link, factor_method, max_bytes, reml_log_jacobian);
-    Rcpp::XPtr<MixedCore> ptr(core, true, R_NilValue, Rcpp::List::create(X, y, weights, offset));
+    // the core reads X, y, weights and offset in place: it holds them preserved from R's
+    // collector for its life (not as the pointer's `prot`, which serialize() would write out)
+    std::shared_ptr<void> inputs = preserve_for_core(Rcpp::List::create(X, y, weights, offset));
+    std::unique_ptr<GlmmCore> core(new GlmmCore(X.begin(), Xm.rows(), Xm.cols(), y.begin(), weights.begin(), offset.begin(),
+                                                std::move(re), family, link, factor_method, max_bytes, reml_log_jacobian));
+    core->hold_inputs(std::move(inputs));
     core->set_quadrature(gh_nodes, gh_weights);
-    return ptr;
+    return Rcpp::XPtr<MixedCore>(core.release(), true);
   });
 }
 

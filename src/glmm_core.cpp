@@ -186,7 +186,7 @@ bool GlmmCore::build_inverse_positions() {
     if (outer[i + 1] - outer[i] != m) engine_stop("internal error: the rows of Z differ in their number of entries");
   pairs_per_obs_ = m * (m + 1) / 2;
   g_pos_.resize((std::size_t)n * pairs_per_obs_);
-  int k = 0;
+  std::size_t k = 0;
   for (int i = 0; i < n; ++i) {
     for (int s = outer[i]; s < outer[i + 1]; ++s) {
       for (int t = outer[i]; t <= s; ++t) {
@@ -272,7 +272,7 @@ double GlmmCore::laplace_deviance(const VectorXd& theta, const VectorXd& beta, d
     if (change < 1e-14 * (1.0 + std::abs(dev)) && decrement < 1e-18 * (1.0 + std::abs(dev))) break;
     // a shortened step that gained only rounding: the Newton direction is no longer that of the
     // deviance's values (a density summed to rounding, as the Tweedie series near p = 2); at the mode
-    if (step < 1.0 && change <= 1e-13 * std::abs(dev)) break;
+    if (step < 1.0 && change <= 1e-13 * std::abs(dev) && decrement < 1e-6 * (1.0 + std::abs(dev))) break;
   }
   // the Laplace log-determinant needs H with the unfloored information at the mode: the last
   // Newton factor is that H when it is at the mode and nothing was floored

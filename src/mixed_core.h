@@ -14,6 +14,7 @@
 #define GLMMLAB_MIXED_CORE_H
 
 #include "re_design.h"
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -65,10 +66,16 @@ class MixedCore {
   // Does the core factor with the blocked factor (or the simplicial sparse one)?
   virtual bool uses_blocked_factor() const = 0;
   const ReDesign& design() const { return re_; }
+  // Hold `owner` for the core's life: whatever keeps alive the memory the core reads in place
+  // (released, through its deleter, when the core is destroyed).
+  void hold_inputs(std::shared_ptr<void> owner) { inputs_owner_ = std::move(owner); }
 
  protected:
   explicit MixedCore(ReDesign re) : re_(std::move(re)) {}
   ReDesign re_;
+
+ private:
+  std::shared_ptr<void> inputs_owner_;
 };
 
 #endif

@@ -182,6 +182,22 @@ test_that("nested (1 | pop/patch): one table per grouping factor, inner first", 
   expect_equal(re[["patch:pop"]][[1]], rl0[["patch:pop"]][[1]], tolerance = 1e-8)
 })
 
+test_that("a GLMM's core pointer serializes to almost nothing, and the fit survives saveRDS/readRDS", {
+  # the core reads the design and response in place but does not hang them on its pointer
+  cbpp <- fixture_data("cbpp")
+  g <- glmm(cbind(incidence, size - incidence) ~ period + (1 | herd), cbpp, family = binomial)
+  expect_lt(length(serialize(g$core$ptr, NULL)), 200)
+  path <- tempfile(fileext = ".rds")
+  on.exit(unlink(path))
+  saveRDS(g, path)
+  g2 <- readRDS(path)
+  expect_true(glmmlab:::is_null_pointer(g2$core$ptr))
+  expect_equal(vcov(g2), vcov(g))
+  expect_equal(attr(ranef(g2)$cond$herd, "condVar"), attr(ranef(g)$cond$herd, "condVar"))
+  gc()   # the inputs the live core holds are still there after a collection
+  expect_equal(logLik(refit(g)), logLik(g))
+})
+
 test_that("condVar survives saveRDS/readRDS (the core is rebuilt)", {
   m <- glmm(y ~ x1 + (1 | groupID), data = chapter_sim_data())
   path <- tempfile(fileext = ".rds")
