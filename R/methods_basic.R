@@ -7,9 +7,12 @@
 #' The usual extractor functions of R's modelling generics, for a model fitted by [glmm()].
 #' `logLik()` carries the `df` and `nobs` attributes that [stats::AIC()] and [stats::BIC()]
 #' need, so a `glmm` fit can be compared with `lm()` or `glm()` fits in one `AIC()` call.
-#' `fixef()` and `vcov()` return lists with one element, `cond` (the conditional model), as
-#' 'glmmTMB' does, so `fixef(m)$cond` and `vcov(m)$cond` work as in course material written
-#' for it.
+#' `fixef()` and `vcov()` return lists by model component, as 'glmmTMB' does, so `fixef(m)$cond`
+#' and `vcov(m)$cond` (the conditional model) work as in course material written for it.
+#' `fixef()` always has glmmTMB's three components: `cond`, `zi` (empty without a
+#' zero-inflation model) and `disp` (glmmTMB's log dispersion: log sigma^2 for gaussian, the log
+#' shape for Gamma, log `sigma()` for the other families with a dispersion; empty for poisson and
+#' binomial); printing leaves out the empty ones and an intercept-only `disp`, as glmmTMB's does.
 #'
 #' For REML fits `logLik()` is the restricted log-likelihood and `deviance()` the REML
 #' criterion (as in 'lme4'); compare models differing in their fixed effects with ML fits.
@@ -33,8 +36,8 @@
 #' @param k penalty per parameter (2 for AIC).
 #' @param ... further arguments, unused.
 #' @return `logLik()`: an object of class `"logLik"`. `nobs()`, `df.residual()`, `sigma()`,
-#'   `deviance()`: a number. `fixef()`: a list of class `"fixef.glmmlab"` with the named vector
-#'   `cond`. `vcov()`: a list of class `"vcov.glmmlab"` with the matrix `cond`; with
+#'   `deviance()`: a number. `fixef()`: a list of class `"fixef.glmmlab"` with the named vectors
+#'   `cond`, `zi` and `disp`. `vcov()`: a list of class `"vcov.glmmlab"` with the matrix `cond`; with
 #'   `full = TRUE`, one named matrix. `formula()`,
 #'   `family()`, `model.frame()`, `model.matrix()` (fixed effects), `terms()` (fixed part):
 #'   the corresponding pieces of the model. `extractAIC()`: `c(edf, AIC)`.
