@@ -84,12 +84,12 @@ bootMer <- function(x, FUN, nsim = 1, seed = NULL, use.u = FALSE, re.form = NA, 
 
 # FUN with a list of numeric vectors (glmmTMB's fixef(m): list(cond, zi, disp)) flattened to one
 # named vector (names "cond.(Intercept)", ...), so that bootMer(m, fixef) works as with lme4: of
-# fixef(), the components it prints (not an intercept-only dispersion model).
+# fixef(), the components it prints (not the trivial ones: trivial_fixef_component()).
 bootmer_numeric_fun <- function(FUN) {
   force(FUN)
   function(fit) {
     value <- FUN(fit)
-    if (inherits(value, "fixef.glmmlab") && identical(names(value$disp), "(Intercept)")) value$disp <- NULL
+    if (inherits(value, "fixef.glmmlab")) value <- value[!mapply(trivial_fixef_component, names(value), value)]
     if (is.list(value) && length(value) && all(vapply(value, function(v) is.null(v) || is.numeric(v), logical(1)))) {
       value <- unlist(value[lengths(value) > 0L])
     }

@@ -272,17 +272,19 @@ single_disp_estimate <- function(object) {
   c("(Intercept)" = log(sigma.glmmlab(object)) / betad_scale(object$family$family))
 }
 
-# Print each component's fixed effects under its heading ("Conditional model:"); as glmmTMB, a
-# component without coefficients and a dispersion model that is an intercept alone are left out
-# unless print_trivials = TRUE.
+# Is a fixef() component trivial, as glmmTMB judges it: no coefficients, or a dispersion model
+# that is an intercept alone (left out of print() and of bootMer(m, fixef)).
+trivial_fixef_component <- function(name, values) !length(values) || (name == "disp" && identical(names(values), "(Intercept)"))
+
+# Print each component's fixed effects under its heading ("Conditional model:"), the trivial
+# ones (trivial_fixef_component()) only when print_trivials = TRUE.
 #' @rdname glmm-accessors
 #' @param print_trivials print components that have no coefficients, and a dispersion model
 #'   that is only an intercept (as 'glmmTMB').
 #' @export
 print.fixef.glmmlab <- function(x, digits = max(3, getOption("digits") - 3), print_trivials = FALSE, ...) {
   for (component in names(x)) {
-    trivial <- !length(x[[component]]) || (component == "disp" && identical(names(x[[component]]), "(Intercept)"))
-    if (trivial && !print_trivials) next
+    if (!print_trivials && trivial_fixef_component(component, x[[component]])) next
     cat(sprintf("\n%s:\n", component_title(component)))
     if (!length(x[[component]])) {
       cat("(no coefficients)\n")

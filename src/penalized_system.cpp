@@ -345,9 +345,10 @@ void PenalizedSystem::form_A(const ReDesign& re) {
   for (int j = 0; j < q_; ++j) av[diagonal_of_A_[j]] += 1.0;
 }
 
-// Block (g, h) of Lambda' Z'WZ Lambda, T_g' M_gh T_h (M = Z'WZ), at A's entries in it, where T(k, i) = lv[l_outer[first + i] + k - i]; `range` as in pair_ranges_. A column of
-// M_gh is read in place when it is full (the usual case), else gathered densely. PG and PH are the
-// blocks' widths when known at compile time (the loops then unroll and the tests fold), else 0.
+// Block (g, h) of Lambda' Z'WZ Lambda, T_g' M_gh T_h (M = Z'WZ), at A's entries in it, where
+// T(k, i) = lv[l_outer[first + i] + k - i]; `range` as in pair_ranges_. A column of M_gh is read
+// in place when it is full (the usual case), else gathered densely. PG and PH are the blocks'
+// widths when known at compile time (the loops then unroll and the tests fold), else 0.
 template <int PG, int PH>
 void PenalizedSystem::form_A_block(const double* lv, const int* l_outer, const BlockPair& pair, const int* range) {
   const int g = pair.g, h = pair.h;
