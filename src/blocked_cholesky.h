@@ -69,6 +69,13 @@ class BlockedCholesky {
   }
   void analyze_rest(const SpMat& A, std::vector<std::vector<int> >& level_rows, double max_doubles);
   void apply_update(const Panel& target, const Update& update);
+  // Dense mode (dense_lead_): scalar leading levels over a rest that is one dense supernode,
+  // their rows dense enough there that rank-b updates by dense products (b levels at a time,
+  // scattered into lead_dense_) beat per-level scattered outer products; the same batching
+  // gives their entries of the selected inverse.
+  bool use_dense_lead(int nsuper) const;
+  void dense_lead_update(const Panel& target);
+  void dense_lead_inverse();
   // Leading level k has one column and rows of its own (see single_updates_).
   bool single_column(int k) const { return p1_ == 1 && lead_group_[k] == 1; }
   // S on the rows rows_[first .. first + m) (sorted rest rows), from the panels done: m x m
@@ -98,6 +105,8 @@ class BlockedCholesky {
   mutable std::vector<int> relative_;  // scratch: row -> position in the current supernode
   typedef Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> RowMatrix;
   Eigen::MatrixXd product_;            // scratch for one update
+  bool dense_lead_ = false;            // see dense_lead_update()
+  Eigen::MatrixXd lead_dense_, lead_product_;   // q2 x b scratch of the dense mode
   mutable std::vector<int> positions_; // scratch: target positions of one update's rows
   int max_below_ = 0;                  // most rows below a supernode's columns
   mutable RowMatrix solve_buffer_, below_buffer_;   // scratch for the solves
