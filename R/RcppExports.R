@@ -53,8 +53,8 @@ cpp_core_moment_theta <- function(ptr) {
     .Call(`_glmmlab_cpp_core_moment_theta`, ptr)
 }
 
-cpp_core_reml_information <- function(ptr, par) {
-    .Call(`_glmmlab_cpp_core_reml_information`, ptr, par)
+cpp_core_beta_information <- function(ptr, par, reml) {
+    .Call(`_glmmlab_cpp_core_beta_information`, ptr, par, reml)
 }
 
 cpp_core_start_info <- function(ptr, par) {

@@ -134,7 +134,7 @@ finish_reml_opt <- function(core, opt, lower) {
 # parameters (S_X^{-1} alone) when their Hessian is not positive definite or not asked for.
 reml_vcov_beta <- function(core, par, with_variance_parameters = TRUE) {
   map <- core$map
-  info <- cpp_core_reml_information(core$ptr, par)
+  info <- cpp_core_beta_information(core$ptr, par, reml = TRUE)
   V_z <- tryCatch(solve(info), error = function(e) NULL)
   if (is.null(V_z)) return(NULL)
   V <- map$A %*% V_z %*% t(map$A)

@@ -192,15 +192,16 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
-// cpp_core_reml_information
-Rcpp::NumericMatrix cpp_core_reml_information(SEXP ptr, const Eigen::VectorXd par);
-RcppExport SEXP _glmmlab_cpp_core_reml_information(SEXP ptrSEXP, SEXP parSEXP) {
+// cpp_core_beta_information
+Rcpp::NumericMatrix cpp_core_beta_information(SEXP ptr, const Eigen::VectorXd par, bool reml);
+RcppExport SEXP _glmmlab_cpp_core_beta_information(SEXP ptrSEXP, SEXP parSEXP, SEXP remlSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::RNGScope rcpp_rngScope_gen;
     Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
     Rcpp::traits::input_parameter< const Eigen::VectorXd >::type par(parSEXP);
-    rcpp_result_gen = Rcpp::wrap(cpp_core_reml_information(ptr, par));
+    Rcpp::traits::input_parameter< bool >::type reml(remlSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_core_beta_information(ptr, par, reml));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -334,7 +335,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glmmlab_cpp_core_optimize", (DL_FUNC) &_glmmlab_cpp_core_optimize, 9},
     {"_glmmlab_cpp_core_uses_blocked", (DL_FUNC) &_glmmlab_cpp_core_uses_blocked, 1},
     {"_glmmlab_cpp_core_moment_theta", (DL_FUNC) &_glmmlab_cpp_core_moment_theta, 1},
-    {"_glmmlab_cpp_core_reml_information", (DL_FUNC) &_glmmlab_cpp_core_reml_information, 2},
+    {"_glmmlab_cpp_core_beta_information", (DL_FUNC) &_glmmlab_cpp_core_beta_information, 3},
     {"_glmmlab_cpp_core_start_info", (DL_FUNC) &_glmmlab_cpp_core_start_info, 2},
     {"_glmmlab_cpp_core_set_components", (DL_FUNC) &_glmmlab_cpp_core_set_components, 7},
     {"_glmmlab_cpp_core_set_zi_random", (DL_FUNC) &_glmmlab_cpp_core_set_zi_random, 2},

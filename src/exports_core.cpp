@@ -220,11 +220,11 @@ bool cpp_core_uses_blocked(SEXP ptr) { return core_from(ptr)->uses_blocked_facto
 // [[Rcpp::export]]
 Rcpp::NumericVector cpp_core_moment_theta(SEXP ptr) { return Rcpp::wrap(lmm_core_from(ptr, "the moment start")->moment_theta()); }
 
-// S_X at the REML mode for par (GlmmCore::reml_information()).
+// S_X at the (REML or ML) mode for par (GlmmCore::beta_information()).
 // [[Rcpp::export]]
-Rcpp::NumericMatrix cpp_core_reml_information(SEXP ptr, const Eigen::VectorXd par) {
-  const MatrixXd S = glmm_core_from(ptr, "the REML information")->reml_information(par);
-  if (S.size() == 0) Rcpp::stop("the REML criterion is not finite at these parameters");
+Rcpp::NumericMatrix cpp_core_beta_information(SEXP ptr, const Eigen::VectorXd par, bool reml) {
+  const MatrixXd S = glmm_core_from(ptr, "the information on beta")->beta_information(par, reml);
+  if (S.size() == 0) Rcpp::stop("the Laplace approximation is not finite at these parameters");
   return Rcpp::wrap(S);
 }
 

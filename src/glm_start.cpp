@@ -50,6 +50,7 @@ bool fit_glm(const Eigen::Ref<const MatrixXd>& X, const Eigen::Ref<const VectorX
     eta = offset;
     ll = glm_loglik(model, y, eta, weights, &grad, &info);
   }
+  VectorXd grad_new(n), info_new(n);   // a trial point's derivatives (swapped in when it is kept)
   for (int it = 0; it < 100 && std::isfinite(ll); ++it) {
     if (it % 10 == 9) check_user_interrupt();   // all objects here clean up as it unwinds
     const VectorXd score = X.transpose() * grad;
@@ -63,11 +64,12 @@ bool fit_glm(const Eigen::Ref<const MatrixXd>& X, const Eigen::Ref<const VectorX
       converged = true;
       break;
     }
+    // each trial point's derivatives with its value (the full step is almost always kept)
     double step = 1.0, ll_new = -std::numeric_limits<double>::infinity();
     VectorXd eta_new;
     for (int k = 0; k < 30; ++k, step *= 0.5) {
       eta_new = X * (beta + step * delta) + offset;
-      ll_new = glm_loglik(model, y, eta_new, weights, nullptr, nullptr);
+      ll_new = glm_loglik(model, y, eta_new, weights, &grad_new, &info_new);
       if (ll_new >= ll - 1e-12 * std::abs(ll)) break;
     }
     if (!(ll_new >= ll - 1e-12 * std::abs(ll))) {   // no ascent: at the maximum to rounding?
@@ -75,8 +77,10 @@ bool fit_glm(const Eigen::Ref<const MatrixXd>& X, const Eigen::Ref<const VectorX
       break;
     }
     beta += step * delta;
-    eta = eta_new;
-    ll = glm_loglik(model, y, eta, weights, &grad, &info);
+    eta.swap(eta_new);
+    grad.swap(grad_new);
+    info.swap(info_new);
+    ll = ll_new;
   }
   beta_out = beta;
   eta_out = eta;

@@ -397,8 +397,8 @@ double GlmmCore::reml_deviance(const VectorXd& theta, double phi, double shape) 
   return dev + ldL2_ + ld_SX2_ - p * std::log(2.0 * M_PI);
 }
 
-MatrixXd GlmmCore::reml_information(const VectorXd& par) {
-  if (!std::isfinite(objective(par, true))) return MatrixXd();
+MatrixXd GlmmCore::beta_information(const VectorXd& par, bool reml) {
+  if (!std::isfinite(objective(par, reml))) return MatrixXd();
   MatrixXd B;
   Eigen::LLT<MatrixXd> S;
   beta_schur(B, S);

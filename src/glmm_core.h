@@ -87,9 +87,10 @@ class GlmmCore : public MixedCore {
   // information on beta given theta (A = Z Lambda). False where unavailable.
   bool start_info(const Eigen::VectorXd& par, double& value, Eigen::MatrixXd& moments, Eigen::VectorXd& cond_diag,
                   Eigen::MatrixXd& beta_info);
-  // S_X = X'DX - X'DA H^{-1} A'DX at the REML mode for par (the information on beta in the joint
-  // Laplace approximation); empty where the criterion is not finite.
-  Eigen::MatrixXd reml_information(const Eigen::VectorXd& par);
+  // S_X = X'DX - X'DA H^{-1} A'DX at the mode for par (REML: the joint mode, S_X the information on
+  // beta in the joint Laplace approximation; ML: the information on beta given theta, without the
+  // log-determinant's part); empty where the criterion is not finite.
+  Eigen::MatrixXd beta_information(const Eigen::VectorXd& par, bool reml);
   // Adaptive Gauss-Hermite quadrature (one scalar random-effect term only): nodes and weights
   // of the rule for the integral of exp(-x^2) f(x); an empty rule means the Laplace approximation.
   void set_quadrature(const Eigen::VectorXd& nodes, const Eigen::VectorXd& weights);
