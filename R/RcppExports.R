@@ -49,6 +49,10 @@ cpp_core_uses_blocked <- function(ptr) {
     .Call(`_glmmlab_cpp_core_uses_blocked`, ptr)
 }
 
+cpp_core_uses_dense_lead <- function(ptr) {
+    .Call(`_glmmlab_cpp_core_uses_dense_lead`, ptr)
+}
+
 cpp_core_moment_theta <- function(ptr) {
     .Call(`_glmmlab_cpp_core_moment_theta`, ptr)
 }

@@ -34,6 +34,7 @@ class BlockedCholesky {
   // Stops early, with fits() false, when the factor would hold more than max_doubles numbers.
   BlockedCholesky(const SpMat& A, int q1, int p1, double max_doubles = 1e300);
   bool fits() const { return fits_; }
+  bool dense_lead() const { return dense_lead_; }   // the dense mode (dense_lead_update())
   double needed_doubles() const { return needed_doubles_; }
   bool needed_is_lower_bound() const { return needed_is_lower_bound_; }
   // Does factorize() read stored entry e of A (the other triangle of the rest is skipped)?

@@ -216,6 +216,10 @@ Rcpp::List cpp_core_optimize(SEXP ptr, const Eigen::VectorXd start, const Eigen:
 // [[Rcpp::export]]
 bool cpp_core_uses_blocked(SEXP ptr) { return core_from(ptr)->uses_blocked_factor(); }
 
+// Does the core's blocked factor use its dense mode for the leading term (blocked_cholesky.h)?
+// [[Rcpp::export]]
+bool cpp_core_uses_dense_lead(SEXP ptr) { return core_from(ptr)->uses_dense_lead(); }
+
 // The LMM's moment start for theta (LmmCore::moment_theta()).
 // [[Rcpp::export]]
 Rcpp::NumericVector cpp_core_moment_theta(SEXP ptr) { return Rcpp::wrap(lmm_core_from(ptr, "the moment start")->moment_theta()); }

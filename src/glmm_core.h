@@ -71,6 +71,7 @@ class GlmmCore : public MixedCore {
   void clear_cache() override;
   Eigen::VectorXd lower(bool reml) const override;
   bool uses_blocked_factor() const override { return system_.blocked(); }
+  bool uses_dense_lead() const override { return system_.dense_lead(); }
 
   int ntheta() const { return re_.ntheta; }
   int p() const { return X_.cols(); }

@@ -74,6 +74,7 @@ class LmmCore : public MixedCore {
   Eigen::MatrixXd RX() const { return RX_; }                  // upper triangular, p x p
   Eigen::MatrixXd cond_var(int term) const;   // blocks of Lambda A^{-1} Lambda' (see re_design.h)
   bool uses_blocked_factor() const override { return system_.blocked(); }
+  bool uses_dense_lead() const override { return system_.dense_lead(); }
   int n() const { return n_; }
   int p() const { return p_; }
   double sum_log_weights() const { return sum_log_w_; }

@@ -65,6 +65,8 @@ class MixedCore {
   virtual Eigen::VectorXd lower(bool reml) const = 0;
   // Does the core factor with the blocked factor (or the simplicial sparse one)?
   virtual bool uses_blocked_factor() const = 0;
+  // Does the blocked factor update its rest by dense products (blocked_cholesky.h's dense mode)?
+  virtual bool uses_dense_lead() const = 0;
   const ReDesign& design() const { return re_; }
   // Hold `owner` for the core's life: whatever keeps alive the memory the core reads in place
   // (released, through its deleter, when the core is destroyed).

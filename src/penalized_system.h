@@ -58,6 +58,7 @@ class PenalizedSystem {
   const SpMat& ZtWZ() const { return ZtWZ_; }   // both triangles, rows sorted
   const SpMat& Zt() const { return Zt_; }       // Z' (row i of Z as column i), compressed
   bool blocked() const { return blocked_; }
+  bool dense_lead() const { return blocked_ && blocked_chol_.dense_lead(); }
 
  private:
   void build_pattern_of_A(const ReDesign& re);

@@ -67,3 +67,23 @@ fixture_data <- function(name) {
   attr(d, "source") <- NULL
   d
 }
+
+# Crossed counts or 0/1 responses: rows_per_a rows for each of n_a levels of a, each row with a
+# level of b (n_b levels) drawn at random and, when n_c > 0, a level of c; y ~ x + the levels'
+# effects (SDs 0.5, 0.3, 0.2) on the log (poisson) or logit (binomial) scale. With few levels of
+# b (and c) the levels of a fill much of the rest of the blocked factor (its dense mode).
+# tests/references/refs_dense.R fits the same data with glmmTMB.
+crossed_counts_data <- function(n_a, n_b, rows_per_a, seed, family = "poisson", n_c = 0L) {
+  withr::with_seed(seed, {
+    a <- rep(seq_len(n_a), each = rows_per_a)
+    n <- length(a)
+    b <- sample.int(n_b, n, replace = TRUE)
+    c_level <- if (n_c > 0L) sample.int(n_c, n, replace = TRUE) else rep(1L, n)
+    x <- rnorm(n)
+    eta <- 0.2 + 0.3 * x + rnorm(n_a, 0, 0.5)[a] + rnorm(n_b, 0, 0.3)[b] + if (n_c > 0L) rnorm(n_c, 0, 0.2)[c_level] else 0
+    y <- if (family == "poisson") rpois(n, exp(eta)) else rbinom(n, 1, plogis(eta))
+    d <- data.frame(y, x, a = factor(a), b = factor(b))
+    if (n_c > 0L) d$c <- factor(c_level)
+    d
+  })
+}
