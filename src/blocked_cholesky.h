@@ -18,6 +18,10 @@
 //   S_RJ = -S_RR Y,   S_JJ = D^{-T} D^{-1} - Y' S_RJ,
 // supernodes from last to first, then the leading levels (whose rows R all lie in the rest).
 // S_RR is gathered from the panels already done (the rows below a panel form a clique of L).
+// Dense mode: when the leading term is scalar, the rest is one dense supernode and the levels'
+// rows fill a good part of it (two crossed terms, the second small), the levels update the rest
+// by rank-128 dense products, 128 levels scattered into a q2 x 128 matrix at a time, and their
+// entries of the selected inverse come from one dense product per 128 levels (use_dense_lead()).
 // Memory: before the structure is stored, the factor's entries are counted (elimination tree and
 // row subtrees, O(q) memory); beyond max_doubles the analysis stops with fits() false and
 // needed_doubles() giving the count (a lower bound when the count itself was cut short).

@@ -18,7 +18,7 @@ expect_matches_tmb <- function(m, ref, label) {
   expect_equal(sds, ref$sd, tolerance = 1e-4, label = paste(label, "SDs"))
 }
 
-# The four data sets and models of refs_dense.R.
+# The data sets and models of refs_dense.R.
 dense_cases <- list(
   poisson_dense = list(data = function() crossed_counts_data(200, 30, 40, seed = 1601), formula = y ~ x + (1 | a) + (1 | b),
                        family = poisson, dense = TRUE),
@@ -27,10 +27,12 @@ dense_cases <- list(
   poisson_large = list(data = function() crossed_counts_data(300, 40, 40, seed = 1603), formula = y ~ x + (1 | a) + (1 | b),
                        family = poisson, dense = TRUE),
   binomial_large = list(data = function() crossed_counts_data(400, 300, 30, seed = 1604, family = "binomial"),
-                        formula = y ~ x + (1 | a) + (1 | b), family = binomial, dense = FALSE)
+                        formula = y ~ x + (1 | a) + (1 | b), family = binomial, dense = FALSE),
+  gaussian_dense = list(data = function() crossed_counts_data(200, 30, 40, seed = 1601), formula = log1p(y) ~ x + (1 | a) + (1 | b),
+                        family = gaussian, dense = TRUE)
 )
 
-test_that("crossed GLMMs on the dense mode and on the sparse rest match glmmTMB's fits", {
+test_that("crossed GLMMs and an LMM on the dense mode and on the sparse rest match glmmTMB's fits", {
   for (name in names(dense_cases)) {
     case <- dense_cases[[name]]
     m <- glmm(case$formula, data = case$data(), family = case$family)
