@@ -420,22 +420,29 @@ bool BlockedCholesky::use_dense_lead(int nsuper) const {
   return dense >= 1e5 && sparse >= 0.2 * dense;
 }
 
+// The panels of leading levels k0 .. k0 + b - 1 as the b columns of lead_dense_ (rows in the
+// rest's numbering, zeros off the levels' rows), each divided by its L11 entry when `per_l11`.
+void BlockedCholesky::scatter_levels(int k0, int b, bool per_l11) {
+  const int f = rows_[panels_[nlev1_].row_start];
+  auto X = lead_dense_.leftCols(b);
+  X.setZero();
+  for (int j = 0; j < b; ++j) {
+    const Panel& src = panels_[k0 + j];
+    const int* r = rows_.data() + src.row_start;
+    const double* x = values_.data() + src.offset;
+    const double l = per_l11 ? values_[k0 + j] : 1.0;
+    for (int t = 0; t < src.height; ++t) X(r[t] - f, j) = per_l11 ? x[t] / l : x[t];
+  }
+}
+
 // The leading levels' updates of the dense rest T: T -= X X' (lower triangle), X the q2 x b
-// matrix of b levels' panels (zeros off their rows), 128 levels at a time.
+// matrix of b levels' panels (scatter_levels()), 128 levels at a time.
 void BlockedCholesky::dense_lead_update(const Panel& target) {
   Eigen::Map<MatrixXd> T(values_.data() + target.offset, target.height, target.width);
-  const int f = rows_[target.row_start];
   for (int k0 = 0; k0 < nlev1_; k0 += lead_dense_.cols()) {
     const int b = std::min<int>(lead_dense_.cols(), nlev1_ - k0);
-    auto X = lead_dense_.leftCols(b);
-    X.setZero();
-    for (int j = 0; j < b; ++j) {
-      const Panel& src = panels_[k0 + j];
-      const int* r = rows_.data() + src.row_start;
-      const double* x = values_.data() + src.offset;
-      for (int t = 0; t < src.height; ++t) X(r[t] - f, j) = x[t];
-    }
-    T.selfadjointView<Eigen::Lower>().rankUpdate(X, -1.0);
+    scatter_levels(k0, b, false);
+    T.selfadjointView<Eigen::Lower>().rankUpdate(lead_dense_.leftCols(b), -1.0);
   }
 }
 
@@ -448,14 +455,8 @@ void BlockedCholesky::dense_lead_inverse() {
   Eigen::Map<const MatrixXd> S(inverse_.data() + target.offset, target.height, target.width);
   for (int k0 = 0; k0 < nlev1_; k0 += lead_dense_.cols()) {
     const int b = std::min<int>(lead_dense_.cols(), nlev1_ - k0);
-    auto Y = lead_dense_.leftCols(b);
-    Y.setZero();
-    for (int j = 0; j < b; ++j) {
-      const Panel& src = panels_[k0 + j];
-      const int* r = rows_.data() + src.row_start;
-      const double l = values_[k0 + j], *W = values_.data() + src.offset;
-      for (int t = 0; t < src.height; ++t) Y(r[t] - f, j) = W[t] / l;
-    }
+    scatter_levels(k0, b, true);
+    const auto Y = lead_dense_.leftCols(b);
     auto Z = lead_product_.leftCols(b);
     Z.noalias() = S * Y;
     for (int j = 0; j < b; ++j) {

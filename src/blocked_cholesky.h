@@ -79,6 +79,7 @@ class BlockedCholesky {
   // scattered into lead_dense_) beat per-level scattered outer products; the same batching
   // gives their entries of the selected inverse.
   bool use_dense_lead(int nsuper) const;
+  void scatter_levels(int k0, int b, bool per_l11);
   void dense_lead_update(const Panel& target);
   void dense_lead_inverse();
   // Leading level k has one column and rows of its own (see single_updates_).
