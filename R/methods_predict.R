@@ -83,7 +83,7 @@ predict.glmmlab <- function(object, newdata = NULL, re.form = NULL, allow.new.le
   type <- match.arg(type)
   re.form <- deprecated_re_form(re.form, ...)
   if (!is.null(newparams)) object <- with_new_parameters(object, newparams)
-  warn_unused_dots(...)
+  warn_unused_dots(..., .used = deprecated_re_form_names)
   check_flag(allow.new.levels, "allow.new.levels")
   check_flag(se.fit, "se.fit")
   check_flag(random.only, "random.only")
@@ -147,9 +147,10 @@ with_new_parameters <- function(object, newparams) {
 }
 
 # lme4's old spellings of re.form (ReForm, REForm, REform) are used, with lme4's deprecation warning.
+deprecated_re_form_names <- c("ReForm", "REForm", "REform")
 deprecated_re_form <- function(re.form, ...) {
   dots <- list(...)
-  old <- intersect(names(dots), c("ReForm", "REForm", "REform"))
+  old <- intersect(names(dots), deprecated_re_form_names)
   if (!length(old)) return(re.form)
   warning(sprintf("'%s' is deprecated; use 're.form' instead", old[1L]), call. = FALSE)
   dots[[old[1L]]]
@@ -191,13 +192,15 @@ check_flag <- function(value, name) {
   }
 }
 
-# Warn about arguments in `...` that a method does not use.
-warn_unused_dots <- function(...) {
-  if (...length()) {
-    dots <- names(list(...))
-    label <- if (is.null(dots) || any(dots == "")) "unnamed arguments" else paste(sQuote(dots, FALSE), collapse = ", ")
-    warning("arguments ignored: ", label, call. = FALSE)
-  }
+# Warn about arguments in `...` that a method does not use (`.used`: the names it reads from `...`).
+warn_unused_dots <- function(..., .used = character()) {
+  if (!...length()) return(invisible())
+  dots <- names(list(...))
+  if (is.null(dots)) dots <- rep("", ...length())
+  dots <- dots[!dots %in% .used]
+  if (!length(dots)) return(invisible())
+  label <- if (any(dots == "")) "unnamed arguments" else paste(sQuote(dots, FALSE), collapse = ", ")
+  warning("arguments ignored: ", label, call. = FALSE)
 }
 
 # The random-effect terms that `re.form` keeps: a list of list(index (into object$re), columns
@@ -359,6 +362,10 @@ with_training_predvars <- function(tt, frame) {
 # "unknown fixed effects" or the random-effect term), in glmmTMB's words.
 new_model_frame <- function(tt, nd, xlev, what = "unknown fixed effects") {
   nd <- factor_columns_as_character(nd, xlev)
+  # the fit's contrasts apply (check_contrasts_match() stops at different ones unless
+  # allow.new.levels = TRUE): a factor's own contrasts in `newdata` are dropped here, silently as
+  # glmmTMB does, not by model.frame()'s re-levelling with a warning for each
+  for (v in intersect(names(xlev), names(nd))) if (is.factor(nd[[v]])) attr(nd[[v]], "contrasts") <- NULL
   tryCatch(stats::model.frame(tt, nd, na.action = stats::na.pass, xlev = xlev),
            error = function(e) {
              msg <- conditionMessage(e)

@@ -15,7 +15,8 @@ test_that("lme4's newparams, random.only and re.form with some columns of a term
   expect_equal(predict(m, re.form = ~ (0 + Days | Subject)), refs$predict_slope_only_lme4, tolerance = 1e-4)
   expect_equal(predict(m, re.form = ~ (1 | Subject)) + predict(m, re.form = ~ (0 + Days | Subject)) - predict(m, re.form = NA),
                predict(m), tolerance = 1e-10)
-  expect_warning(old <- predict(m, ReForm = NA), "'ReForm' is deprecated")
+  warned <- testthat::capture_warnings(old <- predict(m, ReForm = NA))
+  expect_identical(warned, "'ReForm' is deprecated; use 're.form' instead")   # that warning alone
   expect_equal(old, predict(m, re.form = NA))
   expect_error(predict(m, newparams = list(beta = 1)), "start\\$beta has length 1")
   expect_error(predict(m, newparams = list(b = 1)), "`newparams` must be a list")
@@ -41,7 +42,8 @@ test_that("glmmTMB's types, fast, and the contrasts check of new data", {
   ir2 <- ir
   contrasts(ir2$Species) <- contr.sum
   expect_error(predict(fit, newdata = ir2), "contrasts mismatch between original and prediction frame in variable 'Species'")
-  expect_equal(predict(fit, newdata = ir2, allow.new.levels = TRUE), predict(fit, newdata = ir))
+  expect_silent(p_sum <- predict(fit, newdata = ir2, allow.new.levels = TRUE))   # as glmmTMB: the fit's contrasts, no warning
+  expect_equal(p_sum, predict(fit, newdata = ir))
   expect_null(names(predict(fit)))   # unnamed, as glmmTMB's
   expect_null(names(fitted(fit)))
   expect_equal(names(residuals(fit))[1:2], c("1", "2"))
