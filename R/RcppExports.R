@@ -17,6 +17,10 @@ cpp_core_gradient <- function(ptr, par, reml) {
     .Call(`_glmmlab_cpp_core_gradient`, ptr, par, reml)
 }
 
+cpp_core_gradients_near <- function(ptr, centre, points) {
+    .Call(`_glmmlab_cpp_core_gradients_near`, ptr, centre, points)
+}
+
 cpp_core_state <- function(ptr, par, reml) {
     .Call(`_glmmlab_cpp_core_state`, ptr, par, reml)
 }

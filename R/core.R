@@ -42,6 +42,11 @@ core_gradient <- function(core, par, reml = core$reml) {
   g
 }
 
+# The exact gradients (ML) at the columns of `points`, all near `centre` (finite differences of
+# the gradient), one column each: on large models PIRLS starts each from the centre's mode and
+# tangent (src/glmm_core.h, gradients_near()).
+core_gradients_near <- function(core, centre, points) cpp_core_gradients_near(core$ptr, centre, points)
+
 # The state at par: estimates, modes (b, u in the formula's order), determinants; see the cores.
 core_state <- function(core, par, reml = core$reml) cpp_core_state(core$ptr, par, reml)
 

@@ -301,7 +301,8 @@ tmb_hessian <- function(core, par, use_gradient = FALSE, fix_dispersion = FALSE)
   }
   gradient <- function(psi) drop(crossprod(map_psi_jacobian(map, psi), gradient_z(map_from_psi(map, psi))))
   psi <- map_to_psi(map, par)
-  H <- t(fd_jacobian(gradient, psi, 1e-3))
+  near <- use_gradient && identical(core$kind, "glmm") && !core$reml
+  H <- if (near) t(psi_gradient_differences(core, par, psi, 1e-3)) else t(fd_jacobian(gradient, psi, 1e-3))
   H <- (H + t(H)) / 2
   keep <- if (fix_dispersion) -length(psi) else seq_along(psi)
   V <- tryCatch(solve(H[keep, keep, drop = FALSE]), error = function(e) NULL)
@@ -309,6 +310,19 @@ tmb_hessian <- function(core, par, use_gradient = FALSE, fix_dispersion = FALSE)
   J_inv <- tryCatch(solve(map_psi_jacobian(map, psi)), error = function(e) NULL)   # H_z: the deviance's Hessian in z
   H_z <- if (!is.null(J_inv)) 2 * crossprod(J_inv, H %*% J_inv)
   list(psi = psi, H = H, H_z = H_z, vcov_beta = vcov_beta)
+}
+
+# fd_jacobian() of the exact gradient in glmmTMB's parameters psi (at the core's par) with steps
+# h: the same differences, with the gradients at the 2 length(psi) points read in one call near
+# par (core_gradients_near(): on large models each PIRLS starts from par's mode).
+psi_gradient_differences <- function(core, par, psi, h) {
+  map <- core$map
+  h <- rep_len(h, length(psi))
+  shifts <- lapply(seq_along(psi), function(i) replace(numeric(length(psi)), i, h[i]))
+  at <- unlist(lapply(shifts, function(e) list(psi + e, psi - e)), recursive = FALSE)
+  G <- core_gradients_near(core, par, do.call(cbind, lapply(at, function(x) map_from_psi(map, x)))) / 2
+  g <- lapply(seq_along(at), function(k) drop(crossprod(map_psi_jacobian(map, at[[k]]), G[, k])))
+  do.call(cbind, lapply(seq_along(psi), function(i) (g[[2 * i - 1]] - g[[2 * i]]) / (2 * h[i])))
 }
 
 # Newton steps from L-BFGS's end point. They use the Hessian that the standard errors need anyway
@@ -323,6 +337,9 @@ polish_with_hessian <- function(core, opt, lower, hessian_at) {
   par <- opt$par
   best <- opt$deviance
   g <- core_gradient(core, par)   # before the Hessian moves the core: the optimizer's end point, read already
+  # on large models the state at par, read already too: no PIRLS at par again if no step is taken
+  # (below 10,000 rows the state is read after the Hessian, as before: the same numbers, bit for bit)
+  start_state <- if (length(opt$eta) >= 10000L) core_state(core, par)
   hessian <- hessian_at(par)
   H <- hessian$H_z
   accurate <- FALSE
@@ -353,7 +370,7 @@ polish_with_hessian <- function(core, opt, lower, hessian_at) {
     if (any(!is.finite(g))) break
   }
   if (moved > 1e-7) hessian <- hessian_at(par)
-  state <- core_state(core, par)
+  state <- if (!is.null(start_state) && identical(par, opt$par)) start_state else core_state(core, par)
   state[c("evaluations", "status", "message", "optimizer")] <- opt[c("evaluations", "status", "message", "optimizer")]
   list(opt = state, hessian = hessian, gradient = g)
 }

@@ -76,6 +76,19 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_core_gradients_near
+Rcpp::NumericMatrix cpp_core_gradients_near(SEXP ptr, const Eigen::VectorXd centre, const Eigen::MatrixXd points);
+RcppExport SEXP _glmmlab_cpp_core_gradients_near(SEXP ptrSEXP, SEXP centreSEXP, SEXP pointsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< const Eigen::VectorXd >::type centre(centreSEXP);
+    Rcpp::traits::input_parameter< const Eigen::MatrixXd >::type points(pointsSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_core_gradients_near(ptr, centre, points));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_core_state
 Rcpp::List cpp_core_state(SEXP ptr, const Eigen::VectorXd par, bool reml);
 RcppExport SEXP _glmmlab_cpp_core_state(SEXP ptrSEXP, SEXP parSEXP, SEXP remlSEXP) {
@@ -337,6 +350,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glmmlab_cpp_core_glmm", (DL_FUNC) &_glmmlab_cpp_core_glmm, 12},
     {"_glmmlab_cpp_core_objective", (DL_FUNC) &_glmmlab_cpp_core_objective, 3},
     {"_glmmlab_cpp_core_gradient", (DL_FUNC) &_glmmlab_cpp_core_gradient, 3},
+    {"_glmmlab_cpp_core_gradients_near", (DL_FUNC) &_glmmlab_cpp_core_gradients_near, 3},
     {"_glmmlab_cpp_core_state", (DL_FUNC) &_glmmlab_cpp_core_state, 3},
     {"_glmmlab_cpp_core_condvar", (DL_FUNC) &_glmmlab_cpp_core_condvar, 4},
     {"_glmmlab_cpp_core_half_solve", (DL_FUNC) &_glmmlab_cpp_core_half_solve, 4},

@@ -145,6 +145,13 @@ Rcpp::NumericVector cpp_core_gradient(SEXP ptr, const Eigen::VectorXd par, bool 
   return out;
 }
 
+// Gradients (ML) at the columns of `points`, near `centre` (GlmmCore::gradients_near()): one column each.
+// [[Rcpp::export]]
+Rcpp::NumericMatrix cpp_core_gradients_near(SEXP ptr, const Eigen::VectorXd centre, const Eigen::MatrixXd points) {
+  GlmmCore* core = glmm_core_from(ptr, "gradients near a point");
+  return Rcpp::wrap(interruptible([&]() { return core->gradients_near(centre, points); }));
+}
+
 // [[Rcpp::export]]
 Rcpp::List cpp_core_state(SEXP ptr, const Eigen::VectorXd par, bool reml) { return state_to_list(core_from(ptr)->state(par, reml)); }
 

@@ -20,6 +20,7 @@ GlmmCore::GlmmCore(const double* X, int n, int p, const double* y, const double*
   check_ZL_pattern();
   update_ZL();
   re_.Z = SpMat(re_.n, re_.q);   // the system's Z' replaces it (see glmm_core.h)
+  large_model_ = n >= kLargeRows;
   reset_response();
 }
 
@@ -52,6 +53,7 @@ void GlmmCore::reset_response() {
 
 void GlmmCore::clear_cache() {
   invalidate_cache();
+  factor_valid_ = false;
   u_.setZero();
   v_.setZero();
   reml_beta_.setZero();
@@ -88,13 +90,24 @@ double GlmmCore::penalized_deviance(const VectorXd& u, bool derivatives) {
     // in chunks, so that the observations' values need no n-vector of their own
     const int chunk = 1024;
     double value[chunk];
+    double compensation = 0;
     bool batch = true;
     for (int s = 0; s < n && batch; s += chunk) {
       const int len = std::min(chunk, n - s);
       batch = model_.evaluate_all(len, y_.data() + s, eta_.data() + s, w_.data() + s, value, grad_.data() + s,
                                   info_.data() + s, nullptr);
-      for (int i = 0; i < (batch ? len : 0); ++i) ll += value[i];
+      if (!batch) break;
+      if (!large_model_) {
+        for (int i = 0; i < len; ++i) ll += value[i];
+        continue;
+      }
+      for (int i = 0; i < len; ++i) {   // Neumaier's compensated sum (see large_model_)
+        const double t = ll + value[i];
+        compensation += std::abs(ll) >= std::abs(value[i]) ? (ll - t) + value[i] : (value[i] - t) + ll;
+        ll = t;
+      }
     }
+    ll += compensation;
     if (batch) {
       loglik_cond_ = ll;
       const double dev = -2.0 * ll + u.squaredNorm();
@@ -102,14 +115,22 @@ double GlmmCore::penalized_deviance(const VectorXd& u, bool derivatives) {
     }
     ll = loglik_constant_;   // no batch (decided by the model, at the first chunk)
   }
+  double compensation = 0;   // Neumaier's, on large models (see large_model_)
   for (int i = 0; i < n; ++i) {
     const ObsLogLik o = model_.loglik(i, y_[i], eta_[i], w_[i]);
-    ll += o.value;
+    if (large_model_) {
+      const double t = ll + o.value;
+      compensation += std::abs(ll) >= std::abs(o.value) ? (ll - t) + o.value : (o.value - t) + ll;
+      ll = t;
+    } else {
+      ll += o.value;
+    }
     if (derivatives) {
       grad_[i] = o.grad;
       info_[i] = o.info;
     }
   }
+  ll += compensation;
   loglik_cond_ = ll;
   const double dev = -2.0 * ll + u.squaredNorm();
   return std::isfinite(dev) ? dev : std::numeric_limits<double>::infinity();
@@ -134,7 +155,49 @@ bool GlmmCore::factor_H(bool floor) {
     }
   }
   system_.set_weights(factor_weights());
-  return system_.factor(re_);
+  factor_valid_ = system_.factor(re_);
+  return factor_valid_;
+}
+
+// Chord steps: Newton steps for the mode whose H is the factor the system holds (of the last
+// evaluation, at a nearby point on large models' finite differences and converging optimizers)
+// instead of H at u_: a solve and a deviance evaluation each, no factorization. From a start near
+// the mode they converge linearly at the rate at which the two H differ (about 1e-3 per step at
+// the steps of 1e-3 of the standard errors' Hessian). They stop at a decrement far below PIRLS's
+// test (1e-24 rather than 1e-20 relative: PIRLS's last Newton step usually overshoots its test by
+// as much, and the gradient's accuracy depends on it), when a step gains less than a factor 100,
+// when a step does not descend, or after 8; PIRLS then factors at the point reached and, where
+// its test holds there, stops with that one factorization.
+double GlmmCore::chord_steps(double dev) {
+  const double target = 1e-24 * (1.0 + std::abs(dev));
+  double last = std::numeric_limits<double>::infinity();
+  for (int k = 0; k < 8; ++k) {
+    const VectorXd rhs = At() * grad_ - u_;
+    const VectorXd delta = system_.solve(rhs);
+    const double decrement = rhs.dot(delta);
+    if (!(decrement > target) || !(decrement < 1e-2 * last)) break;
+    const VectorXd u_new = u_ + delta;
+    const double dev_new = penalized_deviance(u_new, true);
+    if (!(dev_new <= dev + 1e-13 * std::abs(dev))) {   // no descent: back to u_ (and its derivatives)
+      penalized_deviance(u_, true);
+      break;
+    }
+    u_ = u_new;
+    dev = dev_new;
+    last = decrement;
+  }
+  return dev;
+}
+
+void GlmmCore::keep_b_at_new_theta(const VectorXd& b_prev) {
+  const int* outer = re_.Lambda.outerIndexPtr();
+  const int* inner = re_.Lambda.innerIndexPtr();
+  const double* lv = re_.Lambda.valuePtr();
+  for (int c = 0; c < re_.q; ++c)   // Lambda lower triangular, each column's diagonal first
+    if (outer[c] == outer[c + 1] || inner[outer[c]] != c || !(std::abs(lv[outer[c]]) > 1e-8)) return;
+  VectorXd u = b_prev;
+  re_.Lambda.triangularView<Eigen::Lower>().solveInPlace(u);
+  if (u.allFinite()) u_ = u;
 }
 
 void GlmmCore::update_ZL() {
@@ -215,7 +278,11 @@ bool GlmmCore::set_parameters(const VectorXd& theta, const VectorXd& beta, doubl
 double GlmmCore::laplace_deviance(const VectorXd& theta, const VectorXd& beta, double phi, double shape,
                                   const VectorXd* start) {
   const double inf = std::numeric_limits<double>::infinity();
+  // the previous mode's b, for a start without a prediction (keep_b_at_new_theta())
+  const bool keep_b = large_model_ && start == nullptr && u_.allFinite() && re_.q > 0;
+  const VectorXd b_prev = keep_b ? VectorXd(re_.Lambda * u_) : VectorXd();
   if (!set_parameters(theta, beta, phi, shape)) return inf;
+  if (keep_b) keep_b_at_new_theta(b_prev);
   if (!u_.allFinite()) u_.setZero();
   double dev;
   if (start != nullptr && start->size() == u_.size() && start->allFinite()) {
@@ -245,6 +312,7 @@ double GlmmCore::laplace_deviance(const VectorXd& theta, const VectorXd& beta, d
     if (!std::isfinite(dev)) return inf;
   }
   pirls_iter_ = 0;
+  if (large_model_ && factor_valid_) dev = chord_steps(dev);
   bool factor_at_mode = false;   // does the system hold H at the current u_?
   for (int it = 0; it < 100; ++it) {
     if (!factor_H(true)) return inf;
@@ -609,7 +677,13 @@ double GlmmCore::objective_gradient(const VectorXd& par, bool reml, VectorXd& gr
   const double* av = zl_values_.data();
   VectorXd trace = VectorXd::Zero(k);
   std::vector<double> Ha;   // H^{-1} a_i on a_i's columns
+  // the selected inverse's entries of observation i + kAhead, requested ahead: on large crossed
+  // designs they are scattered over megabytes, and waiting for each was half this loop's time
+  const int kAhead = 16;
+  const std::size_t n_pos = g_pos_.size();
   for (int i = 0; i < n; ++i) {
+    const std::size_t ahead = (std::size_t)(i + kAhead) * pairs_per_obs_;
+    for (int e = 0; e < pairs_per_obs_ && ahead + e < n_pos; ++e) __builtin_prefetch(G + g_pos_[ahead + e]);
     const int m = outer[i + 1] - outer[i];
     if (m == 0) {   // no random effect touches row i (or none in the model)
       if (per_obs) h[i] = 0;
@@ -687,9 +761,50 @@ double GlmmCore::objective_gradient(const VectorXd& par, bool reml, VectorXd& gr
   if (cache_valid_ && par == cache_par_) {
     cache_grad_ = grad;
     cache_has_grad_ = true;
-    if (!has_components() && q > 0 && grad.allFinite()) update_tangent(par, d, l1p, dLu, Zt_l1);
+    if (!has_components() && q > 0 && grad.allFinite() && !skip_tangent_) update_tangent(par, d, l1p, dLu, Zt_l1);
   }
   return value;
+}
+
+MatrixXd GlmmCore::gradients_near(const VectorXd& centre, const MatrixXd& points) {
+  if (points.rows() != centre.size()) engine_stop("the points must have %d rows", (int)centre.size());
+  MatrixXd out(centre.size(), points.cols());
+  VectorXd g;
+  // the centre's mode and tangent (cached when just read)
+  if (large_model_ && n_shape() == 0 && !has_components() && re_.q > 0) objective_gradient(centre, false, g);
+  const bool anchored = large_model_ && tangent_ready_ && cache_valid_ && !cache_reml_ && tangent_par_.size() == centre.size() &&
+                        tangent_par_ == centre && n_shape() == 0;
+  if (!anchored) {
+    for (int j = 0; j < points.cols(); ++j) {
+      objective_gradient(points.col(j), false, g);
+      out.col(j) = g;
+    }
+    return out;
+  }
+  const VectorXd u0 = tangent_u_;
+  VectorXd remainder, last_dx;   // the previous point's u - u0 - T dx, and its dx
+  for (int j = 0; j < points.cols(); ++j) {
+    const VectorXd dx = points.col(j) - centre;
+    const bool reflected = last_dx.size() > 0 && remainder.size() > 0 &&
+                           (dx + last_dx).lpNorm<Eigen::Infinity>() <= 1e-2 * dx.lpNorm<Eigen::Infinity>();
+    tangent_u_ = reflected ? VectorXd(u0 + remainder) : u0;
+    tangent_ready_ = true;   // (tangent_par_ and tangent_ are the centre's still)
+    {
+      struct NoTangent {   // skip_tangent_ for this read only, however it ends
+        bool& flag;
+        explicit NoTangent(bool& f) : flag(f) { flag = true; }
+        ~NoTangent() { flag = false; }
+      } no_tangent(skip_tangent_);
+      objective_gradient(points.col(j), false, g);
+    }
+    out.col(j) = g;
+    remainder = u_ - u0 - tangent_ * dx;
+    if (!remainder.allFinite()) remainder.resize(0);
+    last_dx = dx;
+  }
+  tangent_u_ = u0;
+  tangent_ready_ = true;   // the next read (near the centre, typically the centre itself) starts from its mode
+  return out;
 }
 
 void GlmmCore::update_tangent(const VectorXd& par, const VectorXd& d, const VectorXd& l1p, const MatrixXd& dLu,
