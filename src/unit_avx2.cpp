@@ -12,10 +12,13 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cerrno>
+#include <cfloat>
 #include <climits>
 #include <cmath>
 #include <complex>
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -24,7 +27,9 @@
 #include <limits>
 #include <new>
 #include <sstream>
+#include <stdint.h>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #pragma GCC push_options
