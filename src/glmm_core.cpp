@@ -108,6 +108,7 @@ double GlmmCore::penalized_deviance(const VectorXd& u, bool derivatives) {
       }
     }
     ll += compensation;
+    batched_ = batch;
     if (batch) {
       loglik_cond_ = ll;
       const double dev = -2.0 * ll + u.squaredNorm();
@@ -314,7 +315,7 @@ double GlmmCore::laplace_deviance(const VectorXd& theta, const VectorXd& beta, d
     if (!std::isfinite(dev)) return inf;
   }
   pirls_iter_ = 0;
-  if (large_model_ && factor_valid_) dev = chord_steps(dev);
+  if (large_model_ && batched_ && factor_valid_) dev = chord_steps(dev);
   bool factor_at_mode = false;   // does the system hold H at the current u_?
   for (int it = 0; it < 100; ++it) {
     if (!factor_H(true)) return inf;
