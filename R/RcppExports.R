@@ -53,6 +53,10 @@ cpp_core_uses_dense_lead <- function(ptr) {
     .Call(`_glmmlab_cpp_core_uses_dense_lead`, ptr)
 }
 
+cpp_wide_kernels <- function(on) {
+    .Call(`_glmmlab_cpp_wide_kernels`, on)
+}
+
 cpp_core_moment_theta <- function(ptr) {
     .Call(`_glmmlab_cpp_core_moment_theta`, ptr)
 }

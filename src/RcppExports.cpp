@@ -192,6 +192,17 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_wide_kernels
+bool cpp_wide_kernels(Rcpp::LogicalVector on);
+RcppExport SEXP _glmmlab_cpp_wide_kernels(SEXP onSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< Rcpp::LogicalVector >::type on(onSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_wide_kernels(on));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_core_moment_theta
 Rcpp::NumericVector cpp_core_moment_theta(SEXP ptr);
 RcppExport SEXP _glmmlab_cpp_core_moment_theta(SEXP ptrSEXP) {
@@ -346,6 +357,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glmmlab_cpp_core_optimize", (DL_FUNC) &_glmmlab_cpp_core_optimize, 9},
     {"_glmmlab_cpp_core_uses_blocked", (DL_FUNC) &_glmmlab_cpp_core_uses_blocked, 1},
     {"_glmmlab_cpp_core_uses_dense_lead", (DL_FUNC) &_glmmlab_cpp_core_uses_dense_lead, 1},
+    {"_glmmlab_cpp_wide_kernels", (DL_FUNC) &_glmmlab_cpp_wide_kernels, 1},
     {"_glmmlab_cpp_core_moment_theta", (DL_FUNC) &_glmmlab_cpp_core_moment_theta, 1},
     {"_glmmlab_cpp_core_beta_information", (DL_FUNC) &_glmmlab_cpp_core_beta_information, 3},
     {"_glmmlab_cpp_core_start_info", (DL_FUNC) &_glmmlab_cpp_core_start_info, 2},

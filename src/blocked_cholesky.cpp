@@ -1,5 +1,6 @@
 // blocked_cholesky.cpp: the leading-block + supernodal Cholesky factor (see blocked_cholesky.h).
 #include "blocked_cholesky.h"
+#include "dense_kernels.h"
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -389,8 +390,15 @@ void BlockedCholesky::apply_update(const Panel& target, const Update& update) {
     }
     return;
   }
+  const double* top_data = src.data() + begin;   // the wide kernels' view of top and the rows below it
+  const DenseKernels* wide = wide_kernels((double)m * k * width);
   if (r[m - 1] - r[0] == m - 1) {   // a contiguous block of the target
     Eigen::Map<MatrixXd, 0, Eigen::OuterStride<> > dest(t + relative_[r[0]] + (Index)(r[0] - f) * ht, m, k, Eigen::OuterStride<>(ht));
+    if (wide) {
+      wide->rank_update_lower(dest.data(), k, ht, top_data, width, source.height, -1.0);
+      if (m > k) wide->product(dest.data() + k, m - k, k, ht, top_data + k, source.height, false, top_data, source.height, true, width, -1.0, 1.0);
+      return;
+    }
     dest.topRows(k).triangularView<Eigen::Lower>() -= top * top.transpose();
     if (m > k) dest.bottomRows(m - k).noalias() -= src.middleRows(begin + k, m - k) * top.transpose();
     return;
@@ -399,8 +407,13 @@ void BlockedCholesky::apply_update(const Panel& target, const Update& update) {
   for (int ii = 0; ii < m; ++ii) pos[ii] = relative_[r[ii]];
   Eigen::Map<MatrixXd> U(product_.data(), m, k);
   U.topRows(k).triangularView<Eigen::Lower>().setZero();
-  U.topRows(k).triangularView<Eigen::Lower>() += top * top.transpose();
-  if (m > k) U.bottomRows(m - k).noalias() = src.middleRows(begin + k, m - k) * top.transpose();
+  if (wide) {
+    wide->rank_update_lower(U.data(), k, m, top_data, width, source.height, 1.0);
+    if (m > k) wide->product(U.data() + k, m - k, k, m, top_data + k, source.height, false, top_data, source.height, true, width, 1.0, 0.0);
+  } else {
+    U.topRows(k).triangularView<Eigen::Lower>() += top * top.transpose();
+    if (m > k) U.bottomRows(m - k).noalias() = src.middleRows(begin + k, m - k) * top.transpose();
+  }
   for (int jj = 0; jj < k; ++jj) {
     double* col = t + (Index)(r[jj] - f) * ht;
     const double* u = U.data() + (Index)jj * m;
@@ -446,7 +459,11 @@ void BlockedCholesky::dense_lead_update(const Panel& target) {
   for (int k0 = 0; k0 < nlev1_; k0 += lead_dense_.cols()) {
     const int b = std::min<int>(lead_dense_.cols(), nlev1_ - k0);
     scatter_levels(k0, b, false);
-    T.selfadjointView<Eigen::Lower>().rankUpdate(lead_dense_.leftCols(b), -1.0);
+    if (const DenseKernels* wide = wide_kernels((double)target.height * target.height * b)) {
+      wide->rank_update_lower(T.data(), target.height, target.height, lead_dense_.data(), b, lead_dense_.rows(), -1.0);
+    } else {
+      T.selfadjointView<Eigen::Lower>().rankUpdate(lead_dense_.leftCols(b), -1.0);
+    }
   }
 }
 
@@ -462,7 +479,12 @@ void BlockedCholesky::dense_lead_inverse() {
     scatter_levels(k0, b, true);
     const auto Y = lead_dense_.leftCols(b);
     auto Z = lead_product_.leftCols(b);
-    Z.noalias() = S * Y;
+    if (const DenseKernels* wide = wide_kernels(2.0 * S.rows() * S.cols() * b)) {
+      wide->product(Z.data(), S.rows(), b, lead_product_.rows(), S.data(), S.rows(), false, Y.data(), lead_dense_.rows(), false,
+                    S.cols(), 1.0, 0.0);
+    } else {
+      Z.noalias() = S * Y;
+    }
     for (int j = 0; j < b; ++j) {
       const Panel& src = panels_[k0 + j];
       const int* r = rows_.data() + src.row_start;
@@ -545,13 +567,22 @@ bool BlockedCholesky::factorize(const SpMat& A) {
     }
     auto B = block(pn);
     Eigen::Ref<MatrixXd> D(B.topRows(pn.width));
-    Eigen::LLT<Eigen::Ref<MatrixXd> > llt(D);
-    if (llt.info() != Eigen::Success) return false;
+    const double w = pn.width, nb = pn.height - pn.width;
+    if (const DenseKernels* wide = wide_kernels(w * w * w / 3.0)) {
+      if (!wide->cholesky_lower(B.data(), pn.width, pn.height)) return false;
+    } else {
+      Eigen::LLT<Eigen::Ref<MatrixXd> > llt(D);
+      if (llt.info() != Eigen::Success) return false;
+    }
     logdet2_ += 2.0 * D.diagonal().array().log().sum();
-    if (pn.height > pn.width) {
-      auto below = B.bottomRows(pn.height - pn.width);
-      auto below_t = below.transpose();   // below <- below D^{-T}
-      D.triangularView<Eigen::Lower>().solveInPlace(below_t);
+    if (nb > 0) {
+      if (const DenseKernels* wide = wide_kernels(nb * w * w)) {
+        wide->solve_right_lower_transpose(B.data(), pn.width, pn.height, B.data() + pn.width, pn.height - pn.width, pn.height);
+      } else {
+        auto below = B.bottomRows(pn.height - pn.width);
+        auto below_t = below.transpose();   // below <- below D^{-T}
+        D.triangularView<Eigen::Lower>().solveInPlace(below_t);
+      }
     }
   }
   return std::isfinite(logdet2_);
@@ -700,14 +731,29 @@ bool BlockedCholesky::compute_inverse() {
     Dinv = D.triangularView<Eigen::Lower>();
     invert_lower(Dinv);
     Eigen::Map<MatrixXd, 0, Eigen::OuterStride<> > Sjj(S_diag, w, w, Eigen::OuterStride<>(lds));
-    Sjj.noalias() = Dinv.transpose().triangularView<Eigen::Upper>() * Dinv;   // (D D')^{-1}
+    // large blocks: the wide kernels' general products (Dinv's strict upper triangle is zero)
+    const DenseKernels* wide = wide_kernels(2.0 * w * w * w);
+    if (wide) wide->product(S_diag, w, w, lds, Dinv.data(), w, true, Dinv.data(), w, false, w, 1.0, 0.0);
+    else Sjj.noalias() = Dinv.transpose().triangularView<Eigen::Upper>() * Dinv;   // (D D')^{-1}
     if (nb == 0) return;
     Eigen::Map<const MatrixXd, 0, Eigen::OuterStride<> > B(B_data, nb, w, Eigen::OuterStride<>(ldb));
-    Y.noalias() = B * Dinv.triangularView<Eigen::Lower>();
+    wide = wide_kernels(2.0 * nb * w * w);
+    if (wide) {
+      Y.resize(nb, w);
+      wide->product(Y.data(), nb, w, nb, B_data, ldb, false, Dinv.data(), w, false, w, 1.0, 0.0);
+    } else {
+      Y.noalias() = B * Dinv.triangularView<Eigen::Lower>();
+    }
     gather_inverse(first, nb, Srr);
     Eigen::Map<MatrixXd, 0, Eigen::OuterStride<> > Srj(S_below, nb, w, Eigen::OuterStride<>(ldsb));
-    Srj.noalias() = -Srr * Y;
-    Sjj.noalias() -= Y.transpose() * Srj;
+    wide = wide_kernels(2.0 * nb * nb * w);
+    if (wide) {
+      wide->product(S_below, nb, w, ldsb, Srr.data(), nb, false, Y.data(), nb, false, nb, -1.0, 0.0);
+      wide->product(S_diag, w, w, lds, Y.data(), nb, true, S_below, ldsb, false, nb, -1.0, 1.0);
+    } else {
+      Srj.noalias() = -Srr * Y;
+      Sjj.noalias() -= Y.transpose() * Srj;
+    }
   };
   for (int s = nsuper - 1; s >= 0; --s) {
     const Panel& pn = panels_[nlev1_ + s];

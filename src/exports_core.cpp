@@ -4,6 +4,7 @@
 // R/core.R. Also the GLM start (cpp_glm_fit) and the family and link tables with per-observation
 // evaluations for the tests (cpp_family_*).
 #include "exports.h"
+#include "dense_kernels.h"
 #include "families.h"
 #include "glm_start.h"
 #include "glmm_core.h"
@@ -219,6 +220,14 @@ bool cpp_core_uses_blocked(SEXP ptr) { return core_from(ptr)->uses_blocked_facto
 // Does the core's blocked factor use its dense mode for the leading term (blocked_cholesky.h)?
 // [[Rcpp::export]]
 bool cpp_core_uses_dense_lead(SEXP ptr) { return core_from(ptr)->uses_dense_lead(); }
+
+// Switch the AVX2/FMA dense kernels (dense_kernels.h) on, when this build and processor have
+// them, or off (on = NA: leave as is); whether they are in use afterwards.
+// [[Rcpp::export]]
+bool cpp_wide_kernels(Rcpp::LogicalVector on) {
+  if (on.size() == 1 && on[0] != NA_LOGICAL) return set_wide_kernels(on[0]);
+  return wide_kernels_in_use();
+}
 
 // The LMM's moment start for theta (LmmCore::moment_theta()).
 // [[Rcpp::export]]

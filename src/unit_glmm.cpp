@@ -8,3 +8,4 @@
 #include "zero_laplace.cpp"
 #include "exports_core.cpp"
 #include "RcppExports.cpp"
+#include "dense_kernels.cpp"

@@ -20,6 +20,9 @@
 #                     the MovieLens-like and kb07-like rows)
 #   GLMMLAB_BENCH_ONLY  a regular expression: run only the cases whose label matches it
 #                     (GLMMLAB_BENCH_FILTER is the same)
+#   GLMMLAB_BENCH_PEERS  "all" (default); "target": only the peer issue 15's targets are set
+#                     against (lmer for linear models, glmmTMB for the others), which shortens a
+#                     run of the large rows from about 40 minutes to about 15; or a comma list
 #   GLMMLAB_BENCH_MEMORY  "true" (default when GLMMLAB_BENCH_LARGE is) reports the peak memory of
 #                     each fit of the cases run: "true" for all cases, "large" for the large only
 #
@@ -152,7 +155,20 @@ kb07_formula <- y ~ S * P * C + (1 + S * P * C | subj) + (1 + S * P * C | item)
 # One benchmark case: a label, a data loader and one fitting function per package; `large` cases
 # run only when asked for (GLMMLAB_BENCH_LARGE).
 bench_case <- function(label, data, glmmlab, lme4 = NULL, glmmTMB = NULL, large = FALSE) {
-  list(label = label, data = data, fitters = list(glmmlab = glmmlab, lme4 = lme4, glmmTMB = glmmTMB), large = large)
+  list(label = label, data = data, fitters = list(glmmlab = glmmlab, lme4 = lme4, glmmTMB = glmmTMB), large = large,
+       target = if (is.null(lme4) || !is_gaussian_case(label)) "glmmTMB" else "lme4")
+}
+
+# Is the case's model linear (its label names no family)? Its targets are set against lmer.
+is_gaussian_case <- function(label) !grepl("poisson|binomial|nbinom|Gamma", label)
+
+# The case with only the peers GLMMLAB_BENCH_PEERS asks for: "all" (the default), "target" (the
+# one issue 15 sets the case's target against: lmer for LMMs, glmmTMB for GLMMs), or a comma list.
+select_peers <- function(case, peers) {
+  if (identical(peers, "all")) return(case)
+  keep <- if (identical(peers, "target")) case$target else trimws(strsplit(peers, ",")[[1L]])
+  for (pkg in setdiff(c("lme4", "glmmTMB"), keep)) case$fitters[pkg] <- list(NULL)
+  case
 }
 
 bench_cases <- list(
@@ -376,9 +392,11 @@ main <- function() {
   large <- identical(tolower(Sys.getenv("GLMMLAB_BENCH_LARGE")), "true")
   only <- Sys.getenv("GLMMLAB_BENCH_ONLY", Sys.getenv("GLMMLAB_BENCH_FILTER"))
   memory <- tolower(Sys.getenv("GLMMLAB_BENCH_MEMORY", if (large) "large" else "false"))
+  peers <- Sys.getenv("GLMMLAB_BENCH_PEERS", "all")
   rows <- lapply(bench_cases, function(case) {
     if (case$large && !large) return(NULL)
     if (nzchar(only) && !grepl(only, case$label)) return(NULL)
+    case <- select_peers(case, peers)
     run_case(case, reps = if (case$large) 0L else reps, min_sec = min_sec,
              memory = memory == "true" || (memory == "large" && case$large))
   })

@@ -87,3 +87,19 @@ crossed_counts_data <- function(n_a, n_b, rows_per_a, seed, family = "poisson", 
     d
   })
 }
+
+# InstEval-shaped ratings: n_s students with per_s ratings each of n_d lecturers drawn at random,
+# lecturer d in department (d - 1) %% n_dept + 1; a Gaussian or a Poisson response. With many
+# lecturers the blocked factor's rest (lecturers and departments) is sparse, with supernodes.
+sparse_rest_data <- function(n_s, per_s, n_d, n_dept, seed, family = "gaussian") {
+  withr::with_seed(seed, {
+    s <- rep(seq_len(n_s), each = per_s)
+    n <- length(s)
+    d <- sample.int(n_d, n, replace = TRUE)
+    dept <- (d - 1L) %% n_dept + 1L
+    x <- rnorm(n)
+    eta <- 0.3 * x + rnorm(n_s, 0, 0.5)[s] + rnorm(n_d, 0, 0.4)[d] + rnorm(n_dept, 0, 0.2)[dept]
+    y <- if (family == "poisson") rpois(n, exp(0.5 + eta)) else 3 + eta + rnorm(n, 0, 0.8)
+    data.frame(y, x, s = factor(s), d = factor(d), dept = factor(dept))
+  })
+}
