@@ -3,6 +3,7 @@
 #include "dense_kernels.h"
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <utility>
 
 using Eigen::Index;
@@ -322,7 +323,10 @@ void BlockedCholesky::analyze_rest(const SpMat& A, std::vector<std::vector<int> 
   }
   positions_.assign(std::max(max_height, 1), 0);
   // where each stored entry of A goes: L11 blocks, leading panels (A21), supernodes (lower part of P A22 P')
-  dest_.assign(A.nonZeros(), -1);
+  dest_.clear();
+  dest_wide_.clear();
+  if (values_.size() <= std::numeric_limits<int>::max()) dest_.assign(A.nonZeros(), -1);
+  else dest_wide_.assign(A.nonZeros(), -1);
   auto position_in = [this](const Panel& pn, int row) {
     const int* r = rows_.data() + pn.row_start;
     return (int)(std::lower_bound(r, r + pn.height, row) - r);
@@ -335,16 +339,16 @@ void BlockedCholesky::analyze_rest(const SpMat& A, std::vector<std::vector<int> 
         const int k = c / p1_;
         if (r < q1_) {
           if (r / p1_ != k) engine_stop("internal error: the leading term's block of A is not block diagonal");
-          dest_[e] = (Index)k * p1_ * p1_ + (r % p1_) + (Index)(c % p1_) * p1_;
+          set_dest(e, (Index)k * p1_ * p1_ + (r % p1_) + (Index)(c % p1_) * p1_);
         } else {
           const Panel& pn = panels_[k];
-          dest_[e] = pn.offset + position_in(pn, perm_[r - q1_]) + (Index)(c % p1_) * pn.height;
+          set_dest(e, pn.offset + position_in(pn, perm_[r - q1_]) + (Index)(c % p1_) * pn.height);
         }
       } else if (r >= q1_) {
         const int pr = perm_[r - q1_], pc = perm_[c - q1_];
         if (pr < pc) continue;
         const Panel& pn = panels_[nlev1_ + snode_of[pc]];
-        dest_[e] = pn.offset + position_in(pn, pr) + (Index)(pc - first_col_[snode_of[pc]]) * pn.height;
+        set_dest(e, pn.offset + position_in(pn, pr) + (Index)(pc - first_col_[snode_of[pc]]) * pn.height);
       }
     }
   }
@@ -497,12 +501,18 @@ void BlockedCholesky::dense_lead_inverse() {
   }
 }
 
-bool BlockedCholesky::factorize(const SpMat& A) {
-  if (A.nonZeros() != (Index)dest_.size()) engine_stop("internal error: A's pattern changed after its analysis");
+template <class Place>
+void BlockedCholesky::scatter_A(const std::vector<Place>& dest, const double* av) {
   values_.setZero();
-  const double* av = A.valuePtr();
-  for (std::size_t e = 0; e < dest_.size(); ++e)
-    if (dest_[e] >= 0) values_[dest_[e]] += av[e];
+  double* v = values_.data();
+  for (std::size_t e = 0; e < dest.size(); ++e)
+    if (dest[e] >= 0) v[dest[e]] += av[e];
+}
+
+bool BlockedCholesky::factorize(const SpMat& A) {
+  if (A.nonZeros() != (Index)(dest_.size() + dest_wide_.size())) engine_stop("internal error: A's pattern changed after its analysis");
+  if (dest_wide_.empty()) scatter_A(dest_, A.valuePtr());
+  else scatter_A(dest_wide_, A.valuePtr());
   logdet2_ = 0;
   // leading levels: L11 block, then the panel A21 L11^{-T}
   for (int k = 0; k < nlev1_; ++k) {

@@ -42,7 +42,7 @@ class BlockedCholesky {
   double needed_doubles() const { return needed_doubles_; }
   bool needed_is_lower_bound() const { return needed_is_lower_bound_; }
   // Does factorize() read stored entry e of A (the other triangle of the rest is skipped)?
-  bool reads(Eigen::Index e) const { return dest_[e] >= 0; }
+  bool reads(Eigen::Index e) const { return dest_wide_.empty() ? dest_[e] >= 0 : dest_wide_[e] >= 0; }
   // Factor A (same pattern as analyzed); false if A is not positive definite.
   bool factorize(const SpMat& A);
   void solve_L(Eigen::MatrixXd& B) const;    // B <- L^{-1} P B
@@ -107,7 +107,17 @@ class BlockedCholesky {
   std::vector<Update> single_updates_;
   std::vector<int> single_hit_start_;
   std::vector<std::pair<int, int> > single_hits_;
-  std::vector<Eigen::Index> dest_;     // per stored entry of A: its place in values_ (-1: none)
+  // per stored entry of A: its place in values_ (-1: none), 4-byte places while values_ has fewer
+  // than 2^31 entries, else 8-byte ones in dest_wide_ (dest_ then empty)
+  std::vector<int> dest_;
+  std::vector<Eigen::Index> dest_wide_;
+  void set_dest(Eigen::Index e, Eigen::Index place) {
+    if (dest_wide_.empty()) dest_[e] = (int)place;
+    else dest_wide_[e] = place;
+  }
+  // values_ <- 0, then A's entries added at their places
+  template <class Place>
+  void scatter_A(const std::vector<Place>& dest, const double* av);
   mutable std::vector<int> relative_;  // scratch: row -> position in the current supernode
   typedef Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> RowMatrix;
   Eigen::MatrixXd product_;            // scratch for one update

@@ -38,7 +38,7 @@ void LmmCore::set_response(const VectorXd& y, const VectorXd& w) {
       }
     }
   }
-  system_.set_weights(w);
+  system_.set_weights(w, false);   // set once per response: its positions are not kept
   factored_ = false;   // Z'WZ changed: the factor is stale
   const SpMat Zw = sw.asDiagonal() * re_.Z;
   ZtWX_ = Zw.transpose() * Xw;

@@ -86,8 +86,11 @@ class LmmCore : public MixedCore {
   void solve_L(Eigen::MatrixXd& B) const { system_.solve_L(B); }    // B <- L^{-1} P B
   void solve_Lt(Eigen::VectorXd& v) const { system_.solve_Lt(v); }  // v <- P' L^{-T} v
   bool gradient_layout();   // the gradient's layout; false if M is not block-dense
-  // zinv_ <- A^{-1} at M's stored entries (after a successful factor_A); false if not available
+  // the selected inverse, and A^{-1}'s places in it at M's entries (after a successful factor_A);
+  // false if not available or not finite there
   bool invert_on_M();
+  int first_entry_from(int c, int row) const;   // M's first stored entry in column c at or beyond `row`
+  int level_first(int c) const;                 // the first column of column c's level block
   // per term, the p_i x p_i matrix sum_g (M Lambda A^{-1})_gg at theta (after invert_on_M)
   std::vector<Eigen::MatrixXd> trace_blocks(const Eigen::VectorXd& theta) const;
   // per term, sum_g v_g w_g' (v, w in Z's column order)
@@ -105,10 +108,12 @@ class LmmCore : public MixedCore {
   Eigen::VectorXd ZtWy_, XtWy_, beta_shift_;
   double ytWy_, sum_log_w_;
   // the gradient's layout (built at its first use): the term of each column of A, theta's offset
-  // per term, the place of each stored entry of M in the selected inverse; A^{-1} there
+  // per term; the place in the selected inverse of each stored entry of M in the rows of its
+  // column's level block and beyond (column c's from inverse_at_M_start_[c]; 4-byte places: no gradient
+  // for a factor of 2^31 entries or more, as for the GLMM); those in earlier rows read at their
+  // mirror (the factor stores a level's own diagonal block with both triangles, the rest once)
   std::vector<int> column_term_, theta_offset_;
-  std::vector<Eigen::Index> inverse_at_M_;
-  Eigen::VectorXd zinv_;
+  std::vector<int> inverse_at_M_start_, inverse_at_M_;
   bool layout_checked_ = false, layout_ok_ = false;
   // the theta whose factor system_ holds (factored_ false: none, or the weights changed since)
   Eigen::VectorXd factored_theta_;

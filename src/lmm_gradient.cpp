@@ -9,6 +9,7 @@
 // M's pattern, and the diagonal blocks (M Lambda A^{-1})_gg are dot products of M's columns with
 // the columns of Lambda A^{-1}.
 #include "lmm_core.h"
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -55,25 +56,44 @@ bool LmmCore::gradient_layout() {
   return layout_ok_ = true;
 }
 
+// M's first stored entry in column c with a row at or beyond `row`.
+int LmmCore::first_entry_from(int c, int row) const {
+  const SpMat& M = system_.ZtWZ();
+  const int* inner = M.innerIndexPtr();
+  return (int)(std::lower_bound(inner + M.outerIndexPtr()[c], inner + M.outerIndexPtr()[c + 1], row) - inner);
+}
+
+// The first column of column c's level block.
+int LmmCore::level_first(int c) const {
+  const int i = column_term_[c];
+  return c - (c - re_.term_offset[i]) % re_.term_ncol[i];
+}
+
 bool LmmCore::invert_on_M() {
   if (!gradient_layout() || !system_.compute_selected_inverse()) return false;
   const SpMat& M = system_.ZtWZ();
-  if (inverse_at_M_.empty() && M.nonZeros() > 0) {   // the factor's pattern is fixed: once
-    inverse_at_M_.resize(M.nonZeros());
-    for (int c = 0; c < re_.q; ++c)
-      for (SpMat::InnerIterator it(M, c); it; ++it) {
-        const Eigen::Index k = system_.inverse_position(it.row(), c);
-        if (k < 0) {
+  if (inverse_at_M_start_.empty()) {   // the factor's pattern is fixed: once
+    const int* outer = M.outerIndexPtr();
+    const int* inner = M.innerIndexPtr();
+    inverse_at_M_start_.assign(re_.q + 1, 0);
+    for (int c = 0; c < re_.q; ++c) {
+      for (int e = first_entry_from(c, level_first(c)); e < outer[c + 1]; ++e) {
+        const Eigen::Index k = system_.inverse_position(inner[e], c);
+        if (k < 0 || k > std::numeric_limits<int>::max()) {   // outside the pattern, or beyond 4-byte positions (as the GLMM core)
+          inverse_at_M_start_.clear();
           inverse_at_M_.clear();
           return false;
         }
-        inverse_at_M_[&it.value() - M.valuePtr()] = k;
+        inverse_at_M_.push_back((int)k);
       }
+      inverse_at_M_start_[c + 1] = inverse_at_M_.size();
+    }
+    inverse_at_M_.shrink_to_fit();
   }
   const double* G = system_.inverse_values();
-  zinv_.resize(M.nonZeros());
-  for (Eigen::Index e = 0; e < M.nonZeros(); ++e) zinv_[e] = G[inverse_at_M_[e]];
-  return zinv_.allFinite();
+  for (int k : inverse_at_M_)
+    if (!std::isfinite(G[k])) return false;
+  return true;
 }
 
 std::vector<MatrixXd> LmmCore::trace_blocks(const VectorXd& theta) const {
@@ -87,20 +107,32 @@ std::vector<MatrixXd> LmmCore::trace_blocks(const VectorXd& theta) const {
   const int* outer = M.outerIndexPtr();
   const int* inner = M.innerIndexPtr();
   const double* mv = M.valuePtr();
-  VectorXd LY(M.nonZeros());   // Lambda A^{-1} on M's pattern
+  const double* G = system_.inverse_values();
+  // an entry (j, c) with j in an earlier level block reads A^{-1} at its mirror (c, j), the next one
+  // of column j beyond j's own block not yet read (columns c taken in order; M's pattern is symmetric)
+  std::vector<int> next_mirror(re_.q);
+  int longest = 0;
   for (int c = 0; c < re_.q; ++c) {
+    const int own = level_first(c), own_end = own + re_.term_ncol[column_term_[c]];
+    next_mirror[c] = inverse_at_M_start_[c] + (first_entry_from(c, own_end) - first_entry_from(c, own));
+    longest = std::max(longest, outer[c + 1] - outer[c]);
+  }
+  VectorXd g_column(longest);    // column c of A^{-1} on M's pattern
+  VectorXd ly_column(longest);   // column c of Lambda A^{-1} on M's pattern
+  for (int c = 0; c < re_.q; ++c) {
+    const int i = column_term_[c], p = re_.term_ncol[i];
+    const int cc = (c - re_.term_offset[i]) % p, first = c - cc, m = outer[c + 1] - outer[c];
+    const int own_block = first_entry_from(c, first);   // the first entry in c's level block's rows
+    for (int e = outer[c]; e < own_block; ++e) g_column[e - outer[c]] = G[inverse_at_M_[next_mirror[inner[e]]++]];
+    for (int e = own_block; e < outer[c + 1]; ++e) g_column[e - outer[c]] = G[inverse_at_M_[inverse_at_M_start_[c] + (e - own_block)]];
     for (int e = outer[c]; e < outer[c + 1]; ++e) {
       const int j = inner[e], h = column_term_[j];
       const int rj = (j - re_.term_offset[h]) % re_.term_ncol[h];
       double s = 0;
-      for (int t = 0; t <= rj; ++t) s += T[h](rj, t) * zinv_[e - rj + t];
-      LY[e] = s;
+      for (int t = 0; t <= rj; ++t) s += T[h](rj, t) * g_column[e - outer[c] - rj + t];
+      ly_column[e - outer[c]] = s;
     }
-  }
-  for (int c = 0; c < re_.q; ++c) {
-    const int i = column_term_[c], p = re_.term_ncol[i];
-    const int cc = (c - re_.term_offset[i]) % p, first = c - cc, m = outer[c + 1] - outer[c];
-    const Eigen::Map<const VectorXd> ly(LY.data() + outer[c], m);
+    const auto ly = ly_column.head(m);
     for (int ra = 0; ra < p; ++ra) out[i](ra, cc) += Eigen::Map<const VectorXd>(mv + outer[first + ra], m).dot(ly);
   }
   return out;

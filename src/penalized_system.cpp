@@ -133,27 +133,6 @@ PenalizedSystem::PenalizedSystem(const ReDesign& re, int method, double max_byte
   const SpMat& Zt = Zt_;
   ZtWZ_ = SpMat(Zt * re.Z).transpose();
   ZtWZ_.makeCompressed();
-  // per observation, where each product Z(i, s) Z(i, t) lands (lower triangle, s >= t)
-  const int n = Zt.cols();
-  zz_start_.assign(n + 1, 0);
-  const int* outer = Zt.outerIndexPtr();
-  const int* inner = Zt.innerIndexPtr();
-  for (int i = 0; i < n; ++i) {
-    const int m = outer[i + 1] - outer[i];
-    zz_start_[i + 1] = zz_start_[i] + m * (m + 1) / 2;
-  }
-  zz_pos_.resize(zz_start_[n]);
-  const int* m_outer = ZtWZ_.outerIndexPtr();
-  const int* m_inner = ZtWZ_.innerIndexPtr();
-  auto position = [&](int row, int col) {
-    return (int)(std::lower_bound(m_inner + m_outer[col], m_inner + m_outer[col + 1], row) - m_inner);
-  };
-  for (int i = 0, k = 0; i < n; ++i)
-    for (int s = outer[i]; s < outer[i + 1]; ++s)
-      for (int t = outer[i]; t <= s; ++t) zz_pos_[k++] = position(inner[s], inner[t]);
-  for (int j = 0; j < q_; ++j)
-    for (int e = m_outer[j]; e < m_outer[j + 1]; ++e)
-      if (m_inner[e] < j) mirror_.push_back(std::make_pair(position(j, m_inner[e]), e));
   build_pattern_of_A(re);
   // the factor: its size before anything of that size is stored
   const double bytes_per_entry = sizeof(double) * copies;
@@ -179,18 +158,31 @@ PenalizedSystem::PenalizedSystem(const ReDesign& re, int method, double max_byte
   }
 }
 
-// A's pattern from one symbolic product, its diagonal, and the level blocks of its columns; checks
-// that Lambda stores each level's T as form_A reads it (column c of a block: the block's rows c..p-1).
+// Per observation, where each product Z(i, s) Z(i, t) lands in Z'WZ (lower triangle, s >= t).
+void PenalizedSystem::build_observation_positions() {
+  const int n = Zt_.cols();
+  const int* outer = Zt_.outerIndexPtr();
+  const int* inner = Zt_.innerIndexPtr();
+  zz_start_.assign(n + 1, 0);
+  for (int i = 0; i < n; ++i) {
+    const int m = outer[i + 1] - outer[i];
+    zz_start_[i + 1] = zz_start_[i] + m * (m + 1) / 2;
+  }
+  zz_pos_.resize(zz_start_[n]);
+  const int* m_outer = ZtWZ_.outerIndexPtr();
+  const int* m_inner = ZtWZ_.innerIndexPtr();
+  auto position = [&](int row, int col) {
+    return (int)(std::lower_bound(m_inner + m_outer[col], m_inner + m_outer[col + 1], row) - m_inner);
+  };
+  for (int i = 0, k = 0; i < n; ++i)
+    for (int s = outer[i]; s < outer[i + 1]; ++s)
+      for (int t = outer[i]; t <= s; ++t) zz_pos_[k++] = position(inner[s], inner[t]);
+}
+
+// The level blocks of A's columns, A's pattern and its diagonal; checks that Lambda stores each
+// level's T as form_A reads it (column c of a block: the block's rows c..p-1).
 void PenalizedSystem::build_pattern_of_A(const ReDesign& re) {
   const SpMat& L = re.Lambda;
-  SpMat identity(q_, q_);
-  identity.setIdentity();
-  A_ = SpMat(L.transpose()) * ZtWZ_ * L + identity;
-  A_.makeCompressed();
-  diagonal_of_A_.assign(q_, -1);
-  for (int j = 0; j < q_; ++j)
-    for (SpMat::InnerIterator it(A_, j); it; ++it)
-      if (it.row() == j) diagonal_of_A_[j] = &it.value() - A_.valuePtr();
   block_first_.assign(q_, -1);
   block_width_.assign(q_, 0);
   int max_width = 1;
@@ -211,17 +203,81 @@ void PenalizedSystem::build_pattern_of_A(const ReDesign& re) {
     const int last = block_first_[j] + block_width_[j];
     bool layout = block_first_[j] >= 0 && l_outer[j + 1] - l_outer[j] == last - j;
     for (int e = l_outer[j]; layout && e < l_outer[j + 1]; ++e) layout = l_inner[e] == j + (e - l_outer[j]);
-    if (!layout || diagonal_of_A_[j] < 0) engine_stop("internal error: Lambda is not block lower triangular by levels");
+    if (!layout) engine_stop("internal error: Lambda is not block lower triangular by levels");
   }
+  if (whole_level_blocks()) {
+    pattern_of_A_from_blocks();
+  } else {
+    SpMat identity(q_, q_);
+    identity.setIdentity();
+    A_ = SpMat(L.transpose()) * ZtWZ_ * L + identity;
+    A_.makeCompressed();
+  }
+  diagonal_of_A_.assign(q_, -1);
+  for (int j = 0; j < q_; ++j)
+    for (SpMat::InnerIterator it(A_, j); it; ++it)
+      if (it.row() == j) diagonal_of_A_[j] = &it.value() - A_.valuePtr();
+  for (int j = 0; j < q_; ++j)
+    if (diagonal_of_A_[j] < 0) engine_stop("internal error: A's pattern misses its diagonal");
   dense_m_.assign(max_width * max_width, 0.0);
   dense_mt_.assign(max_width * max_width, 0.0);
   m_columns_.assign(max_width, nullptr);
 }
 
-void PenalizedSystem::set_weights(const VectorXd& w) {
+// Is Z'WZ made of whole level blocks: the columns of a level with the same rows, which come in
+// whole levels? (Z stores every coefficient of a row's level, zeros too, so it is.) Then the block
+// T_g' M_gh T_h of Lambda' Z'WZ Lambda fills M_gh's block and no other, and A's pattern is Z'WZ's
+// with the diagonal.
+bool PenalizedSystem::whole_level_blocks() const {
+  const int* outer = ZtWZ_.outerIndexPtr();
+  const int* inner = ZtWZ_.innerIndexPtr();
+  for (int c = 0; c < q_; ++c) {
+    const int f = block_first_[c];
+    if (outer[c + 1] - outer[c] != outer[f + 1] - outer[f]) return false;
+    for (int e = outer[c], ef = outer[f]; e < outer[c + 1]; ++e, ++ef)
+      if (inner[e] != inner[ef]) return false;
+    for (int e = outer[c]; e < outer[c + 1];) {
+      const int j = inner[e], w = block_width_[j];
+      if (block_first_[j] != j || e + w > outer[c + 1]) return false;
+      for (int t = 1; t < w; ++t)
+        if (inner[e + t] != j + t) return false;
+      e += w;
+    }
+  }
+  return true;
+}
+
+// A's pattern as Z'WZ's with the diagonal added where Z'WZ has none (a level without observations),
+// written column by column (no product and its temporaries); values 0 until form_A().
+void PenalizedSystem::pattern_of_A_from_blocks() {
+  const int* m_outer = ZtWZ_.outerIndexPtr();
+  const int* m_inner = ZtWZ_.innerIndexPtr();
+  auto has_diagonal = [&](int j) { return std::binary_search(m_inner + m_outer[j], m_inner + m_outer[j + 1], j); };
+  Index nonzeros = ZtWZ_.nonZeros();
+  for (int j = 0; j < q_; ++j) nonzeros += !has_diagonal(j);
+  A_ = SpMat(q_, q_);
+  A_.resizeNonZeros(nonzeros);
+  int* a_outer = A_.outerIndexPtr();
+  int* a_inner = A_.innerIndexPtr();
+  int a = 0;
+  for (int j = 0; j < q_; ++j) {
+    a_outer[j] = a;
+    bool diagonal = has_diagonal(j);
+    for (int e = m_outer[j]; e < m_outer[j + 1]; ++e) {
+      if (!diagonal && m_inner[e] > j) { a_inner[a++] = j; diagonal = true; }
+      a_inner[a++] = m_inner[e];
+    }
+    if (!diagonal) a_inner[a++] = j;
+  }
+  a_outer[q_] = a;
+  std::fill(A_.valuePtr(), A_.valuePtr() + nonzeros, 0.0);
+}
+
+void PenalizedSystem::set_weights(const VectorXd& w, bool keep_positions) {
+  if (zz_start_.empty()) build_observation_positions();
   double* mv = ZtWZ_.valuePtr();
   std::fill(mv, mv + ZtWZ_.nonZeros(), 0.0);
-  // the lower triangle observation by observation, then mirrored
+  // the lower triangle observation by observation, then copied to the upper one
   const int* outer = Zt_.outerIndexPtr();
   const double* zv = Zt_.valuePtr();
   // the entries of observation i + 16 requested ahead (scattered over Z'WZ on crossed designs)
@@ -239,7 +295,24 @@ void PenalizedSystem::set_weights(const VectorXd& w) {
       for (int t = 0; t <= s; ++t) mv[*pos++] += ws * z[t];
     }
   }
-  for (const std::pair<int, int>& mm : mirror_) mv[mm.second] = mv[mm.first];
+  copy_lower_to_upper();
+  if (!keep_positions) {
+    std::vector<int>().swap(zz_pos_);
+    std::vector<int>().swap(zz_start_);
+  }
+}
+
+// Z'WZ's upper triangle <- its lower one. Column i's entries above the diagonal are rows j < i in
+// increasing order, the mirrors of the entries (i, j) met walking columns j = 0, 1, ... (Z'WZ's
+// pattern is symmetric): one cursor per column says where the next one goes.
+void PenalizedSystem::copy_lower_to_upper() {
+  double* mv = ZtWZ_.valuePtr();
+  const int* m_outer = ZtWZ_.outerIndexPtr();
+  const int* m_inner = ZtWZ_.innerIndexPtr();
+  std::vector<int> next_upper(m_outer, m_outer + q_);
+  for (int j = 0; j < q_; ++j)
+    for (int e = m_outer[j]; e < m_outer[j + 1]; ++e)
+      if (m_inner[e] > j) mv[next_upper[m_inner[e]]++] = mv[e];
 }
 
 // form_A's schedule: the columns of scalar levels whose rows in Z'WZ are all scalar levels' (and

@@ -34,8 +34,10 @@ class PenalizedSystem {
   PenalizedSystem& operator=(PenalizedSystem&&);
   ~PenalizedSystem();
 
-  // Z'WZ <- sum_i w_i z_i z_i' (z_i row i of Z); w of length n, entries may be 0.
-  void set_weights(const Eigen::VectorXd& w);
+  // Z'WZ <- sum_i w_i z_i z_i' (z_i row i of Z); w of length n, entries may be 0. Without
+  // keep_positions, where each observation's products land is released after use (a linear mixed
+  // model sets its weights once; the positions are worked out again at the next call).
+  void set_weights(const Eigen::VectorXd& w, bool keep_positions = true);
   // A <- Lambda' Z'WZ Lambda + I with Lambda's current values (ReDesign::set_theta), and factor it;
   // false if A is not positive definite.
   bool factor(const ReDesign& re);
@@ -61,7 +63,11 @@ class PenalizedSystem {
   bool dense_lead() const { return blocked_ && blocked_chol_.dense_lead(); }
 
  private:
+  void build_observation_positions();
   void build_pattern_of_A(const ReDesign& re);
+  bool whole_level_blocks() const;   // is Z'WZ made of whole level blocks (then A's pattern is its own)?
+  void pattern_of_A_from_blocks();   // A's pattern: Z'WZ's with the diagonal
+  void copy_lower_to_upper();   // Z'WZ's upper triangle from its lower one
   struct ScalarColumn { int h, first; };   // column h; its first entry of Z'WZ whose A entry the factor reads
   struct BlockPair { int g, h; };   // first columns of the level blocks g (rows) and h (columns)
   void build_block_schedule();
@@ -72,9 +78,8 @@ class PenalizedSystem {
   int q_ = 0;
   SpMat Zt_, ZtWZ_, A_;   // Z' (row i of Z as column i), Z'WZ, A
   // Z'WZ values: observation i adds w_i Z(i, s) Z(i, t) to ZtWZ_ entry zz_pos_[k] for its k-th pair
-  // (s, t) of Z's stored entries (all ordered pairs), k from zz_start_[i]
+  // (s, t) of Z's stored entries (s >= t), k from zz_start_[i] (empty when released: set_weights())
   std::vector<int> zz_start_, zz_pos_;
-  std::vector<std::pair<int, int> > mirror_;   // (lower entry, upper entry) of Z'WZ's two triangles
   // the level blocks: column j of Z lies in the block of columns [block_first_[j], block_first_[j] +
   // block_width_[j]) (one level of one term), whose T is read off Lambda's columns
   std::vector<int> block_first_, block_width_, diagonal_of_A_;
