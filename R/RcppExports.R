@@ -13,6 +13,10 @@ cpp_core_objective <- function(ptr, par, reml) {
     .Call(`_glmmlab_cpp_core_objective`, ptr, par, reml)
 }
 
+cpp_cores_objective_in_threads <- function(ptrs, pars, reml) {
+    .Call(`_glmmlab_cpp_cores_objective_in_threads`, ptrs, pars, reml)
+}
+
 cpp_core_gradient <- function(ptr, par, reml) {
     .Call(`_glmmlab_cpp_core_gradient`, ptr, par, reml)
 }

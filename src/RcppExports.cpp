@@ -63,6 +63,19 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// cpp_cores_objective_in_threads
+Rcpp::NumericVector cpp_cores_objective_in_threads(Rcpp::List ptrs, Rcpp::List pars, bool reml);
+RcppExport SEXP _glmmlab_cpp_cores_objective_in_threads(SEXP ptrsSEXP, SEXP parsSEXP, SEXP remlSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::RNGScope rcpp_rngScope_gen;
+    Rcpp::traits::input_parameter< Rcpp::List >::type ptrs(ptrsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type pars(parsSEXP);
+    Rcpp::traits::input_parameter< bool >::type reml(remlSEXP);
+    rcpp_result_gen = Rcpp::wrap(cpp_cores_objective_in_threads(ptrs, pars, reml));
+    return rcpp_result_gen;
+END_RCPP
+}
 // cpp_core_gradient
 Rcpp::NumericVector cpp_core_gradient(SEXP ptr, const Eigen::VectorXd par, bool reml);
 RcppExport SEXP _glmmlab_cpp_core_gradient(SEXP ptrSEXP, SEXP parSEXP, SEXP remlSEXP) {
@@ -360,6 +373,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_glmmlab_cpp_core_lmm", (DL_FUNC) &_glmmlab_cpp_core_lmm, 7},
     {"_glmmlab_cpp_core_glmm", (DL_FUNC) &_glmmlab_cpp_core_glmm, 12},
     {"_glmmlab_cpp_core_objective", (DL_FUNC) &_glmmlab_cpp_core_objective, 3},
+    {"_glmmlab_cpp_cores_objective_in_threads", (DL_FUNC) &_glmmlab_cpp_cores_objective_in_threads, 3},
     {"_glmmlab_cpp_core_gradient", (DL_FUNC) &_glmmlab_cpp_core_gradient, 3},
     {"_glmmlab_cpp_core_gradients_near", (DL_FUNC) &_glmmlab_cpp_core_gradients_near, 3},
     {"_glmmlab_cpp_core_state", (DL_FUNC) &_glmmlab_cpp_core_state, 3},

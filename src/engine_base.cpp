@@ -2,6 +2,7 @@
 #include "engine_base.h"
 #include <cstdarg>
 #include <cstdio>
+#include <thread>
 #define R_NO_REMAP
 #include <Rinternals.h>
 #include <R_ext/Utils.h>
@@ -18,9 +19,17 @@ void engine_stop(const char* format, ...) {
 namespace {
 // R_CheckUserInterrupt longjmps; run it at top level so that no C++ frame is skipped.
 void check_interrupt_fn(void*) { R_CheckUserInterrupt(); }
+
+// R's own thread: the one that loads the package (static initialization runs at dlopen()).
+const std::thread::id r_thread = std::this_thread::get_id();
 }  // namespace
 
-bool user_interrupted() { return R_ToplevelExec(check_interrupt_fn, NULL) == FALSE; }
+// Only R's own thread may call into R: a core read in another thread never asks (so several
+// threads may each use their own core; mixed_core.h).
+bool user_interrupted() {
+  if (std::this_thread::get_id() != r_thread) return false;
+  return R_ToplevelExec(check_interrupt_fn, NULL) == FALSE;
+}
 
 void check_user_interrupt() {
   if (user_interrupted()) throw UserInterrupt();

@@ -5,6 +5,9 @@
 // evaluations for the tests (cpp_family_*).
 #include "exports.h"
 #include "dense_kernels.h"
+#include <string>
+#include <thread>
+#include <vector>
 #include "families.h"
 #include "glm_start.h"
 #include "glmm_core.h"
@@ -135,6 +138,38 @@ SEXP cpp_core_glmm(Rcpp::NumericMatrix X, Rcpp::NumericVector y, Rcpp::NumericVe
 
 // [[Rcpp::export]]
 double cpp_core_objective(SEXP ptr, const Eigen::VectorXd par, bool reml) { return core_from(ptr)->objective(par, reml); }
+
+// The objectives of several cores read at once, core i at pars[[i]] in a thread of its own (the
+// cores must be distinct): what a caller fitting models in parallel threads relies on (tests).
+// [[Rcpp::export]]
+Rcpp::NumericVector cpp_cores_objective_in_threads(Rcpp::List ptrs, Rcpp::List pars, bool reml) {
+  const int k = ptrs.size();
+  if (pars.size() != k) engine_stop("one parameter vector per core is needed");
+  std::vector<MixedCore*> cores(k);
+  std::vector<VectorXd> at(k);
+  for (int i = 0; i < k; ++i) {
+    cores[i] = core_from(ptrs[i]);
+    at[i] = Rcpp::as<VectorXd>(pars[i]);
+    for (int j = 0; j < i; ++j)
+      if (cores[j] == cores[i]) engine_stop("core %d is also core %d: one core cannot be read by two threads at once", i + 1, j + 1);
+  }
+  std::vector<double> values(k, NA_REAL);
+  std::vector<std::string> errors(k);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < k; ++i) {
+    threads.emplace_back([&, i]() {
+      try {
+        values[i] = cores[i]->objective(at[i], reml);
+      } catch (const std::exception& e) {
+        errors[i] = e.what();
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (int i = 0; i < k; ++i)
+    if (!errors[i].empty()) engine_stop("core %d: %s", i + 1, errors[i].c_str());
+  return Rcpp::wrap(values);
+}
 
 // The objective's exact gradient (attribute "value": the objective); NaN where there is none.
 // [[Rcpp::export]]

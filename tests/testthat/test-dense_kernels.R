@@ -103,3 +103,23 @@ test_that("a fit on the wide kernels is the same bit for bit when repeated, wher
     expect_identical(vcov(fits[[i]])$cond, vcov(fits[[1]])$cond)
   }
 })
+
+test_that("cores read in several threads at once give the values they give one at a time", {
+  # a core holds no state shared with another (src/mixed_core.h), the wide kernels' switch is
+  # atomic, and only R's own thread checks for interrupts (src/engine_base.cpp)
+  models <- function() {
+    list(glmm(wide_cases$lmm_sparse_rest$formula, data = wide_cases$lmm_sparse_rest$data()),
+         glmm(wide_cases$poisson_dense_rest$formula, data = wide_cases$poisson_dense_rest$data(), family = poisson),
+         glmm(Reaction ~ Days + (Days | Subject), data = fixture_data("sleepstudy")),
+         glmm(cbind(incidence, size - incidence) ~ period + (1 | herd), data = fixture_data("cbpp"), family = binomial))
+  }
+  threaded <- models()
+  one_by_one <- models()
+  pars <- lapply(threaded, function(m) m$par * 1.01 + 0.001)
+  values <- glmmlab:::cpp_cores_objective_in_threads(lapply(threaded, function(m) glmmlab:::ensure_core(m)$ptr), pars, FALSE)
+  expected <- vapply(seq_along(one_by_one), function(i) glmmlab:::core_objective(glmmlab:::ensure_core(one_by_one[[i]]), pars[[i]]), numeric(1))
+  expect_identical(values, expected)
+  expect_true(all(is.finite(values)))
+  core <- glmmlab:::ensure_core(threaded[[1]])$ptr
+  expect_error(glmmlab:::cpp_cores_objective_in_threads(list(core, core), pars[c(1, 1)], FALSE), "one core cannot be read by two threads")
+})
